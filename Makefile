@@ -1,0 +1,26 @@
+# The two commands in the README: `make video` and `make test`. Both set everything up first.
+PY := .venv/bin/python
+MANIM := .venv/bin/manim
+
+.PHONY: setup video gif test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+# The main job: the 1080p60 lecture video and the classic GIF, from manim.cfg's [nnviz] run.
+video: setup
+	$(MANIM) -qh scenes/training.py TrainingLecture
+	.venv/bin/nnviz gif
+
+gif: setup
+	.venv/bin/nnviz gif
+
+test: setup
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) bench/gif_speed.py
+	$(PY) bench/manim_speed.py
+
+clean:
+	rm -rf media/videos media/images media/texts media/Tex media/gifs/*.gif

@@ -1,0 +1,84 @@
+"""A fully connected network for any depth, in NumPy, with its forward and backward side by side.
+
+Shapes: X is (n, d0); layer l has w[l] (d_l, d_{l+1}) and b[l] (1, d_{l+1}).
+Hidden layers use the chosen activation; the output layer is linear (regression).
+Names follow the seed notebook: z = pre-activation, a = activation, dz/dw/db = gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+LEAKY_SLOPE = 0.01
+
+
+def _sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+# name -> (f(z), f'(z)); each derivative sits next to its function.
+ACTIVATION_FUNCS = {
+    "relu": (lambda z: np.maximum(0, z), lambda z: (z > 0).astype(float)),
+    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
+    "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
+    "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+                   lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE)),
+}
+
+
+def init_params(layers, activation: str, init: str, rng: np.random.RandomState):
+    """Weights drawn layer by layer from ``rng`` (w then b, as the seed does); biases start at 0.
+
+    - ``seed``: N(0, 0.5²), the notebook's choice;
+    - ``he``: N(0, 2/d_in), suited to ReLU-like activations;
+    - ``xavier``: N(0, 1/d_in), suited to tanh and sigmoid;
+    - ``auto``: ``seed`` for the seed's own 1-10-1 ReLU network (so it reproduces the notebook
+      bit for bit), otherwise ``he`` for relu/leaky_relu and ``xavier`` for tanh/sigmoid.
+    """
+    if init == "auto":
+        if tuple(layers) == (1, 10, 1) and activation == "relu":
+            init = "seed"
+        else:
+            init = "he" if activation in ("relu", "leaky_relu") else "xavier"
+    weights, biases = [], []
+    for d_in, d_out in zip(layers[:-1], layers[1:]):
+        scale = {"seed": 0.5, "he": np.sqrt(2.0 / d_in), "xavier": np.sqrt(1.0 / d_in)}[init]
+        weights.append(rng.randn(d_in, d_out) * scale)
+        biases.append(np.zeros((1, d_out)))
+    return weights, biases
+
+
+def forward(X, weights, biases, activation: str):
+    """Pre-activations ``zs`` and activations ``acts`` of every layer after the input.
+
+    acts[-1] is the prediction (the output layer is linear, so acts[-1] is zs[-1]).
+    """
+    f, _ = ACTIVATION_FUNCS[activation]
+    zs, acts = [], []
+    a = X
+    last = len(weights) - 1
+    for l, (w, b) in enumerate(zip(weights, biases)):
+        z = a @ w + b  # (n, d_l) @ (d_l, d_{l+1}) -> (n, d_{l+1})
+        a = z if l == last else f(z)
+        zs.append(z)
+        acts.append(a)
+    return zs, acts
+
+
+def mse(y_pred, y) -> float:
+    return float(np.mean((y_pred - y) ** 2))
+
+
+def backward(X, y, weights, zs, acts, activation: str):
+    """Gradients of the MSE loss with respect to every weight and bias (same shapes)."""
+    _, df = ACTIVATION_FUNCS[activation]
+    dz = 2 * (acts[-1] - y) / y.shape[0] / y.shape[1]  # d loss / d y_pred (the output is linear)
+    grad_w = [None] * len(weights)
+    grad_b = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        a_prev = X if l == 0 else acts[l - 1]
+        grad_w[l] = a_prev.T @ dz  # (d_l, n) @ (n, d_{l+1}) -> (d_l, d_{l+1})
+        grad_b[l] = np.sum(dz, axis=0, keepdims=True)
+        if l > 0:
+            da = dz @ weights[l].T  # (n, d_{l+1}) @ (d_{l+1}, d_l) -> (n, d_l)
+            dz = da * df(zs[l - 1])
+    return grad_w, grad_b

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Everything nnviz needs on a fresh Debian machine: manim's system libraries (installed only
+# when missing), a virtual environment in .venv, and the package with its extras, pinned.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+for pkg in libcairo2-dev libpango1.0-dev pkg-config; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+stamp=.venv/.nnviz-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -c requirements.lock -e ".[slides,test]"
+    touch "$stamp"
+fi
