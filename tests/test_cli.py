@@ -1,0 +1,79 @@
+"""`nnviz train` and `nnviz info`, with good and bad input."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from nnviz_core import History
+from nnviz_core.cli import main
+
+
+def run_cli(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "nnviz_core.cli", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def test_train_writes_a_loadable_run_and_info_describes_it(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    assert main(["train", "--layers", "1,8,8,1", "--activation", "tanh", "--epochs", "20",
+                 "--config", str(tmp_path / "none.cfg"), "--out", str(out)]) == 0
+    h = History.load(out)
+    assert h.config.layers == (1, 8, 8, 1) and h.config.activation == "tanh"
+    capsys.readouterr()
+    assert main(["info", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "1,8,8,1" in text and "tanh" in text and f"{h.final_loss:.6g}" in text
+    assert main(["info", "--json", str(out)]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["snapshot_epochs"] == [0, 5, 10, 15, 20]
+    assert info["final_loss"] == h.final_loss
+
+
+def test_train_reads_the_nnviz_section_of_manim_cfg(tmp_path):
+    (tmp_path / "manim.cfg").write_text("[nnviz]\nepochs = 10\nsnapshot_every = 2\n")
+    result = run_cli("train", "--out", "r.npz", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert list(History.load(tmp_path / "r.npz").snapshot_epochs) == [0, 2, 4, 6, 8, 10]
+
+
+@pytest.mark.parametrize("args, flag", [
+    (["--layers", "1,0,1"], "--layers"), (["--lr", "-1"], "--lr"), (["--epochs", "0"], "--epochs"),
+    (["--activation", "swish"], "--activation"), (["--dataset", "mnist"], "--dataset"),
+    (["--lr", "fast"], "--lr"), (["--layers", "2,10,1"], "--layers"), (["--bogus"], "--bogus")])
+def test_bad_flags_give_one_line_exit_2_and_no_file(tmp_path, args, flag):
+    result = run_cli("train", *args, "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and flag in result.stderr
+    assert "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_divergence_is_one_line_naming_the_epoch(tmp_path):
+    result = run_cli("train", "--lr", "50", "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "epoch" in result.stderr and "--lr" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bad_cfg_value_names_the_file_and_key(tmp_path):
+    (tmp_path / "manim.cfg").write_text("[nnviz]\nactivation = swish\n")
+    result = run_cli("train", "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "manim.cfg" in result.stderr and "activation" in result.stderr
+
+
+def test_info_on_a_corrupt_file_is_one_line(tmp_path):
+    bad = tmp_path / "run.npz"
+    bad.write_bytes(b"PK\x03\x04 broken")
+    result = run_cli("info", str(bad))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "nnviz train" in result.stderr
+
+
+def test_unwritable_out_leaves_nothing(tmp_path):
+    locked = tmp_path / "missing-dir" / "run.npz"
+    result = run_cli("train", "--epochs", "5", "--out", str(locked), cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert not locked.parent.exists()
