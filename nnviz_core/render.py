@@ -1,0 +1,78 @@
+"""`nnviz render`: one command for people who do not know manim's flags.
+
+It trains (or loads) the run once, saves it beside a small cfg file whose ``[nnviz]`` section
+points at it, and hands both to manim's own CLI (``python -m manim render -c ...``), so the
+scenes render exactly what ``nnviz train`` would save. manim itself is never imported here.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import NnvizError
+
+# scene -> (file under scenes/, what it shows)
+SCENES = {
+    "TrainingLecture": ("training.py", "the full lecture: build, forward pass, backward pass, update, training montage, summary"),
+    "DashboardLecture": ("dashboard.py", "the seven-panel dashboard, animated over the whole run"),
+    "ForwardPass": ("clips.py", "one sample flowing left to right, neurons filling by activation"),
+    "Backpropagation": ("clips.py", "gradient pulses flowing from the output back to the input"),
+    "WeightsEvolve": ("clips.py", "the network diagram's edges and biases over training"),
+    "FitEvolves": ("clips.py", "the fitted curve over the data, epoch by epoch"),
+    "LossCurve": ("clips.py", "the loss curve drawn with a moving marker"),
+}
+QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
+FORMATS = ("mp4", "webm", "gif", "png")
+REPO = Path(__file__).resolve().parent.parent
+
+
+def scene_list() -> str:
+    width = max(map(len, SCENES))
+    return "\n".join(f"{name:<{width}}  {SCENES[name][1]}  (scenes/{SCENES[name][0]})" for name in SCENES)
+
+
+def check_scene(scene: str) -> None:
+    if scene not in SCENES:
+        close = [s for s in SCENES if s.lower() == scene.lower()]
+        hint = f"did you mean {close[0]}?" if close else "see nnviz render --list"
+        raise NnvizError(f"unknown scene {scene!r}; {hint}")
+
+
+def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
+                 media_dir: str | Path = "media", scenes_dir: Path | None = None) -> Path:
+    """Render one scene of ``history`` with manim; returns the file manim wrote."""
+    check_scene(scene)
+    if quality not in QUALITIES:
+        raise NnvizError(f"--quality {quality}: choose one of {', '.join(QUALITIES)}")
+    if fmt not in FORMATS:
+        raise NnvizError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
+    scene_file = (scenes_dir or REPO / "scenes") / SCENES[scene][0]
+    if not scene_file.is_file():
+        raise NnvizError(f"{scene_file} not found; run nnviz render from a checkout of nnviz")
+    media_dir = Path(media_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
+        run_file = history.save(Path(tmp) / "run.npz")
+        cfg = Path(tmp) / "run.cfg"
+        cfg.write_text(f"[nnviz]\nrun = {run_file}\n", encoding="utf-8")
+        output = ["-s"] if fmt == "png" else ["--format", fmt]  # png: the closing frame
+        command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output,
+                   "-c", str(cfg), "--media_dir", str(media_dir), str(scene_file), scene]
+        started = time.time()
+        result = subprocess.run(command, cwd=REPO)
+    if result.returncode != 0:
+        raise NnvizError(f"manim stopped with exit status {result.returncode} while rendering "
+                         f"{scene}; its message is above")
+    return _newest_output(media_dir, scene, fmt, started)
+
+
+def _newest_output(media_dir: Path, scene: str, fmt: str, since: float) -> Path:
+    suffix = ".png" if fmt == "png" else f".{fmt}"
+    written = [p for p in media_dir.rglob(f"{scene}*{suffix}")
+               if p.stat().st_mtime >= since - 1 and "partial_movie_files" not in p.parts]
+    if not written:
+        raise NnvizError(f"manim finished but wrote no {suffix} for {scene} under {media_dir}")
+    return max(written, key=os.path.getmtime)
