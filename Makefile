@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 MANIM := .venv/bin/manim
 
-.PHONY: setup video gif test bench clean
+.PHONY: setup video gif slides test bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -14,6 +14,14 @@ video: setup
 
 gif: setup
 	.venv/bin/nnviz gif
+
+# A talk: TrainingLecture as slides, converted to an HTML deck that works offline, and to pptx.
+SLIDES ?= TrainingLectureSlides
+slides: setup
+	bash scripts/revealjs.sh
+	.venv/bin/manim-slides render -qh scenes/slides.py $(SLIDES)
+	.venv/bin/manim-slides convert $(SLIDES) talk.html -ccdn_url=slides/reveal.js
+	.venv/bin/manim-slides convert --to pptx $(SLIDES) talk.pptx
 
 test: setup
 	$(PY) -m pytest

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .config import FIELD_HELP, RunConfig
 from .errors import ConfigError, NnvizError
+from .panels import PANELS
 from .progress import ProgressBar
 
 TRAINING_FIELDS = list(FIELD_HELP)  # each becomes a flag: snapshot_every -> --snapshot-every
@@ -80,6 +82,61 @@ def cmd_info(args) -> int:
     return 0
 
 
+def bounded(kind, low, high):
+    """An argparse type: a number of ``kind`` in [low, high], else a one-line error."""
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {kind.__name__} from {low} to {high}")
+        return value
+    return parse
+
+
+def panel_list(text):
+    names = [p.strip() for p in text.split(",") if p.strip()]
+    unknown = [p for p in names if p not in PANELS and p != "all"]
+    if not names or unknown:
+        raise argparse.ArgumentTypeError(f"{(unknown or [text])[0]!r} is not a panel; choose from "
+                                         f"{', '.join(PANELS)} (comma-separated) or all")
+    return tuple(PANELS) if "all" in names else tuple(names)
+
+
+def cmd_gif(args) -> int:
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display needed
+    from .gif import check_writable, frame_times, render_frames, write_gif
+
+    check_writable(args.out)
+    history = history_from_args(args)
+    times = frame_times(len(history), args.every, args.smooth)
+    frames = render_frames(history, times, args.panels, args.dpi, args.jobs,
+                           progress=ProgressBar("gif"))
+    path = write_gif(frames, args.out, args.fps)
+    width, height = frames[0].size
+    print(f"wrote {path} ({len(frames)} frames, {width}x{height}, "
+          f"{path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_render(args) -> int:
+    from .render import check_scene, render_scene, scene_list
+
+    if args.list:
+        print(scene_list())
+        return 0
+    if not args.scene:
+        raise UserError("nnviz render: name a scene (see nnviz render --list)")
+    check_scene(args.scene)
+    history = history_from_args(args)
+    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir)
+    print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="nnviz", description="Show how a small neural network learns.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -93,6 +150,40 @@ def build_parser() -> Parser:
     p.add_argument("run_file", metavar="RUN.npz")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("gif", help="write the classic seven-panel training dashboard as a GIF",
+                       description="The seed notebook's matplotlib dashboard as a GIF; "
+                                   "needs no manim.")
+    p.add_argument("--out", default="media/gifs/NN_vis.gif",
+                   help="where to write the GIF (default: media/gifs/NN_vis.gif)")
+    p.add_argument("--fps", type=bounded(float, 0.1, 50), default=2.0,
+                   help="frames per second, 0.1 to 50 (default: 2)")
+    p.add_argument("--dpi", type=bounded(int, 10, 300), default=120,
+                   help="resolution; 120 gives 2640x1800 px (default: 120)")
+    p.add_argument("--every", type=bounded(int, 1, 1_000_000), default=1, metavar="N",
+                   help="use every Nth snapshot; the last is always shown (default: 1)")
+    p.add_argument("--smooth", type=bounded(int, 0, 100), default=0, metavar="K",
+                   help="K interpolated frames between snapshots, for a fluid GIF (default: 0)")
+    p.add_argument("--panels", type=panel_list, default="all",
+                   help="comma-separated subset of the panels, or all (default): "
+                        + "; ".join(f"{name}: {what}" for name, what in PANELS.items()))
+    p.add_argument("--jobs", type=bounded(int, 1, 64), default=min(2, os.cpu_count() or 1),
+                   help="processes that render frames (default: 2, or 1 on a one-core machine)")
+    add_training_flags(p)
+    p.set_defaults(func=cmd_gif)
+
+    p = sub.add_parser("render", help="render a Manim scene (the lecture, the dashboard or a clip)",
+                       description="Render a scene with manim, without manim's flags. "
+                                   "The run is trained once and handed to manim.")
+    p.add_argument("scene", nargs="?", help="scene name, e.g. TrainingLecture (see --list)")
+    p.add_argument("--list", action="store_true", help="list the scenes and what each shows")
+    p.add_argument("--quality", default="h", choices=["l", "m", "h", "p", "k"],
+                   help="l 480p15, m 720p30, h 1080p60 (default), p 1440p60, k 2160p60")
+    p.add_argument("--format", default="mp4", choices=["mp4", "webm", "gif", "png"],
+                   help="mp4 (default), webm, gif, or png (the closing frame)")
+    p.add_argument("--media-dir", default="media", help="where manim writes (default: media)")
+    add_training_flags(p)
+    p.set_defaults(func=cmd_render)
 
     return parser
 

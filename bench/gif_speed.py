@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""The seed's GIF script against `nnviz gif`, on the same default run, alternately.
+
+Each is run as a child process --repeats times (alternating, so background load hits both);
+prints the median wall and CPU time of each and their ratios, the peak-RSS ratio (ru_maxrss of
+the largest process in each child's tree) and both GIF sizes. Usage: bench/gif_speed.py [--repeats N]
+"""
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+REFERENCE = REPO.parent / "shared" / "reference" / "seed_dashboard.py"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    if not REFERENCE.is_file():
+        sys.exit(f"gif_speed: reference script not found at {REFERENCE}")
+    with tempfile.TemporaryDirectory() as tmp:
+        seed_gif, our_gif = Path(tmp) / "seed.gif", Path(tmp) / "nnviz.gif"
+        commands = {
+            "seed": [sys.executable, str(REFERENCE), str(seed_gif)],
+            "nnviz": [sys.executable, "-m", "nnviz_core.cli", "gif", "--out", str(our_gif)],
+        }
+        walls, cpus, peaks = ({name: [] for name in commands} for _ in range(3))
+        for k in range(args.repeats):
+            for name, command in commands.items():
+                wall, cpu, peak = measure_isolated(command)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+                peaks[name].append(peak)
+                print(f"run {k + 1}/{args.repeats} {name:6s} {wall:6.2f} s wall  {cpu:6.2f} s CPU  "
+                      f"peak RSS {peak / 1024:4.0f} MB", flush=True)
+        seed_wall, our_wall = statistics.median(walls["seed"]), statistics.median(walls["nnviz"])
+        seed_rss, our_rss = max(peaks["seed"]), max(peaks["nnviz"])
+        print(f"median wall   seed {seed_wall:.2f} s   nnviz {our_wall:.2f} s   "
+              f"speed-up {seed_wall / our_wall:.1f}x")
+        seed_cpu, our_cpu = statistics.median(cpus["seed"]), statistics.median(cpus["nnviz"])
+        print(f"median CPU    seed {seed_cpu:.2f} s   nnviz {our_cpu:.2f} s   ratio {seed_cpu / our_cpu:.1f}x"
+              "  (user+sys of all processes; what counts when the cores are busy)")
+        print(f"peak RSS      seed {seed_rss / 1024:.0f} MB   nnviz {our_rss / 1024:.0f} MB   "
+              f"ratio {our_rss / seed_rss:.2f}")
+        print(f"GIF size      seed {seed_gif.stat().st_size / 1e6:.2f} MB   "
+              f"nnviz {our_gif.stat().st_size / 1e6:.2f} MB")
+
+
+def measure_isolated(command) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak RSS (kB) of ``command``, run under a fresh Python
+    wrapper so that its RUSAGE_CHILDREN counts this command's process tree alone (ru_maxrss is
+    the largest single process in it)."""
+    wrapper = ("import resource, subprocess, sys, time\n"
+               "t = time.perf_counter()\n"
+               "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+               "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+               "print(time.perf_counter() - t, r.ru_utime + r.ru_stime, r.ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", wrapper, *command], check=True, cwd=REPO,
+                         capture_output=True, text=True).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2])
+
+
+if __name__ == "__main__":
+    main()

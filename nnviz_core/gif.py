@@ -1,0 +1,126 @@
+"""The dashboard as an animated GIF: which frames, rendered on both cores, encoded by Pillow.
+
+One dashboard is built and its first frame fixes the GIF's 256-colour palette (plus every colour
+of the weight map, so later frames keep their true colours). Worker processes forked from here
+inherit the built figure and palette, render their share of the frames and quantise them; with
+one palette for all frames Pillow stores only the part of each frame that changed. The file is
+written under a temporary name in the same folder and renamed, so no partial GIF is ever left.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import numpy as np
+from matplotlib.colors import to_rgb
+from PIL import Image
+
+from .dashboard import NAMED_COLOURS, Dashboard
+from .errors import NnvizError
+from .palette import SymmetricNorm, diverging_rgb
+
+# Set in the parent before forking, so workers inherit them instead of unpickling them.
+_dashboard: Dashboard | None = None
+_history = None
+_palette_image: Image.Image | None = None
+
+
+def frame_times(snapshots: int, every: int = 1, smooth: int = 0) -> list[float]:
+    """Fractional snapshot indices: every Nth snapshot (and the last), with ``smooth`` more
+    frames interpolated between neighbours."""
+    keys = list(range(0, snapshots, every))
+    if keys[-1] != snapshots - 1:
+        keys.append(snapshots - 1)
+    times = [float(keys[0])]
+    for a, b in zip(keys, keys[1:]):
+        times += [a + (b - a) * k / (smooth + 1) for k in range(1, smooth + 2)]
+    return times
+
+
+def _fixed_colours() -> np.ndarray:
+    """Colours every frame may need, even if the first frame lacks them: the whole weight map,
+    a grey ramp for text, and each named colour with its blends toward white (antialiasing)."""
+    coolwarm = diverging_rgb(np.linspace(-1, 1, 64), SymmetricNorm(1.0))
+    greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
+    named = np.array([to_rgb(c) for c in NAMED_COLOURS])
+    blends = np.concatenate([1 - f * (1 - named) for f in (0.25, 0.5, 0.75, 1.0)])
+    return np.concatenate([coolwarm, greys, blends])
+
+
+def _palette_from(first_frame: np.ndarray) -> Image.Image:
+    """One 256-colour palette for the GIF: the fixed colours, the rest fitted to the first frame."""
+    fixed = np.round(_fixed_colours() * 255)
+    adaptive = Image.fromarray(first_frame).quantize(256 - len(fixed), method=Image.Quantize.MEDIANCUT,
+                                                     dither=Image.Dither.NONE)
+    adaptive = np.array(adaptive.getpalette()[:3 * (256 - len(fixed))], float).reshape(-1, 3)
+    # Pillow's palette lookup is approximate: a near-twin of a fixed colour (say 253 grey next to
+    # white) could win the background's pixels, so such twins are left out.
+    distance = np.abs(adaptive[:, None] - fixed[None]).max(axis=2).min(axis=1)
+    colours = np.concatenate([fixed, adaptive[distance > 6]]).astype(np.uint8).ravel()
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours.tolist())
+    return palette
+
+
+def _quantised(rgb: np.ndarray) -> Image.Image:
+    return Image.fromarray(rgb).quantize(palette=_palette_image, dither=Image.Dither.NONE)
+
+
+def _render(t: float) -> Image.Image:
+    return _quantised(_dashboard.render_rgb(_history.at(t)))
+
+
+def render_frames(history, times, panels, dpi: int, jobs: int = 2, progress=None) -> list:
+    """The GIF's frames as palette images, in order."""
+    global _dashboard, _history, _palette_image
+    _history = history
+    _dashboard = Dashboard(history, panels, dpi)
+    first = _dashboard.render_rgb(history.at(times[0]))
+    _palette_image = _palette_from(first)
+    frames = [_quantised(first)]
+    rest = times[1:]
+    report = progress or (lambda done, total: None)
+    report(1, len(times))
+    try:
+        if jobs > 1 and len(rest) >= 2 * jobs:
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for frame in pool.imap(_render, rest):
+                    frames.append(frame)
+                    report(len(frames), len(times))
+        else:
+            for t in rest:
+                frames.append(_render(t))
+                report(len(frames), len(times))
+    finally:
+        _dashboard = _history = None
+    return frames
+
+
+def write_gif(frames, path, fps: float) -> Path:
+    """Save frames as a looping GIF, atomically: a temporary name in the same folder, then rename."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
+                       duration=round(1000 / fps), loop=0, optimize=True)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise NnvizError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out path") from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def check_writable(path) -> None:
+    """Fail before rendering, not after, when the GIF cannot be written where asked."""
+    path = Path(path)
+    probe = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise NnvizError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out path") from None
+    if path.is_dir():
+        raise NnvizError(f"cannot write {path}: it is a folder; give a file name such as {path / 'NN_vis.gif'}")

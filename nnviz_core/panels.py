@@ -1,0 +1,11 @@
+"""The dashboard's panel names, for the CLI's --panels (kept free of matplotlib imports)."""
+
+PANELS = {
+    "fit": "the data and the network's prediction",
+    "loss": "the training loss curve",
+    "network": "the network diagram: weights, signs and backward flow",
+    "weights_in": "heatmap of the first weight matrix",
+    "weights_out": "heatmap of the last weight matrix",
+    "biases": "bias bars",
+    "gradients": "weight-gradient bars",
+}
