@@ -108,14 +108,12 @@ def cmd_gif(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # no display needed
-    from .gif import check_writable, frame_times, render_frames, write_gif
+    from .gif import check_writable, write_dashboard_gif
 
-    check_writable(args.out)
+    check_writable(args.out)  # before training: a bad --out fails at once
     history = history_from_args(args)
-    times = frame_times(len(history), args.every, args.smooth)
-    frames = render_frames(history, times, args.panels, args.dpi, args.jobs,
-                           progress=ProgressBar("gif"))
-    path = write_gif(frames, args.out, args.fps)
+    path, frames = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
+                                       args.panels, args.jobs, progress=ProgressBar("gif"))
     width, height = frames[0].size
     print(f"wrote {path} ({len(frames)} frames, {width}x{height}, "
           f"{path.stat().st_size / 1e6:.1f} MB)")

@@ -124,3 +124,19 @@ def check_writable(path) -> None:
         raise NnvizError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out path") from None
     if path.is_dir():
         raise NnvizError(f"cannot write {path}: it is a folder; give a file name such as {path / 'NN_vis.gif'}")
+
+
+def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, dpi: int = 120,
+                        every: int = 1, smooth: int = 0, panels=None, jobs: int = 2,
+                        progress=None) -> tuple[Path, list]:
+    """The classic dashboard of ``history`` as a GIF at ``out``; returns the path and its frames.
+
+    >>> from nnviz_core import RunConfig, train
+    >>> path, frames = write_dashboard_gif(train(RunConfig()), "NN_vis.gif")  # doctest: +SKIP
+    """
+    from .panels import PANELS
+
+    check_writable(out)
+    times = frame_times(len(history), every, smooth)
+    frames = render_frames(history, times, tuple(panels or PANELS), dpi, jobs, progress)
+    return write_gif(frames, out, fps), frames
