@@ -1,7 +1,9 @@
 """The classic training dashboard: the seed notebook's seven matplotlib panels, fixed.
 
 ``Dashboard(history)`` builds the figure and every artist once and lays it out once;
-``update(state)`` then only changes data, colours and text, so a frame costs one canvas draw.
+``update(state)`` then only changes data, colours and text. The parts no frame changes (axes
+frames, ticks, grids, legends, the note) are drawn once into a background; a frame restores it
+and draws only the changing artists over it (blitting).
 Colours come from ``palette`` (one fixed, symmetric norm per run) and neuron positions from
 ``layout``, so any architecture the core accepts draws, with an ellipsis for wide layers.
 """
@@ -67,6 +69,7 @@ class Dashboard:
         self.fig.tight_layout()  # once: every later frame changes only numbers, not the layout
         if "network" in self.axes:
             self._make_room_for_note()
+        self._draw_background()
 
     # -- figure --------------------------------------------------------------------------------
     def _figsize(self):
@@ -89,8 +92,28 @@ class Dashboard:
     def render_rgb(self, state) -> np.ndarray:
         """The frame for ``state`` as an (H, W, 3) uint8 array."""
         self.update(state)
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for ax, artists in self.changing:
+            for artist in artists:
+                ax.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())[..., :3]
+
+    def _draw_background(self) -> None:
+        """Mark what frames change as animated, draw the rest once, and keep that image."""
+        self.changing = []
+        for name, ax in self.axes.items():
+            if name == "gradients":  # its y-axis is rescaled every frame: redraw it whole
+                artists = [ax]
+            else:
+                artists = [*ax.images, *ax.collections, *ax.patches, *ax.lines, *ax.texts, ax.title,
+                           *ax.spines.values()]  # spines, so a heatmap keeps its frame on top
+                artists.sort(key=lambda a: a.get_zorder())  # the order Axes.draw uses
+            for artist in artists:
+                artist.set_animated(True)
+            self.changing.append((ax if name != "gradients" else self.fig, artists))
         self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
 
     # -- 1. data fit ---------------------------------------------------------------------------
     def _build_fit(self, ax):
