@@ -106,8 +106,9 @@ class Dashboard:
             if name == "gradients":  # its y-axis is rescaled every frame: redraw it whole
                 artists = [ax]
             else:
+                spines = ax.spines.values() if ax.axison else []  # a heatmap keeps its frame on top
                 artists = [*ax.images, *ax.collections, *ax.patches, *ax.lines, *ax.texts, ax.title,
-                           *ax.spines.values()]  # spines, so a heatmap keeps its frame on top
+                           *spines]
                 artists.sort(key=lambda a: a.get_zorder())  # the order Axes.draw uses
             for artist in artists:
                 artist.set_animated(True)
