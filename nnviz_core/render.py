@@ -6,6 +6,8 @@ scenes render exactly what ``nnviz train`` would save. manim itself is never imp
 """
 from __future__ import annotations
 
+import configparser
+import io
 import os
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from .config import CFG_SECTION
 from .errors import NnvizError
 
 # scene -> (file under scenes/, what it shows)
@@ -57,7 +60,7 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
     with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
         run_file = history.save(Path(tmp) / "run.npz")
         cfg = Path(tmp) / "run.cfg"
-        cfg.write_text(f"[nnviz]\nrun = {run_file}\n", encoding="utf-8")
+        cfg.write_text(_cfg_text(run_file), encoding="utf-8")
         output = ["-s"] if fmt == "png" else ["--format", fmt]  # png: the closing frame
         command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output,
                    "-c", str(cfg), "--media_dir", str(media_dir), str(scene_file), scene]
@@ -67,6 +70,18 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
         raise NnvizError(f"manim stopped with exit status {result.returncode} while rendering "
                          f"{scene}; its message is above")
     return _newest_output(media_dir, scene, fmt, started)
+
+
+def _cfg_text(run_file: Path) -> str:
+    """The repo's manim.cfg with ``[nnviz]`` pointing at ``run_file`` (manim reads a ``-c`` file
+    instead of ./manim.cfg, so its other settings are carried over)."""
+    parser = configparser.ConfigParser()
+    parser.read(REPO / "manim.cfg", encoding="utf-8")
+    parser.remove_section(CFG_SECTION)
+    parser[CFG_SECTION] = {"run": str(run_file)}
+    text = io.StringIO()
+    parser.write(text)
+    return text.getvalue()
 
 
 def _newest_output(media_dir: Path, scene: str, fmt: str, since: float) -> Path:

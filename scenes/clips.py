@@ -1,0 +1,68 @@
+"""Short focused clips for slides, each one or two lecture steps. Render from the repo root:
+
+    manim -qh scenes/clips.py ForwardPass Backpropagation WeightsEvolve FitEvolves LossCurve
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # manim puts only scenes/ on sys.path
+
+from manim import DOWN, RIGHT, UP, UR, VGroup  # noqa: E402
+
+from scenes.lecture import LectureSteps  # noqa: E402
+from scenes.mobjects import DataFitPanel, EpochCounter, LossPanel, WeightHeatmap  # noqa: E402
+from scenes.mobjects.panel import fit_in  # noqa: E402
+
+
+class ForwardPass(LectureSteps):
+    """About 16 s: one sample flows left to right; its loss."""
+
+    def construct(self):
+        self.build_network(animate=False)
+        self.forward_pass()
+        self.sample_loss()
+
+
+class Backpropagation(LectureSteps):
+    """About 20 s: gradient pulses from ŷ back to x, then the update they lead to."""
+
+    def construct(self):
+        self.build_network(animate=False)
+        self.backward_pass()
+        self.update_weights()
+
+
+class WeightsEvolve(LectureSteps):
+    """About 16 s: the diagram's edges and bias rings, beside each weight matrix, over the run."""
+
+    def construct(self):
+        self.chapter("weights-at-the-start")
+        self.cast()
+        count = len(self.history.config.layers) - 1
+        maps = [WeightHeatmap(self.history, layer, width=4.5 / count, height=5.2, palette=self.palette)
+                for layer in range(count)]
+        fit_in(VGroup(*maps).arrange(RIGHT, buff=0.5, aligned_edge=UP), 0.4, 6.9, -3.6, 3.0)
+        self.add(self.legend)
+        self.evolve([self.net, *maps, self.counter], run_time=12)
+
+
+class FitEvolves(LectureSteps):
+    """About 16 s: the prediction curve settling onto the data, epoch by epoch."""
+
+    def construct(self):
+        self.chapter("data-and-first-guess")
+        fit = DataFitPanel(self.history, width=10, height=5.2).move_to(0.3 * DOWN)
+        counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
+        self.evolve([fit, counter], run_time=12)
+
+
+class LossCurve(LectureSteps):
+    """About 10 s: the loss curve drawn epoch by epoch with a moving marker and its value."""
+
+    run_time = 6
+
+    def construct(self):
+        self.chapter("loss-at-the-start")
+        losses = LossPanel(self.history, width=10, height=5).move_to(0.3 * DOWN)
+        counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
+        self.evolve([losses, counter], run_time=self.run_time)

@@ -1,0 +1,46 @@
+"""DashboardLecture: the seed's seven-panel dashboard, animated smoothly over the whole run.
+
+    manim -qh scenes/dashboard.py DashboardLecture
+"""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # manim puts only scenes/ on sys.path
+
+from manim import RIGHT, UL, UP, UR, VGroup  # noqa: E402
+
+from scenes.lecture import LectureScene  # noqa: E402
+from scenes.mobjects.panel import fit_in  # noqa: E402
+from scenes.mobjects import (BiasBars, DataFitPanel, EpochCounter, GradientBars, LossPanel,  # noqa: E402
+                             NetworkDiagram, WeightHeatmap)
+from scenes.theme import CAPTION_SIZE, label  # noqa: E402
+
+
+# The seed's 3 x 3 grid: (left, right) per column, (bottom, top) per row; the top strip holds
+# the title and the epoch counter.
+COLUMNS = [(-7.0, -2.45), (-2.3, 2.3), (2.45, 7.0)]
+TOP_ROW, BOTTOM_ROW = (-0.95, 3.3), (-3.95, -1.25)
+
+
+class DashboardLecture(LectureScene):
+    """About 40 s. A 3 x 3 grid as in the seed: data fit and loss on the left, the network and
+    biases in the middle, the weight matrices and gradients on the right."""
+
+    run_time = 32
+
+    def construct(self):
+        self.chapter("dashboard")
+        h = self.history
+        count = len(h.config.layers) - 1
+        fit = fit_in(DataFitPanel(h, width=3.6, height=2.9), *COLUMNS[0], *TOP_ROW)
+        losses = fit_in(LossPanel(h, width=3.6, height=1.5), *COLUMNS[0], *BOTTOM_ROW)
+        net = fit_in(NetworkDiagram(h, width=3.4, height=4.0, palette=self.palette), *COLUMNS[1], *TOP_ROW)
+        biases = fit_in(BiasBars(h, width=4.1, height=1.4), *COLUMNS[1], *BOTTOM_ROW)
+        maps = VGroup(*(WeightHeatmap(h, layer, width=3.4 / count, height=3.4, palette=self.palette)
+                        for layer in range(count)))
+        maps = fit_in(maps.arrange(RIGHT, buff=0.4, aligned_edge=UP), *COLUMNS[2], *TOP_ROW)
+        grads = fit_in(GradientBars(h, width=4.1, height=1.4), *COLUMNS[2], *BOTTOM_ROW)
+        counter = EpochCounter(h).to_corner(UR, buff=0.35)
+        title = label("Training dashboard", CAPTION_SIZE).to_corner(UL, buff=0.35)
+        self.add(title)
+        self.evolve([net, fit, losses, biases, *maps, grads, counter], self.run_time)

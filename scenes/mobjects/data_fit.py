@@ -1,0 +1,57 @@
+"""DataFitPanel: the training points and the network's prediction curve."""
+from __future__ import annotations
+
+import numpy as np
+from manim import LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
+
+from nnviz_core.palette import DATA_POINTS, PREDICTION
+
+from ..theme import SMALL_SIZE, label
+from .panel import Panel, PlotArea
+
+
+def padded(lo: float, hi: float, share: float = 0.08) -> tuple[float, float]:
+    pad = (hi - lo) * share or 0.5
+    return lo - pad, hi + pad
+
+
+class DataFitPanel(Panel):
+    """Blue training points and the red prediction on the History's input grid.
+
+        fit = DataFitPanel(history, width=5.5, height=3)
+        self.add(fit.set_state(history.at(0)))
+        fit.set_state(history.at(len(history) - 1))  # the curve moves, the points stay
+    """
+
+    def __init__(self, history, width: float = 5.5, height: float = 3.2, title: str = "Data fit"):
+        super().__init__()
+        self.grid_x = history.grid[:, 0]
+        x, y = history.X[:, 0], history.y[:, 0]
+        # Room for the data and for the predictions of the whole run, within reason.
+        span = y.max() - y.min()
+        y_lo = max(min(y.min(), history.prediction.min()), y.min() - span / 2)
+        y_hi = min(max(y.max(), history.prediction.max()), y.max() + span / 2)
+        y_lo, y_hi = padded(y_lo, y_hi, 0.08)
+        self.plot = PlotArea(padded(x.min(), x.max(), 0.04), (y_lo, y_hi), width, height, "x", "y")
+        self.dots = VGroup(*(Dot(p, radius=0.045, color=DATA_POINTS, fill_opacity=0.35)
+                               for p in self.plot.points(x, y)))
+        heading = label(title, SMALL_SIZE + 4)
+        legend = VGroup(Dot(radius=0.06, color=DATA_POINTS, fill_opacity=0.5), label("data", SMALL_SIZE),
+                        Line(0.2 * LEFT, 0.2 * RIGHT, color=PREDICTION, stroke_width=5),
+                        label("prediction", SMALL_SIZE)).arrange(RIGHT, buff=0.12)
+        legend[2].shift(0.1 * RIGHT)
+        legend[3].shift(0.1 * RIGHT)
+        header = VGroup(heading, legend).arrange(RIGHT, buff=0.5)
+        header.next_to(self.plot.y_axis, UP, buff=0.45).align_to(self.plot.y_axis, LEFT)
+        self.curve = VMobject(stroke_color=PREDICTION, stroke_width=5)
+        self.curve.set_points_as_corners(self.plot.points(self.grid_x, np.zeros_like(self.grid_x)))
+        self.static.add(self.plot.mobject, self.dots, header)
+        self.live.add(self.curve)
+
+    def set_state(self, state) -> "DataFitPanel":
+        self.curve.set_points_as_corners(self.plot.points(self.grid_x, state.prediction[:, 0]))
+        return self
+
+    def point(self, x: float, y: float) -> np.ndarray:
+        return self.plot.points([x], [y])[0]
+

@@ -1,0 +1,139 @@
+"""NetworkDiagram: any architecture from the core's layout, edges and biases driven by a State."""
+from __future__ import annotations
+
+import numpy as np
+from manim import LEFT, BackgroundRectangle, Brace, Circle, Line, ManimColor, VGroup
+
+from nnviz_core.layout import network_layout
+from nnviz_core.palette import (BACKGROUND, HIDDEN_NEURON, INPUT_NEURON, INK, OUTPUT_NEURON, Palette,
+                                SymmetricNorm, diverging_rgb, edge_width)
+
+from ..theme import LiveNumber, SMALL_SIZE, label
+from .panel import Panel
+
+EDGE_WIDTH = (0.8, 9.0)  # stroke width for w = 0 and for |w| >= the run's largest |w|
+RING_WIDTH = (1.0, 7.0)  # the same for the bias ring around a neuron
+NEURON_FILL = 0.9
+
+
+def shown_label(name: str) -> str:
+    """The layout's "h2_3" (layer 2, neuron 3) reads better on screen as "h2.3"."""
+    return name.replace("_", ".")
+
+
+def label_position(layout, edge) -> float:
+    """Where along its edge a weight label goes: where the edges fan apart (near the wider
+    side), or, between two wide layers, staggered by source neuron."""
+    sources, targets = len(layout.neurons[edge.layer]), len(layout.neurons[edge.layer + 1])
+    if sources == 1:
+        return 0.62
+    if targets == 1:
+        return 0.38
+    row = [n.index for n in layout.neurons[edge.layer]].index(edge.i)
+    return 0.2 + 0.6 * (row + 0.5) / sources
+
+
+def rgb_colors(rgbs) -> list[ManimColor]:
+    return [ManimColor.from_rgb(rgb) for rgb in rgbs]
+
+
+class NetworkDiagram(Panel):
+    """The network: neurons labelled x, h1..hn, ŷ; edges coloured by weight sign and sized by
+    |w| (capped); each bias as the colour and width of its neuron's ring.
+
+        net = NetworkDiagram(history, width=6, height=6)
+        self.add(net.set_state(history.at(0)))
+        self.play(tracker.animate.set_value(len(history) - 1))  # with an updater calling set_state
+
+    ``weight_labels=True`` writes each weight on its edge: readable for small networks (between
+    two layers wider than one neuron, labels start to crowd).
+    """
+
+    def __init__(self, history, width: float = 6.0, height: float = 6.0, max_shown: int = 10,
+                 weight_labels: bool = False, palette: Palette | None = None):
+        super().__init__()
+        self.palette = palette or Palette.for_history(history)
+        # Biases get their own fixed scale (as in BiasBars): they are far smaller than weights.
+        self.bias_norm = SymmetricNorm(float(max(np.abs(b).max() for b in history.layers["biases"])))
+        self.layout = network_layout(history.config.layers, max_shown)
+        columns = len(self.layout.layers) - 1
+        self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
+        self.spacing = width / max(columns, 1)
+        self.radius = min(0.32, 0.45 * self.unit)  # room for a 20 pt "0.00" inside
+        fills = [INPUT_NEURON] + [HIDDEN_NEURON] * (columns - 1) + [OUTPUT_NEURON]
+
+        self.neurons: dict[tuple[int, int], Circle] = {}
+        self.labels = VGroup()
+        for layer, column in enumerate(self.layout.neurons):
+            for n in column:
+                circle = Circle(self.radius, fill_color=fills[layer], fill_opacity=NEURON_FILL,
+                                stroke_color=INK, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
+                self.neurons[(layer, n.index)] = circle
+                name = shown_label(n.label)
+                self.labels.add(label(name, 18 if len(name) > 2 else SMALL_SIZE).move_to(circle))
+        self.edges = VGroup(*(self._line(e.start, e.end) for e in self.layout.edges))
+        self.sizes = VGroup()  # "⋮" and a brace with the true width, for wide layers
+        for dots in self.layout.ellipses:
+            mark = label("⋮", 30).move_to(self._at(dots))
+            column = VGroup(*(self.neurons[(dots.layer, n.index)] for n in self.layout.neurons[dots.layer]))
+            # Edges pass behind the brace and its number: a halo in the background colour keeps both legible.
+            brace = Brace(column, LEFT, buff=0.12, color=INK).set_stroke(BACKGROUND, 8, background=True)
+            count = label(str(self.layout.layers[dots.layer]), SMALL_SIZE).next_to(brace, LEFT, buff=0.1)
+            halo = BackgroundRectangle(count, color=BACKGROUND, fill_opacity=1, buff=0.06)
+            self.sizes.add(mark, brace, halo, count)
+        self.weight_labels = VGroup()
+        if weight_labels:
+            for line, e in zip(self.edges, self.layout.edges):
+                where = label_position(self.layout, e)
+                number = LiveNumber(0, "{:+.2f}", SMALL_SIZE).add_halo(BACKGROUND)
+                self.weight_labels.add(number.move_to(line.point_from_proportion(where)))
+
+        self.circles = VGroup(*self.neurons.values())
+        # Edges at the bottom, labels on top; edges, rings and weight labels change.
+        self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels)
+        self.center()
+
+    def _at(self, item) -> np.ndarray:
+        return np.array([item.x * self.spacing, item.y * self.unit, 0.0])
+
+    def _line(self, a, b) -> Line:
+        start, end = self._at(a), self._at(b)
+        direction = (end - start) / np.linalg.norm(end - start)
+        return Line(start + self.radius * direction, end - self.radius * direction)
+
+    # -- reading a State ------------------------------------------------------------------
+    def edge_values(self, matrices) -> np.ndarray:
+        """One value per drawn edge, from per-layer matrices (weights or their gradients)."""
+        return np.array([matrices[e.layer][e.i, e.j] for e in self.layout.edges])
+
+    def bias_values(self, biases) -> dict[tuple[int, int], float]:
+        return {(layer, n.index): biases[layer - 1][0, n.index]
+                for layer, column in enumerate(self.layout.neurons) if layer > 0 for n in column}
+
+    def set_state(self, state) -> "NetworkDiagram":
+        self.set_weights(state.weights, state.biases)
+        return self
+
+    def set_weights(self, weights, biases) -> "NetworkDiagram":
+        values = self.edge_values(weights)
+        norm = self.palette.weights
+        widths = edge_width(values, norm, *EDGE_WIDTH)
+        for edge, color, width in zip(self.edges, rgb_colors(self.palette.weight_rgb(values)), widths):
+            edge.set_stroke(color, width)
+        for number, value in zip(self.weight_labels, values):
+            number.set_value(value)
+        for key, b in self.bias_values(biases).items():
+            color = rgb_colors([diverging_rgb(b, self.bias_norm)])[0]
+            self.neurons[key].set_stroke(color, edge_width(b, self.bias_norm, *RING_WIDTH))
+        return self
+
+    # -- helpers for the lecture's steps ---------------------------------------------------
+    def layer_neurons(self, layer: int) -> list[Circle]:
+        return [self.neurons[(layer, n.index)] for n in self.layout.neurons[layer]]
+
+    def layer_edges(self, layer: int) -> list[tuple[Line, object]]:
+        """(line, layout edge) for the edges of weight matrix ``layer``."""
+        return [(line, e) for line, e in zip(self.edges, self.layout.edges) if e.layer == layer]
+
+    def edge_line(self, layer: int, i: int, j: int) -> Line:
+        return next(line for line, e in self.layer_edges(layer) if (e.i, e.j) == (i, j))

@@ -1,0 +1,43 @@
+"""The run every scene shows, read from the [nnviz] section of the cfg file manim itself read.
+
+manim parses its cfg files once (library defaults, user file, then ./manim.cfg or ``-c FILE``)
+and keeps that ConfigParser on ``config._parser``; reading our section from it means
+``manim -c other.cfg`` picks another run with no extra flag.
+"""
+from __future__ import annotations
+
+import configparser
+import sys
+from pathlib import Path
+
+from manim import config
+
+from nnviz_core import History, NnvizError
+from nnviz_core.config import CFG_SECTION
+from nnviz_core.runs import history_for_section
+
+_cache: dict = {}
+
+
+def cfg_file() -> Path:
+    """The cfg file manim read: ``-c FILE`` when given, else ./manim.cfg."""
+    import click  # manim's CLI is click; outside it (tests, API) there is no context
+
+    context = click.get_current_context(silent=True)
+    given = context.params.get("config_file") if context else None
+    return Path(given or "manim.cfg")
+
+
+def load_history(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> History:
+    """The History of the run; on a bad setting, print the core's one-line message and exit 2."""
+    parser = parser if parser is not None else config._parser
+    path = path if path is not None else cfg_file()
+    section = dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
+    key = (str(path.resolve()), tuple(sorted(section.items())))
+    if key not in _cache:  # every scene of one file shows the same run: train it once
+        try:
+            _cache[key] = history_for_section(section, source=str(path), base_dir=path.parent)
+        except NnvizError as exc:
+            print(f"nnviz: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return _cache[key]

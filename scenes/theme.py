@@ -1,0 +1,110 @@
+"""Text on the light canvas: dark ink, sizes readable at 1080p (numbers >= about 20 px)."""
+from __future__ import annotations
+
+import numpy as np
+from manim import Text, VGroup, VMobject
+
+from nnviz_core.palette import INK, MUTED_INK
+
+TITLE_SIZE = 56
+CAPTION_SIZE = 32
+LABEL_SIZE = 24
+NUMBER_SIZE = 24
+SMALL_SIZE = 20  # the smallest text used; digits are about 28 px tall at 1080p
+FONT = "DejaVu Sans"  # Pango falls back to a default font where it is missing
+
+
+def label(text: str, size: int = LABEL_SIZE, color: str = INK, **kwargs) -> Text:
+    return lighten(Text(text, font_size=size, color=color, font=FONT, **kwargs))
+
+
+def muted(text: str, size: int = SMALL_SIZE, **kwargs) -> Text:
+    return label(text, size, MUTED_INK, **kwargs)
+
+
+def signed(value: float, places: int = 3) -> str:
+    """A number with a true minus sign (−), as typeset maths has it."""
+    return f"{value:.{places}f}".replace("-", "−")
+
+
+def lighten(text: Text) -> Text:
+    """Drop each glyph's parsed SVG path, used only while building it: copies (every Fade or
+    Transform makes one) get about six times faster."""
+    for glyph in text.family_members_with_points():
+        glyph.path_obj = None
+    return text
+
+
+ANCHOR_LENGTH = 0.01
+
+
+class LiveNumber(VGroup):
+    """A number that changes in place, cheaply: glyph outlines are copied, Pango runs once.
+
+    DecimalNumber(mob_class=Text) deep-copies a Text per character on every change (~20 ms);
+    this only swaps point arrays, so a montage can update numbers every frame.
+
+        loss = LiveNumber(0.25, "{:.4f}").to_edge(UP)
+        self.add(loss)
+        loss.set_value(0.0123)  # loss.text == "0.0123"
+    """
+
+    CHARS = "0123456789.-+−×"
+
+    def __init__(self, value: float = 0.0, fmt: str = "{:.2f}", font_size: int = NUMBER_SIZE,
+                 color: str = INK, slots: int = 10):
+        super().__init__()
+        self.fmt = fmt
+        reference = Text(self.CHARS, font_size=font_size, color=color, font=FONT)
+        zeros = Text("0" * 10, font_size=font_size, font=FONT)
+        advance = (zeros[9].get_left()[0] - zeros[0].get_left()[0]) / 9  # digits are tabular
+        baseline = reference[0].get_bottom()[1]
+        self._glyphs = {}  # char -> (points relative to its cell's left/baseline, advance)
+        for char, glyph in zip(self.CHARS, reference):
+            width = advance * (0.5 if char == "." else 1.0)
+            offset = np.array([glyph.get_left()[0] - (width - glyph.width) / 2, baseline, 0])
+            self._glyphs[char] = (glyph.points - offset, width)
+        style = dict(fill_color=color, fill_opacity=1.0, stroke_width=0)
+        self._slots = [VMobject(**style) for _ in range(slots)]
+        # An invisible tick that follows every move and scale of the number: its start is where
+        # the text starts, its length (ANCHOR_LENGTH when built) gives the current scale.
+        tick = np.array([[0, 0, 0], [ANCHOR_LENGTH, 0, 0], [ANCHOR_LENGTH, 0, 0], [ANCHOR_LENGTH, 0, 0]], float)
+        self._anchor = VMobject(fill_opacity=0, stroke_width=0).set_points(tick)
+        self.add(self._anchor, *self._slots)
+        self.text = ""
+        self.value = None
+        self.set_value(value)
+
+    def set_value(self, value: float) -> "LiveNumber":
+        self.value = float(value)
+        text = self.fmt.format(self.value).replace("-", "−")
+        if text == self.text:
+            return self  # nothing visible changes: skip the work
+        if len(text) > len(self._slots):
+            raise ValueError(f"{text!r} needs more than {len(self._slots)} slots")
+        self.text = text
+        start, tick_end = self._anchor.points[0], self._anchor.points[-1]
+        scale = np.linalg.norm(tick_end - start) / ANCHOR_LENGTH
+        x = 0.0
+        for slot, char in zip(self._slots, text.ljust(len(self._slots))):
+            if char == " ":
+                slot.clear_points()
+                continue
+            points, advance = self._glyphs[char]
+            slot.set_points(start + scale * (points + [x, 0, 0]))
+            x += advance
+        return self
+
+    def add_halo(self, color: str, width: float = 6) -> "LiveNumber":
+        """A background-coloured outline under the glyphs, to read well over lines."""
+        for slot in self._slots:
+            slot.set_stroke(color, width, background=True)
+        return self
+
+    def get_value(self) -> float:
+        return self.value
+
+    # Layout helpers measure the glyphs, not the anchor (which sits on the baseline).
+    def get_critical_point(self, direction):
+        shown = [s for s in self._slots if s.has_points()]
+        return VGroup(*shown).get_critical_point(direction) if shown else self._anchor.points[0]
