@@ -285,7 +285,9 @@ class LectureSteps(LectureScene):
         self.wait(2)
         t_next = min(1.0, len(h) - 1)
         self.say(f"Epochs 0 → {int(h.snapshot_epochs[int(t_next)])}: edges recolour as weights move")
-        self.play(FadeOut(glow), FadeOut(self.sample_marks), run_time=0.5)
+        # The worked numbers belong to epoch 0: they leave before the epochs move on.
+        self.play(FadeOut(glow), FadeOut(self.sample_marks), FadeOut(self.notes), run_time=0.5)
+        self.notes = VGroup()
         self.drive([self.net, self.fit, self.counter], t_next, 3)
         self.wait(1)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from manim import LEFT, RIGHT
+from manim import LEFT, RIGHT, UP
 
 from ..theme import LiveNumber, CAPTION_SIZE, label
 from .panel import Panel
@@ -25,6 +25,10 @@ class EpochCounter(Panel):
         self.number.set_value(epochs)  # lay out at the widest value, right-aligned to "/"
         word.next_to(self.number, LEFT, buff=0.2)
         total.next_to(self.number, RIGHT, buff=0.2)
+        # Share the digits' baseline ("p" and "/" descend, so centring would lift the words).
+        baseline = self.number.get_bottom()[1]
+        word.shift((baseline - word[0].get_bottom()[1]) * UP)
+        total.shift((baseline - total[-1].get_bottom()[1]) * UP)
         self.static.add(word, total)
         self.live.add(self.number)
         self.set_epoch(0)
