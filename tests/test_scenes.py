@@ -239,3 +239,19 @@ def test_manim_stops_on_a_bad_cfg_with_one_line_and_status_2(tmp_path):
     assert done.returncode == 2
     assert "[nnviz] activation softmax: choose one of" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_gradient_bars_follow_the_states_own_largest_gradient(seed_history):
+    from scenes.mobjects import GradientBars
+
+    bars = GradientBars(seed_history, width=5, height=2.4)
+    for t in (0.0, 7.3, len(seed_history) - 1):
+        state = seed_history.at(t)
+        bars.set_state(state)
+        grads = np.concatenate([g.ravel() for g in state.grad_weights])
+        largest = float(np.abs(grads).max())
+        assert bars.scale_number.text == f"{largest:.4f}"
+        heights = [bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.bars]
+        assert max(heights) == pytest.approx(1.2, abs=1e-6)  # the largest reaches the panel's edge
+        k = int(np.argmax(np.abs(grads)))
+        assert heights[k] == pytest.approx(1.2, abs=1e-6)

@@ -1,4 +1,9 @@
-"""BiasBars and GradientBars: one bar per value, on a fixed scale for the whole History."""
+"""BiasBars and GradientBars: one bar per value around a zero line.
+
+Biases sit on one fixed scale for the whole History. Gradients shrink by orders of magnitude as
+training converges, so their bars are scaled to the largest |∂L/∂w| of the State shown (a live
+"±" value says what that is) and coloured by sign, as in the GIF.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -7,10 +12,11 @@ from manim import LEFT, RIGHT, Line, VGroup, VMobject
 from nnviz_core.layout import neuron_label
 from nnviz_core.palette import MUTED_INK, Palette, SymmetricNorm, diverging_rgb
 
-from ..theme import SMALL_SIZE, label, muted
+from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .network import rgb_colors, shown_label
 from .panel import Panel
 
+UNIT_NORM = SymmetricNorm(1.0)
 MIN_TICK_SPACING = 0.55  # below this, neighbouring names like "h10" would touch
 
 
@@ -18,9 +24,10 @@ class BarPanel(Panel):
     """Bars around a zero line; subclasses say which values of a State they show."""
 
     def __init__(self, history, names: list[str], vmax: float, title: str,
-                 width: float = 5.0, height: float = 2.4):
+                 width: float = 5.0, height: float = 2.4, rescale: bool = False):
         super().__init__()
         self.norm = SymmetricNorm(vmax)
+        self.rescale = rescale  # scale each State to its own largest |value|
         self.zero_length, self.half_height = width, height / 2
         count = len(names)
         self.fractions = (np.arange(count) + 0.5) / count  # bar centres along the zero line
@@ -34,15 +41,28 @@ class BarPanel(Panel):
         else:
             ticks = VGroup(muted(f"{names[0]} … {names[-1]}  ({count} bars)").move_to(below))
         heading = label(title, SMALL_SIZE + 4).move_to([-width / 2, self.half_height + 0.35, 0], aligned_edge=LEFT)
-        scale = muted(f"±{vmax:.2g}").move_to([width / 2, self.half_height + 0.35, 0], aligned_edge=RIGHT)
-        self.static.add(self.zero, ticks, heading, scale)
-        self.live.add(self.bars)
+        corner = [width / 2, self.half_height + 0.35, 0]
+        if rescale:
+            self.scale_number = LiveNumber(vmax, "{:.4f}", SMALL_SIZE, color=MUTED_INK)
+            self.scale_number.move_to(corner, aligned_edge=RIGHT)
+            plus_minus = muted("±").next_to(self.scale_number, LEFT, buff=0.05)
+            self.static.add(self.zero, ticks, heading, plus_minus)
+            self.live.add(self.bars, self.scale_number)
+        else:
+            scale = muted(f"±{vmax:.2g}").move_to(corner, aligned_edge=RIGHT)
+            self.static.add(self.zero, ticks, heading, scale)
+            self.live.add(self.bars)
 
     def values(self, state) -> np.ndarray:
         raise NotImplementedError
 
     def set_state(self, state) -> "BarPanel":
         values = self.values(state)
+        if self.rescale:
+            self.norm = SymmetricNorm(float(np.abs(values).max()))
+            right = self.scale_number.get_right()
+            self.scale_number.set_value(self.norm.vmax)
+            self.scale_number.shift(right - self.scale_number.get_right())
         start, along = self.zero.get_start(), self.zero.get_end() - self.zero.get_start()
         scale = np.linalg.norm(along) / self.zero_length  # follows the panel if it was scaled
         heights = (2 * self.norm(values) - 1) * self.half_height * scale  # clipped at the scale
@@ -50,7 +70,11 @@ class BarPanel(Panel):
         for bar, fraction, h in zip(self.bars, self.fractions, heights):
             foot, up = start + fraction * along, np.array([0.0, h, 0.0])
             bar.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
-        for bar, color in zip(self.bars, rgb_colors(diverging_rgb(values, self.norm))):
+        if self.rescale:  # the scale moves, so colour by sign alone, as the GIF does
+            rgbs = diverging_rgb(np.sign(values), UNIT_NORM)
+        else:
+            rgbs = diverging_rgb(values, self.norm)
+        for bar, color in zip(self.bars, rgb_colors(rgbs)):
             bar.set_fill(color)
         return self
 
@@ -76,11 +100,11 @@ class BiasBars(BarPanel):
 
 
 class GradientBars(BarPanel):
-    """∂L/∂w for every weight (layer by layer), on the run's largest |∂L/∂w|.
+    """∂L/∂w for every weight (layer by layer), scaled to the State's largest |∂L/∂w|.
 
         grads = GradientBars(history)
         self.add(grads.set_state(history.at(0)))
-        grads.set_state(history.at(10))  # bars shrink as training converges
+        grads.set_state(history.at(10))  # the "±" scale follows the shrinking gradients
     """
 
     def __init__(self, history, width: float = 5.0, height: float = 2.4):
@@ -88,7 +112,7 @@ class GradientBars(BarPanel):
         names = [f"w{l + 1}_{i + 1}{j + 1}" if layers[l] > 1 and layers[l + 1] > 1 else f"w{l + 1}_{max(i, j) + 1}"
                  for l in range(len(layers) - 1) for i in range(layers[l]) for j in range(layers[l + 1])]
         vmax = Palette.for_history(history).grads.vmax
-        super().__init__(history, names, vmax, "Gradients ∂L/∂w", width, height)
+        super().__init__(history, names, vmax, "Gradients ∂L/∂w", width, height, rescale=True)
 
     def values(self, state) -> np.ndarray:
         return np.concatenate([g.ravel() for g in state.grad_weights])
