@@ -198,6 +198,10 @@ def test_renders_a_saved_run(tmp_path, capsys):
     assert main(["train", "--epochs", "10", "--config", str(tmp_path / "none.cfg"), "--out", str(run)]) == 0
     code, out = gif(tmp_path, "--run", str(run))
     assert code == 0 and Image.open(out).n_frames == 3
+    code, fresh = gif(tmp_path, "--epochs", "10", name="fresh.gif")
+    assert code == 0
+    for k in range(3):  # the saved run draws exactly what a fresh run with its config draws
+        assert np.array_equal(gif_frame(out, k), gif_frame(fresh, k))
 
 
 def run_cli(*args, cwd):

@@ -138,3 +138,15 @@ def test_save_sections_writes_one_named_file_per_chapter(tmp_path):
     sections = sorted(p.stem for p in (tmp_path / "media").rglob("sections/*.mp4"))
     assert sections == ["LossCurve_0000_loss-at-the-start", "LossCurve_0001_training",
                         "LossCurve_0002_final-state"]
+
+
+def test_plain_scenes_never_need_manim_slides():
+    """With manim-slides unimportable, the plain scenes still import; slides.py says what to install."""
+    code = ("import sys; sys.modules['manim_slides'] = None; sys.path.insert(0, %r)\n"
+            "import scenes.training, scenes.clips, scenes.dashboard\n"
+            "print('ok')\n" % str(REPO))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
+    code = "import sys; sys.modules['manim_slides'] = None; sys.path.insert(0, %r); import scenes.slides" % str(REPO)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    assert result.returncode == 2 and "pip install -e .[slides]" in result.stderr
