@@ -1,4 +1,5 @@
 """Training engine, History, persistence and the core's independence from manim."""
+import io
 import json
 import subprocess
 import sys
@@ -240,12 +241,16 @@ def test_file_stores_format_version_and_config(seed_history, tmp_path):
         assert json.loads(str(npz["config"]))["layers"] == [1, 10, 1]
 
 
-def rewrite(src, dst, change):
+def rewrite(src, dst, name, array=None):
+    """Copy an .npz, replacing one member with ``array`` (or dropping it when None)."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
         for item in zin.infolist():
-            data = change(item.filename, zin.read(item.filename))
-            if data is not None:
-                zout.writestr(item, data)
+            if item.filename != name:
+                zout.writestr(item, zin.read(item.filename))
+            elif array is not None:
+                buf = io.BytesIO()
+                np.save(buf, array)
+                zout.writestr(item, buf.getvalue())
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "missing", "version", "shape"])
@@ -259,25 +264,11 @@ def test_damaged_files_give_one_line_errors(seed_history, tmp_path, damage):
     elif damage == "foreign":
         np.savez(bad, a=np.arange(3))
     elif damage == "missing":
-        rewrite(good, bad, lambda name, data: None if name == "w1.npy" else data)
+        rewrite(good, bad, "w1.npy")
     elif damage == "version":
-        def newer(name, data):
-            if name != "version.npy":
-                return data
-            import io
-            buf = io.BytesIO()
-            np.save(buf, np.array(99))
-            return buf.getvalue()
-        rewrite(good, bad, newer)
+        rewrite(good, bad, "version.npy", np.array(99))
     elif damage == "shape":
-        def short(name, data):
-            if name != "loss.npy":
-                return data
-            import io
-            buf = io.BytesIO()
-            np.save(buf, np.zeros(7))
-            return buf.getvalue()
-        rewrite(good, bad, short)
+        rewrite(good, bad, "loss.npy", np.zeros(7))
     with pytest.raises(HistoryFileError) as err:
         History.load(bad)
     assert "\n" not in str(err.value) and str(bad) in str(err.value)
