@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from .config import FIELD_HELP, RunConfig
+from .config import FIELD_HELP
 from .errors import ConfigError, NnvizError
 from .panels import PANELS
 from .progress import ProgressBar
@@ -36,8 +36,8 @@ def add_training_flags(parser: argparse.ArgumentParser, with_run: bool = True) -
     group = parser.add_argument_group("training run (defaults < manim.cfg [nnviz] < flags)")
     for field in TRAINING_FIELDS:
         group.add_argument(flag_for(field), dest=field, metavar=field.upper(), help=FIELD_HELP[field])
-    group.add_argument("--config", default="manim.cfg", metavar="CFG",
-                       help="cfg file whose [nnviz] section sets the run (default: manim.cfg, if present)")
+    group.add_argument("--config", metavar="CFG",
+                       help="cfg file whose [nnviz] section sets the run (default: ./manim.cfg, if present)")
     if with_run:
         group.add_argument("--run", metavar="RUN.npz", help="render a saved run instead of training")
 
@@ -108,10 +108,9 @@ def cmd_gif(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # no display needed
-    from .gif import check_writable, write_dashboard_gif
+    from .gif import write_dashboard_gif
 
-    check_writable(args.out)  # before training: a bad --out fails at once
-    history = history_from_args(args)
+    history = history_from_args(args)  # first: a bad setting must not leave --out's folder behind
     path, frames = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
                                        args.panels, args.jobs, progress=ProgressBar("gif"))
     width, height = frames[0].size
@@ -193,7 +192,8 @@ def main(argv=None) -> int:
     except ConfigError as exc:
         message = f"nnviz: {exc.named(flag_for(exc.field))}"
     except NnvizError as exc:
-        message = f"nnviz: {exc}" if not str(exc).startswith("nnviz") else str(exc)
+        text = str(exc)
+        message = text if text.startswith(("nnviz:", "nnviz ")) else f"nnviz: {text}"
     except KeyboardInterrupt:
         message = "nnviz: interrupted"
     print(message, file=sys.stderr)

@@ -9,7 +9,7 @@ import configparser
 import dataclasses
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .data import DATASETS, INPUT_DIM, OUTPUT_DIM
@@ -17,6 +17,7 @@ from .errors import ConfigError, NnvizError
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 INITS = ("auto", "seed", "he", "xavier")
+MAX_SNAPSHOTS = 2000  # each holds every layer's activations: a bound on memory and file size
 CFG_SECTION = "nnviz"
 
 
@@ -81,7 +82,7 @@ def _coerce(name: str, value):
     text = value.strip()
     try:
         if name == "layers":
-            return tuple(int(p) for p in text.split(",") if p.strip())
+            return tuple(int(p) for p in text.split(","))  # "1,,1" fails here, as it should
         if name in ("epochs", "snapshot_every", "seed", "samples"):
             return int(text)
         if name in ("lr", "noise"):
@@ -112,6 +113,9 @@ def _check(c: RunConfig) -> None:
     need(isinstance(c.noise, (int, float)) and math.isfinite(c.noise) and c.noise >= 0,
          "noise", "must be a number >= 0")
     need(c.init in INITS, "init", f"choose one of {', '.join(INITS)}")
+    need(c.epochs // c.snapshot_every + 2 <= MAX_SNAPSHOTS, "snapshot_every",
+         f"{c.epochs} epochs would keep over {MAX_SNAPSHOTS} snapshots; "
+         f"use at least {c.epochs // (MAX_SNAPSHOTS - 2) + 1}")
     need(c.layers[0] == INPUT_DIM[c.dataset], "layers",
          f"the {c.dataset} dataset has {INPUT_DIM[c.dataset]} input(s), so the first layer must be {INPUT_DIM[c.dataset]}")
     need(c.layers[-1] == OUTPUT_DIM[c.dataset], "layers",
@@ -127,12 +131,3 @@ def read_cfg_section(path: str | Path = "manim.cfg") -> dict[str, str]:
     except configparser.Error as exc:
         raise NnvizError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file's syntax") from None
     return dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
-
-
-def config_from_section(section: dict[str, str], source: str = "manim.cfg") -> RunConfig:
-    """A RunConfig from ``[nnviz]`` keys (the ``run`` key, a saved history, is not a field)."""
-    fields = {k: v for k, v in section.items() if k != "run"}
-    try:
-        return RunConfig.from_dict(fields)
-    except ConfigError as exc:
-        raise NnvizError(f"{source} [{CFG_SECTION}] {exc.named(exc.field)}") from None

@@ -18,7 +18,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse, Patch
 
 from . import palette as pal
-from .layout import network_layout, neuron_label
+from .layout import fit_y_range, network_layout, neuron_label, weight_label
 from .panels import PANELS
 
 # Each panel's cell in the seed's 3 x 3 grid.
@@ -26,12 +26,11 @@ SEED_CELLS = {"fit": (slice(0, 2), 0), "loss": (2, 0), "network": (slice(0, 2), 
               "weights_in": (0, 2), "weights_out": (1, 2), "biases": (2, 1), "gradients": (2, 2)}
 FIGSIZE = (22, 15)  # inches, as in the seed: 2640 x 1800 px at 120 dpi
 DPI = 120
-POSITIVE_BIAS, NEGATIVE_BIAS = "red", "green"  # the seed's bias colours
-# Gradient bars by sign, in the weight map's end colours (the seed's blue and red).
-NEGATIVE_GRADIENT, POSITIVE_GRADIENT = (pal.to_hex(c) for c in pal.diverging_rgb([-1, 1], pal.SymmetricNorm(1)))
+# Bias and gradient bars by sign, in the weight map's end colours, as the video draws them
+# (the seed's red/green biases were the one place it left its blue-red scheme).
+NEGATIVE, POSITIVE = (pal.to_hex(c) for c in pal.sign_rgb([-1, 1]))
 NAMED_COLOURS = (pal.INPUT_NEURON, pal.HIDDEN_NEURON, pal.OUTPUT_NEURON, pal.BACKWARD_FLOW,
-                 pal.DATA_POINTS, pal.PREDICTION, pal.LOSS_CURVE, POSITIVE_BIAS, NEGATIVE_BIAS,
-                 "#b0b0b0")  # the last: matplotlib's grid lines
+                 pal.DATA_POINTS, pal.PREDICTION, pal.LOSS_CURVE, "#b0b0b0")  # the last: grid lines
 SIGN_ALPHA = 0.7  # sign markers are translucent, as in the seed
 MAX_CELL_TEXTS = 40  # heatmaps with more cells (or more than 16 rows) show colour only
 
@@ -125,11 +124,8 @@ class Dashboard:
                           label="Prediction")
         ax.legend(loc="upper right")
         ax.grid(True)
-        # Fixed limits, so the curve moves and the axes do not: the data and every prediction,
-        # but never more than half a data span beyond the data (a wild early guess is clipped).
+        low, high = fit_y_range(h)  # fixed, so the curve moves and the axes do not
         span = y.max() - y.min()
-        low = max(min(y.min(), h.prediction.min()), y.min() - span / 2)
-        high = min(max(y.max(), h.prediction.max()), y.max() + span / 2)
         ax.set_xlim(h.grid[0, 0] - 0.05, h.grid[-1, 0] + 0.05)
         ax.set_ylim(low - 0.08 * span, high + 0.08 * span)
         title = ax.set_title("", fontsize=12)
@@ -232,7 +228,6 @@ class Dashboard:
                             va="bottom", fontsize=10, zorder=5,
                             bbox=dict(facecolor="white", alpha=0.7))
         self.network_edges = edges
-        self.network_to_display = lambda x, y: ax.transData.transform((x, y))
         norm = self.palette.weights
 
         def update(state):
@@ -352,20 +347,20 @@ class Dashboard:
         ax.set_xticks([positions[k] for k in shown], [labels[k] for k in shown])
         ax.set_title("Bias Values", fontsize=12)
         ax.grid(True)
-        every_bias = np.concatenate([b.ravel() for b in self.history.layers["biases"]])
+        every_bias = np.concatenate([b.ravel() for b in self.history.snapshots["biases"]])
         lo, hi = min(every_bias.min(), 0.0), max(every_bias.max(), 0.0)
         pad = 0.1 * (hi - lo or 1.0)
         ax.set_ylim(lo - pad, hi + pad)
         ax.axhline(0, color="black", linewidth=0.8)
-        self.bias_legend = ax.legend(handles=[Patch(color=POSITIVE_BIAS, label="positive bias"),
-                                              Patch(color=NEGATIVE_BIAS, label="negative bias")],
+        self.bias_legend = ax.legend(handles=[Patch(color=POSITIVE, label="positive bias"),
+                                              Patch(color=NEGATIVE, label="negative bias")],
                                      loc="best")
 
         def update(state):
             values = np.concatenate([b.ravel() for b in state.biases])
             for bar, b in zip(bars, values):
                 bar.set_height(b)
-                bar.set_color(NEGATIVE_BIAS if b < 0 else POSITIVE_BIAS)
+                bar.set_color(NEGATIVE if b < 0 else POSITIVE)
         return update
 
     # -- 6. gradients ----------------------------------------------------------------------------
@@ -379,8 +374,7 @@ class Dashboard:
             start = x
             for i in range(d_in):
                 for j in range(d_out):
-                    k = j if d_in == 1 else i if d_out == 1 else f"{i + 1},{j + 1}"
-                    labels.append(f"{matrix_name(index)}_{k + 1 if isinstance(k, int) else k}")
+                    labels.append(weight_label(self.layers, index, i, j))
                     positions.append(x)
                     x += 1
             group_centres.append(((start + x - 1) / 2, index))
@@ -409,7 +403,7 @@ class Dashboard:
             ax.set_ylim(-1.35 * top, 1.35 * top)
             for bar, g in zip(bars, values):
                 bar.set_height(g)
-                bar.set_color(NEGATIVE_GRADIENT if g < 0 else POSITIVE_GRADIENT)
+                bar.set_color(NEGATIVE if g < 0 else POSITIVE)
             for text, g in zip(values_text, values):
                 text.set_text(f"{g:.2g}")
                 text.set_y(g)

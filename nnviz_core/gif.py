@@ -9,7 +9,7 @@ written under a temporary name in the same folder and renamed, so no partial GIF
 from __future__ import annotations
 
 import multiprocessing
-import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,7 @@ from PIL import Image
 
 from .dashboard import NAMED_COLOURS, Dashboard
 from .errors import NnvizError
+from .files import atomic_output
 from .palette import SymmetricNorm, diverging_rgb
 
 # Set in the parent before forking, so workers inherit them instead of unpickling them.
@@ -99,31 +100,23 @@ def render_frames(history, times, panels, dpi: int, jobs: int = 2, progress=None
 
 def write_gif(frames, path, fps: float) -> Path:
     """Save frames as a looping GIF, atomically: a temporary name in the same folder, then rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_output(path) as tmp:
         frames[0].save(tmp, format="GIF", save_all=True, append_images=frames[1:],
                        duration=round(1000 / fps), loop=0, optimize=True)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise NnvizError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out path") from None
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def check_writable(path) -> None:
     """Fail before rendering, not after, when the GIF cannot be written where asked."""
     path = Path(path)
-    probe = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        probe.touch()
-        probe.unlink()
-    except OSError as exc:
-        raise NnvizError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out path") from None
     if path.is_dir():
         raise NnvizError(f"cannot write {path}: it is a folder; give a file name such as {path / 'NN_vis.gif'}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".probe"):
+            pass  # removed on close
+    except OSError as exc:
+        raise NnvizError(f"cannot write {path}: {exc.strerror or exc}; choose a writable --out path") from None
 
 
 def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, dpi: int = 120,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 
 from .config import RunConfig
 from .errors import ConfigError, HistoryFileError
+from .files import atomic_output
 from .model import forward
 
 FORMAT_NAME = "nnviz-history"
@@ -50,11 +50,6 @@ class State:
     activations: list
     prediction: np.ndarray  # on History.grid, (G, d_out)
     activation: str
-
-    def forward(self, x):
-        """Pre-activations and activations of every layer for inputs x, shape (n, d_in)."""
-        return forward(np.asarray(x, float).reshape(-1, self.weights[0].shape[0]),
-                       self.weights, self.biases, self.activation)
 
 
 def _pchip_slopes(y: np.ndarray) -> np.ndarray:
@@ -84,10 +79,11 @@ class History:
         self.X, self.y, self.grid = X, y, grid
         self.loss = loss  # (epochs+1,), the loss at every epoch
         self.snapshot_epochs = np.asarray(snapshot_epochs)
-        self.layers = {name: [arrays[f"{key}{l}"] for l in range(len(config.layers) - 1)]
-                       for key, name in LAYER_KEYS.items()}
+        # name -> one array per layer, with a leading snapshot axis: snapshots["weights"][l][k]
+        self.snapshots = {name: [arrays[f"{key}{l}"] for l in range(len(config.layers) - 1)]
+                          for key, name in LAYER_KEYS.items()}
         self.prediction = arrays["prediction"]  # (S, G, d_out)
-        self._slopes = {name: [_pchip_slopes(a) for a in self.layers[name]] for name in INTERPOLATED}
+        self._slopes = {name: [_pchip_slopes(a) for a in self.snapshots[name]] for name in INTERPOLATED}
         self._epoch_slopes = _pchip_slopes(self.snapshot_epochs.astype(float))
 
     @classmethod
@@ -105,16 +101,10 @@ class History:
     def final_loss(self) -> float:
         return float(self.loss[-1])
 
-    def weight_range(self) -> float:
-        """max |w| over every layer and snapshot: the fixed, symmetric colour scale."""
-        return float(max(np.abs(w).max() for w in self.layers["weights"]))
-
-    def grad_range(self) -> float:
-        return float(max(np.abs(g).max() for g in self.layers["grad_weights"]))
-
-    def t_for_epoch(self, epoch: float) -> float:
-        """The fractional snapshot index showing a given (fractional) epoch."""
-        return float(np.interp(epoch, self.snapshot_epochs, np.arange(len(self))))
+    def largest(self, name: str) -> float:
+        """max |value| of ``name`` ("weights", "biases", ...) over every layer and snapshot:
+        the fixed, symmetric scale that a colour or a bar of that kind is drawn against."""
+        return float(max(np.abs(a).max() for a in self.snapshots[name]))
 
     def loss_at(self, epoch: float) -> float:
         """The real loss curve at a fractional epoch (straight between neighbouring epochs)."""
@@ -133,7 +123,7 @@ class History:
 
         def interp(name):
             return [_hermite(a[i], a[i + 1], d[i], d[i + 1], f)
-                    for a, d in zip(self.layers[name], self._slopes[name])]
+                    for a, d in zip(self.snapshots[name], self._slopes[name])]
 
         weights, biases = interp("weights"), interp("biases")
         epoch = float(_hermite(*self.snapshot_epochs[i:i + 2].astype(float),
@@ -150,7 +140,7 @@ class History:
         epoch = int(self.snapshot_epochs[k])
         return State(t=float(k), epoch=float(epoch), loss=float(self.loss[epoch]),
                      prediction=self.prediction[k], activation=self.config.activation,
-                     **{name: [a[k] for a in arrays] for name, arrays in self.layers.items()})
+                     **{name: [a[k] for a in arrays] for name, arrays in self.snapshots.items()})
 
     # -- persistence -------------------------------------------------------------------------
     def _arrays(self) -> dict:
@@ -159,26 +149,20 @@ class History:
                "grid": self.grid, "loss": self.loss, "snapshot_epochs": self.snapshot_epochs,
                "prediction": self.prediction}
         for key, name in LAYER_KEYS.items():
-            for l, a in enumerate(self.layers[name]):
+            for l, a in enumerate(self.snapshots[name]):
                 out[f"{key}{l}"] = a
         return out
 
     def save(self, path) -> Path:
         """Write an .npz atomically; the same run always gives the same bytes."""
         path = Path(path)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
-                for name, array in self._arrays().items():
-                    buf = io.BytesIO()
-                    np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
-                    info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    zf.writestr(info, buf.getvalue())
-            os.replace(tmp, path)
-        except OSError as exc:
-            tmp.unlink(missing_ok=True)
-            raise HistoryFileError(f"cannot write {path}: {exc.strerror or exc}; choose a writable path") from None
+        with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name, array in self._arrays().items():
+                buf = io.BytesIO()
+                np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # no clock time
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, buf.getvalue())
         return path
 
     @classmethod
@@ -192,16 +176,22 @@ class History:
                 arrays = {k: npz[k] for k in npz.files}
         except Exception as exc:  # zip, header and pickle errors all mean "not our file"
             raise HistoryFileError(f"{path}: not a readable nnviz run file ({exc.__class__.__name__}); {hint}") from None
-        if str(arrays.get("format", "")) != FORMAT_NAME:
-            raise HistoryFileError(f"{path}: not an nnviz run file (no nnviz format tag); {hint}")
-        version = int(arrays.get("version", -1))
+        try:
+            if str(arrays["format"]) != FORMAT_NAME:
+                raise KeyError("format")
+        except KeyError:
+            raise HistoryFileError(f"{path}: not an nnviz run file (no nnviz format tag); {hint}") from None
+        try:
+            version = int(arrays.get("version"))
+        except (TypeError, ValueError):
+            version = None
         if version != FORMAT_VERSION:
-            raise HistoryFileError(f"{path}: run file format version {version}, this nnviz reads "
-                                   f"version {FORMAT_VERSION}; re-create it with nnviz train")
+            raise HistoryFileError(f"{path}: run file format version {arrays.get('version')}, this "
+                                   f"nnviz reads version {FORMAT_VERSION}; re-create it with nnviz train")
         try:
             config = RunConfig.from_dict(json.loads(str(arrays["config"])))
-        except (ConfigError, ValueError, TypeError) as exc:
-            raise HistoryFileError(f"{path}: its stored config is invalid ({exc}); {hint}") from None
+        except (KeyError, ConfigError, ValueError, TypeError) as exc:
+            raise HistoryFileError(f"{path}: its stored config is missing or invalid ({exc}); {hint}") from None
         problem = _shape_problem(config, arrays)
         if problem:
             raise HistoryFileError(f"{path}: {problem}; the file is damaged, {hint}")
@@ -209,10 +199,14 @@ class History:
                    arrays["snapshot_epochs"], arrays)
 
 
+def snapshot_epochs(epochs: int, every: int) -> list[int]:
+    """0, every, 2*every, ... and always the last epoch."""
+    picks = list(range(0, epochs + 1, every))
+    return picks if picks[-1] == epochs else picks + [epochs]
+
+
 def _shape_problem(config: RunConfig, arrays: dict) -> str | None:
     """Why the arrays cannot belong to this config, or None when they all fit."""
-    from .train import snapshot_epochs  # train imports this module
-
     layers, n = config.layers, config.samples
     expected_epochs = snapshot_epochs(config.epochs, config.snapshot_every)
     S = len(expected_epochs)

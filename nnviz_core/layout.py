@@ -1,4 +1,5 @@
-"""Where neurons and edges go, for any architecture, in abstract units both renderers scale.
+"""Where things go, for both renderers: neurons and edges for any architecture, in abstract
+units each renderer scales, the names of neurons and weights, and the data plot's fixed range.
 
 Layer l sits at x = l. Shown neurons are one unit apart, centred on y = 0, first neuron on top.
 A layer wider than ``max_shown`` is drawn as a lecturer would: its first neurons, a vertical
@@ -50,9 +51,6 @@ class NetworkLayout:
     def has_ellipsis(self, layer: int) -> bool:
         return any(e.layer == layer for e in self.ellipses)
 
-    def neuron(self, layer: int, index: int) -> Neuron | None:
-        return next((n for n in self.neurons[layer] if n.index == index), None)
-
 
 def neuron_label(layers, layer: int, index: int) -> str:
     """x, h1..hn, ŷ; with several inputs/outputs x1, ŷ1; with several hidden layers h1_3."""
@@ -63,6 +61,23 @@ def neuron_label(layers, layer: int, index: int) -> str:
     if layer == last:
         return f"ŷ{index + 1}" if several else "ŷ"
     return f"h{index + 1}" if last == 2 else f"h{layer}_{index + 1}"
+
+
+def weight_label(layers, layer: int, i: int, j: int) -> str:
+    """w1_3 for a weight touching a single neuron; w2_3,1 (row, column) between two wide layers."""
+    if layers[layer] == 1 or layers[layer + 1] == 1:
+        return f"w{layer + 1}_{max(i, j) + 1}"
+    return f"w{layer + 1}_{i + 1},{j + 1}"
+
+
+def fit_y_range(history) -> tuple[float, float]:
+    """The data plot's y-range, fixed for the whole run: the data and every prediction, but at
+    most half a data span beyond the data (a wild early guess is clipped, not followed)."""
+    y = history.y[:, 0]
+    span = y.max() - y.min()
+    low = max(min(y.min(), history.prediction.min()), y.min() - span / 2)
+    high = min(max(y.max(), history.prediction.max()), y.max() + span / 2)
+    return float(low), float(high)
 
 
 def shown_indices(width: int, max_shown: int) -> tuple[list[int], int]:

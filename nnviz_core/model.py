@@ -30,7 +30,7 @@ def init_params(layers, activation: str, init: str, rng: np.random.RandomState):
 
     - ``seed``: N(0, 0.5²), the notebook's choice;
     - ``he``: N(0, 2/d_in), suited to ReLU-like activations;
-    - ``xavier``: N(0, 1/d_in), suited to tanh and sigmoid;
+    - ``xavier``: N(0, 2/(d_in + d_out)) (Glorot), suited to tanh and sigmoid;
     - ``auto``: ``seed`` for the seed's own 1-10-1 ReLU network (so it reproduces the notebook
       bit for bit), otherwise ``he`` for relu/leaky_relu and ``xavier`` for tanh/sigmoid.
     """
@@ -41,7 +41,7 @@ def init_params(layers, activation: str, init: str, rng: np.random.RandomState):
             init = "he" if activation in ("relu", "leaky_relu") else "xavier"
     weights, biases = [], []
     for d_in, d_out in zip(layers[:-1], layers[1:]):
-        scale = {"seed": 0.5, "he": np.sqrt(2.0 / d_in), "xavier": np.sqrt(1.0 / d_in)}[init]
+        scale = {"seed": 0.5, "he": np.sqrt(2.0 / d_in), "xavier": np.sqrt(2.0 / (d_in + d_out))}[init]
         weights.append(rng.randn(d_in, d_out) * scale)
         biases.append(np.zeros((1, d_out)))
     return weights, biases

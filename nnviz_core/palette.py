@@ -76,15 +76,24 @@ def edge_width(weight, norm: SymmetricNorm, thinnest: float, thickest: float):
     return thinnest + (thickest - thinnest) * strength
 
 
+UNIT_NORM = SymmetricNorm(1.0)
+
+
+def sign_rgb(values) -> np.ndarray:
+    """The map's two end colours by sign (grey for 0): for bars, whose height shows the size."""
+    return diverging_rgb(np.sign(values), UNIT_NORM)
+
+
 @dataclass(frozen=True)
 class Palette:
-    """The fixed norms for one History."""
+    """The fixed norms for one History: weights, gradients, and biases (far smaller than weights)."""
     weights: SymmetricNorm
     grads: SymmetricNorm
+    biases: SymmetricNorm
 
     @classmethod
     def for_history(cls, history) -> "Palette":
-        return cls(SymmetricNorm(history.weight_range()), SymmetricNorm(history.grad_range()))
+        return cls(*(SymmetricNorm(history.largest(name)) for name in ("weights", "grad_weights", "biases")))
 
     def weight_rgb(self, w):
         return diverging_rgb(w, self.weights)

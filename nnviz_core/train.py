@@ -6,14 +6,8 @@ import numpy as np
 from .config import RunConfig
 from .data import input_grid, make_dataset
 from .errors import TrainingDiverged
-from .history import History
+from .history import History, snapshot_epochs
 from .model import backward, forward, init_params, mse
-
-
-def snapshot_epochs(epochs: int, every: int) -> list[int]:
-    """0, every, 2*every, ... and always the last epoch."""
-    picks = list(range(0, epochs + 1, every))
-    return picks if picks[-1] == epochs else picks + [epochs]
 
 
 def train(config: RunConfig = RunConfig(), progress=None) -> History:
@@ -35,6 +29,7 @@ def train(config: RunConfig = RunConfig(), progress=None) -> History:
 
 def _run(config, X, y, grid, weights, biases, losses, progress) -> History:
     keep = snapshot_epochs(config.epochs, config.snapshot_every)
+    kept = set(keep)
     snapshots = []
     for epoch in range(config.epochs + 1):
         zs, acts = forward(X, weights, biases, config.activation)
@@ -45,7 +40,7 @@ def _run(config, X, y, grid, weights, biases, losses, progress) -> History:
                 f"(lr {config.lr}); try a smaller learning rate, e.g. --lr {config.lr / 10:g}")
         losses[epoch] = loss
         grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation)
-        if epoch in keep:
+        if epoch in kept:
             _, grid_acts = forward(grid, weights, biases, config.activation)
             snapshots.append(dict(
                 weights=[w.copy() for w in weights], biases=[b.copy() for b in biases],

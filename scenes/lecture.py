@@ -13,12 +13,12 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
 
 from nnviz_core.data import DATASETS
 from nnviz_core.palette import (BACKGROUND, BACKWARD_FLOW, INK, MUTED_INK,
-                                PREDICTION, Palette, SymmetricNorm, diverging_rgb, to_hex)
+                                PREDICTION, Palette, UNIT_NORM, diverging_rgb, to_hex)
 
 from .mobjects import DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from .mobjects.network import EDGE_WIDTH, shown_label
 from .run import load_history
-from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, LiveNumber, label, muted, signed
+from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, LiveNumber, count, label, muted, signed
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
 NETWORK_CENTER = np.array([-3.75, -0.2, 0])
@@ -144,7 +144,7 @@ class LectureSteps(LectureScene):
         title = label("How a neural network learns", TITLE_SIZE)
         what = label(f"A {shape} network ({c.activation}) learns {DATASETS[c.dataset][1]}", LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
-                    f"{c.epochs} epochs", LABEL_SIZE)
+                    f"{count(c.epochs, 'epoch')}", LABEL_SIZE)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
         self.play(Write(title), run_time=1.5)
         self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP))
@@ -157,8 +157,9 @@ class LectureSteps(LectureScene):
         self.cast()
         net = self.net
         layers = self.history.config.layers
-        hidden = " + ".join(str(n) for n in layers[1:-1])
-        self.say(f"The network: {layers[0]} input, {hidden} hidden neurons, {layers[-1]} output")
+        sizes = " + ".join(str(n) for n in layers[1:-1])
+        hidden = f"{sizes} hidden neuron{'s' if sum(layers[1:-1]) != 1 else ''}" if sizes else "no hidden layer"
+        self.say(f"The network: {count(layers[0], 'input')}, {hidden}, {count(layers[-1], 'output')}")
         if not animate:
             self.add(net, self.legend, self.fit)
             return
@@ -184,7 +185,7 @@ class LectureSteps(LectureScene):
         state = h.at(self.clock.get_value())
         k = int(np.argmin(np.abs(h.X[:, 0] - self.sample_x)))
         x, y = h.X[k, 0], h.y[k, 0]
-        _, acts = state.forward([[x]])
+        acts = [a[k:k + 1] for a in state.activations]  # the History's own, for sample k
         values = [np.array([[x]])] + acts  # activations per layer, input first
         self.sample = (x, y, float(acts[-1][0, 0]))
         self.say(f"Forward pass: one sample, x = {signed(x, 2)}")
@@ -296,7 +297,7 @@ class LectureSteps(LectureScene):
         self.chapter("training-montage")
         h = self.history
         self.cast()
-        self.say(f"Training: {h.config.epochs} epochs of gradient descent")
+        self.say(f"Training: {count(h.config.epochs, 'epoch')} of gradient descent")
         self.show_state([self.losses], self.clock.get_value())
         shown = [m for m in (self.net, self.legend, self.fit, self.counter) if not self.on_screen(m)]
         self.clear_notes()  # first, so the notes never show through the loss panel
@@ -307,7 +308,7 @@ class LectureSteps(LectureScene):
     def summary(self) -> None:
         self.chapter("summary")
         h = self.history
-        self.say(f"After {h.config.epochs} epochs: loss {h.loss[0]:.4f} → {h.final_loss:.4f}")
+        self.say(f"After {count(h.config.epochs, 'epoch')}: loss {h.loss[0]:.4f} → {h.final_loss:.4f}")
         self.play(self.fit.curve.animate.set_stroke(width=8), rate_func=lambda t: smooth(1 - abs(2 * t - 1)),
                   run_time=1.5)
         self.wait(3)
@@ -323,4 +324,3 @@ def weight_legend() -> VGroup:
     return VGroup(*(VGroup(mark, muted(text)).arrange(RIGHT, buff=0.1) for mark, text in items)).arrange(RIGHT, buff=0.3)
 
 
-UNIT_NORM = SymmetricNorm(1.0)

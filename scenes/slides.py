@@ -60,7 +60,8 @@ class SlideChapters(Slide):
     """Turns each chapter of a lecture scene into a slide (and a section) with notes."""
 
     def chapter(self, name: str) -> None:
-        self.next_slide(name, notes=speaker_notes(name, self.history))
+        self.chapters.append(name)
+        self.next_slide(name, notes=speaker_notes(name, self.history))  # also starts the section
 
 
 class TrainingLectureSlides(SlideChapters, TrainingLecture):

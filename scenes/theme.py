@@ -22,6 +22,11 @@ def muted(text: str, size: int = SMALL_SIZE, **kwargs) -> Text:
     return label(text, size, MUTED_INK, **kwargs)
 
 
+def count(n: int, noun: str) -> str:
+    """ "1 epoch", "100 epochs": a number with its noun agreeing."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def signed(value: float, places: int = 3) -> str:
     """A number with a true minus sign (−), as typeset maths has it."""
     return f"{value:.{places}f}".replace("-", "−")

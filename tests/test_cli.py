@@ -9,6 +9,13 @@ from nnviz_core import History
 from nnviz_core.cli import main
 
 
+
+def empty_cfg(folder):
+    """A cfg file with no [nnviz] section: the defaults, whatever ./manim.cfg says."""
+    path = folder / "empty.cfg"
+    path.touch()
+    return path
+
 def run_cli(*args, cwd=None):
     return subprocess.run([sys.executable, "-m", "nnviz_core.cli", *args], capture_output=True,
                           text=True, cwd=cwd)
@@ -17,7 +24,7 @@ def run_cli(*args, cwd=None):
 def test_train_writes_a_loadable_run_and_info_describes_it(tmp_path, capsys):
     out = tmp_path / "run.npz"
     assert main(["train", "--layers", "1,8,8,1", "--activation", "tanh", "--epochs", "20",
-                 "--config", str(tmp_path / "none.cfg"), "--out", str(out)]) == 0
+                 "--config", str(empty_cfg(tmp_path)), "--out", str(out)]) == 0
     h = History.load(out)
     assert h.config.layers == (1, 8, 8, 1) and h.config.activation == "tanh"
     capsys.readouterr()
@@ -77,3 +84,27 @@ def test_unwritable_out_leaves_nothing(tmp_path):
     result = run_cli("train", "--epochs", "5", "--out", str(locked), cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert not locked.parent.exists()
+
+
+def test_a_named_cfg_file_must_exist(tmp_path):
+    result = run_cli("train", "--config", "tlak.cfg", "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "--config tlak.cfg" in result.stderr and not (tmp_path / "run.npz").exists()
+
+
+def test_a_flag_overrides_a_bad_cfg_value(tmp_path):
+    (tmp_path / "manim.cfg").write_text("[nnviz]\nactivation = swish\nepochs = 4\n")
+    result = run_cli("train", "--activation", "tanh", "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert History.load(tmp_path / "run.npz").config.activation == "tanh"
+
+
+def test_too_many_snapshots_is_refused_with_the_fix(tmp_path):
+    result = run_cli("train", "--epochs", "100000", "--snapshot-every", "1", "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 2 and "--snapshot-every" in result.stderr and "at least" in result.stderr
+
+
+def test_bad_gif_setting_leaves_no_folder(tmp_path):
+    result = run_cli("gif", "--out", "new/dir/x.gif", "--lr", "-1", cwd=tmp_path)
+    assert result.returncode == 2 and "--lr" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -119,6 +119,7 @@ def test_defaults_are_the_seed_settings():
 
 @pytest.mark.parametrize("field, value", [
     ("layers", (1, 0, 1)), ("layers", (1,)), ("layers", (2, 4, 1)), ("activation", "swish"),
+    ("layers", "1,,1"),
     ("lr", -1.0), ("lr", float("nan")), ("epochs", 0), ("snapshot_every", 0),
     ("dataset", "mnist"), ("samples", 1), ("noise", -0.1), ("init", "zeros")])
 def test_bad_config_names_the_field(field, value):
@@ -133,6 +134,8 @@ def test_text_values_are_parsed_like_flags():
     assert c.layers == (1, 8, 8, 1) and c.lr == 0.05
     with pytest.raises(ConfigError, match="lr"):
         RunConfig().updated({"lr": "fast"})
+    with pytest.raises(ConfigError, match="layers"):
+        RunConfig().updated({"layers": "1,,1"})
     with pytest.raises(ConfigError, match="unknown setting"):
         RunConfig().updated({"learning_rate": "0.1"})
 
@@ -174,7 +177,7 @@ def test_integer_t_returns_the_snapshot_exactly(seed_history):
     s = h.at(4)
     assert s.epoch == 20 and s.loss == h.loss[20]
     for name in ("weights", "biases", "grad_weights", "grad_biases", "activations"):
-        assert all(np.array_equal(a, stack[4]) for a, stack in zip(getattr(s, name), h.layers[name]))
+        assert all(np.array_equal(a, stack[4]) for a, stack in zip(getattr(s, name), h.snapshots[name]))
     np.testing.assert_array_equal(s.prediction, h.prediction[4])
 
 
@@ -223,7 +226,7 @@ def test_save_load_round_trip(seed_history, tmp_path):
     assert h.config == seed_history.config
     np.testing.assert_array_equal(h.loss, seed_history.loss)
     for name in ("weights", "biases", "grad_weights", "activations"):
-        for a, b in zip(h.layers[name], seed_history.layers[name]):
+        for a, b in zip(h.snapshots[name], seed_history.snapshots[name]):
             np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(h.at(3.3).prediction, seed_history.at(3.3).prediction)
 
@@ -253,7 +256,8 @@ def rewrite(src, dst, name, array=None):
                 zout.writestr(item, buf.getvalue())
 
 
-@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "missing", "version", "shape"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "missing", "version", "shape",
+                                    "no-config", "text-version", "list-version"])
 def test_damaged_files_give_one_line_errors(seed_history, tmp_path, damage):
     good = seed_history.save(tmp_path / "good.npz")
     bad = tmp_path / "bad.npz"
@@ -269,6 +273,12 @@ def test_damaged_files_give_one_line_errors(seed_history, tmp_path, damage):
         rewrite(good, bad, "version.npy", np.array(99))
     elif damage == "shape":
         rewrite(good, bad, "loss.npy", np.zeros(7))
+    elif damage == "no-config":
+        rewrite(good, bad, "config.npy")
+    elif damage == "text-version":
+        rewrite(good, bad, "version.npy", np.array("one"))
+    elif damage == "list-version":
+        rewrite(good, bad, "version.npy", np.array([1, 1]))
     with pytest.raises(HistoryFileError) as err:
         History.load(bad)
     assert "\n" not in str(err.value) and str(bad) in str(err.value)

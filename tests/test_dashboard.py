@@ -11,7 +11,7 @@ from PIL import Image
 
 from nnviz_core import RunConfig, train
 from nnviz_core.cli import main
-from nnviz_core.dashboard import FIGSIZE, NEGATIVE_BIAS, POSITIVE_BIAS, Dashboard
+from nnviz_core.dashboard import FIGSIZE, NEGATIVE, POSITIVE, Dashboard
 from nnviz_core.gif import frame_times, render_frames
 from nnviz_core.palette import text_color_on
 from matplotlib.colors import to_hex
@@ -19,10 +19,17 @@ from matplotlib.colors import to_hex
 DPI = 30
 
 
+
+def empty_cfg(folder):
+    """A cfg file with no [nnviz] section: the defaults, whatever ./manim.cfg says."""
+    path = folder / "empty.cfg"
+    path.touch()
+    return path
+
 def gif(tmp_path, *args, name="out.gif"):
     out = tmp_path / name
     code = main(["gif", "--out", str(out), "--dpi", str(DPI), "--jobs", "1",
-                 "--config", str(tmp_path / "none.cfg"), *args])
+                 "--config", str(empty_cfg(tmp_path)), *args])
     return code, out
 
 
@@ -51,7 +58,7 @@ def test_default_gif_has_one_frame_per_snapshot_at_the_seed_size_and_2_fps(tmp_p
         assert im.size == (FIGSIZE[0] * DPI, FIGSIZE[1] * DPI)
         assert im.info["duration"] == 500 and im.info["loop"] == 0
     assert "21 frames" in capsys.readouterr().out
-    assert [p.name for p in tmp_path.iterdir()] == ["out.gif"]  # no temp file left
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.cfg", "out.gif"]  # no temp file left
 
 
 def test_edge_and_heatmap_pixels_have_the_palette_colour_of_their_weight(tmp_path, seed_history):
@@ -92,7 +99,7 @@ def test_each_frame_shows_the_epoch_and_loss_of_its_own_snapshot(dashboard, seed
 
 def test_colour_norm_is_symmetric_and_fixed_over_the_run(dashboard, seed_history):
     h = seed_history
-    vmax = h.weight_range()
+    vmax = h.largest("weights")
     for k in (0, len(h) - 1):
         dashboard.update(h.at(k))
         for name in ("weights_in", "weights_out"):
@@ -115,7 +122,7 @@ def test_bias_legend_shows_the_colours_the_bars_are_drawn_in(dashboard, seed_his
     dashboard.update(seed_history.at(len(seed_history) - 1))
     legend = {t.get_text(): to_hex(p.get_facecolor())
               for t, p in zip(dashboard.bias_legend.get_texts(), dashboard.bias_legend.get_patches())}
-    assert legend == {"positive bias": to_hex(POSITIVE_BIAS), "negative bias": to_hex(NEGATIVE_BIAS)}
+    assert legend == {"positive bias": to_hex(POSITIVE), "negative bias": to_hex(NEGATIVE)}
     drawn = {to_hex(bar.get_facecolor()) for bar in dashboard.bias_bars}
     assert drawn == set(legend.values())  # the last frame has biases of both signs
     for bar in dashboard.bias_bars:
@@ -195,7 +202,7 @@ def test_panels_choose_a_subset(tmp_path):
 
 def test_renders_a_saved_run(tmp_path, capsys):
     run = tmp_path / "run.npz"
-    assert main(["train", "--epochs", "10", "--config", str(tmp_path / "none.cfg"), "--out", str(run)]) == 0
+    assert main(["train", "--epochs", "10", "--config", str(empty_cfg(tmp_path)), "--out", str(run)]) == 0
     code, out = gif(tmp_path, "--run", str(run))
     assert code == 0 and Image.open(out).n_frames == 3
     code, fresh = gif(tmp_path, "--epochs", "10", name="fresh.gif")

@@ -255,3 +255,13 @@ def test_gradient_bars_follow_the_states_own_largest_gradient(seed_history):
         assert max(heights) == pytest.approx(1.2, abs=1e-6)  # the largest reaches the panel's edge
         k = int(np.argmax(np.abs(grads)))
         assert heights[k] == pytest.approx(1.2, abs=1e-6)
+
+
+def test_loss_panel_shows_huge_losses_of_a_run_that_nearly_diverged():
+    history = train(RunConfig(layers=(1, 32, 32, 1), lr=0.7, epochs=10))
+    assert history.loss.max() > 1e6  # the run this test is about
+    losses = LossPanel(history)
+    for t in np.linspace(0, len(history) - 1, 7):
+        state = history.at(t)
+        losses.set_state(state)
+        assert losses.value.text == f"{state.loss:.4f}"

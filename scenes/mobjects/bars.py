@@ -1,22 +1,22 @@
-"""BiasBars and GradientBars: one bar per value around a zero line.
+"""BiasBars and GradientBars: one bar per value around a zero line, coloured by sign (the
+palette's two end colours), as the GIF draws them.
 
 Biases sit on one fixed scale for the whole History. Gradients shrink by orders of magnitude as
 training converges, so their bars are scaled to the largest |∂L/∂w| of the State shown (a live
-"±" value says what that is) and coloured by sign, as in the GIF.
+"±" value says what that is).
 """
 from __future__ import annotations
 
 import numpy as np
 from manim import LEFT, RIGHT, Line, VGroup, VMobject
 
-from nnviz_core.layout import neuron_label
-from nnviz_core.palette import MUTED_INK, Palette, SymmetricNorm, diverging_rgb
+from nnviz_core.layout import neuron_label, weight_label
+from nnviz_core.palette import MUTED_INK, Palette, SymmetricNorm, sign_rgb
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .network import rgb_colors, shown_label
 from .panel import Panel
 
-UNIT_NORM = SymmetricNorm(1.0)
 MIN_TICK_SPACING = 0.55  # below this, neighbouring names like "h10" would touch
 
 
@@ -70,11 +70,7 @@ class BarPanel(Panel):
         for bar, fraction, h in zip(self.bars, self.fractions, heights):
             foot, up = start + fraction * along, np.array([0.0, h, 0.0])
             bar.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
-        if self.rescale:  # the scale moves, so colour by sign alone, as the GIF does
-            rgbs = diverging_rgb(np.sign(values), UNIT_NORM)
-        else:
-            rgbs = diverging_rgb(values, self.norm)
-        for bar, color in zip(self.bars, rgb_colors(rgbs)):
+        for bar, color in zip(self.bars, rgb_colors(sign_rgb(values))):
             bar.set_fill(color)
         return self
 
@@ -92,7 +88,7 @@ class BiasBars(BarPanel):
     """
 
     def __init__(self, history, width: float = 5.0, height: float = 2.4):
-        vmax = float(max(np.abs(b).max() for b in history.layers["biases"]))
+        vmax = Palette.for_history(history).biases.vmax
         super().__init__(history, neuron_names(history.config.layers), vmax, "Biases", width, height)
 
     def values(self, state) -> np.ndarray:
@@ -109,7 +105,7 @@ class GradientBars(BarPanel):
 
     def __init__(self, history, width: float = 5.0, height: float = 2.4):
         layers = history.config.layers
-        names = [f"w{l + 1}_{i + 1}{j + 1}" if layers[l] > 1 and layers[l + 1] > 1 else f"w{l + 1}_{max(i, j) + 1}"
+        names = [weight_label(layers, l, i, j)
                  for l in range(len(layers) - 1) for i in range(layers[l]) for j in range(layers[l + 1])]
         vmax = Palette.for_history(history).grads.vmax
         super().__init__(history, names, vmax, "Gradients ∂L/∂w", width, height, rescale=True)

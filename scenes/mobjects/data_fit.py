@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
+from nnviz_core.layout import fit_y_range
 from nnviz_core.palette import DATA_POINTS, PREDICTION
 
 from ..theme import SMALL_SIZE, label
@@ -28,10 +29,7 @@ class DataFitPanel(Panel):
         self.grid_x = history.grid[:, 0]
         x, y = history.X[:, 0], history.y[:, 0]
         # Room for the data and for the predictions of the whole run, within reason.
-        span = y.max() - y.min()
-        y_lo = max(min(y.min(), history.prediction.min()), y.min() - span / 2)
-        y_hi = min(max(y.max(), history.prediction.max()), y.max() + span / 2)
-        y_lo, y_hi = padded(y_lo, y_hi, 0.08)
+        y_lo, y_hi = padded(*fit_y_range(history), 0.08)
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), (y_lo, y_hi), width, height, "x", "y")
         self.dots = VGroup(*(Dot(p, radius=0.045, color=DATA_POINTS, fill_opacity=0.35)
                                for p in self.plot.points(x, y)))

@@ -26,10 +26,10 @@ class LossPanel(Panel):
         epochs = len(self.loss) - 1
         self.xs = np.linspace(0, epochs, min(CURVE_POINTS, epochs + 1))
         self.plot = PlotArea((0, epochs), (0, float(self.loss.max()) * 1.1), width, height, "epoch", "")
-        self.value = LiveNumber(self.loss[0], "{:.4f}", SMALL_SIZE + 4)
+        widest = len(f"{self.loss.max():.4f}")  # a run that nearly diverged has long losses
+        self.value = LiveNumber(self.loss[0], "{:.4f}", SMALL_SIZE + 4, slots=max(10, widest))
         header = VGroup(label("Training loss", SMALL_SIZE + 4), label("MSE", SMALL_SIZE), self.value)
         header.arrange(RIGHT, buff=0.25).next_to(self.plot.y_axis, UP, buff=0.3).align_to(self.plot.y_axis, LEFT)
-        self.header = header
         self.curve = VMobject(stroke_color=LOSS_CURVE, stroke_width=4)
         self.marker = Dot(radius=0.08, color=LOSS_MARKER)
         self.static.add(self.plot.mobject, header[:2])

@@ -6,7 +6,7 @@ from manim import LEFT, BackgroundRectangle, Brace, Circle, Line, ManimColor, VG
 
 from nnviz_core.layout import network_layout
 from nnviz_core.palette import (BACKGROUND, HIDDEN_NEURON, INPUT_NEURON, INK, OUTPUT_NEURON, Palette,
-                                SymmetricNorm, diverging_rgb, edge_width)
+                                diverging_rgb, edge_width)
 
 from ..theme import LiveNumber, SMALL_SIZE, label
 from .panel import Panel
@@ -53,8 +53,6 @@ class NetworkDiagram(Panel):
                  weight_labels: bool = False, palette: Palette | None = None):
         super().__init__()
         self.palette = palette or Palette.for_history(history)
-        # Biases get their own fixed scale (as in BiasBars): they are far smaller than weights.
-        self.bias_norm = SymmetricNorm(float(max(np.abs(b).max() for b in history.layers["biases"])))
         self.layout = network_layout(history.config.layers, max_shown)
         columns = len(self.layout.layers) - 1
         self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
@@ -123,8 +121,8 @@ class NetworkDiagram(Panel):
         for number, value in zip(self.weight_labels, values):
             number.set_value(value)
         for key, b in self.bias_values(biases).items():
-            color = rgb_colors([diverging_rgb(b, self.bias_norm)])[0]
-            self.neurons[key].set_stroke(color, edge_width(b, self.bias_norm, *RING_WIDTH))
+            color = rgb_colors([diverging_rgb(b, self.palette.biases)])[0]
+            self.neurons[key].set_stroke(color, edge_width(b, self.palette.biases, *RING_WIDTH))
         return self
 
     # -- helpers for the lecture's steps ---------------------------------------------------
