@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Everything nnviz needs on a fresh Debian machine: manim's system libraries (installed only
-# when missing), a virtual environment in .venv, and the package with its extras, pinned.
+# Everything nnviz needs on a fresh Debian machine: manim's system libraries and what builds
+# pycairo and ManimPango from source (installed only when missing), a virtual environment in
+# .venv, and the package with its extras, pinned by requirements.lock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in libcairo2-dev libpango1.0-dev pkg-config; do
+for pkg in libcairo2-dev libpango1.0-dev pkg-config build-essential python3-dev python3-venv; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -16,10 +17,12 @@ if ((${#missing[@]})); then
 fi
 
 PYTHON="${PYTHON:-python3}"
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then  # none yet, or a broken one
+    rm -rf .venv
+    "$PYTHON" -m venv .venv
+fi
 stamp=.venv/.nnviz-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -nt "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
     .venv/bin/python -m pip install -q -c requirements.lock -e ".[slides,test]"
     touch "$stamp"
 fi
