@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from .config import FIELD_HELP
+from .config import FIELD_HELP, flag_for
 from .errors import ConfigError, NnvizError
 from .panels import PANELS
 from .progress import ProgressBar
@@ -26,10 +26,6 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message):
         raise UserError(f"{self.prog}: {message} (see {self.prog} --help)")
-
-
-def flag_for(field: str) -> str:
-    return "--" + field.replace("_", "-")
 
 
 def add_training_flags(parser: argparse.ArgumentParser, with_run: bool = True) -> None:

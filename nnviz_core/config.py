@@ -75,6 +75,11 @@ FIELD_HELP = {
 }
 
 
+def flag_for(field: str) -> str:
+    """The CLI flag of a field: snapshot_every -> --snapshot-every."""
+    return "--" + field.replace("_", "-")
+
+
 def _coerce(name: str, value):
     """Turn text (from a cfg file or a flag) into the field's type, or raise ConfigError."""
     if not isinstance(value, str):

@@ -10,7 +10,8 @@ weight, bias and gradient follows a monotone cubic (Fritsch-Carlson) through the
 C1-continuous, so motion has no kink at a snapshot, and no overshoot past the values recorded.
 The prediction and activations at fractional t come from a forward pass with the interpolated
 weights, so the curve always belongs to the network being shown; the loss at fractional t comes
-from the real per-epoch loss curve.
+from the real per-epoch loss curve (the run's true loss at that epoch, not the blend's: between
+snapshots the weights drawn are a smooth blend, not the ones training had then).
 """
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .config import CFG_SECTION, RunConfig, read_cfg_section
+from .config import CFG_SECTION, RunConfig, flag_for, read_cfg_section
 from .errors import ConfigError, NnvizError
 from .history import History
 from .train import train
@@ -29,7 +29,7 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
         run_path = Path(base_dir) / section["run"]
     if run_path is not None:
         if overrides:
-            flag = "--" + sorted(overrides)[0].replace("_", "-")
+            flag = flag_for(sorted(overrides)[0])
             raise NnvizError(f"{flag} cannot be combined with a saved run ({run_path}): the run "
                              "already fixes its config; drop one of them")
         return History.load(run_path)

@@ -57,7 +57,8 @@ class PlotArea:
             grid.add(Line(left, right))
             self.labels.add(muted(tick_text(y)).next_to(left, LEFT, buff=0.12))
         grid.set_stroke(GRID, 1.5)
-        self.labels.add(label(x_name, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.15))
+        # Clear of a marker sitting at the axis end (the loss at the last epoch).
+        self.labels.add(label(x_name, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28))
         self.labels.add(label(y_name, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
         self.mobject = VGroup(grid, self.x_axis, self.y_axis, self.labels)
 
