@@ -16,10 +16,12 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from PIL import Image
 
-from .dashboard import NAMED_COLOURS, Dashboard
+from .dashboard import FIGSIZE, NAMED_COLOURS, Dashboard
 from .errors import NnvizError
 from .files import atomic_output
 from .palette import SymmetricNorm, diverging_rgb
+
+MAX_FRAME_BYTES = 4e9
 
 # Set in the parent before forking, so workers inherit them instead of unpickling them.
 _dashboard: Dashboard | None = None
@@ -131,5 +133,10 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
 
     check_writable(out)
     times = frame_times(len(history), every, smooth)
+    width, height = (round(inches * dpi) for inches in FIGSIZE)
+    needed = len(times) * width * height  # bytes: every palette frame is held until the GIF is written
+    if needed > MAX_FRAME_BYTES:
+        raise NnvizError(f"{len(times)} frames of {width}x{height} need about {needed / 1e9:.0f} GB of "
+                         "memory; lower --smooth, --dpi or raise --every")
     frames = render_frames(history, times, tuple(panels or PANELS), dpi, jobs, progress)
     return write_gif(frames, out, fps), frames

@@ -232,3 +232,10 @@ def test_bad_option_values_name_the_flag(tmp_path, capsys, flag, value):
     err = capsys.readouterr().err
     assert code == 2 and flag in err and len(err.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_gif_too_big_for_memory_is_refused_before_rendering(tmp_path):
+    result = run_cli("--smooth", "100", "--out", "big.gif", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "--smooth" in result.stderr and "GB" in result.stderr
+    assert not (tmp_path / "big.gif").exists()
