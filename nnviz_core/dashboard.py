@@ -48,6 +48,14 @@ def thinned(count: int, most: int) -> list[int]:
     return keep + [count - 1]
 
 
+def figure_size(panels) -> tuple[float, float]:
+    """Inches: the seed's 22 x 15 for all seven panels; a subset sits in one row."""
+    if len(panels) == len(PANELS):
+        return FIGSIZE
+    tall = any(p in ("fit", "network") for p in panels)
+    return (FIGSIZE[0] / 3 * len(panels), FIGSIZE[1] * (2 / 3 if tall else 1 / 3))
+
+
 def matrix_name(index: int) -> str:
     return f"w{index + 1}"
 
@@ -58,7 +66,7 @@ class Dashboard:
         self.layers = tuple(history.config.layers)
         self.palette = pal.Palette.for_history(history)
         self.panels = [p for p in PANELS if p in panels]
-        self.fig = Figure(figsize=self._figsize(), dpi=dpi, facecolor="white")
+        self.fig = Figure(figsize=figure_size(self.panels), dpi=dpi, facecolor="white")
         FigureCanvasAgg(self.fig)  # draws off-screen into an RGBA buffer, no GUI backend
         self.axes = self._make_axes()
         self.updaters = []
@@ -71,12 +79,6 @@ class Dashboard:
         self._draw_background()
 
     # -- figure --------------------------------------------------------------------------------
-    def _figsize(self):
-        if len(self.panels) == len(PANELS):
-            return FIGSIZE
-        tall = any(p in ("fit", "network") for p in self.panels)
-        return (FIGSIZE[0] / 3 * len(self.panels), FIGSIZE[1] * (2 / 3 if tall else 1 / 3))
-
     def _make_axes(self) -> dict:
         if len(self.panels) == len(PANELS):
             grid = GridSpec(3, 3, figure=self.fig)

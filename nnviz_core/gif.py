@@ -16,10 +16,10 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from PIL import Image
 
-from .dashboard import FIGSIZE, NAMED_COLOURS, Dashboard
+from .dashboard import NAMED_COLOURS, Dashboard, figure_size
 from .errors import NnvizError
 from .files import atomic_output
-from .palette import SymmetricNorm, diverging_rgb
+from .palette import UNIT_NORM, diverging_rgb
 
 MAX_FRAME_BYTES = 4e9
 
@@ -44,7 +44,7 @@ def frame_times(snapshots: int, every: int = 1, smooth: int = 0) -> list[float]:
 def _fixed_colours() -> np.ndarray:
     """Colours every frame may need, even if the first frame lacks them: the whole weight map,
     a grey ramp for text, and each named colour with its blends toward white (antialiasing)."""
-    coolwarm = diverging_rgb(np.linspace(-1, 1, 64), SymmetricNorm(1.0))
+    coolwarm = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM)
     greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
     named = np.array([to_rgb(c) for c in NAMED_COLOURS])
     blends = np.concatenate([1 - f * (1 - named) for f in (0.25, 0.5, 0.75, 1.0)])
@@ -131,12 +131,13 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
     """
     from .panels import PANELS
 
-    check_writable(out)
+    panels = tuple(panels or PANELS)
     times = frame_times(len(history), every, smooth)
-    width, height = (round(inches * dpi) for inches in FIGSIZE)
+    width, height = (round(inches * dpi) for inches in figure_size(panels))
     needed = len(times) * width * height  # bytes: every palette frame is held until the GIF is written
     if needed > MAX_FRAME_BYTES:
         raise NnvizError(f"{len(times)} frames of {width}x{height} need about {needed / 1e9:.0f} GB of "
                          "memory; lower --smooth, --dpi or raise --every")
-    frames = render_frames(history, times, tuple(panels or PANELS), dpi, jobs, progress)
+    check_writable(out)
+    frames = render_frames(history, times, panels, dpi, jobs, progress)
     return write_gif(frames, out, fps), frames

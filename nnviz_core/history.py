@@ -177,11 +177,8 @@ class History:
                 arrays = {k: npz[k] for k in npz.files}
         except Exception as exc:  # zip, header and pickle errors all mean "not our file"
             raise HistoryFileError(f"{path}: not a readable nnviz run file ({exc.__class__.__name__}); {hint}") from None
-        try:
-            if str(arrays["format"]) != FORMAT_NAME:
-                raise KeyError("format")
-        except KeyError:
-            raise HistoryFileError(f"{path}: not an nnviz run file (no nnviz format tag); {hint}") from None
+        if str(arrays.get("format", "")) != FORMAT_NAME:
+            raise HistoryFileError(f"{path}: not an nnviz run file (no nnviz format tag); {hint}")
         try:
             version = int(arrays.get("version"))
         except (TypeError, ValueError):

@@ -59,9 +59,9 @@ def speaker_notes(chapter: str, history) -> str:
 class SlideChapters(Slide):
     """Turns each chapter of a lecture scene into a slide (and a section) with notes."""
 
-    def chapter(self, name: str) -> None:
-        self.chapters.append(name)
-        self.next_slide(name, notes=speaker_notes(name, self.history))  # also starts the section
+    def next_section(self, name: str) -> None:
+        """``chapter()`` starts its section here: a slide with its speaker notes as well."""
+        self.next_slide(name, notes=speaker_notes(name, self.history))
 
 
 class TrainingLectureSlides(SlideChapters, TrainingLecture):

@@ -10,9 +10,9 @@ from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, VGroup, logger
 
 from nnviz_core.palette import MUTED_INK
 
-GRID = "#e4e2dc"  # grid lines: just darker than the background
-
 from ..theme import SMALL_SIZE, label, muted
+
+GRID = "#e4e2dc"  # grid lines: just darker than the background
 
 
 class Panel(VGroup):
