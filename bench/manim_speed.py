@@ -12,12 +12,11 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from manim import LEFT, RIGHT, Dot, Scene, tempconfig  # noqa: E402
+from manim import LEFT, RIGHT, Dot, Scene, tempconfig
 
-from nnviz_core.palette import BACKGROUND, INK  # noqa: E402
-from scenes.training import TrainingLecture  # noqa: E402
+from nnviz_core.palette import BACKGROUND, INK
+from scenes.training import TrainingLecture
 
 SECONDS = 10.0
 
@@ -28,7 +27,7 @@ class MontageOnly(TrainingLecture):
     def construct(self):
         self.cast()
         self.add(self.net, self.legend, self.fit, self.losses, self.counter)
-        self.drive([self.net, self.fit, self.losses, self.counter], len(self.history) - 1, SECONDS)
+        self.drive([self.net, self.fit, self.losses, self.counter], self.history.epochs, SECONDS)
 
 
 class Floor(Scene):

@@ -6,14 +6,12 @@
 examples/nnviz_in_jupyter.ipynb does the same in Jupyter, with manim's %%manim cell magic.
 """
 import argparse
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # for `scenes`, which is not an installed package
 
-from nnviz_core import RunConfig, train  # noqa: E402
-from nnviz_core.gif import write_dashboard_gif  # noqa: E402
+from nnviz_core import RunConfig, train
+from nnviz_core.gif import write_dashboard_gif
 
 
 def main(argv=None) -> None:

@@ -11,7 +11,7 @@ import sys
 
 from .config import FIELD_HELP, flag_for
 from .errors import ConfigError, NnvizError
-from .panels import PANELS
+from .panels import CLASSIC, PANELS
 from .progress import ProgressBar
 
 TRAINING_FIELDS = list(FIELD_HELP)  # each becomes a flag: snapshot_every -> --snapshot-every
@@ -53,7 +53,7 @@ def history_from_args(args):
 def cmd_train(args) -> int:
     history = history_from_args(args)
     path = history.save(args.out)
-    print(f"wrote {path}  ({len(history)} snapshots, final loss {history.final_loss:.6g})")
+    print(f"wrote {path}  ({len(history.checkpoint_epochs)} checkpoints, final loss {history.final_loss:.6g})")
     return 0
 
 
@@ -62,8 +62,11 @@ def cmd_info(args) -> int:
 
     history = History.load(args.run_file)
     info = {"file": args.run_file, "config": history.config.to_dict(),
-            "snapshot_epochs": [int(e) for e in history.snapshot_epochs],
-            "initial_loss": float(history.loss[0]), "final_loss": history.final_loss}
+            "checkpoint_epochs": [int(e) for e in history.checkpoint_epochs],
+            "initial_loss": float(history.loss[0]), "final_loss": history.final_loss,
+            "diverged_at": history.diverged_at,
+            "events": [{"kind": e.kind, "epoch": e.epoch, "end": e.end, "text": e.text}
+                       for e in history.events()]}
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -72,9 +75,12 @@ def cmd_info(args) -> int:
     for field in TRAINING_FIELDS:
         value = getattr(c, field)
         print(f"{field:<15} {','.join(map(str, value)) if field == 'layers' else value}")
-    epochs = info["snapshot_epochs"]
-    print(f"snapshots       {len(epochs)}: epochs {', '.join(map(str, epochs))}")
-    print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {c.epochs}")
+    epochs = info["checkpoint_epochs"]
+    shown = ", ".join(map(str, epochs)) if len(epochs) <= 12 else f"{epochs[0]}, {epochs[1]}, ..., {epochs[-1]}"
+    print(f"checkpoints     {len(epochs)}: epochs {shown}")
+    print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {history.epochs}")
+    for event in history.events():
+        print(f"happened        {event.text}")
     return 0
 
 
@@ -93,11 +99,13 @@ def bounded(kind, low, high):
 
 def panel_list(text):
     names = [p.strip() for p in text.split(",") if p.strip()]
-    unknown = [p for p in names if p not in PANELS and p != "all"]
+    unknown = [p for p in names if p not in PANELS and p not in ("all", "classic")]
     if not names or unknown:
         raise argparse.ArgumentTypeError(f"{(unknown or [text])[0]!r} is not a panel; choose from "
-                                         f"{', '.join(PANELS)} (comma-separated) or all")
-    return tuple(PANELS) if "all" in names else tuple(names)
+                                         f"{', '.join(PANELS)} (comma-separated), classic or all")
+    if "all" in names:
+        return tuple(PANELS)
+    return tuple(dict.fromkeys(p for name in names for p in (CLASSIC if name == "classic" else (name,))))
 
 
 def cmd_gif(args) -> int:
@@ -154,11 +162,11 @@ def build_parser() -> Parser:
     p.add_argument("--dpi", type=bounded(int, 10, 300), default=120,
                    help="resolution; 120 gives 2640x1800 px (default: 120)")
     p.add_argument("--every", type=bounded(int, 1, 1_000_000), default=1, metavar="N",
-                   help="use every Nth snapshot; the last is always shown (default: 1)")
+                   help="use every Nth checkpoint; the last epoch is always shown (default: 1)")
     p.add_argument("--smooth", type=bounded(int, 0, 100), default=0, metavar="K",
-                   help="K interpolated frames between snapshots, for a fluid GIF (default: 0)")
-    p.add_argument("--panels", type=panel_list, default="all",
-                   help="comma-separated subset of the panels, or all (default): "
+                   help="K more frames between checkpoints, at the real epochs between them (default: 0)")
+    p.add_argument("--panels", type=panel_list, default="classic",
+                   help="comma-separated panels, classic (the seed's seven, default) or all: "
                         + "; ".join(f"{name}: {what}" for name, what in PANELS.items()))
     p.add_argument("--jobs", type=bounded(int, 1, 64), default=min(2, os.cpu_count() or 1),
                    help="processes that render frames (default: 2, or 1 on a one-core machine)")

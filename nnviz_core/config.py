@@ -17,7 +17,7 @@ from .errors import ConfigError, NnvizError
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 INITS = ("auto", "seed", "he", "xavier")
-MAX_SNAPSHOTS = 2000  # each holds every layer's activations: a bound on memory and file size
+MAX_SNAPSHOTS = 100_000  # checkpoints of weights: a bound on memory and file size
 CFG_SECTION = "nnviz"
 
 

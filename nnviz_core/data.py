@@ -7,7 +7,7 @@ import numpy as np
 
 # name -> (clean target function, one-line description)
 DATASETS = {
-    "quadratic": (lambda x: x**2, "y = x² + noise (the seed notebook's data)"),
+    "quadratic": (lambda x: x**2, "y = x² + noise"),
     "sine": (lambda x: np.sin(np.pi * x), "y = sin(πx) + noise"),
     "abs": (lambda x: np.abs(x), "y = |x| + noise"),
     "step": (lambda x: (x > 0).astype(float), "y = step(x) + noise"),

@@ -29,18 +29,6 @@ _history = None
 _palette_image: Image.Image | None = None
 
 
-def frame_times(snapshots: int, every: int = 1, smooth: int = 0) -> list[float]:
-    """Fractional snapshot indices: every Nth snapshot (and the last), with ``smooth`` more
-    frames interpolated between neighbours."""
-    keys = list(range(0, snapshots, every))
-    if keys[-1] != snapshots - 1:
-        keys.append(snapshots - 1)
-    times = [float(keys[0])]
-    for a, b in zip(keys, keys[1:]):
-        times += [a + (b - a) * k / (smooth + 1) for k in range(1, smooth + 2)]
-    return times
-
-
 def _fixed_colours() -> np.ndarray:
     """Colours every frame may need, even if the first frame lacks them: the whole weight map,
     a grey ramp for text, and each named colour with its blends toward white (antialiasing)."""
@@ -70,16 +58,18 @@ def _quantised(rgb: np.ndarray) -> Image.Image:
     return Image.fromarray(rgb).quantize(palette=_palette_image, dither=Image.Dither.NONE)
 
 
-def _render(t: float) -> Image.Image:
-    return _quantised(_dashboard.render_rgb(_history.at(t)))
+def _render(epoch: int) -> Image.Image:
+    return _quantised(_dashboard.render_rgb(_history.at_epoch(epoch)))
 
 
-def render_frames(history, times, panels, dpi: int, jobs: int = 2, progress=None) -> list:
-    """The GIF's frames as palette images, in order."""
+def render_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
+                  sampling_note: str | None = None) -> list:
+    """The GIF's frames, one per epoch in ``epochs``, as palette images, in order."""
     global _dashboard, _history, _palette_image
     _history = history
-    _dashboard = Dashboard(history, panels, dpi)
-    first = _dashboard.render_rgb(history.at(times[0]))
+    _dashboard = Dashboard(history, panels, dpi, sampling_note)
+    times = list(epochs)
+    first = _dashboard.render_rgb(history.at_epoch(times[0]))
     _palette_image = _palette_from(first)
     frames = [_quantised(first)]
     rest = times[1:]
@@ -129,15 +119,16 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
     >>> from nnviz_core import RunConfig, train
     >>> path, frames = write_dashboard_gif(train(RunConfig()), "NN_vis.gif")  # doctest: +SKIP
     """
-    from .panels import PANELS
+    from .panels import CLASSIC
+    from .timeline import gif_epochs
 
-    panels = tuple(panels or PANELS)
-    times = frame_times(len(history), every, smooth)
+    panels = tuple(panels or CLASSIC)
+    times, note = gif_epochs(history, every, smooth)
     width, height = (round(inches * dpi) for inches in figure_size(panels))
     needed = len(times) * width * height  # bytes: every palette frame is held until the GIF is written
     if needed > MAX_FRAME_BYTES:
         raise NnvizError(f"{len(times)} frames of {width}x{height} need about {needed / 1e9:.0f} GB of "
                          "memory; lower --smooth, --dpi or raise --every")
     check_writable(out)
-    frames = render_frames(history, times, panels, dpi, jobs, progress)
+    frames = render_frames(history, times, panels, dpi, jobs, progress, note)
     return write_gif(frames, out, fps), frames

@@ -1,5 +1,5 @@
 """Where things go, for both renderers: neurons and edges for any architecture, in abstract
-units each renderer scales, the names of neurons and weights, and the data plot's fixed range.
+units each renderer scales, the names of neurons and weights, and the plots' fixed ranges.
 
 Layer l sits at x = l. Shown neurons are one unit apart, centred on y = 0, first neuron on top.
 A layer wider than ``max_shown`` is drawn as a lecturer would: its first neurons, a vertical
@@ -8,6 +8,8 @@ ellipsis, then its last neuron(s), with the true size available for a brace or l
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+import numpy as np
 
 
 @dataclass(frozen=True)
@@ -53,31 +55,95 @@ class NetworkLayout:
 
 
 def neuron_label(layers, layer: int, index: int) -> str:
-    """x, h1..hn, ŷ; with several inputs/outputs x1, ŷ1; with several hidden layers h1_3."""
+    """x, h3, ŷ; with several hidden layers h2.3 (layer 2, unit 3); with several inputs or
+    outputs x1, ŷ1. The same names in the video, the GIF and the README."""
     last = len(layers) - 1
     several = layers[layer] > 1
     if layer == 0:
         return f"x{index + 1}" if several else "x"
     if layer == last:
         return f"ŷ{index + 1}" if several else "ŷ"
-    return f"h{index + 1}" if last == 2 else f"h{layer}_{index + 1}"
+    return f"h{index + 1}" if last == 2 else f"h{layer}.{index + 1}"
 
 
 def weight_label(layers, layer: int, i: int, j: int) -> str:
-    """w1_3 for a weight touching a single neuron; w2_3,1 (row, column) between two wide layers."""
+    """w1[3] for a weight of a matrix with one row or column (x -> h3, h3 -> ŷ); w2[3,1] (row,
+    column: from unit 3 to unit 1) between two wider layers."""
     if layers[layer] == 1 or layers[layer + 1] == 1:
-        return f"w{layer + 1}_{max(i, j) + 1}"
-    return f"w{layer + 1}_{i + 1},{j + 1}"
+        return f"w{layer + 1}[{max(i, j) + 1}]"
+    return f"w{layer + 1}[{i + 1},{j + 1}]"
+
+
+SQUASH_LIMIT = 2.5  # the fit plot may be at most this many data spans tall
+OVERSHOOT = 0.75  # beyond that, it shows this many data spans past the data on either side
 
 
 def fit_y_range(history) -> tuple[float, float]:
-    """The data plot's y-range, fixed for the whole run: the data and every prediction, but at
-    most half a data span beyond the data (a wild early guess is clipped, not followed)."""
+    """The data plot's y-range, fixed for the whole run: the data and every prediction of every
+    epoch, unless that would squash the data into a thin band. Then it reaches OVERSHOOT data
+    spans past the data and the renderers mark where the curve leaves the plot
+    (``off_plot_marks``)."""
     y = history.y[:, 0]
-    span = y.max() - y.min()
-    low = max(min(y.min(), history.prediction.min()), y.min() - span / 2)
-    high = min(max(y.max(), history.prediction.max()), y.max() + span / 2)
-    return float(low), float(high)
+    lo, hi = float(y.min()), float(y.max())
+    span = max(hi - lo, 1e-6)
+    p_lo, p_hi = history.prediction_bounds()
+    low, high = min(lo, p_lo), max(hi, p_hi)
+    if high - low <= SQUASH_LIMIT * span:
+        return low, high
+    return max(low, lo - OVERSHOOT * span), min(high, hi + OVERSHOOT * span)
+
+
+@dataclass(frozen=True)
+class OffPlot:
+    side: str  # "above" or "below"
+    x: float  # where the curve is furthest out
+    value: float  # how far: the true value there
+
+
+def off_plot_marks(xs, ys, low: float, high: float) -> list[OffPlot]:
+    """Where a curve leaves a plot of y-range [low, high]: at most one mark per side, at the
+    most extreme point, with its true value."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    marks = []
+    if ys.size and ys.max() > high:
+        k = int(np.argmax(ys))
+        marks.append(OffPlot("above", float(xs[k]), float(ys[k])))
+    if ys.size and ys.min() < low:
+        k = int(np.argmin(ys))
+        marks.append(OffPlot("below", float(xs[k]), float(ys[k])))
+    return marks
+
+
+LOG_LOSS_SPAN = 20.0  # a loss spanning more than this factor gets a log axis
+
+
+@dataclass(frozen=True)
+class LossAxis:
+    log: bool
+    low: float
+    high: float
+    ticks: tuple[float, ...]
+
+
+def loss_axis(loss) -> LossAxis:
+    """The loss plot's y-axis, fixed for the run: log when the loss spans more than 20x (so a
+    spike does not flatten the rest of training to a line at 0), else linear from 0."""
+    loss = np.asarray(loss, float)
+    top = float(loss.max())
+    positive = loss[loss > 0]
+    bottom = float(positive.min()) if positive.size else top
+    if bottom > 0 and top / bottom > LOG_LOSS_SPAN:
+        low, high = 10 ** np.floor(np.log10(bottom)), 10 ** np.ceil(np.log10(top))
+        return LossAxis(True, float(low), float(high), tuple(log_ticks(low, high)))
+    high = top * 1.1 if top > 0 else 1.0
+    return LossAxis(False, 0.0, high, ())
+
+
+def log_ticks(low: float, high: float, most: int = 5) -> list[float]:
+    """Powers of ten from low to high, every other one (or sparser) when there are many."""
+    first, last = int(round(np.log10(low))), int(round(np.log10(high)))
+    step = max(1, int(np.ceil((last - first + 1) / most)))
+    return [10.0 ** p for p in range(first, last + 1, step)]
 
 
 def shown_indices(width: int, max_shown: int) -> tuple[list[int], int]:
@@ -105,3 +171,53 @@ def network_layout(layers, max_shown: int = 10) -> NetworkLayout:
     for l in range(len(layers) - 1):
         edges += [Edge(l, a.index, b.index, a, b) for a in neurons[l] for b in neurons[l + 1]]
     return NetworkLayout(layers, neurons, edges, ellipses)
+
+
+# -- what the bar panels and the contributions panel show, in both renderers ------------------
+MAX_WEIGHT_BARS = 24  # more weights than this: one bar per weight matrix (its gradient's norm)
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    layer: int
+    i: int | None = None  # a weight's row, or None for a whole matrix
+    j: int | None = None  # a weight's column, or a bias's unit
+
+
+def bias_bars(layout: NetworkLayout) -> list[Bar]:
+    """One bar per bias of a unit the diagram draws (wide layers: the same units as its ellipsis)."""
+    return [Bar(n.label, l - 1, None, n.index) for l, column in enumerate(layout.neurons) if l > 0
+            for n in column]
+
+
+def gradient_bars(layers) -> list[Bar]:
+    """∂L/∂w bars: one per weight in a small network; one per weight matrix (the norm of its
+    gradient) once there are more than MAX_WEIGHT_BARS weights, where single bars would be hairs."""
+    layers = tuple(layers)
+    count = sum(a * b for a, b in zip(layers[:-1], layers[1:]))
+    if count <= MAX_WEIGHT_BARS:
+        return [Bar(weight_label(layers, l, i, j), l, i, j) for l in range(len(layers) - 1)
+                for i in range(layers[l]) for j in range(layers[l + 1])]
+    return [Bar(f"‖∂L/∂W{l + 1}‖", l) for l in range(len(layers) - 1)]
+
+
+def gradient_values(bars: list[Bar], grad_weights) -> np.ndarray:
+    """The bars' values: a weight's ∂L/∂w, or a matrix's ‖∂L/∂W‖ (Frobenius norm)."""
+    return np.array([grad_weights[b.layer][b.i, b.j] if b.i is not None
+                     else np.linalg.norm(grad_weights[b.layer]) for b in bars])
+
+
+def contribution_curves(state, layout: NetworkLayout) -> list[tuple[str, int | None, np.ndarray]]:
+    """(label, unit index or None, values on the grid) for each last-hidden unit the diagram
+    draws, then one curve summing the units behind its ellipsis ("other N units"), so that the
+    curves plus the output bias always add up to the prediction."""
+    if len(layout.layers) < 3:
+        return []
+    parts = state.contributions()  # (G, H)
+    shown = [n.index for n in layout.neurons[-2]]
+    curves = [(n.label, n.index, parts[:, n.index]) for n in layout.neurons[-2]]
+    hidden = np.setdiff1d(np.arange(parts.shape[1]), shown)
+    if hidden.size:
+        curves.append((f"other {hidden.size} units", None, parts[:, hidden].sum(axis=1)))
+    return curves

@@ -17,7 +17,7 @@ def _sigmoid(z):
 
 # name -> (f(z), f'(z)); each derivative sits next to its function.
 ACTIVATION_FUNCS = {
-    "relu": (lambda z: np.maximum(0, z), lambda z: (z > 0).astype(float)),
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(float)),
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),
     "sigmoid": (_sigmoid, lambda z: _sigmoid(z) * (1.0 - _sigmoid(z))),
     "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
@@ -82,3 +82,26 @@ def backward(X, y, weights, zs, acts, activation: str):
             da = dz @ weights[l].T  # (n, d_{l+1}) @ (d_{l+1}, d_l) -> (n, d_l)
             dz = da * df(zs[l - 1])
     return grad_w, grad_b
+
+
+def sample_deltas(y, weights, zs, acts, activation: str):
+    """Per training point, d(its own squared error)/dz for every layer: (n, d_{l+1}) each.
+
+    The same chain rule as ``backward``, without the mean over points: point k's own loss is
+    mean over outputs of (ŷ_k − y_k)², so the mean of these over k is ``backward``'s dz.
+    """
+    _, df = ACTIVATION_FUNCS[activation]
+    dz = 2 * (acts[-1] - y) / y.shape[1]  # (n, d_out): 2(ŷ − y) per point
+    deltas = [None] * len(weights)
+    for l in range(len(weights) - 1, -1, -1):
+        deltas[l] = dz
+        if l > 0:
+            dz = (dz @ weights[l].T) * df(zs[l - 1])
+    return deltas
+
+
+def sgd_step(weights, biases, grad_w, grad_b, lr: float):
+    """One gradient-descent update, as new arrays: w − lr·∂L/∂w (training and replay share it,
+    so a replayed epoch is bit for bit the trained one)."""
+    return ([w - lr * dw for w, dw in zip(weights, grad_w)],
+            [b - lr * db for b, db in zip(biases, grad_b)])

@@ -100,3 +100,16 @@ class Palette:
 
     def grad_rgb(self, g):
         return diverging_rgb(g, self.grads)
+
+
+# Contribution curves: one colour per unit the diagram draws, shared by the curve and the tab on
+# its neuron. Chosen clear of the weight map's blue and red, each readable on the light canvas.
+UNIT_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#17808f",
+                "#8c564b", "#9467bd", "#b8860b")
+OTHER_UNITS = "#8a8a8f"  # the sum of the units behind an ellipsis
+OUTPUT_BIAS = "#4d4d52"  # the flat line of the output bias
+DEAD_ALPHA = 0.3  # dead units are drawn faded
+
+
+def unit_colour(k: int) -> str:
+    return UNIT_COLOURS[k % len(UNIT_COLOURS)]

@@ -8,4 +8,6 @@ PANELS = {
     "weights_out": "heatmap of the last weight matrix",
     "biases": "bias bars",
     "gradients": "weight-gradient bars",
+    "contributions": "what each last-hidden unit adds to the prediction, and where it switches",
 }
+CLASSIC = ("fit", "loss", "network", "weights_in", "weights_out", "biases", "gradients")

@@ -27,6 +27,7 @@ SCENES = {
     "WeightsEvolve": ("clips.py", "the network diagram's edges and biases over training"),
     "FitEvolves": ("clips.py", "the fitted curve over the data, epoch by epoch"),
     "LossCurve": ("clips.py", "the loss curve drawn with a moving marker"),
+    "NeuronContributions": ("clips.py", "the fit built unit by unit, then training replayed with every unit's piece"),
 }
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 FORMATS = ("mp4", "webm", "gif", "png")

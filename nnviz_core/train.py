@@ -6,50 +6,77 @@ import numpy as np
 from .config import RunConfig
 from .data import input_grid, make_dataset
 from .errors import TrainingDiverged
-from .history import History, snapshot_epochs
-from .model import backward, forward, init_params, mse
+from .history import History, checkpoint_epochs
+from .model import backward, forward, init_params, mse, sgd_step
 
 
-def train(config: RunConfig = RunConfig(), progress=None) -> History:
-    """Train once and record everything the renderers need.
+def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = False) -> History:
+    """Train once and record what cannot be recomputed cheaply.
 
-    Epoch e evaluates the weights *before* update e: its loss, its gradients, and (at snapshot
-    epochs) the weights themselves, the per-layer pre-activations and activations, and the
-    prediction on a dense grid all belong to that one set of weights.
+    Epoch e evaluates the weights *before* update e. The History keeps the loss of every epoch,
+    the weights and biases at every checkpoint epoch (``snapshot_every``), and a few numbers per
+    epoch that the renderers need before they draw (ranges, dead units). Everything else, at any
+    epoch, is replayed from the nearest checkpoint by ``History.at_epoch``.
+
+    A run whose loss stops being finite raises TrainingDiverged, or with ``keep_diverged`` ends
+    at its last finite epoch with ``History.diverged_at`` set.
     """
     rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights
     X, y = make_dataset(config.dataset, config.samples, config.noise, rng)
     weights, biases = init_params(config.layers, config.activation, config.init, rng)
     grid = input_grid(X)
-
-    losses = np.empty(config.epochs + 1)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
-        return _run(config, X, y, grid, weights, biases, losses, progress)
+        return _run(config, X, y, grid, weights, biases, progress, keep_diverged)
 
 
-def _run(config, X, y, grid, weights, biases, losses, progress) -> History:
-    keep = snapshot_epochs(config.epochs, config.snapshot_every)
-    kept = set(keep)
-    snapshots = []
+def _largest(a: np.ndarray) -> float:
+    return np.abs(a).max()
+
+
+def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> History:
+    keep = set(checkpoint_epochs(config.epochs, config.snapshot_every))
+    hidden = len(config.layers) - 2
+    losses = np.empty(config.epochs + 1)
+    trace = {"prediction_range": np.empty((config.epochs + 1, 2)),
+             "dead_counts": np.zeros((config.epochs + 1, hidden), dtype=np.int32),
+             "largest": np.empty((config.epochs + 1, 3))}
+    checkpoints = {"epochs": [], "weights": [], "biases": []}
+    diverged_at = None
+    finite = None  # (epoch, weights, biases) of the last epoch whose loss was finite
     for epoch in range(config.epochs + 1):
         zs, acts = forward(X, weights, biases, config.activation)
         loss = mse(acts[-1], y)
         if not np.isfinite(loss):
-            raise TrainingDiverged(
-                f"training diverged: the loss became {loss} at epoch {epoch} "
-                f"(lr {config.lr}); try a smaller learning rate, e.g. --lr {config.lr / 10:g}")
+            if not keep_diverged or epoch == 0:
+                raise TrainingDiverged(
+                    f"training diverged: the loss became {loss} at epoch {epoch} "
+                    f"(lr {config.lr}); try a smaller learning rate, e.g. --lr {config.lr / 10:g}")
+            diverged_at = epoch
+            break
         losses[epoch] = loss
+        finite = (epoch, weights, biases)
         grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation)
-        if epoch in kept:
-            _, grid_acts = forward(grid, weights, biases, config.activation)
-            snapshots.append(dict(
-                weights=[w.copy() for w in weights], biases=[b.copy() for b in biases],
-                grad_weights=grad_w, grad_biases=grad_b, pre_activations=zs, activations=acts,
-                prediction=grid_acts[-1]))
+        trace["prediction_range"][epoch] = acts[-1].min(), acts[-1].max()
+        if config.activation == "relu":
+            trace["dead_counts"][epoch] = [np.all(a <= 0, axis=0).sum() for a in acts[:-1]]
+        trace["largest"][epoch] = [max(map(_largest, arrays)) for arrays in (weights, biases, grad_w)]
+        if epoch in keep:
+            checkpoints["epochs"].append(epoch)
+            checkpoints["weights"].append(weights)  # sgd_step makes new arrays: no copy needed
+            checkpoints["biases"].append(biases)
         if epoch < config.epochs:  # the last epoch's update would never be shown
-            for w, b, dw, db in zip(weights, biases, grad_w, grad_b):
-                w -= config.lr * dw
-                b -= config.lr * db
+            weights, biases = sgd_step(weights, biases, grad_w, grad_b, config.lr)
         if progress:
             progress(epoch + 1, config.epochs + 1)
-    return History.from_snapshots(config, X, y, grid, losses, keep, snapshots)
+    last, ws, bs = finite
+    if last not in checkpoints["epochs"]:  # a diverged run ends on a checkpoint too
+        checkpoints["epochs"].append(last)
+        checkpoints["weights"].append(ws)
+        checkpoints["biases"].append(bs)
+    arrays = {"checkpoint_epochs": np.array(checkpoints["epochs"])}
+    for l in range(len(config.layers) - 1):
+        arrays[f"w{l}"] = np.stack([ws[l] for ws in checkpoints["weights"]])
+        arrays[f"b{l}"] = np.stack([bs[l] for bs in checkpoints["biases"]])
+    arrays.update({k: v[:last + 1] for k, v in trace.items()})
+    return History(config, X, y, grid, losses[:last + 1], arrays, diverged_at)
+

@@ -1,17 +1,12 @@
 """Short focused clips for slides, each one or two lecture steps. Render from the repo root:
 
-    manim -qh scenes/clips.py ForwardPass Backpropagation WeightsEvolve FitEvolves LossCurve
+    manim -qh scenes/clips.py ForwardPass Backpropagation WeightsEvolve FitEvolves LossCurve NeuronContributions
 """
-import sys
-from pathlib import Path
+from manim import DOWN, RIGHT, UP, UR, VGroup
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # manim puts only scenes/ on sys.path
-
-from manim import DOWN, RIGHT, UP, UR, VGroup  # noqa: E402
-
-from scenes.lecture import LectureSteps  # noqa: E402
-from scenes.mobjects import DataFitPanel, EpochCounter, LossPanel, WeightHeatmap  # noqa: E402
-from scenes.mobjects.panel import fit_in  # noqa: E402
+from scenes.lecture import LectureSteps
+from scenes.mobjects import DataFitPanel, EpochCounter, LossPanel, WeightHeatmap
+from scenes.mobjects.panel import fit_in
 
 
 class ForwardPass(LectureSteps):
@@ -66,3 +61,15 @@ class LossCurve(LectureSteps):
         losses = LossPanel(self.history, width=10, height=5).move_to(0.3 * DOWN)
         counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
         self.evolve([losses, counter], run_time=self.run_time)
+
+
+class NeuronContributions(LectureSteps):
+    """About 25 s: the final fit built unit by unit from the output bias, then training replayed
+    with every unit's piece moving."""
+
+    def construct(self):
+        self.build_network(animate=False)
+        self.remove(self.fit)
+        self.show_state([self.net, self.counter], float(self.history.epochs))
+        self.add(self.counter)
+        self.neuron_contributions()

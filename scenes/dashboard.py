@@ -2,18 +2,13 @@
 
     manim -qh scenes/dashboard.py DashboardLecture
 """
-import sys
-from pathlib import Path
+from manim import RIGHT, UL, UP, UR, VGroup
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # manim puts only scenes/ on sys.path
-
-from manim import RIGHT, UL, UP, UR, VGroup  # noqa: E402
-
-from scenes.lecture import LectureScene  # noqa: E402
-from scenes.mobjects.panel import fit_in  # noqa: E402
-from scenes.mobjects import (BiasBars, DataFitPanel, EpochCounter, GradientBars, LossPanel,  # noqa: E402
+from scenes.lecture import LectureScene
+from scenes.mobjects.panel import fit_in
+from scenes.mobjects import (BiasBars, DataFitPanel, EpochCounter, GradientBars, LossPanel,
                              NetworkDiagram, WeightHeatmap)
-from scenes.theme import CAPTION_SIZE, label  # noqa: E402
+from scenes.theme import CAPTION_SIZE, label
 
 
 # The seed's 3 x 3 grid: (left, right) per column, (bottom, top) per row; the top strip holds

@@ -3,30 +3,45 @@
 Every step is a method on ``LectureSteps``; a scene's construct() is the storyboard that calls
 them. Each chapter starts with ``chapter(name)``, which a manim-slides subclass can extend with
 ``self.next_slide()``.
+
+The clock is the epoch shown (``self.clock``, a float). ``drive`` moves it with every panel
+following ``History.at``: between two epochs a tween of that one real step, and where the loss
+goes up each epoch gets a frame of its own (``nnviz_core.timeline``).
 """
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine, Dot, FadeIn,
-                   FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, ValueTracker, VGroup,
-                   Write, smooth)
+                   FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, Transform, Triangle,
+                   ValueTracker, VGroup, VMobject, Write, config, linear, smooth)
 
 from nnviz_core.data import DATASETS
-from nnviz_core.palette import (BACKGROUND, BACKWARD_FLOW, INK, MUTED_INK,
-                                PREDICTION, Palette, UNIT_NORM, diverging_rgb, to_hex)
+from nnviz_core.events import summary_lines
+from nnviz_core.layout import weight_label
+from nnviz_core.numbers import fmt_fixed, fmt_loss
+from nnviz_core.palette import (BACKGROUND, BACKWARD_FLOW, INK, MUTED_INK, PREDICTION, Palette,
+                                UNIT_NORM, diverging_rgb, to_hex)
+from nnviz_core.timeline import Timeline
 
-from .mobjects import DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
-from .mobjects.network import EDGE_WIDTH, shown_label
+from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
+from .mobjects.network import EDGE_WIDTH
 from .run import load_history
-from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, LiveNumber, count, label, muted, signed
+from .theme import (CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber,
+                    count, label, muted)
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
 NETWORK_CENTER = np.array([-3.75, -0.2, 0])
 FIT_CENTER = np.array([3.55, 1.35, 0])
 LOWER_RIGHT = np.array([3.55, -2.15, 0])
+RIGHT_HALF = np.array([3.3, 0.0, 0])  # the contributions chapter's big plot
+BOTTOM_RIGHT = np.array([3.55, -3.05, 0])  # notes under it
 NOTES_WIDTH = 5.4
+SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
-ACTIVATION_SIZE = 18  # "−0.58" fits inside a neuron; digits still ~25 px tall at 1080p
+ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
+MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
 SIGNAL = "#3a3a40"  # forward pulses: dark, so they read on any edge colour
 
 
@@ -34,7 +49,6 @@ class LectureScene(Scene):
     """A Scene on the light canvas that knows its run (a History)."""
 
     history = None  # set before render() to show a given History; else the cfg's run
-    drive_rate = staticmethod(smooth)
 
     def setup(self):
         super().setup()
@@ -42,7 +56,7 @@ class LectureScene(Scene):
         if self.history is None:
             self.history = load_history()
         self.palette = Palette.for_history(self.history)
-        self.clock = ValueTracker(0.0)  # fractional snapshot index: the one driver of every panel
+        self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
         self.chapters: list[str] = []
 
     def chapter(self, name: str) -> None:
@@ -50,31 +64,48 @@ class LectureScene(Scene):
         self.chapters.append(name)
         self.next_section(name)
 
-    def drive(self, panels, t_end: float, run_time: float, *animations, rate_func=None):
-        """Move the clock to ``t_end`` with every panel following History.at(t) in place."""
+    def drive(self, panels, t_end: float, run_time: float, *animations, also=()) -> None:
+        """Move the clock to epoch ``t_end`` with every panel following History.at in place.
+
+        Frames go through the epochs at an even pace, except that each epoch of a stretch where
+        the loss rises gets a frame of its own; an EpochCounter among the panels says when the
+        frames skip epochs. ``also``: more callables that take each State."""
         history = self.history
+        frames = max(int(round(run_time * config.frame_rate)), 1)
+        timeline = Timeline(history, self.clock.get_value(), t_end, frames)
+        progress = ValueTracker(0.0)
+        counters = [p for p in panels if isinstance(p, EpochCounter)]
 
         def follow(_):
-            state = history.at(min(max(self.clock.get_value(), 0.0), len(history) - 1))
+            alpha = progress.get_value()
+            epoch = timeline.epoch_at(alpha)
+            self.clock.set_value(epoch)
+            state = history.at(epoch)
             for panel in panels:
                 panel.set_state(state)
+            for follower in also:
+                follower(state)
+            for counter in counters:
+                counter.set_stride(timeline.stride_at(alpha))
 
         # Static parts first, so manim paints them once per play instead of every frame.
         self.remove(*panels)
         self.add(*(p.static for p in panels), *(p.live for p in panels))
         driver = panels[0].live
         driver.add_updater(follow)
-        self.play(self.clock.animate.set_value(t_end), *animations, run_time=run_time,
-                  rate_func=rate_func or self.drive_rate)
+        self.play(progress.animate.set_value(1.0), *animations, run_time=run_time, rate_func=linear)
         driver.remove_updater(follow)
+        self.clock.set_value(t_end)
+        for counter in counters:
+            counter.set_stride(1)
 
     def evolve(self, panels, run_time: float, name: str = "training") -> None:
-        """Fade the panels in at the first snapshot, run the whole History, hold the end."""
+        """Fade the panels in at epoch 0, run the whole History, hold the end."""
         self.show_state(panels, 0.0)
         self.play(*(FadeIn(p) for p in panels), run_time=1)
         self.wait(0.5)
         self.chapter(name)
-        self.drive(panels, len(self.history) - 1, run_time)
+        self.drive(panels, self.history.epochs, run_time)
         self.chapter("final-state")
         self.wait(2)
 
@@ -121,13 +152,17 @@ class LectureSteps(LectureScene):
         self.play(FadeIn(new), run_time=run_time / 2)
         self.caption = new
 
-    def note(self, *lines, run_time: float = 0.8, color=INK) -> None:
-        """Replace the notes in the lower right (where the loss panel goes later)."""
-        new = VGroup(*(line if not isinstance(line, str) else label(line, LABEL_SIZE, color=color)
-                       for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.22)
-        if new.width > NOTES_WIDTH:
-            new.scale_to_fit_width(NOTES_WIDTH)
-        new.move_to(LOWER_RIGHT).align_to(self.fit.plot.y_axis, LEFT)
+    def note(self, *lines, run_time: float = 0.8, color=INK, at=None, top: float | None = None,
+             size: int = LABEL_SIZE, width: float = NOTES_WIDTH) -> None:
+        """Replace the notes in the lower right (where the loss panel goes later). Text lines
+        too long for the notes' width wrap onto more lines instead of shrinking."""
+        new = VGroup(*(wrapped(line, size, color, width) if isinstance(line, str) else line for line in lines))
+        new.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        if new.width > width:
+            new.scale_to_fit_width(width)
+        new.move_to(LOWER_RIGHT if at is None else at).align_to(self.fit.plot.y_axis, LEFT)
+        if top is not None:
+            new.shift((top - new.get_top()[1]) * UP)
         self.play(FadeOut(self.notes), run_time=run_time / 2)
         self.play(FadeIn(new), run_time=run_time / 2)
         self.notes = new
@@ -146,6 +181,8 @@ class LectureSteps(LectureScene):
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", LABEL_SIZE)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
+        if card.width > 13:
+            card.scale_to_fit_width(13)
         self.play(Write(title), run_time=1.5)
         self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP))
         self.wait(2)
@@ -164,14 +201,12 @@ class LectureSteps(LectureScene):
             self.add(net, self.legend, self.fit)
             return
         for layer in range(len(layers)):
-            neurons = net.layer_neurons(layer)
-            labels = VGroup(*(net.labels[net.circles.submobjects.index(c)] for c in neurons))
-            if layer > 0:
+            if layer > 0:  # edges are drawn under the neurons (their z-index), never over them
                 self.play(LaggedStart(*(Create(line) for line, _ in net.layer_edges(layer - 1)), lag_ratio=0.02),
                           run_time=1)
-            self.play(LaggedStart(*(GrowFromCenter(c) for c in neurons), lag_ratio=0.05),
-                      FadeIn(labels), run_time=0.8)
-        self.add(net)  # the whole diagram, including the size braces of wide layers
+            self.play(LaggedStart(*(GrowFromCenter(c) for c in net.layer_neurons(layer)), lag_ratio=0.05),
+                      FadeIn(net.layer_labels(layer)), run_time=0.8)
+        self.add(net)  # the whole diagram, including the size labels of wide layers
         self.play(FadeIn(net.sizes), FadeIn(self.legend), run_time=0.8)
         self.wait(1.5)
         self.say(f"Its task: fit these {self.history.config.samples} points")
@@ -185,10 +220,10 @@ class LectureSteps(LectureScene):
         state = h.at(self.clock.get_value())
         k = int(np.argmin(np.abs(h.X[:, 0] - self.sample_x)))
         x, y = h.X[k, 0], h.y[k, 0]
-        acts = [a[k:k + 1] for a in state.activations]  # the History's own, for sample k
+        acts = [a[k:k + 1] for a in state.activations]  # the State's own, for sample k
         values = [np.array([[x]])] + acts  # activations per layer, input first
-        self.sample = (x, y, float(acts[-1][0, 0]))
-        self.say(f"Forward pass: one sample, x = {signed(x, 2)}")
+        self.sample = (k, x, y, float(acts[-1][0, 0]))
+        self.say(f"Forward pass: one sample, x = {fmt_fixed(x, 2)}")
         ring = Circle(0.12, color=INK, stroke_width=4).move_to(self.fit.point(x, y))
         self.play(Create(ring), run_time=0.6)
         # Neurons empty out; each then fills by its activation as the signal arrives.
@@ -200,20 +235,41 @@ class LectureSteps(LectureScene):
             for line, e in net.layer_edges(layer):
                 strength = abs(values[layer][0, e.i] * state.weights[layer][e.i, e.j]) / scale[layer + 1]
                 pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=SIGNAL))
+            pulses.set_z_index(Z_PULSE)  # under the neurons and their numbers
             self.play(FadeIn(pulses), run_time=0.3)
             self.play(*(p.animate.move_to(line.get_end()) for p, (line, _) in zip(pulses, net.layer_edges(layer))),
                       run_time=1.2, rate_func=smooth)
             self.remove(pulses)
             self._fill_layer(layer + 1, values[layer + 1][0], scale[layer + 1])
-        prediction = Dot(self.fit.point(x, self.sample[2]), radius=0.09, color=PREDICTION)
-        self.play(FadeIn(prediction, scale=2), run_time=0.6)
-        self.sample_marks = VGroup(ring, prediction)
+        self.sample_marks = VGroup(ring, self._true_value_mark(x, self.sample[3]))
+        self.play(FadeIn(self.sample_marks[1], scale=2), run_time=0.6)
         self.wait(1.5)
 
+    def _true_value_mark(self, x: float, value: float) -> VMobject:
+        """A dot at (x, value) on the data plot; off the plot, a triangle on its edge pointing
+        the way (the note beside it gives the true value)."""
+        at = self.fit.point(x, value)
+        if self.fit.plot.inside([value])[0]:
+            return Dot(at, radius=0.09, color=PREDICTION)
+        pointing = 0.0 if value > self.fit.plot.y_span[1] else np.pi
+        return Triangle(fill_color=PREDICTION, fill_opacity=1, stroke_width=0).scale(0.12).rotate(pointing).move_to(at)
+
     def _fill_layer(self, layer: int, values, scale: float) -> None:
+        """Fill each drawn neuron by its activation and write it: inside the neuron where the
+        number fits, else just beside it, on a halo."""
         neurons = self.net.layer_neurons(layer)
-        numbers = VGroup(*(LiveNumber(values[n.index], "{:.2f}", ACTIVATION_SIZE).move_to(c)
-                           for n, c in zip(self.net.layout.neurons[layer], neurons)))
+        numbers = VGroup()
+        last = len(self.net.layout.layers) - 1
+        for n, c in zip(self.net.layout.neurons[layer], neurons):
+            numbers.add(LiveNumber(values[n.index], lambda v: fmt_fixed(v, 2), ACTIVATION_SIZE))
+        # One size for the layer: the widest number's, shrunk to fit inside its neuron.
+        room = min(1.0, self.net.inner_width() / max(m.width for m in numbers))
+        for number, c in zip(numbers, neurons):
+            if room >= MIN_ACTIVATION_SIZE / ACTIVATION_SIZE:
+                number.scale(room).move_to(c)
+            else:  # beside it, on a halo, on the side where no edge leaves (the input: left)
+                number.add_halo(BACKGROUND).next_to(c, LEFT if layer == 0 else RIGHT, buff=0.08)
+        numbers.set_z_index(Z_NUMBER)
         fills = [c.animate.set_fill(opacity=0.12 + 0.88 * min(abs(values[n.index]) / scale, 1.0))
                  for n, c in zip(self.net.layout.neurons[layer], neurons)]
         self.play(*fills, FadeIn(numbers), run_time=0.7)
@@ -222,14 +278,14 @@ class LectureSteps(LectureScene):
     # -- 4. the loss for that sample -----------------------------------------------------------
     def sample_loss(self) -> None:
         self.chapter("loss-for-one-sample")
-        x, y, y_hat = self.sample
+        _, x, y, y_hat = self.sample
         state = self.history.at(self.clock.get_value())
         gap = DashedLine(self.fit.point(x, y), self.fit.point(x, y_hat), color=INK, stroke_width=3)
         self.say("How wrong is it? The loss")
         self.play(Create(gap), run_time=0.6)
-        self.note(f"prediction ŷ = {signed(y_hat)},  target y = {signed(y)}",
-                  f"this sample's loss (ŷ − y)² = {(y_hat - y) ** 2:.4f}",
-                  f"mean over all {self.history.config.samples} points: L = {state.loss:.4f}")
+        self.note(f"prediction ŷ = {fmt_fixed(y_hat)},  target y = {fmt_fixed(y)}",
+                  f"this sample's loss (ŷ − y)² = {fmt_loss((y_hat - y) ** 2)}",
+                  f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}")
         self.sample_marks.add(gap)
         self.wait(3)
 
@@ -241,6 +297,8 @@ class LectureSteps(LectureScene):
         self.say("Backward pass: ∂L/∂w for every weight")
         restore = [c.animate.set_fill(opacity=0.9) for c in net.circles]
         self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=0.7)
+        self.activation_values = VGroup()
+
         def swatch(sign: float) -> Dot:
             rgb = self.palette.grad_rgb(sign * self.palette.grads.vmax)
             return Dot(radius=0.1, color=to_hex(rgb), stroke_color=BACKWARD_FLOW, stroke_width=2)
@@ -261,6 +319,7 @@ class LectureSteps(LectureScene):
                             stroke_color=BACKWARD_FLOW, stroke_width=2)
                 pulses.add(pulse)
                 moves.append(pulse.animate.move_to(line.get_start()))
+            pulses.set_z_index(Z_PULSE)  # they travel under the neurons and their names
             self.play(FadeIn(pulses), run_time=0.3)
             self.play(*moves, run_time=1.4, rate_func=smooth)
             self.play(FadeOut(pulses), run_time=0.3)
@@ -268,29 +327,41 @@ class LectureSteps(LectureScene):
 
     # -- 6. the update -----------------------------------------------------------------------
     def update_weights(self) -> None:
+        """One real step, epoch 0 -> 1, worked through for the edge with the largest gradient."""
         self.chapter("weight-update")
         h, net = self.history, self.net
-        state = h.at(self.clock.get_value())
+        t = self.clock.get_value()
+        state = h.at(t)
         grads = net.edge_values(state.grad_weights)
         k = int(np.argmax(np.abs(grads)))
         e = net.layout.edges[k]
         w, g, lr = state.weights[e.layer][e.i, e.j], grads[k], h.config.lr
-        name = f"{shown_label(e.start.label)}→{shown_label(e.end.label)}"
+        name = weight_label(h.config.layers, e.layer, e.i, e.j)
         self.say("Update: each weight steps against its gradient")
         self.note("w  ←  w − η · ∂L/∂w   (η = learning rate)",
-                  f"{name}:  w = {signed(w)},  ∂L/∂w = {signed(g)}",
-                  f"new w = {signed(w)} − {lr:g} × ({signed(g)}) = {signed(w - lr * g)}")
+                  f"{name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(w)},  ∂L/∂w = {fmt_fixed(g)}",
+                  f"new w = {fmt_fixed(w)} − {lr:g} × ({fmt_fixed(g)}) = {fmt_fixed(w - lr * g)}")
         edge = net.edges[k]
         glow = edge.copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6, opacity=0.35)
-        self.play(FadeIn(glow), FadeIn(self.counter), run_time=0.8)
+        live_w = LiveNumber(w, lambda v: fmt_fixed(v), SMALL_SIZE + 2).add_halo(BACKGROUND)
+        live_w.move_to(edge.point_from_proportion(0.5) + 0.3 * UP).set_z_index(Z_NUMBER)
+        self.play(FadeIn(glow), FadeIn(live_w), FadeIn(self.counter), run_time=0.8)
         self.wait(2)
-        t_next = min(1.0, len(h) - 1)
-        self.say(f"Epochs 0 → {int(h.snapshot_epochs[int(t_next)])}: edges recolour as weights move")
-        # The worked numbers belong to epoch 0: they leave before the epochs move on.
-        self.play(FadeOut(glow), FadeOut(self.sample_marks), FadeOut(self.notes), run_time=0.5)
+        if h.epochs < 1:
+            return
+        t_next = float(int(t) + 1)
+        # The worked numbers belong to this epoch: they leave before the epoch moves on.
+        self.play(FadeOut(self.sample_marks), FadeOut(self.notes), run_time=0.5)
         self.notes = VGroup()
-        self.drive([self.net, self.fit, self.counter], t_next, 3)
-        self.wait(1)
+        self.drive([self.net, self.fit, self.counter], t_next, 2.5,
+                   also=[lambda s: live_w.set_value(s.weights[e.layer][e.i, e.j])])
+        after = h.at(t_next)
+        moved = np.concatenate([(b - a).ravel() for a, b in zip(state.weights, after.weights)])
+        self.say(f"One step, epoch {int(t)} → {int(t_next)}: {name} is now {fmt_fixed(after.weights[e.layer][e.i, e.j])}")
+        self.note(f"each weight moved by at most {fmt_fixed(np.abs(moved).max())}",
+                  f"loss {fmt_loss(state.loss)} → {fmt_loss(after.loss)}")
+        self.wait(2)
+        self.play(FadeOut(glow), FadeOut(live_w), run_time=0.5)
 
     # -- 7. the montage ----------------------------------------------------------------------
     def training_montage(self, run_time: float = 20.0) -> None:
@@ -302,25 +373,100 @@ class LectureSteps(LectureScene):
         shown = [m for m in (self.net, self.legend, self.fit, self.counter) if not self.on_screen(m)]
         self.clear_notes()  # first, so the notes never show through the loss panel
         self.play(FadeIn(self.losses), *(FadeIn(m) for m in shown), run_time=1)
-        self.drive([self.net, self.fit, self.losses, self.counter], len(h) - 1, run_time)
+        self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, run_time)
 
-    # -- 8. summary --------------------------------------------------------------------------
+    # -- 8. what each neuron computes ----------------------------------------------------------
+    def neuron_contributions(self, replay_time: float = 8.0) -> None:
+        """The prediction at the final epoch built as a running sum of the output bias and each
+        last-hidden unit's weighted output; then training replayed with these curves."""
+        self.chapter("what-each-neuron-computes")
+        h, net = self.history, self.net
+        self.cast()
+        if len(h.config.layers) < 3:
+            return
+        end = float(h.epochs)
+        state = h.at(end)
+        parts = ContributionsPanel(h, width=6.6, height=3.6).move_to(RIGHT_HALF)
+        self.contributions = parts
+        parts.set_state(state)
+        gone = [m for m in (self.fit, self.losses, self.notes, self.legend) if self.on_screen(m)]
+        self.say("What each neuron computes: ŷ = b + Σ w·h")
+        self.play(*(FadeOut(m) for m in gone), FadeIn(parts.static), net.show_tabs(), run_time=1)
+        self.notes = VGroup()
+        # A running sum, from the output bias alone to the full prediction.
+        b = float(state.biases[-1][0, 0])
+        running = parts.bias_line.copy().set_stroke(PREDICTION, 5)
+        self.play(Create(parts.bias_line), FadeIn(running), run_time=0.8)
+        self.note(f"start: the output bias, b = {fmt_fixed(b)}", at=BOTTOM_RIGHT)
+        layer = len(h.config.layers) - 2
+        pace = 0.9 if len(parts.units) <= 6 else 0.6
+        for k, (curve, index) in enumerate(zip(parts.unit_curves, parts.units)):
+            # The unit and its two edges glow in its curve's colour while its piece is added.
+            glow = VGroup()
+            if index is not None:
+                glow = net.edges_of_unit(layer, index).copy().set_stroke(parts.colours[k], EDGE_WIDTH[1] + 4, opacity=0.45)
+                glow.add(net.neurons[(layer, index)].copy().set_fill(opacity=0).set_stroke(parts.colours[k], 8))
+            total = parts.running_sum(state, k + 1)
+            step = VMobject().set_points_as_corners(parts.curve_points(total)).match_style(running)
+            self.play(Create(curve), FadeIn(glow), run_time=pace)
+            self.play(Transform(running, step), run_time=pace)
+            self.play(FadeOut(glow), run_time=0.2)
+        self.play(FadeIn(parts.switch_marks), FadeIn(parts.dead_tags), FadeIn(parts.total), FadeOut(running),
+                  run_time=0.6)
+        self.add(parts)
+        dead = int(state.dead_units()[-1].sum())
+        width = h.config.layers[-2]
+        self.note("the red sum is the prediction, exactly", "▲ where each unit switches on",
+                  *([f"{dead} of {width} units dead (faded)"] if dead else []), at=BOTTOM_RIGHT, size=SMALL_SIZE + 2)
+        self.wait(2)
+        # Replay training with the curves: kinks slide, units switch on and off.
+        self.say("Replay: each unit's piece moves as training runs")
+        self.clear_notes()
+        self.show_state([net, parts, self.counter], 0.0)
+        self.wait(0.5)
+        self.drive([net, parts, self.counter], end, replay_time)
+        self.wait(1)
+        self.play(FadeOut(parts), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
+                  run_time=0.8)
+
+    # -- 9. summary --------------------------------------------------------------------------
     def summary(self) -> None:
         self.chapter("summary")
         h = self.history
-        self.say(f"After {count(h.config.epochs, 'epoch')}: loss {h.loss[0]:.4f} → {h.final_loss:.4f}")
+        self.say(f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}")
+        happened = summary_lines(h)
+        if happened:  # in the loss panel's place: the caption already gives both losses
+            if self.on_screen(self.losses):
+                self.play(FadeOut(self.losses), run_time=0.5)
+            below_fit = self.fit.plot.labels.get_bottom()[1] - 0.35
+            self.note("What happened:", *(f"• {line}" for line in happened), size=SMALL_SIZE, top=below_fit,
+                      width=SUMMARY_WIDTH)
         self.play(self.fit.curve.animate.set_stroke(width=8), rate_func=lambda t: smooth(1 - abs(2 * t - 1)),
                   run_time=1.5)
-        self.wait(3)
+        self.wait(3 if not happened else 5)
+
+
+def wrapped(text: str, size: int, color=INK, width: float = NOTES_WIDTH) -> VGroup:
+    """``text`` as Text lines no wider than ``width``, broken between words (a hanging indent
+    after a leading bullet)."""
+    whole = label(text, size, color=color)
+    if whole.width <= width:
+        return whole
+    per_line = max(int(len(text) * width / whole.width) - 1, 10)
+    indent = "  " if text.startswith("• ") else ""
+    lines = textwrap.wrap(text, per_line, subsequent_indent=indent)
+    return VGroup(*(label(line, size, color=color) for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
 
 
 def weight_legend() -> VGroup:
-    """Edge colour = sign of w, width = |w|, ring = bias: one line under the network."""
+    """Edge colour = sign of w, width = |w|, ring colour = sign of the bias: one line under the
+    network."""
     def swatch(value: float):
         return Line(0.25 * LEFT, 0.25 * RIGHT, stroke_width=8, color=to_hex(diverging_rgb(value, UNIT_NORM)))
 
-    ring = Circle(0.11, stroke_color=to_hex(diverging_rgb(0.7, UNIT_NORM)), stroke_width=4, fill_opacity=0)
-    items = [(swatch(-1.0), "w < 0"), (swatch(1.0), "w > 0"), (VGroup(), "width = |w|"), (ring, "ring = bias")]
-    return VGroup(*(VGroup(mark, muted(text)).arrange(RIGHT, buff=0.1) for mark, text in items)).arrange(RIGHT, buff=0.3)
+    def ring(value: float):
+        return Circle(0.11, stroke_color=to_hex(diverging_rgb(value, UNIT_NORM)), stroke_width=4, fill_opacity=0)
 
-
+    rings = VGroup(ring(-0.8), ring(0.8)).arrange(RIGHT, buff=0.06)
+    items = [(swatch(-1.0), "w < 0"), (swatch(1.0), "w > 0"), (VGroup(), "width = |w|"), (rings, "bias")]
+    return VGroup(*(VGroup(mark, muted(text)).arrange(RIGHT, buff=0.1) for mark, text in items)).arrange(RIGHT, buff=0.25)

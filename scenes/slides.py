@@ -7,10 +7,6 @@ with speaker notes that say what it shows. Needs the optional extra: pip install
 The plain scenes (scenes/training.py, scenes/clips.py) never import manim-slides.
 """
 import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # manim puts only scenes/ on sys.path
-
 try:
     from manim_slides import Slide
 except ImportError:
@@ -18,16 +14,17 @@ except ImportError:
           file=sys.stderr)
     raise SystemExit(2) from None
 
-from scenes.clips import Backpropagation, FitEvolves, ForwardPass, LossCurve, WeightsEvolve  # noqa: E402
-from scenes.dashboard import DashboardLecture  # noqa: E402
-from scenes.training import TrainingLecture  # noqa: E402
+from scenes.clips import (Backpropagation, FitEvolves, ForwardPass, LossCurve, NeuronContributions,
+                          WeightsEvolve)
+from scenes.dashboard import DashboardLecture
+from scenes.training import TrainingLecture
 
 
 def speaker_notes(chapter: str, history) -> str:
     """What the slide of ``chapter`` shows, with the run's own numbers."""
     c = history.config
     shape = "-".join(map(str, c.layers))
-    last = int(history.snapshot_epochs[-1])
+    last = history.epochs
     notes = {
         "title": f"Title: a {shape} {c.activation} network trained on the {c.dataset} data "
                  f"({c.samples} points, learning rate {c.lr:g}, {c.epochs} epochs).",
@@ -41,7 +38,10 @@ def speaker_notes(chapter: str, history) -> str:
         "backward-pass": "Backward pass: gradient pulses run from ŷ back to x along every edge, "
                          "coloured by the sign of ∂L/∂w and sized by its magnitude.",
         "weight-update": "The update w ← w − η·∂L/∂w, worked through for the edge with the "
-                         "largest gradient, then the first epochs with edges recolouring.",
+                         "largest gradient, then that one real step, epoch 0 to 1.",
+        "what-each-neuron-computes": "The prediction rebuilt as the output bias plus each hidden "
+                                     "unit's weighted output, then training replayed with every "
+                                     "unit's piece moving.",
         "training-montage": f"The whole run, epochs 0 to {last}: edges, biases, the fitted curve, "
                             "the loss marker and the epoch counter move together.",
         "summary": f"Where training ends: loss {history.loss[0]:.4f} → {history.final_loss:.4f} "
@@ -89,4 +89,8 @@ class FitEvolvesSlides(SlideChapters, FitEvolves):
 
 
 class LossCurveSlides(SlideChapters, LossCurve):
+    pass
+
+
+class NeuronContributionsSlides(SlideChapters, NeuronContributions):
     pass

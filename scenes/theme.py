@@ -13,6 +13,9 @@ NUMBER_SIZE = 24
 SMALL_SIZE = 20  # the smallest text used; digits are about 28 px tall at 1080p
 FONT = "DejaVu Sans"  # Pango falls back to a default font where it is missing
 
+# Stacking order, the same in every chapter: edges under pulses under neurons under their labels.
+Z_EDGE, Z_PULSE, Z_NEURON, Z_LABEL, Z_NUMBER = 0, 1, 2, 3, 4
+
 
 def label(text: str, size: int = LABEL_SIZE, color: str = INK, **kwargs) -> Text:
     return lighten(Text(text, font_size=size, color=color, font=FONT, **kwargs))
@@ -25,11 +28,6 @@ def muted(text: str, size: int = SMALL_SIZE, **kwargs) -> Text:
 def count(n: int, noun: str) -> str:
     """ "1 epoch", "100 epochs": a number with its noun agreeing."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def signed(value: float, places: int = 3) -> str:
-    """A number with a true minus sign (−), as typeset maths has it."""
-    return f"{value:.{places}f}".replace("-", "−")
 
 
 def lighten(text: Text) -> Text:
@@ -54,9 +52,10 @@ class LiveNumber(VGroup):
         loss.set_value(0.0123)  # loss.text == "0.0123"
     """
 
-    CHARS = "0123456789.-+−×"
+    CHARS = "0123456789.-+−×⁰¹²³⁴⁵⁶⁷⁸⁹⁻↑↓±"
+    NARROW = {".": 0.5, **{c: 0.6 for c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"}}  # advance, in digit widths
 
-    def __init__(self, value: float = 0.0, fmt: str = "{:.2f}", font_size: int = NUMBER_SIZE,
+    def __init__(self, value: float = 0.0, fmt="{:.2f}", font_size: int = NUMBER_SIZE,
                  color: str = INK, slots: int = 10):
         super().__init__()
         self.fmt = fmt
@@ -66,7 +65,7 @@ class LiveNumber(VGroup):
         baseline = reference[0].get_bottom()[1]
         self._glyphs = {}  # char -> (points relative to its cell's left/baseline, advance)
         for char, glyph in zip(self.CHARS, reference):
-            width = advance * (0.5 if char == "." else 1.0)
+            width = advance * self.NARROW.get(char, 1.0)
             offset = np.array([glyph.get_left()[0] - (width - glyph.width) / 2, baseline, 0])
             self._glyphs[char] = (glyph.points - offset, width)
         style = dict(fill_color=color, fill_opacity=1.0, stroke_width=0)
@@ -82,7 +81,7 @@ class LiveNumber(VGroup):
 
     def set_value(self, value: float) -> "LiveNumber":
         self.value = float(value)
-        text = self.fmt.format(self.value).replace("-", "−")
+        text = (self.fmt(self.value) if callable(self.fmt) else self.fmt.format(self.value)).replace("-", "−")
         if text == self.text:
             return self  # nothing visible changes: skip the work
         if len(text) > len(self._slots):

@@ -2,16 +2,12 @@
 
     manim -qh scenes/training.py TrainingLecture
 """
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # manim puts only scenes/ on sys.path
-
-from scenes.lecture import LectureSteps  # noqa: E402
+from scenes.lecture import LectureSteps
 
 
 class TrainingLecture(LectureSteps):
-    """About 75 s: one sample through the network and back, then the whole run."""
+    """About 105 s: one sample through the network and back, the whole run, then what each
+    neuron computes."""
 
     def construct(self):
         self.show_title()
@@ -21,4 +17,5 @@ class TrainingLecture(LectureSteps):
         self.backward_pass()
         self.update_weights()
         self.training_montage()
+        self.neuron_contributions()
         self.summary()

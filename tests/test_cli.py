@@ -33,7 +33,9 @@ def test_train_writes_a_loadable_run_and_info_describes_it(tmp_path, capsys):
     assert "1,8,8,1" in text and "tanh" in text and f"{h.final_loss:.6g}" in text
     assert main(["info", "--json", str(out)]) == 0
     info = json.loads(capsys.readouterr().out)
-    assert info["snapshot_epochs"] == [0, 5, 10, 15, 20]
+    assert info["checkpoint_epochs"] == [0, 5, 10, 15, 20]
+    assert [e["text"] for e in info["events"]] == [e.text for e in h.events()] and h.events()
+    assert h.events()[0].text in text
     assert info["final_loss"] == h.final_loss
 
 
@@ -41,7 +43,7 @@ def test_train_reads_the_nnviz_section_of_manim_cfg(tmp_path):
     (tmp_path / "manim.cfg").write_text("[nnviz]\nepochs = 10\nsnapshot_every = 2\n")
     result = run_cli("train", "--out", "r.npz", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert list(History.load(tmp_path / "r.npz").snapshot_epochs) == [0, 2, 4, 6, 8, 10]
+    assert list(History.load(tmp_path / "r.npz").checkpoint_epochs) == [0, 2, 4, 6, 8, 10]
 
 
 @pytest.mark.parametrize("args, flag", [
@@ -100,7 +102,7 @@ def test_a_flag_overrides_a_bad_cfg_value(tmp_path):
 
 
 def test_too_many_snapshots_is_refused_with_the_fix(tmp_path):
-    result = run_cli("train", "--epochs", "100000", "--snapshot-every", "1", "--out", "run.npz", cwd=tmp_path)
+    result = run_cli("train", "--epochs", "1000000", "--snapshot-every", "1", "--out", "run.npz", cwd=tmp_path)
     assert result.returncode == 2 and "--snapshot-every" in result.stderr and "at least" in result.stderr
 
 

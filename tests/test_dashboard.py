@@ -11,9 +11,13 @@ from PIL import Image
 
 from nnviz_core import RunConfig, train
 from nnviz_core.cli import main
+from nnviz_core.numbers import fmt_value
 from nnviz_core.dashboard import FIGSIZE, NEGATIVE, POSITIVE, Dashboard
-from nnviz_core.gif import frame_times, render_frames
-from nnviz_core.palette import text_color_on
+from nnviz_core.dashboard.heatmap import MIN_CELL_PT
+from nnviz_core.gif import render_frames
+from nnviz_core.palette import DEAD_ALPHA, text_color_on
+from nnviz_core.panels import CLASSIC, PANELS
+from nnviz_core.timeline import gif_epochs
 from matplotlib.colors import to_hex
 
 DPI = 30
@@ -63,20 +67,20 @@ def test_default_gif_has_one_frame_per_snapshot_at_the_seed_size_and_2_fps(tmp_p
 
 def test_edge_and_heatmap_pixels_have_the_palette_colour_of_their_weight(tmp_path, seed_history):
     h = seed_history
-    last = len(h) - 1
-    frames = render_frames(h, [0.0, float(last)], tuple(Dashboard(h).panels), DPI, jobs=1)
+    frames = render_frames(h, [0, h.epochs], CLASSIC, DPI, jobs=1)
     out = tmp_path / "two.gif"
     frames[0].save(out, save_all=True, append_images=frames[1:])
     rgb = gif_frame(out, 1)
     d = Dashboard(h, dpi=DPI)
-    state = h.at(last)
+    state = h.at_epoch(h.epochs)
     d.update(state)
+    net = d.panels["network"]
     # The thickest input->hidden edge, 20% along its length (clear of the value labels).
-    line, edge, _ = max((e for e in d.network_edges if e[1].layer == 0),
-                        key=lambda e: abs(state.weights[0][e[1].i, e[1].j]))
+    line, edge = max((e for e in net.edges if e[1].layer == 0),
+                     key=lambda e: abs(state.weights[0][e[1].i, e[1].j]))
     (x0, y0), (x1, y1) = line.get_xydata()
     expected = d.palette.weight_rgb(state.weights[0][edge.i, edge.j]) * 255
-    got = pixel(rgb, d.axes["network"], x0 + 0.2 * (x1 - x0), y0 + 0.2 * (y1 - y0))
+    got = pixel(rgb, net.ax, x0 + 0.2 * (x1 - x0), y0 + 0.2 * (y1 - y0))
     assert np.abs(got - expected).max() <= 16, (got, expected)
     # A heatmap cell, beside its value text: input->hidden row r shows w1[0, r].
     ax = d.axes["weights_in"]
@@ -85,89 +89,166 @@ def test_edge_and_heatmap_pixels_have_the_palette_colour_of_their_weight(tmp_pat
         assert np.abs(pixel(rgb, ax, 0.4, r) - expected).max() <= 16
 
 
-def test_each_frame_shows_the_epoch_and_loss_of_its_own_snapshot(dashboard, seed_history):
+def test_each_frame_shows_the_epoch_and_loss_of_its_own_state(dashboard, seed_history):
     h = seed_history
-    for k in range(len(h)):
-        dashboard.update(h.at(k))
-        epoch = int(h.snapshot_epochs[k])
+    for epoch in gif_epochs(h)[0]:
+        state = h.at_epoch(epoch)
+        dashboard.update(state)
         fit_title = dashboard.axes["fit"].get_title()
         assert f"Epoch {epoch})" in fit_title and f"Loss: {h.loss[epoch]:.4f}" in fit_title
         assert f"(Epoch {epoch})" in dashboard.axes["network"].get_title()
-        marker = dashboard.axes["loss"].lines[1]
-        assert list(marker.get_xdata()) == [epoch] and list(marker.get_ydata()) == [h.loss[epoch]]
+        loss = dashboard.panels["loss"]
+        assert list(loss.marker.get_xdata()) == [epoch] and list(loss.marker.get_ydata()) == [h.loss[epoch]]
+        assert np.array_equal(dashboard.panels["fit"].line.get_ydata(), state.prediction[:, 0])
 
 
 def test_colour_norm_is_symmetric_and_fixed_over_the_run(dashboard, seed_history):
     h = seed_history
     vmax = h.largest("weights")
-    for k in (0, len(h) - 1):
-        dashboard.update(h.at(k))
+    for epoch in (0, h.epochs):
+        dashboard.update(h.at_epoch(epoch))
         for name in ("weights_in", "weights_out"):
             norm = dashboard.axes[name].images[0].norm
             assert (norm.vmin, norm.vmax) == (-vmax, vmax)
 
 
 def test_heatmap_text_colour_follows_the_cell_luminance(dashboard, seed_history):
-    dashboard.update(seed_history.at(len(seed_history) - 1))
+    dashboard.update(seed_history.at_epoch(seed_history.epochs))
     colours = set()
-    for ax, cells in dashboard.heatmap_cells.values():
-        data = ax.images[0].get_array()
-        for r, c, text in cells:
+    for name in ("weights_in", "weights_out"):
+        panel = dashboard.panels[name]
+        data = panel.image.get_array()
+        for r, c, text in panel.cells:
             assert text.get_color() == text_color_on(dashboard.palette.weight_rgb(data[r, c]))
             colours.add(text.get_color())
     assert colours == {"#000000", "#ffffff"}  # the default run has dark and light cells
 
 
+@pytest.mark.parametrize("width", [16, 64])
+def test_heatmaps_write_values_only_in_cells_that_hold_them_and_always_have_a_colour_bar(width):
+    d = Dashboard(train(RunConfig(layers=(1, width, 1), epochs=3)), dpi=DPI)
+    renderer = d.fig.canvas.get_renderer()
+    for name in ("weights_in", "weights_out"):
+        panel = d.panels[name]
+        box = panel.ax.get_window_extent(renderer)
+        rows, cols = panel.image.get_array().shape
+        cell_pt = (box.width / cols * 72 / DPI, box.height / rows * 72 / DPI)
+        fits = cell_pt[0] >= MIN_CELL_PT[0] and cell_pt[1] >= MIN_CELL_PT[1]
+        assert bool(panel.cells) == (fits and rows * cols <= 64)
+        assert panel.image.colorbar is not None
+
+
 def test_bias_legend_shows_the_colours_the_bars_are_drawn_in(dashboard, seed_history):
-    dashboard.update(seed_history.at(len(seed_history) - 1))
+    dashboard.update(seed_history.at_epoch(seed_history.epochs))
+    biases = dashboard.panels["biases"]
     legend = {t.get_text(): to_hex(p.get_facecolor())
-              for t, p in zip(dashboard.bias_legend.get_texts(), dashboard.bias_legend.get_patches())}
+              for t, p in zip(biases.legend.get_texts(), biases.legend.get_patches())}
     assert legend == {"positive bias": to_hex(POSITIVE), "negative bias": to_hex(NEGATIVE)}
-    drawn = {to_hex(bar.get_facecolor()) for bar in dashboard.bias_bars}
+    drawn = {to_hex(bar.get_facecolor()) for bar in biases.rects}
     assert drawn == set(legend.values())  # the last frame has biases of both signs
-    for bar in dashboard.bias_bars:
+    for bar in biases.rects:
         sign = "negative bias" if bar.get_height() < 0 else "positive bias"
         assert to_hex(bar.get_facecolor()) == legend[sign]
 
 
 def test_note_sign_markers_and_flow_labels_do_not_cover_anything(dashboard, seed_history):
-    dashboard.render_rgb(seed_history.at(0))  # text boxes find their place when drawn
+    dashboard.render_rgb(seed_history.at_epoch(0))  # text boxes find their place when drawn
     renderer = dashboard.fig.canvas.get_renderer()
-    note = dashboard.note.get_window_extent(renderer)
+    net = dashboard.panels["network"]
+    note = net.note.get_window_extent(renderer)
     for name, ax in dashboard.axes.items():
         if name != "network":
             assert not note.overlaps(ax.get_window_extent(renderer)), name
             assert not note.overlaps(ax.get_tightbbox(renderer)), name
-    flow = [t.get_bbox_patch().get_window_extent(renderer) for t in dashboard.flow_texts]
-    signs = [t.get_bbox_patch().get_window_extent(renderer) for t in dashboard.sign_texts]
-    assert len(flow) == len(signs) == 10
+    flow = [t.get_bbox_patch().get_window_extent(renderer) for t in net.flow_texts]
+    signs = [t.get_bbox_patch().get_window_extent(renderer) for t, _ in net.signs]
+    assert len(flow) == len(signs) == 10 and all(t.get_visible() for t, _ in net.signs)
     assert not any(s.overlaps(f) for s in signs for f in flow)
 
 
-def test_gradients_are_per_matrix_never_averaged(dashboard, seed_history):
-    h = seed_history
-    state = h.at(3)
+def test_gradients_are_per_weight_and_named_like_the_video(dashboard, seed_history):
+    state = seed_history.at_epoch(15)
     dashboard.update(state)
-    labels = [t.get_text() for t in dashboard.axes["gradients"].get_xticklabels()]
-    assert labels == [f"w1_{i}" for i in range(1, 11)] + [f"w2_{i}" for i in range(1, 11)]
-    heights = [bar.get_height() for bar in dashboard.gradient_bars]
-    assert heights == list(state.grad_weights[0].ravel()) + list(state.grad_weights[1].ravel())
+    grads = dashboard.panels["gradients"]
+    labels = [t.get_text() for t in grads.ax.get_xticklabels()]
+    assert labels == [f"w1[{i}]" for i in range(1, 11)] + [f"w2[{i}]" for i in range(1, 11)]
+    scale = 10.0 ** -3 if "×10⁻³" in grads.title.get_text() else 1.0
+    heights = np.array([bar.get_height() for bar in grads.rects]) * scale
+    np.testing.assert_allclose(heights, np.r_[state.grad_weights[0].ravel(), state.grad_weights[1].ravel()])
+    assert all("e-" not in t.get_text() and "e+" not in t.get_text() for t in grads.labels)
+
+
+def test_wide_gradients_are_one_norm_per_matrix_on_a_readable_scale():
+    h = train(RunConfig(layers=(1, 32, 32, 1), epochs=20))
+    d = Dashboard(h, dpi=DPI)
+    state = h.at_epoch(20)
+    d.update(state)
+    grads = d.panels["gradients"]
+    assert len(grads.rects) == 3 and "norm of each matrix" in grads.title.get_text()
+    title = grads.title.get_text()
+    power = int(title.split("×10")[1][:2].translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))) if "×10" in title else 0
+    norms = [np.linalg.norm(g) for g in state.grad_weights]
+    np.testing.assert_allclose([r.get_height() * 10.0 ** power for r in grads.rects], norms, rtol=1e-12)
 
 
 def test_fit_curve_is_drawn_on_the_dense_grid(dashboard, seed_history):
     h = seed_history
-    dashboard.update(h.at(2))
-    line = dashboard.axes["fit"].lines[0]
+    dashboard.update(h.at_epoch(10))
+    line = dashboard.panels["fit"].line
     assert len(line.get_xdata()) == len(h.grid) > len(h.X)
-    assert np.array_equal(line.get_ydata(), h.prediction[2][:, 0])
+    assert np.array_equal(line.get_ydata(), h.at_epoch(10).prediction[:, 0])
 
 
-@pytest.mark.parametrize("layers, activation", [("1,8,8,1", "tanh"), ("1,32,1", "relu")])
-def test_other_architectures_draw(tmp_path, layers, activation):
-    code, out = gif(tmp_path, "--layers", layers, "--activation", activation, "--epochs", "10")
+def test_a_wild_first_guess_is_marked_where_it_leaves_the_plot():
+    h = train(RunConfig(layers=(1, 64, 1), lr=0.3, epochs=20))
+    d = Dashboard(h, dpi=DPI)
+    fit = d.panels["fit"]
+    state = h.at_epoch(1)  # the spike: predictions up to about 28
+    d.update(state)
+    low, high = fit.ax.get_ylim()
+    assert state.prediction.max() > high
+    tip, text = fit.marks.artists["above"]
+    assert tip.get_visible() and text.get_text() == f"↑ {fmt_value(state.prediction.max())}"
+    assert list(tip.get_ydata()) == [high]
+    d.update(h.at_epoch(20))
+    assert not fit.marks.artists["above"][0].get_visible()
+    assert d.panels["loss"].ax.get_yscale() == "log"
+
+
+@pytest.mark.parametrize("config", [RunConfig(epochs=20), RunConfig(layers=(1, 8, 8, 1), activation="tanh", epochs=20),
+                                    RunConfig(layers=(1, 64, 1), lr=0.3, epochs=20),
+                                    RunConfig(layers=(1, 6, 1), activation="sigmoid", lr=0.5, epochs=20)],
+                         ids=["1-10-1", "1-8-8-1-tanh", "1-64-1", "1-6-1-sigmoid"])
+def test_contributions_panel_draws_the_states_numbers(config):
+    h = train(config)
+    d = Dashboard(h, panels=("fit", "contributions"), dpi=DPI)
+    panel = d.panels["contributions"]
+    for t in (0, 13, h.epochs):
+        state = h.at_epoch(t)
+        d.update(state)
+        lines = np.array([line.get_ydata() for line in panel.lines])
+        bias = panel.bias.get_ydata()
+        np.testing.assert_allclose(lines.sum(0) + bias, state.prediction[:, 0], atol=1e-9)
+        np.testing.assert_array_equal(panel.total.get_ydata(), state.prediction[:, 0])
+        switches = state.switch_points()[-1]
+        for tick, index in panel.switches:
+            xs = tick.get_xdata()
+            assert (list(xs) == [switches[index]]) if np.isfinite(switches[index]) else len(xs) == 0
+        dead = state.dead_units()[-1]
+        for line, (_, index, _) in zip(panel.lines, panel.units):
+            is_dead = index is not None and dead[index]
+            assert line.get_alpha() == (DEAD_ALPHA if is_dead else 1.0)
+    if config.layers == (1, 64, 1):
+        assert panel.units[-1][0] == "other 55 units" and dead.sum() > 0
+
+
+def test_other_architectures_draw(tmp_path):
+    code, out = gif(tmp_path, "--layers", "1,8,8,1", "--activation", "tanh", "--epochs", "10")
     assert code == 0
     with Image.open(out) as im:
         assert im.n_frames == 3
+    code, out = gif(tmp_path, "--layers", "1,32,1", "--epochs", "10", name="wide.gif")
+    assert code == 0
 
 
 def test_deep_and_wide_networks_say_what_they_show():
@@ -179,17 +260,20 @@ def test_deep_and_wide_networks_say_what_they_show():
     assert any("⋮" in t and "more" in t for t in texts)
 
 
-def test_smooth_adds_interpolated_frames(tmp_path):
-    code, out = gif(tmp_path, "--epochs", "10", "--smooth", "4")  # snapshots 0, 5, 10
+def test_smooth_adds_frames_at_real_epochs(tmp_path):
+    code, out = gif(tmp_path, "--epochs", "10", "--smooth", "4")  # checkpoints 0, 5, 10
     assert code == 0
     with Image.open(out) as im:
-        assert im.n_frames == (3 - 1) * (4 + 1) + 1
+        assert im.n_frames == 11  # every epoch: the epochs between checkpoints are real ones
 
 
-def test_frame_times_every_and_smooth():
-    assert frame_times(21, every=5) == [0, 5, 10, 15, 20]
-    assert frame_times(6, every=4) == [0, 4, 5]  # the last snapshot is always shown
-    assert frame_times(3, smooth=1) == [0, 0.5, 1, 1.5, 2]
+def test_an_oscillating_run_gets_a_frame_for_every_rising_epoch_and_says_so(tmp_path):
+    h = train(RunConfig(lr=0.9, epochs=60))
+    epochs, _ = gif_epochs(h)
+    assert len(epochs) > len(h.checkpoint_epochs)
+    d = Dashboard(h, dpi=DPI)
+    note = d.panels["network"].note.get_text()
+    assert "What happened:" in note and "oscillated" in note
 
 
 def test_panels_choose_a_subset(tmp_path):
@@ -197,7 +281,9 @@ def test_panels_choose_a_subset(tmp_path):
     assert code == 0
     with Image.open(out) as im:
         assert im.size == (round(FIGSIZE[0] / 3 * DPI), round(FIGSIZE[1] * 2 / 3 * DPI))
-    assert gif(tmp_path, "--epochs", "5", "--panels", "fit,loss", name="two.gif")[0] == 0
+    assert gif(tmp_path, "--epochs", "5", "--panels", "fit,contributions", name="two.gif")[0] == 0
+    code, out = gif(tmp_path, "--epochs", "5", "--panels", "all", name="all.gif")
+    assert code == 0 and Image.open(out).size == (FIGSIZE[0] * DPI, FIGSIZE[1] * DPI)
 
 
 def test_renders_a_saved_run(tmp_path, capsys):
@@ -235,7 +321,7 @@ def test_bad_option_values_name_the_flag(tmp_path, capsys, flag, value):
 
 
 def test_a_gif_too_big_for_memory_is_refused_before_rendering(tmp_path):
-    result = run_cli("--smooth", "100", "--out", "big.gif", cwd=tmp_path)
+    result = run_cli("--epochs", "2000", "--snapshot-every", "1", "--dpi", "300", "--out", "big.gif", cwd=tmp_path)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert "--smooth" in result.stderr and "GB" in result.stderr
+    assert "--every" in result.stderr and "GB" in result.stderr
     assert not (tmp_path / "big.gif").exists()

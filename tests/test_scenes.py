@@ -10,24 +10,27 @@ import numpy as np
 import pytest
 
 manim = pytest.importorskip("manim")
-from manim import Scene, tempconfig  # noqa: E402
-from manim.renderer.cairo_renderer import CairoRenderer  # noqa: E402
+from manim import Scene, tempconfig
+from manim.renderer.cairo_renderer import CairoRenderer
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
 
-from nnviz_core import RunConfig, train  # noqa: E402
-from nnviz_core.palette import BACKGROUND, Palette  # noqa: E402
-from scenes.clips import Backpropagation, FitEvolves, ForwardPass, LossCurve, WeightsEvolve  # noqa: E402
-from scenes.dashboard import DashboardLecture  # noqa: E402
-from scenes.mobjects import DataFitPanel, EpochCounter, LossPanel, NetworkDiagram  # noqa: E402
-from scenes.mobjects.network import EDGE_WIDTH  # noqa: E402
-from scenes.run import load_history  # noqa: E402
-from scenes.training import TrainingLecture  # noqa: E402
+from nnviz_core import RunConfig, train
+from nnviz_core.palette import BACKGROUND, Palette
+from nnviz_core.numbers import fmt_loss, fmt_value
+from nnviz_core.palette import DEAD_ALPHA
+from scenes.clips import (Backpropagation, FitEvolves, ForwardPass, LossCurve, NeuronContributions,
+                          WeightsEvolve)
+from scenes.dashboard import DashboardLecture
+from scenes.mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
+from scenes.mobjects.network import EDGE_WIDTH
+from scenes.run import load_history
+from scenes.training import TrainingLecture
 
 TINY = dict(layers=(1, 3, 1), epochs=8, snapshot_every=2, samples=16)
 # TrainingLecture has its own, stricter test below.
-OTHER_SCENES = [DashboardLecture, ForwardPass, Backpropagation, WeightsEvolve, FitEvolves, LossCurve]
+OTHER_SCENES = [DashboardLecture, ForwardPass, Backpropagation, WeightsEvolve, FitEvolves, LossCurve,
+                NeuronContributions]
 
 
 @pytest.fixture(scope="module")
@@ -56,8 +59,9 @@ def test_training_lecture_tells_the_story_in_order(tiny, tmp_path):
         scene.history = tiny
         scene.render()
     assert scene.chapters == ["title", "build-the-network", "forward-pass", "loss-for-one-sample",
-                              "backward-pass", "weight-update", "training-montage", "summary"]
-    assert scene.clock.get_value() == len(tiny) - 1  # the montage ends on the last snapshot
+                              "backward-pass", "weight-update", "training-montage",
+                              "what-each-neuron-computes", "summary"]
+    assert scene.clock.get_value() == tiny.epochs  # the replay ends on the last epoch
 
 
 def test_the_steps_handle_a_deep_tanh_network(deep, tmp_path):
@@ -66,7 +70,7 @@ def test_the_steps_handle_a_deep_tanh_network(deep, tmp_path):
         scene.history = deep
         scene.render()
     assert len(scene.net.edges) == 4 + 12 + 3
-    assert scene.counter.number.text == str(deep.snapshot_epochs[1])  # the update ran to snapshot 1
+    assert scene.counter.number.text == "1"  # the update showed one real step, epoch 0 -> 1
 
 
 # -- pixels -----------------------------------------------------------------------------------
@@ -107,7 +111,7 @@ def ink_across(line, frame) -> int:
 
 
 def test_edge_colour_and_width_follow_the_weight(tiny, tmp_path):
-    state = tiny.at(1.5)
+    state = tiny.at(3.5)
     vmax = Palette.for_history(tiny).weights.vmax
     state = with_weights(state, {(0, 0, 0): vmax, (0, 0, 1): 0.0, (0, 0, 2): -0.6 * vmax})
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
@@ -128,7 +132,7 @@ def test_edge_colour_and_width_follow_the_weight(tiny, tmp_path):
 
 def test_weight_labels_show_each_edges_weight(tiny):
     net = NetworkDiagram(tiny, weight_labels=True)
-    state = tiny.at(2.5)
+    state = tiny.at(5.5)
     net.set_state(state)
     for number, e in zip(net.weight_labels, net.layout.edges):
         assert number.text == f"{state.weights[e.layer][e.i, e.j]:+.2f}".replace("-", "−")
@@ -136,7 +140,7 @@ def test_weight_labels_show_each_edges_weight(tiny):
 
 def test_bias_ring_follows_the_bias(tiny):
     net = NetworkDiagram(tiny)
-    state = tiny.at(len(tiny) - 1)
+    state = tiny.at(tiny.epochs)
     net.set_state(state)
     b = state.biases[0][0]
     widest = int(np.argmax(np.abs(b)))
@@ -145,14 +149,14 @@ def test_bias_ring_follows_the_bias(tiny):
 
 
 # -- numbers ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("t", [0.0, 1.3, 2.0, 3.999])
+@pytest.mark.parametrize("t", [0.0, 1.3, 2.0, 7.999])
 def test_epoch_counter_and_loss_show_the_state(tiny, t):
     state = tiny.at(t)
     counter, losses = EpochCounter(tiny), LossPanel(tiny)
     counter.set_state(state)
     losses.set_state(state)
     assert counter.number.text == str(math.floor(state.epoch + 1e-6))
-    assert losses.value.text == f"{state.loss:.4f}"
+    assert losses.value.text == fmt_loss(state.loss)
     marker_epoch = losses.plot.points([state.epoch], [state.loss])[0]
     assert np.allclose(losses.marker.get_center(), marker_epoch)
 
@@ -181,7 +185,7 @@ def panel_snapshot(history, t):
     return colors, widths, rings, fit.curve.points.copy(), losses.marker.get_center()
 
 
-@pytest.mark.parametrize("t", [1.0, 2.0, 2.5])  # snapshot boundaries and between them
+@pytest.mark.parametrize("t", [1.0, 2.0, 2.5])  # epoch boundaries and between them
 def test_set_state_moves_only_a_little_in_a_short_time(tiny, t):
     eps = 1e-4
     before, after = panel_snapshot(tiny, t - eps), panel_snapshot(tiny, t + eps)
@@ -245,12 +249,12 @@ def test_gradient_bars_follow_the_states_own_largest_gradient(seed_history):
     from scenes.mobjects import GradientBars
 
     bars = GradientBars(seed_history, width=5, height=2.4)
-    for t in (0.0, 7.3, len(seed_history) - 1):
+    for t in (0.0, 7.3, seed_history.epochs):
         state = seed_history.at(t)
         bars.set_state(state)
         grads = np.concatenate([g.ravel() for g in state.grad_weights])
         largest = float(np.abs(grads).max())
-        assert bars.scale_number.text == f"{largest:.4f}"
+        assert bars.scale_number.text == "±" + fmt_value(largest, 3)
         heights = [bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.bars]
         assert max(heights) == pytest.approx(1.2, abs=1e-6)  # the largest reaches the panel's edge
         k = int(np.argmax(np.abs(grads)))
@@ -261,7 +265,107 @@ def test_loss_panel_shows_huge_losses_of_a_run_that_nearly_diverged():
     history = train(RunConfig(layers=(1, 32, 32, 1), lr=0.7, epochs=10))
     assert history.loss.max() > 1e6  # the run this test is about
     losses = LossPanel(history)
-    for t in np.linspace(0, len(history) - 1, 7):
+    assert losses.axis.log
+    for t in np.linspace(0, history.epochs, 7):
         state = history.at(t)
         losses.set_state(state)
-        assert losses.value.text == f"{state.loss:.4f}"
+        assert losses.value.text == fmt_loss(state.loss)
+        assert "e+" not in losses.value.text and "e-" not in losses.value.text
+
+
+# -- truth on runs far from the defaults ----------------------------------------------------------
+def scene_xy(plot, points):
+    """Data coordinates of scene points on a PlotArea (the inverse of plot.points)."""
+    corner = plot.x_axis.get_start()
+    ex = (plot.x_axis.get_end() - corner)[0] / (plot.x_span[1] - plot.x_span[0])
+    ey = (plot.y_axis.get_end() - corner)[1] / (plot.y_span[1] - plot.y_span[0])
+    return (points[:, 0] - corner[0]) / ex + plot.x_span[0], (points[:, 1] - corner[1]) / ey + plot.y_span[0]
+
+
+def test_the_fit_marks_a_curve_that_leaves_it_with_its_true_value():
+    h = train(RunConfig(layers=(1, 64, 1), lr=0.3, epochs=20))
+    fit = DataFitPanel(h)
+    state = h.at_epoch(1)  # the spike: predictions up to about 28
+    fit.set_state(state)
+    top = fit.plot.y_span[1]
+    assert state.prediction.max() > top
+    assert [m.side for m in fit.marks.shown] == ["above"]
+    tip, number = fit.marks.sides["above"]
+    assert number.text == "↑" + fmt_value(state.prediction.max()) and tip.get_fill_opacity() == 1
+    assert abs(tip.get_top()[1] - fit.point(0, top)[1]) < 0.1
+    fit.set_state(h.at_epoch(20))
+    assert fit.marks.shown == [] and fit.marks.sides["above"][0].get_fill_opacity() == 0
+    _, ys = scene_xy(fit.plot, fit.curve.points)
+    assert np.all((ys >= fit.plot.y_span[0] - 1e-6) & (ys <= fit.plot.y_span[1] + 1e-6))
+
+
+CONTRIBUTION_RUNS = {"1-10-1 relu": RunConfig(epochs=20),
+                     "1-8-8-1 tanh": RunConfig(layers=(1, 8, 8, 1), activation="tanh", epochs=20),
+                     "1-64-1 relu": RunConfig(layers=(1, 64, 1), lr=0.3, epochs=20),
+                     "1-6-1 sigmoid": RunConfig(layers=(1, 6, 1), activation="sigmoid", lr=0.5, epochs=20)}
+
+
+@pytest.mark.parametrize("name", list(CONTRIBUTION_RUNS))
+def test_contribution_curves_are_the_states_numbers(name):
+    h = train(CONTRIBUTION_RUNS[name])
+    parts = ContributionsPanel(h, width=6, height=4)
+    for t in (0.0, 5.5, h.epochs):
+        state = h.at(t)
+        parts.set_state(state)
+        inside = lambda ys: (ys > parts.plot.y_span[0] + 1e-4) & (ys < parts.plot.y_span[1] - 1e-4)
+        anchors = lambda curve: curve.points[::4]  # the grid's points (between them, Bezier handles)
+        values = [scene_xy(parts.plot, anchors(c))[1] for c in parts.unit_curves]
+        bias = scene_xy(parts.plot, anchors(parts.bias_line))[1]
+        xs, total = scene_xy(parts.plot, anchors(parts.total))
+        ok = inside(total) & inside(bias) & np.all([inside(v) for v in values], axis=0)
+        assert ok.mean() > 0.5  # most points are drawn where they are (the rest are marked)
+        np.testing.assert_allclose((sum(values) + bias)[ok], total[ok], atol=1e-6)
+        np.testing.assert_allclose(xs, h.grid[:-1, 0], atol=1e-6)
+        np.testing.assert_allclose(total[inside(total)], state.prediction[:-1, 0][inside(total)], atol=1e-6)
+        switches = state.switch_points()[-1]
+        shown = [i for i in parts.units if i is not None]
+        for mark, index in zip(parts.switch_marks, shown):
+            if np.isfinite(switches[index]):
+                x, _ = scene_xy(parts.plot, mark.get_center()[None])
+                assert mark.get_fill_opacity() == 1 and abs(x[0] - switches[index]) < 1e-6
+            else:
+                assert mark.get_fill_opacity() == 0
+        dead = state.dead_units()[-1]
+        for curve, tag, index in zip(parts.unit_curves, parts.dead_tags, parts.units):
+            is_dead = index is not None and dead[index]
+            assert curve.get_stroke_opacity() == pytest.approx(DEAD_ALPHA if is_dead else 1.0)
+            assert tag.get_fill_opacity() == (1.0 if is_dead else 0.0)
+    if name == "1-64-1 relu":
+        assert parts.names[-1].text == "other55units" and dead.sum() > 0  # Text drops spaces
+
+
+def test_every_chapter_draws_edges_and_pulses_under_neurons_and_their_labels(deep, tmp_path):
+    """After every animation of the lecture, in the order the camera draws: every edge and pulse
+    before every neuron, every neuron before every name or number on it."""
+    from manim.utils.family import extract_mobject_family_members
+    from scenes.theme import Z_LABEL, Z_NEURON
+
+    checked = []
+
+    class Checked(TrainingLecture):
+        def play(self, *args, **kwargs):
+            super().play(*args, **kwargs)
+            if not hasattr(self, "net"):
+                return
+            order = extract_mobject_family_members(self.mobjects, use_z_index=True, only_those_with_points=True)
+            where = {id(m): k for k, m in enumerate(order)}
+            edges = [where[id(e)] for e in self.net.edges if id(e) in where]
+            circles = [where[id(c)] for c in self.net.circles if id(c) in where]
+            above = [where[id(m)] for m in order if m.z_index >= Z_LABEL]
+            if edges and circles:
+                assert max(edges) < min(circles), self.chapters[-1]
+                below_circles = [k for m in order for k in [where[id(m)]] if m.z_index < Z_NEURON]
+                assert max(below_circles) < min(circles)
+                assert not above or min(above) > max(circles)
+            checked.append(self.chapters[-1])
+
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path)}):
+        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene.history = deep
+        scene.render()
+    assert {"build-the-network", "forward-pass", "backward-pass", "what-each-neuron-computes"} <= set(checked)

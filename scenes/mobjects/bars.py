@@ -1,20 +1,22 @@
 """BiasBars and GradientBars: one bar per value around a zero line, coloured by sign (the
-palette's two end colours), as the GIF draws them.
+palette's two end colours), as the GIF draws them; the same bars as the GIF (the core's
+``bias_bars`` and ``gradient_bars``).
 
 Biases sit on one fixed scale for the whole History. Gradients shrink by orders of magnitude as
 training converges, so their bars are scaled to the largest |∂L/∂w| of the State shown (a live
-"±" value says what that is).
+value says what that is, in units of 10ⁿ where it is tiny, never as 1e-05).
 """
 from __future__ import annotations
 
 import numpy as np
 from manim import LEFT, RIGHT, Line, VGroup, VMobject
 
-from nnviz_core.layout import neuron_label, weight_label
-from nnviz_core.palette import MUTED_INK, Palette, SymmetricNorm, sign_rgb
+from nnviz_core.layout import bias_bars, gradient_bars, gradient_values, network_layout
+from nnviz_core.numbers import fmt_value
+from nnviz_core.palette import BACKWARD_FLOW, MUTED_INK, SymmetricNorm, sign_rgb
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
-from .network import rgb_colors, shown_label
+from .network import rgb_colors
 from .panel import Panel
 
 MIN_TICK_SPACING = 0.55  # below this, neighbouring names like "h10" would touch
@@ -23,8 +25,8 @@ MIN_TICK_SPACING = 0.55  # below this, neighbouring names like "h10" would touch
 class BarPanel(Panel):
     """Bars around a zero line; subclasses say which values of a State they show."""
 
-    def __init__(self, history, names: list[str], vmax: float, title: str,
-                 width: float = 5.0, height: float = 2.4, rescale: bool = False):
+    def __init__(self, names: list[str], vmax: float, title: str, width: float = 5.0,
+                 height: float = 2.4, rescale: bool = False):
         super().__init__()
         self.norm = SymmetricNorm(vmax)
         self.rescale = rescale  # scale each State to its own largest |value|
@@ -43,18 +45,25 @@ class BarPanel(Panel):
         heading = label(title, SMALL_SIZE + 4).move_to([-width / 2, self.half_height + 0.35, 0], aligned_edge=LEFT)
         corner = [width / 2, self.half_height + 0.35, 0]
         if rescale:
-            self.scale_number = LiveNumber(vmax, "{:.4f}", SMALL_SIZE, color=MUTED_INK)
+            self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=MUTED_INK, slots=12)
             self.scale_number.move_to(corner, aligned_edge=RIGHT)
-            plus_minus = muted("±").next_to(self.scale_number, LEFT, buff=0.05)
-            self.static.add(self.zero, ticks, heading, plus_minus)
+            self.static.add(self.zero, ticks, heading)
             self.live.add(self.bars, self.scale_number)
         else:
-            scale = muted(f"±{vmax:.2g}").move_to(corner, aligned_edge=RIGHT)
+            scale = muted(f"±{fmt_value(vmax, 2)}").move_to(corner, aligned_edge=RIGHT)
             self.static.add(self.zero, ticks, heading, scale)
             self.live.add(self.bars)
 
+    @staticmethod
+    def scale_text(vmax: float) -> str:
+        """"±0.0123", or "±1.8×10⁻⁵" for a tiny largest value."""
+        return "±" + fmt_value(vmax, 3)
+
     def values(self, state) -> np.ndarray:
         raise NotImplementedError
+
+    def colours(self, values):
+        return rgb_colors(sign_rgb(values))
 
     def set_state(self, state) -> "BarPanel":
         values = self.values(state)
@@ -70,17 +79,13 @@ class BarPanel(Panel):
         for bar, fraction, h in zip(self.bars, self.fractions, heights):
             foot, up = start + fraction * along, np.array([0.0, h, 0.0])
             bar.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
-        for bar, color in zip(self.bars, rgb_colors(sign_rgb(values))):
+        for bar, color in zip(self.bars, self.colours(values)):
             bar.set_fill(color)
         return self
 
 
-def neuron_names(layers) -> list[str]:
-    return [shown_label(neuron_label(layers, l, i)) for l in range(1, len(layers)) for i in range(layers[l])]
-
-
 class BiasBars(BarPanel):
-    """Every bias of every layer after the input, on the run's largest |b|.
+    """The bias of every unit the diagram draws, on the run's largest |b|.
 
         biases = BiasBars(history)
         self.add(biases.set_state(history.at(0)))
@@ -88,15 +93,16 @@ class BiasBars(BarPanel):
     """
 
     def __init__(self, history, width: float = 5.0, height: float = 2.4):
-        vmax = Palette.for_history(history).biases.vmax
-        super().__init__(history, neuron_names(history.config.layers), vmax, "Biases", width, height)
+        self.chosen = bias_bars(network_layout(history.config.layers))
+        super().__init__([b.label for b in self.chosen], history.largest("biases"), "Biases", width, height)
 
     def values(self, state) -> np.ndarray:
-        return np.concatenate([b.ravel() for b in state.biases])
+        return np.array([state.biases[b.layer][0, b.j] for b in self.chosen])
 
 
 class GradientBars(BarPanel):
-    """∂L/∂w for every weight (layer by layer), scaled to the State's largest |∂L/∂w|.
+    """∂L/∂w for every weight of a small network, or the norm of each matrix's gradient for a
+    bigger one, scaled to the State's largest value.
 
         grads = GradientBars(history)
         self.add(grads.set_state(history.at(0)))
@@ -104,11 +110,14 @@ class GradientBars(BarPanel):
     """
 
     def __init__(self, history, width: float = 5.0, height: float = 2.4):
-        layers = history.config.layers
-        names = [weight_label(layers, l, i, j)
-                 for l in range(len(layers) - 1) for i in range(layers[l]) for j in range(layers[l + 1])]
-        vmax = Palette.for_history(history).grads.vmax
-        super().__init__(history, names, vmax, "Gradients ∂L/∂w", width, height, rescale=True)
+        self.chosen = gradient_bars(history.config.layers)
+        self.per_matrix = self.chosen[0].i is None
+        title = "Gradient norm per matrix" if self.per_matrix else "Gradients ∂L/∂w"
+        super().__init__([b.label for b in self.chosen], history.largest("grad_weights"), title,
+                         width, height, rescale=True)
 
     def values(self, state) -> np.ndarray:
-        return np.concatenate([g.ravel() for g in state.grad_weights])
+        return gradient_values(self.chosen, state.grad_weights)
+
+    def colours(self, values):
+        return [BACKWARD_FLOW] * len(values) if self.per_matrix else super().colours(values)

@@ -1,12 +1,17 @@
-"""EpochCounter: "Epoch 37 / 100", following a State's (fractional) epoch."""
+"""EpochCounter: "Epoch 37 / 100", following a State's (fractional) epoch, and saying so when
+the frames sample the epochs instead of showing each one."""
 from __future__ import annotations
 
 import math
 
-from manim import LEFT, RIGHT, UP
+from manim import DOWN, LEFT, RIGHT, UP, VGroup
 
-from ..theme import LiveNumber, CAPTION_SIZE, label
+from ..theme import CAPTION_SIZE, SMALL_SIZE, LiveNumber, label, muted
 from .panel import Panel
+
+
+def sampling_text(stride: float) -> str:
+    return f"fast-forward: 1 frame per {round(stride)} epochs"
 
 
 class EpochCounter(Panel):
@@ -14,12 +19,13 @@ class EpochCounter(Panel):
 
         counter = EpochCounter(history).to_corner(UR)
         self.add(counter.set_state(history.at(0)))
-        counter.set_state(history.at(len(history) - 1))  # "Epoch 100 / 100"
+        counter.set_state(history.at(history.epochs))  # "Epoch 100 / 100"
+        counter.set_stride(8)  # "fast-forward: 1 frame per 8 epochs" under it
     """
 
     def __init__(self, history, font_size: int = CAPTION_SIZE):
         super().__init__()
-        epochs = len(history.loss) - 1
+        epochs = history.epochs
         self.number = LiveNumber(0, "{:.0f}", font_size, slots=8)
         word, total = label("Epoch", font_size), label(f"/ {epochs}", font_size)
         self.number.set_value(epochs)  # lay out at the widest value, right-aligned to "/"
@@ -29,8 +35,10 @@ class EpochCounter(Panel):
         baseline = self.number.get_bottom()[1]
         word.shift((baseline - word[0].get_bottom()[1]) * UP)
         total.shift((baseline - total[-1].get_bottom()[1]) * UP)
+        self.sampling = VGroup()  # filled by set_stride when frames skip epochs
+        self.stride_shown = None
         self.static.add(word, total)
-        self.live.add(self.number)
+        self.live.add(self.number, self.sampling)
         self.set_epoch(0)
 
     @staticmethod
@@ -44,4 +52,17 @@ class EpochCounter(Panel):
         right = self.number.get_right()
         self.number.set_value(self.shown(epoch))
         self.number.shift(right - self.number.get_right())  # keep digits right-aligned
+        return self
+
+    def set_stride(self, stride: float) -> "EpochCounter":
+        """About ``stride`` epochs pass between frames: above 1.5, say so under the counter."""
+        shown = round(stride) if stride > 1.5 else None
+        if shown == self.stride_shown:
+            return self
+        self.stride_shown = shown
+        self.sampling.remove(*self.sampling.submobjects)
+        if shown:
+            note = muted(sampling_text(stride), SMALL_SIZE)
+            note.next_to(VGroup(*self.static, self.number), DOWN, buff=0.15).align_to(self.number, RIGHT)
+            self.sampling.add(note)
         return self

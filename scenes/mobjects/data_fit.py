@@ -4,35 +4,31 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
+from nnviz_core.dashboard.fit import padded
 from nnviz_core.layout import fit_y_range
 from nnviz_core.palette import DATA_POINTS, PREDICTION
 
 from ..theme import SMALL_SIZE, label
-from .panel import Panel, PlotArea
-
-
-def padded(lo: float, hi: float, share: float = 0.08) -> tuple[float, float]:
-    pad = (hi - lo) * share or 0.5
-    return lo - pad, hi + pad
+from .panel import OffPlotMarks, Panel, PlotArea
 
 
 class DataFitPanel(Panel):
-    """Blue training points and the red prediction on the History's input grid.
+    """Blue training points and the red prediction on the History's input grid. The y-range is
+    fixed for the run and holds every prediction, or marks where the curve leaves it.
 
         fit = DataFitPanel(history, width=5.5, height=3)
         self.add(fit.set_state(history.at(0)))
-        fit.set_state(history.at(len(history) - 1))  # the curve moves, the points stay
+        fit.set_state(history.at(history.epochs))  # the curve moves, the points stay
     """
 
     def __init__(self, history, width: float = 5.5, height: float = 3.2, title: str = "Data fit"):
         super().__init__()
         self.grid_x = history.grid[:, 0]
         x, y = history.X[:, 0], history.y[:, 0]
-        # Room for the data and for the predictions of the whole run, within reason.
-        y_lo, y_hi = padded(*fit_y_range(history), 0.08)
-        self.plot = PlotArea(padded(x.min(), x.max(), 0.04), (y_lo, y_hi), width, height, "x", "y")
+        self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*fit_y_range(history)),
+                             width, height, "x", "y")
         self.dots = VGroup(*(Dot(p, radius=0.045, color=DATA_POINTS, fill_opacity=0.35)
-                               for p in self.plot.points(x, y)))
+                             for p in self.plot.points(x, y)))
         heading = label(title, SMALL_SIZE + 4)
         legend = VGroup(Dot(radius=0.06, color=DATA_POINTS, fill_opacity=0.5), label("data", SMALL_SIZE),
                         Line(0.2 * LEFT, 0.2 * RIGHT, color=PREDICTION, stroke_width=5),
@@ -43,13 +39,15 @@ class DataFitPanel(Panel):
         header.next_to(self.plot.y_axis, UP, buff=0.45).align_to(self.plot.y_axis, LEFT)
         self.curve = VMobject(stroke_color=PREDICTION, stroke_width=5)
         self.curve.set_points_as_corners(self.plot.points(self.grid_x, np.zeros_like(self.grid_x)))
+        self.marks = OffPlotMarks(self.plot)
         self.static.add(self.plot.mobject, self.dots, header)
-        self.live.add(self.curve)
+        self.live.add(self.curve, self.marks)
 
     def set_state(self, state) -> "DataFitPanel":
-        self.curve.set_points_as_corners(self.plot.points(self.grid_x, state.prediction[:, 0]))
+        prediction = state.prediction[:, 0]
+        self.curve.set_points_as_corners(self.plot.points(self.grid_x, prediction))
+        self.marks.show(self.grid_x, prediction)
         return self
 
     def point(self, x: float, y: float) -> np.ndarray:
         return self.plot.points([x], [y])[0]
-

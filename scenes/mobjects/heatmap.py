@@ -1,14 +1,16 @@
-"""WeightHeatmap: one weight matrix as coloured cells, with values when the cells are large."""
+"""WeightHeatmap: one weight matrix as coloured cells, with values when the cells are large and
+a colour bar when they are not."""
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, UP, Rectangle, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, Rectangle, VGroup
 
 from nnviz_core.layout import neuron_label
+from nnviz_core.numbers import fmt_fixed, fmt_value
 from nnviz_core.palette import Palette, text_color_on
 
 from ..theme import LiveNumber, SMALL_SIZE, label, muted
-from .network import rgb_colors, shown_label
+from .network import rgb_colors
 from .panel import Panel
 
 MIN_CELL_FOR_VALUES = (0.66, 0.3)  # width, height that a 20 pt "+0.00" needs
@@ -20,6 +22,18 @@ def layer_name(layers, layer: int) -> str:
     if layer == len(layers) - 1:
         return "ŷ"
     return "h" if len(layers) == 3 else f"h{layer}"
+
+
+def colour_bar(palette: Palette, height: float, steps: int = 24) -> VGroup:
+    """A vertical strip of the weight map from −vmax (bottom) to +vmax (top), with both ends named."""
+    vmax = palette.weights.vmax
+    values = np.linspace(-vmax, vmax, steps)
+    strip = VGroup(*(Rectangle(width=0.16, height=height / steps, stroke_width=0, fill_opacity=1,
+                               fill_color=c) for c in rgb_colors(palette.weight_rgb(values))))
+    strip.arrange(UP, buff=0)
+    top = muted(f"+{fmt_value(vmax, 2)}").next_to(strip, UP, buff=0.08)
+    bottom = muted(f"−{fmt_value(vmax, 2)}").next_to(strip, DOWN, buff=0.08)
+    return VGroup(strip, top, bottom)
 
 
 class WeightHeatmap(Panel):
@@ -48,14 +62,17 @@ class WeightHeatmap(Panel):
                               for r in range(rows) for c in range(cols)))
         self.values = VGroup()
         if cell_w >= MIN_CELL_FOR_VALUES[0] and cell_h >= MIN_CELL_FOR_VALUES[1]:
-            self.values.add(*(LiveNumber(0, "{:+.2f}", SMALL_SIZE).move_to(sq) for sq in self.cells))
+            self.values.add(*(LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE).move_to(sq)
+                              for sq in self.cells))
         row_layer = layer + 1 if self.transposed else layer
-        first, last = (shown_label(neuron_label(layers, row_layer, k)) for k in (0, rows - 1))
+        first, last = (neuron_label(layers, row_layer, k) for k in (0, rows - 1))
         rows_named = muted(f"{first} … {last}" if rows > 1 else first)
         rows_named.rotate(np.pi / 2).next_to(self.cells, LEFT, buff=0.12)
-        title = label(f"W{layer + 1}: {layer_name(layers, layer)} → {layer_name(layers, layer + 1)}", SMALL_SIZE + 2)
+        title = label(f"w{layer + 1}: {layer_name(layers, layer)} → {layer_name(layers, layer + 1)}", SMALL_SIZE + 2)
         title.next_to(VGroup(rows_named, self.cells), UP, buff=0.25)
         self.static.add(title, rows_named)
+        if not self.values:  # colours only: a colour bar reads them
+            self.static.add(colour_bar(self.palette, min(self.cells.height, 2.0)).next_to(self.cells, RIGHT, buff=0.15))
         self.live.add(self.cells, self.values)
 
     def matrix(self, state) -> np.ndarray:

@@ -1,19 +1,35 @@
-"""LossPanel: the per-epoch loss curve drawn up to the current epoch, a marker and its value."""
+"""LossPanel: the loss curve up to the epoch shown, on a log axis when it spans decades."""
 from __future__ import annotations
 
 import numpy as np
 from manim import LEFT, RIGHT, UP, Dot, VGroup, VMobject
 
+from nnviz_core.layout import loss_axis
+from nnviz_core.numbers import fmt_loss
 from nnviz_core.palette import LOSS_CURVE, LOSS_MARKER
 
-from ..theme import LiveNumber, SMALL_SIZE, label
+from ..theme import LiveNumber, SMALL_SIZE, label, muted
 from .panel import Panel, PlotArea
 
 CURVE_POINTS = 400  # a fixed point count, so each frame only moves points
 
 
+def envelope(loss, most: int) -> tuple[np.ndarray, np.ndarray]:
+    """At most ``most`` real (epoch, loss) points that draw the curve: every epoch when they fit,
+    else each bin's lowest and highest epoch in order, so oscillations and spikes stay visible."""
+    epochs = np.arange(len(loss))
+    if len(loss) <= most:
+        return epochs.astype(float), np.asarray(loss, float)
+    picks = {0, len(loss) - 1}
+    for chunk in np.array_split(epochs, most // 2 - 1):
+        picks |= {int(chunk[np.argmin(loss[chunk])]), int(chunk[np.argmax(loss[chunk])])}
+    picks = np.array(sorted(picks))
+    return picks.astype(float), np.asarray(loss, float)[picks]
+
+
 class LossPanel(Panel):
-    """The real loss at every epoch, drawn up to the State's (fractional) epoch.
+    """The real loss at every epoch, drawn up to the State's (fractional) epoch; the marker and
+    the value are the State's own loss. A loss spanning more than 20x gets a log axis.
 
         losses = LossPanel(history, width=5.5, height=2.5)
         self.add(losses.set_state(history.at(0)))
@@ -23,26 +39,32 @@ class LossPanel(Panel):
     def __init__(self, history, width: float = 5.5, height: float = 2.6):
         super().__init__()
         self.loss = history.loss
-        epochs = len(self.loss) - 1
-        self.xs = np.linspace(0, epochs, min(CURVE_POINTS, epochs + 1))
-        self.plot = PlotArea((0, epochs), (0, float(self.loss.max()) * 1.1), width, height, "epoch", "")
-        widest = len(f"{self.loss.max():.4f}")  # a run that nearly diverged has long losses
-        self.value = LiveNumber(self.loss[0], "{:.4f}", SMALL_SIZE + 4, slots=max(10, widest))
-        header = VGroup(label("Training loss", SMALL_SIZE + 4), label("MSE", SMALL_SIZE), self.value)
+        epochs = max(len(self.loss) - 1, 1)
+        self.xs, self.ys = envelope(self.loss, CURVE_POINTS)
+        self.axis = loss_axis(self.loss)
+        self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch", "",
+                             log_ticks=self.axis.ticks if self.axis.log else None)
+        widest = max(len(fmt_loss(v)) for v in (self.loss.max(), self.loss.min()))
+        self.value = LiveNumber(self.loss[0], fmt_loss, SMALL_SIZE + 4, slots=max(10, widest + 2))
+        names = [label("Training loss", SMALL_SIZE + 4), label("MSE", SMALL_SIZE)]
+        if self.axis.log:
+            names.append(muted("(log scale)"))
+        header = VGroup(*names, self.value)
         header.arrange(RIGHT, buff=0.25).next_to(self.plot.y_axis, UP, buff=0.3).align_to(self.plot.y_axis, LEFT)
         self.curve = VMobject(stroke_color=LOSS_CURVE, stroke_width=4)
         self.marker = Dot(radius=0.08, color=LOSS_MARKER)
-        self.static.add(self.plot.mobject, header[:2])
+        self.static.add(self.plot.mobject, *header[:-1])
         self.live.add(self.curve, self.marker, self.value)
-        self.set_epoch(0)
+        self.set_epoch(0, float(self.loss[0]))
 
     def set_state(self, state) -> "LossPanel":
         return self.set_epoch(state.epoch, state.loss)
 
-    def set_epoch(self, epoch: float, loss: float | None = None) -> "LossPanel":
-        xs = np.minimum(self.xs, epoch)  # points past the epoch wait at the marker
-        ys = np.interp(xs, np.arange(len(self.loss)), self.loss)
-        loss = ys[-1] if loss is None else loss
+    def set_epoch(self, epoch: float, loss: float) -> "LossPanel":
+        """The curve through every real epoch loss up to ``epoch``, ending at ``loss``."""
+        later = self.xs >= epoch  # points past the epoch wait at the marker
+        xs = np.where(later, epoch, self.xs)
+        ys = np.where(later, loss, self.ys)
         self.curve.set_points_as_corners(self.plot.points(xs, ys))
         self.marker.move_to(self.plot.points([epoch], [loss])[0])
         self.value.set_value(loss)

@@ -2,23 +2,19 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, BackgroundRectangle, Brace, Circle, Line, ManimColor, VGroup
+from manim import DOWN, UP, UR, Circle, Dot, Line, ManimColor, VGroup
 
 from nnviz_core.layout import network_layout
+from nnviz_core.numbers import fmt_fixed
 from nnviz_core.palette import (BACKGROUND, HIDDEN_NEURON, INPUT_NEURON, INK, OUTPUT_NEURON, Palette,
-                                diverging_rgb, edge_width)
+                                diverging_rgb, edge_width, unit_colour)
 
-from ..theme import LiveNumber, SMALL_SIZE, label
+from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
 
 EDGE_WIDTH = (0.8, 9.0)  # stroke width for w = 0 and for |w| >= the run's largest |w|
 RING_WIDTH = (1.0, 7.0)  # the same for the bias ring around a neuron
 NEURON_FILL = 0.9
-
-
-def shown_label(name: str) -> str:
-    """The layout's "h2_3" (layer 2, neuron 3) reads better on screen as "h2.3"."""
-    return name.replace("_", ".")
 
 
 def label_position(layout, edge) -> float:
@@ -38,12 +34,14 @@ def rgb_colors(rgbs) -> list[ManimColor]:
 
 
 class NetworkDiagram(Panel):
-    """The network: neurons labelled x, h1..hn, ŷ; edges coloured by weight sign and sized by
-    |w| (capped); each bias as the colour and width of its neuron's ring.
+    """The network: neurons labelled x, h1..hn (h1.3 in deeper nets), ŷ; edges coloured by
+    weight sign and sized by |w| (capped); each bias as the colour and width of its neuron's ring.
+    A layer wider than ``max_shown`` shows its first units, "⋮", its last unit, and its true size
+    above it.
 
         net = NetworkDiagram(history, width=6, height=6)
         self.add(net.set_state(history.at(0)))
-        self.play(tracker.animate.set_value(len(history) - 1))  # with an updater calling set_state
+        self.play(tracker.animate.set_value(history.epochs))  # with an updater calling set_state
 
     ``weight_labels=True`` writes each weight on its edge: readable for small networks (between
     two layers wider than one neuron, labels start to crowd).
@@ -61,34 +59,49 @@ class NetworkDiagram(Panel):
         fills = [INPUT_NEURON] + [HIDDEN_NEURON] * (columns - 1) + [OUTPUT_NEURON]
 
         self.neurons: dict[tuple[int, int], Circle] = {}
-        self.labels = VGroup()
+        self.names: dict[tuple[int, int], object] = {}
         for layer, column in enumerate(self.layout.neurons):
             for n in column:
                 circle = Circle(self.radius, fill_color=fills[layer], fill_opacity=NEURON_FILL,
                                 stroke_color=INK, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
                 self.neurons[(layer, n.index)] = circle
-                name = shown_label(n.label)
-                self.labels.add(label(name, 18 if len(name) > 2 else SMALL_SIZE).move_to(circle))
-        self.edges = VGroup(*(self._line(e.start, e.end) for e in self.layout.edges))
-        self.sizes = VGroup()  # "⋮" and a brace with the true width, for wide layers
+                name = label(n.label, 18 if len(n.label) > 2 else SMALL_SIZE).move_to(circle)
+                if name.width > 1.7 * self.radius:  # "h2.10" in a small neuron
+                    name.scale_to_fit_width(1.7 * self.radius)
+                self.names[(layer, n.index)] = name
+        self.circles = VGroup(*self.neurons.values()).set_z_index(Z_NEURON)
+        self.labels = VGroup(*self.names.values()).set_z_index(Z_LABEL)
+        self.edges = VGroup(*(self._line(e.start, e.end) for e in self.layout.edges)).set_z_index(Z_EDGE)
+        self.sizes = VGroup()  # "⋮" and the true width above the column, for wide layers
         for dots in self.layout.ellipses:
             mark = label("⋮", 30).move_to(self._at(dots))
-            column = VGroup(*(self.neurons[(dots.layer, n.index)] for n in self.layout.neurons[dots.layer]))
-            # Edges pass behind the brace and its number: a halo in the background colour keeps both legible.
-            brace = Brace(column, LEFT, buff=0.12, color=INK).set_stroke(BACKGROUND, 8, background=True)
-            count = label(str(self.layout.layers[dots.layer]), SMALL_SIZE).next_to(brace, LEFT, buff=0.1)
-            halo = BackgroundRectangle(count, color=BACKGROUND, fill_opacity=1, buff=0.06)
-            self.sizes.add(mark, brace, halo, count)
+            top = self.neurons[(dots.layer, self.layout.neurons[dots.layer][0].index)]
+            width = self.layout.layers[dots.layer]
+            count = muted(f"{width} units")
+            if count.width > 0.9 * self.spacing:  # neighbouring columns: the number alone
+                count = muted(str(width))
+            count.next_to(top, UP, buff=0.22)
+            self.sizes.add(mark, count)
+        self.sizes.set_z_index(Z_LABEL)
         self.weight_labels = VGroup()
         if weight_labels:
             for line, e in zip(self.edges, self.layout.edges):
                 where = label_position(self.layout, e)
-                number = LiveNumber(0, "{:+.2f}", SMALL_SIZE).add_halo(BACKGROUND)
+                number = LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE).add_halo(BACKGROUND)
                 self.weight_labels.add(number.move_to(line.point_from_proportion(where)))
+            self.weight_labels.set_z_index(Z_LABEL)
+        # A colour tab per last-hidden unit drawn, shared with its curve in ContributionsPanel.
+        self.tabs = VGroup()
+        if columns >= 2:
+            for k, n in enumerate(self.layout.neurons[-2]):
+                circle = self.neurons[(columns - 1, n.index)]
+                tab = Dot(radius=0.07 + 0.12 * self.radius, color=unit_colour(k), stroke_color=BACKGROUND,
+                          stroke_width=2).move_to(circle.point_at_angle(np.pi / 4))
+                self.tabs.add(tab)
+            self.tabs.set_z_index(Z_LABEL).set_opacity(0.0)  # shown by show_tabs()
 
-        self.circles = VGroup(*self.neurons.values())
         # Edges at the bottom, labels on top; edges, rings and weight labels change.
-        self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels)
+        self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels, self.tabs)
         self.center()
 
     def _at(self, item) -> np.ndarray:
@@ -126,8 +139,15 @@ class NetworkDiagram(Panel):
         return self
 
     # -- helpers for the lecture's steps ---------------------------------------------------
+    def show_tabs(self, shown: bool = True):
+        """The animation that shows (or hides) the colour tabs of the last hidden layer."""
+        return self.tabs.animate.set_opacity(1.0 if shown else 0.0)
+
     def layer_neurons(self, layer: int) -> list[Circle]:
         return [self.neurons[(layer, n.index)] for n in self.layout.neurons[layer]]
+
+    def layer_labels(self, layer: int) -> VGroup:
+        return VGroup(*(self.names[(layer, n.index)] for n in self.layout.neurons[layer]))
 
     def layer_edges(self, layer: int) -> list[tuple[Line, object]]:
         """(line, layout edge) for the edges of weight matrix ``layer``."""
@@ -135,3 +155,12 @@ class NetworkDiagram(Panel):
 
     def edge_line(self, layer: int, i: int, j: int) -> Line:
         return next(line for line, e in self.layer_edges(layer) if (e.i, e.j) == (i, j))
+
+    def edges_of_unit(self, layer: int, index: int) -> VGroup:
+        """The drawn edges into and out of one neuron."""
+        return VGroup(*(line for line, e in zip(self.edges, self.layout.edges)
+                        if (e.layer == layer - 1 and e.j == index) or (e.layer == layer and e.i == index)))
+
+    def inner_width(self) -> float:
+        """How wide a number inside a neuron may be, clear of its ring."""
+        return 1.7 * self.radius

@@ -6,11 +6,13 @@ Cairo renderer paints the static parts into its background once instead of every
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, VGroup, logger
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Triangle, VGroup, logger
 
-from nnviz_core.palette import MUTED_INK
+from nnviz_core.layout import off_plot_marks
+from nnviz_core.numbers import fmt_value, superscript
+from nnviz_core.palette import BACKGROUND, MUTED_INK, PREDICTION
 
-from ..theme import SMALL_SIZE, label, muted
+from ..theme import SMALL_SIZE, LiveNumber, label, muted
 
 GRID = "#e4e2dc"  # grid lines: just darker than the background
 
@@ -39,12 +41,23 @@ def tick_text(value: float) -> str:
     return "0" if text in ("-0", "") else text.replace("-", "−")
 
 
+def log_tick_text(value: float) -> str:
+    """1, 10, 0.1, 0.01 as written; beyond, 10⁴ and 10⁻³."""
+    p = int(round(np.log10(value)))
+    return f"{value:g}" if -2 <= p <= 3 else f"10{superscript(p)}".replace("-", "−")
+
+
 class PlotArea:
     """A plot frame with a light grid and Text tick labels (no LaTeX), and a vectorised
-    data -> scene mapping that follows the frame when it is moved or scaled."""
+    data -> scene mapping that follows the frame when it is moved or scaled. ``y_ticks`` given
+    means a log10 y-axis with those ticks."""
 
-    def __init__(self, x_span, y_span, width: float, height: float, x_name: str, y_name: str):
-        self.x_span, self.y_span = tuple(map(float, x_span)), tuple(map(float, y_span))
+    def __init__(self, x_span, y_span, width: float, height: float, x_name: str, y_name: str,
+                 log_ticks=None):
+        self.log = log_ticks is not None
+        self.x_span = tuple(map(float, x_span))
+        self.y_span = tuple(map(float, y_span))  # in data units, even on a log axis
+        self._y_lo, self._y_hi = (np.log10(v) for v in self.y_span) if self.log else self.y_span
         self.x_axis = Line(ORIGIN, width * RIGHT, color=MUTED_INK, stroke_width=2)
         self.y_axis = Line(ORIGIN, height * UP, color=MUTED_INK, stroke_width=2)
         grid, self.labels = VGroup(), VGroup()
@@ -52,24 +65,85 @@ class PlotArea:
             bottom, top = self.points([x, x], self.y_span)
             grid.add(Line(bottom, top))
             self.labels.add(muted(tick_text(x)).next_to(bottom, DOWN, buff=0.12))
-        for y in nice_ticks(*self.y_span):
+        y_ticks = log_ticks if self.log else nice_ticks(*self.y_span)
+        for y in y_ticks:
             left, right = self.points(self.x_span, [y, y])
             grid.add(Line(left, right))
-            self.labels.add(muted(tick_text(y)).next_to(left, LEFT, buff=0.12))
+            text = log_tick_text(y) if self.log else tick_text(y)
+            self.labels.add(muted(text).next_to(left, LEFT, buff=0.12))
         grid.set_stroke(GRID, 1.5)
         # Clear of a marker sitting at the axis end (the loss at the last epoch).
         self.labels.add(label(x_name, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28))
-        self.labels.add(label(y_name, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
+        if y_name:
+            self.labels.add(label(y_name, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
         self.mobject = VGroup(grid, self.x_axis, self.y_axis, self.labels)
 
+    def _y(self, ys) -> np.ndarray:
+        ys = np.asarray(ys, float)
+        return np.log10(np.maximum(ys, 1e-300)) if self.log else ys
+
     def points(self, xs, ys) -> np.ndarray:
-        """Scene points, (n, 3), for data coordinates; values outside the spans are clipped."""
+        """Scene points, (n, 3), for data coordinates, held inside the frame: a point beyond
+        it sits on its edge (OffPlotMarks say so where that matters)."""
         corner = self.x_axis.get_start()
         ex = (self.x_axis.get_end() - corner) / (self.x_span[1] - self.x_span[0])
-        ey = (self.y_axis.get_end() - corner) / (self.y_span[1] - self.y_span[0])
+        ey = (self.y_axis.get_end() - corner) / (self._y_hi - self._y_lo)
         xs = np.clip(np.asarray(xs, float).reshape(-1, 1), *self.x_span) - self.x_span[0]
-        ys = np.clip(np.asarray(ys, float).reshape(-1, 1), *self.y_span) - self.y_span[0]
+        ys = np.clip(self._y(ys).reshape(-1, 1), self._y_lo, self._y_hi) - self._y_lo
         return corner + xs * ex + ys * ey
+
+    def inside(self, ys) -> np.ndarray:
+        y = self._y(ys)
+        return (y >= self._y_lo - 1e-9) & (y <= self._y_hi + 1e-9)
+
+
+class OffPlotMarks(VGroup):
+    """Where a curve leaves its plot: a triangle on the edge at its most extreme x, and the
+    true value there ("↑ 2.15"). Hidden while the curve stays inside.
+
+        marks = OffPlotMarks(plot)
+        marks.show(xs, ys)  # after the curve was set
+    """
+
+    def __init__(self, plot: PlotArea, color=PREDICTION):
+        super().__init__()
+        self.plot = plot
+        self.sides = {}
+        for side, angle in (("above", 0.0), ("below", np.pi)):
+            tip = Triangle(fill_color=color, fill_opacity=1, stroke_width=0).scale(0.09).rotate(angle)
+            number = LiveNumber(0, self._text(side), SMALL_SIZE, slots=12).add_halo(BACKGROUND)
+            self.sides[side] = (tip, number)
+            self.add(tip, number)
+        self.shown: list = []
+        self.show([], [])
+
+    @staticmethod
+    def _text(side: str):
+        arrow = "↑" if side == "above" else "↓"
+        return lambda v: f"{arrow}{fmt_value(v)}"
+
+    def show(self, xs, ys) -> list:
+        lo, hi = self.plot.y_span
+        self.shown = off_plot_marks(xs, ys, lo, hi)
+        for side, (tip, number) in self.sides.items():
+            mark = next((m for m in self.shown if m.side == side), None)
+            opacity = 0.0 if mark is None else 1.0
+            tip.set_fill(opacity=opacity)
+            number.set_fill(opacity=opacity).set_stroke(opacity=opacity, background=True)
+            if mark is None:
+                continue
+            edge = hi if side == "above" else lo
+            at = self.plot.points([mark.x], [edge])[0]
+            inward = DOWN if side == "above" else UP
+            tip.move_to(at + 0.06 * inward)
+            number.set_value(mark.value)
+            number.next_to(tip, inward, buff=0.08)
+            left, right = self.plot.x_axis.get_start()[0], self.plot.x_axis.get_end()[0]
+            if number.get_left()[0] < left:  # keep the value inside the frame's width
+                number.shift((left - number.get_left()[0]) * RIGHT)
+            if number.get_right()[0] > right:
+                number.shift((right - number.get_right()[0]) * RIGHT)
+        return self.shown
 
 
 def fit_in(mobject, left: float, right: float, bottom: float, top: float):

@@ -1,0 +1,128 @@
+"""The classic training dashboard: the seed notebook's seven matplotlib panels, fixed, and the
+contributions panel; one class per panel, each with ``set_state(state)``.
+
+``Dashboard(history)`` builds the figure and every panel once and lays it out once;
+``render_rgb(state)`` then only changes data, colours and text. The parts no frame changes (axes
+frames, ticks, grids, legends, the note) are drawn once into a background; a frame restores it
+and draws only the changing artists over it (blitting).
+"""
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
+
+from .. import palette as pal
+from ..panels import CLASSIC, PANELS
+from .bars import BiasBars, GradientBars
+from .contributions import ContributionsPanel
+from .fit import DataFitPanel
+from .heatmap import WeightHeatmap
+from .loss import LossPanel
+from .network import NetworkDiagram
+from .panel import NEGATIVE, POSITIVE, DashboardPanel
+
+PANEL_TYPES = {"fit": DataFitPanel, "loss": LossPanel, "network": NetworkDiagram,
+               "weights_in": partial(WeightHeatmap, first=True),
+               "weights_out": partial(WeightHeatmap, first=False),
+               "biases": BiasBars, "gradients": GradientBars, "contributions": ContributionsPanel}
+# Each panel's cell in the seed's 3 x 3 grid; with the contributions panel, it and the fit share
+# the left column's top two rows.
+SEED_CELLS = {"fit": (slice(0, 2), 0), "loss": (2, 0), "network": (slice(0, 2), 1),
+              "weights_in": (0, 2), "weights_out": (1, 2), "biases": (2, 1), "gradients": (2, 2)}
+WITH_CONTRIBUTIONS = SEED_CELLS | {"fit": (0, 0), "contributions": (1, 0)}
+FIGSIZE = (22, 15)  # inches, as in the seed: 2640 x 1800 px at 120 dpi
+DPI = 120
+# Colours every frame may need (the GIF's fixed palette): named colours and the last is grid lines.
+NAMED_COLOURS = (pal.INPUT_NEURON, pal.HIDDEN_NEURON, pal.OUTPUT_NEURON, pal.BACKWARD_FLOW,
+                 pal.DATA_POINTS, pal.PREDICTION, pal.LOSS_CURVE, *pal.UNIT_COLOURS, pal.OTHER_UNITS,
+                 pal.OUTPUT_BIAS, "#b0b0b0")
+
+__all__ = ["Dashboard", "figure_size", "FIGSIZE", "DPI", "NEGATIVE", "POSITIVE", "NAMED_COLOURS",
+           "DashboardPanel"]
+
+
+def grid_cells(panels) -> dict | None:
+    """The seed's grid when the panels are the classic seven (plus, optionally, contributions);
+    None for any other subset, which sits in one row."""
+    chosen = set(panels)
+    if chosen == set(CLASSIC):
+        return SEED_CELLS
+    if chosen == set(CLASSIC) | {"contributions"}:
+        return WITH_CONTRIBUTIONS
+    return None
+
+
+def figure_size(panels) -> tuple[float, float]:
+    """Inches: the seed's 22 x 15 for its grid; a subset sits in one row."""
+    if grid_cells(panels):
+        return FIGSIZE
+    tall = any(p in ("fit", "network", "contributions") for p in panels)
+    return (FIGSIZE[0] / 3 * len(panels), FIGSIZE[1] * (2 / 3 if tall else 1 / 3))
+
+
+class Dashboard:
+    """The figure and its panels.
+
+        d = Dashboard(history)
+        rgb = d.render_rgb(history.at_epoch(60))   # (H, W, 3) uint8
+    """
+
+    def __init__(self, history, panels=CLASSIC, dpi: int = DPI, sampling_note: str | None = None):
+        self.history = history
+        self.palette = pal.Palette.for_history(history)
+        names = [p for p in PANELS if p in panels]
+        self.fig = Figure(figsize=figure_size(names), dpi=dpi, facecolor="white")
+        FigureCanvasAgg(self.fig)  # draws off-screen into an RGBA buffer, no GUI backend
+        self.panels: dict[str, DashboardPanel] = {}
+        for name, ax in self._make_axes(names).items():
+            extra = {"sampling_note": sampling_note} if name == "network" else {}
+            self.panels[name] = PANEL_TYPES[name](ax, history, self.palette, **extra)
+        first = history.at_epoch(0)
+        self.update(first)
+        self.fig.tight_layout()  # once: every later frame changes only numbers, not the layout
+        renderer = self.fig.canvas.get_renderer()
+        for panel in self.panels.values():
+            panel.after_layout(renderer)
+        self.update(first)
+        self._draw_background()
+
+    @property
+    def axes(self) -> dict:
+        return {name: panel.ax for name, panel in self.panels.items()}
+
+    def _make_axes(self, names) -> dict:
+        cells = grid_cells(names)
+        if cells:
+            grid = GridSpec(3, 3, figure=self.fig)
+            return {p: self.fig.add_subplot(grid[cells[p]]) for p in names}
+        grid = GridSpec(1, len(names), figure=self.fig)
+        return {p: self.fig.add_subplot(grid[0, k]) for k, p in enumerate(names)}
+
+    def update(self, state) -> None:
+        for panel in self.panels.values():
+            panel.set_state(state)
+
+    def render_rgb(self, state) -> np.ndarray:
+        """The frame for ``state`` as an (H, W, 3) uint8 array."""
+        self.update(state)
+        canvas = self.fig.canvas
+        canvas.restore_region(self.background)
+        for target, artists in self.changing:
+            for artist in artists:
+                target.draw_artist(artist)
+        return np.asarray(canvas.buffer_rgba())[..., :3]
+
+    def _draw_background(self) -> None:
+        """Mark what frames change as animated, draw the rest once, and keep that image."""
+        self.changing = []
+        for panel in self.panels.values():
+            artists = [panel.ax] if panel.redraw_axes else panel.changing_artists()
+            for artist in artists:
+                artist.set_animated(True)
+            self.changing.append((self.fig if panel.redraw_axes else panel.ax, artists))
+        self.fig.canvas.draw()
+        self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)

@@ -1,0 +1,111 @@
+"""BiasBars and GradientBars: bars around a zero line, coloured by sign like the video's."""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.patches import Patch
+
+from .. import palette as pal
+from ..layout import bias_bars, gradient_bars, gradient_values, network_layout
+from ..numbers import axis_places, axis_scale, fmt_fixed, superscript
+from .panel import NEGATIVE, POSITIVE, TITLE_SIZE, DashboardPanel, thinned
+
+MAX_VALUE_LABELS = 24  # more bars than this: no value labels (the axis reads them)
+
+
+def bar_positions(bars) -> list[float]:
+    """One slot per bar, with a gap where the layer changes."""
+    positions, x = [], 0.0
+    for k, bar in enumerate(bars):
+        if k and bar.layer != bars[k - 1].layer:
+            x += 0.6
+        positions.append(x)
+        x += 1
+    return positions
+
+
+def colour_by_sign(rects, values) -> None:
+    for rect, v in zip(rects, values):
+        rect.set_height(v)
+        rect.set_color(NEGATIVE if v < 0 else POSITIVE)
+
+
+class BiasBars(DashboardPanel):
+    """The bias of every unit the diagram draws, on one fixed scale for the whole run."""
+
+    def __init__(self, ax, history, palette):
+        super().__init__(ax, history, palette)
+        self.bars = bias_bars(network_layout(history.config.layers))
+        positions = bar_positions(self.bars)
+        self.rects = list(ax.bar(positions, np.zeros(len(positions)), width=0.6))
+        shown = thinned(len(self.bars), 24)
+        many = len(self.bars) > 12
+        ax.set_xticks([positions[k] for k in shown], [self.bars[k].label for k in shown],
+                      rotation=90 if many else 0, fontsize=8 if many else 10)
+        hidden = sum(history.config.layers[1:]) - len(self.bars)
+        ax.set_title("Bias Values" + (f" (units drawn in the diagram; {hidden} more not shown)" if hidden else ""),
+                     fontsize=TITLE_SIZE)
+        ax.grid(True)
+        top = 1.15 * (history.largest("biases") or 1.0)
+        ax.set_ylim(-top, top)
+        ax.axhline(0, color="black", linewidth=0.8)
+        self.legend = ax.legend(handles=[Patch(color=POSITIVE, label="positive bias"),
+                                         Patch(color=NEGATIVE, label="negative bias")],
+                                loc="upper right", ncols=2, fontsize=9)
+
+    def values(self, state) -> np.ndarray:
+        return np.array([state.biases[b.layer][0, b.j] for b in self.bars])
+
+    def set_state(self, state) -> None:
+        colour_by_sign(self.rects, self.values(state))
+
+
+class GradientBars(DashboardPanel):
+    """∂L/∂w of each weight, or, for a bigger network, the norm of each matrix's gradient;
+    rescaled each frame to the largest, with the scale written as ×10ⁿ, never as 1e-05."""
+
+    redraw_axes = True  # the y-axis follows the shrinking gradients
+
+    def __init__(self, ax, history, palette):
+        super().__init__(ax, history, palette)
+        self.bars = gradient_bars(history.config.layers)
+        self.per_matrix = self.bars[0].i is None
+        positions = bar_positions(self.bars)
+        self.rects = list(ax.bar(positions, np.zeros(len(positions)), width=0.7))
+        many = len(self.bars) > 12
+        shown = thinned(len(self.bars), MAX_VALUE_LABELS)
+        ax.set_xticks([positions[k] for k in shown], [self.bars[k].label for k in shown],
+                      rotation=90 if many else 0, fontsize=8 if many else 10)
+        ax.grid(True)
+        ax.axhline(0, color="black", linewidth=0.8)
+        self.title = ax.set_title("", fontsize=TITLE_SIZE)
+        self.labels = [ax.text(p, 0, "", ha="center", fontsize=8, rotation=90 if many else 0)
+                       for p in positions] if len(positions) <= MAX_VALUE_LABELS else []
+        if self.per_matrix:
+            for rect in self.rects:
+                rect.set_color(pal.BACKWARD_FLOW)
+
+    def values(self, state) -> np.ndarray:
+        return gradient_values(self.bars, state.grad_weights)
+
+    def set_state(self, state) -> None:
+        values = self.values(state)
+        top = float(np.abs(values).max()) or 1.0  # all zero (every unit dead): a plain axis
+        p = axis_scale(top)
+        scaled = values / 10.0 ** p
+        unit = f" (×10{superscript(p)})" if p else ""
+        what = "norm of each matrix's ∂L/∂W" if self.per_matrix else "∂L/∂w of each weight"
+        self.title.set_text(f"Weight Gradients: {what}{unit}\n(axis rescaled each frame)")
+        s_top = top / 10.0 ** p
+        ax = self.ax
+        ax.set_ylim(0 if self.per_matrix else -1.45 * s_top, 1.45 * s_top)
+        if self.per_matrix:
+            for rect, v in zip(self.rects, scaled):
+                rect.set_height(v)
+        else:
+            colour_by_sign(self.rects, scaled)
+        pad = 0.04 * s_top
+        places = axis_places(s_top)
+        for text, v in zip(self.labels, scaled):
+            text.set_text(fmt_fixed(v, places))
+            text.set_y(v + pad if v >= 0 else v - pad)
+            text.set_va("bottom" if v >= 0 else "top")

@@ -1,0 +1,82 @@
+"""ContributionsPanel: the prediction as the sum of what each last-hidden unit adds, plus the
+output bias; where each unit switches, and which units are dead."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import palette as pal
+from ..layout import contribution_curves, fit_y_range, network_layout
+from .fit import padded
+from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text
+
+
+def contributions_range(history, layout) -> tuple[float, float]:
+    """A y-range for the run: the fit plot's, widened for the unit curves at every checkpoint
+    (within the same squash limit; OffPlotMarks mark the rest)."""
+    fit_lo, fit_hi = low, high = fit_y_range(history)
+    for e in history.checkpoint_epochs:
+        for _, _, values in contribution_curves(history.at_epoch(int(e)), layout):
+            low, high = min(low, values.min()), max(high, values.max())
+    span = fit_hi - fit_lo
+    return max(low, fit_lo - span), min(high, fit_hi + span)
+
+
+class ContributionsPanel(DashboardPanel):
+    """ŷ(x) = b_out + Σ_j w_out[j] · a_j(x): one coloured curve per unit the diagram draws, one
+    grey curve for the units behind its ellipsis, the output bias as a flat line, and their sum in
+    red. Triangles on the x axis mark where each drawn unit switches; dead units are faded."""
+
+    def __init__(self, ax, history, palette):
+        super().__init__(ax, history, palette)
+        self.layout = network_layout(history.config.layers)
+        x = history.grid[:, 0]
+        self.x = x
+        state = history.at_epoch(0)
+        self.units = contribution_curves(state, self.layout)
+        self.lines = []
+        for k, (label, index, values) in enumerate(self.units):
+            colour = pal.unit_colour(k) if index is not None else pal.OTHER_UNITS
+            (line,) = ax.plot(x, values, color=colour, linewidth=1.6, label=label)
+            self.lines.append(line)
+        (self.bias,) = ax.plot(x, x * 0, color=pal.OUTPUT_BIAS, linewidth=1.4, linestyle="--",
+                               label="output bias")
+        (self.total,) = ax.plot(x, x * 0, color=pal.PREDICTION, linewidth=2.6, label="sum = prediction")
+        self.ylim = padded(*contributions_range(history, self.layout))
+        ax.set_ylim(*self.ylim)
+        ax.set_xlim(*padded(x[0], x[-1], 0.025))
+        ax.grid(True)
+        ax.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.85)
+        self.switches = []
+        for k, (_, index, _) in enumerate(self.units):
+            if index is None:
+                continue
+            (tick,) = ax.plot([], [], "^", color=pal.unit_colour(k), markersize=8, clip_on=False, zorder=5,
+                              transform=ax.get_xaxis_transform())
+            self.switches.append((tick, index))
+        self.title = ax.set_title("", fontsize=TITLE_SIZE)
+        self.marks = OffPlotMarks(ax, *self.ylim)
+
+    def set_state(self, state) -> None:
+        curves = contribution_curves(state, self.layout)
+        dead = state.dead_units()[-1] if len(state.dead_units()) else np.zeros(0, bool)
+        extremes = []
+        for line, (_, index, values) in zip(self.lines, curves):
+            line.set_ydata(values)
+            is_dead = index is not None and bool(dead[index])
+            line.set_alpha(pal.DEAD_ALPHA if is_dead else 1.0)
+            line.set_linestyle(":" if is_dead else "-")
+            extremes.append(values)
+        b = float(state.biases[-1][0, 0])
+        self.bias.set_ydata(np.full_like(self.x, b))
+        self.total.set_ydata(state.prediction[:, 0])
+        switch = state.switch_points()[-1] if len(state.weights) > 1 else np.zeros(0)
+        for tick, index in self.switches:
+            at = switch[index]
+            tick.set_data([at] if np.isfinite(at) else [], [0.0] if np.isfinite(at) else [])
+        everything = np.concatenate(extremes + [state.prediction[:, 0]])
+        xs = np.tile(self.x, len(extremes) + 1)
+        self.marks.show(xs, everything)
+        n_dead = int(dead.sum())
+        dead_text = f"; {n_dead} dead unit{'s' if n_dead != 1 else ''} (faded)" if n_dead else ""
+        self.title.set_text(f"What each unit adds (Epoch {epoch_text(state.epoch)})\n"
+                            f"ŷ = output bias + Σ units; ▲ where a unit switches{dead_text}")

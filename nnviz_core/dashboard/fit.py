@@ -1,0 +1,37 @@
+"""DataFitPanel: the training points and the network's prediction on a dense grid."""
+from __future__ import annotations
+
+from .. import palette as pal
+from ..layout import fit_y_range
+from ..numbers import fmt_loss
+from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text
+
+
+def padded(lo: float, hi: float, share: float = 0.08) -> tuple[float, float]:
+    pad = (hi - lo) * share or 0.5
+    return lo - pad, hi + pad
+
+
+class DataFitPanel(DashboardPanel):
+    """Blue points, the red prediction, the epoch and the loss; the y-range is fixed for the
+    run and covers every prediction, or marks where the curve leaves it."""
+
+    def __init__(self, ax, history, palette):
+        super().__init__(ax, history, palette)
+        h = history
+        ax.scatter(h.X[:, 0], h.y[:, 0], color=pal.DATA_POINTS, alpha=0.3, label="True Data")
+        (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=pal.PREDICTION, linewidth=2,
+                               label="Prediction")
+        ax.legend(loc="upper right")
+        ax.grid(True)
+        ax.set_xlim(*padded(h.grid[0, 0], h.grid[-1, 0], 0.025))
+        self.ylim = padded(*fit_y_range(h))
+        ax.set_ylim(*self.ylim)
+        self.title = ax.set_title("", fontsize=TITLE_SIZE)
+        self.marks = OffPlotMarks(ax, *self.ylim)
+
+    def set_state(self, state) -> None:
+        prediction = state.prediction[:, 0]
+        self.line.set_ydata(prediction)
+        self.marks.show(self.history.grid[:, 0], prediction)
+        self.title.set_text(f"Data Fit (Epoch {epoch_text(state.epoch)})\nLoss: {fmt_loss(state.loss)}")

@@ -1,0 +1,184 @@
+"""NetworkDiagram: the seed's network panel for any architecture, with the note that says how to
+read it and what happened in training."""
+from __future__ import annotations
+
+from matplotlib.lines import Line2D
+from matplotlib.patches import Ellipse
+
+from .. import palette as pal
+from ..events import summary_lines
+from ..layout import network_layout, weight_label
+from ..numbers import fmt_fixed
+from .panel import TITLE_SIZE, DashboardPanel, epoch_text
+
+SIGN_ALPHA = 0.7  # sign markers are translucent, as in the seed
+EDGE_LABEL_AT = 0.7  # along a fan-out edge: where neighbouring edges are about 0.7 rows apart
+SIGN_AT = 0.55  # along a fan-in edge to the output, from its source: clear of the ∂h labels
+FLOW_LABEL_AT = 0.08
+
+
+def values_text(name: str, value: float) -> str:
+    return f"{name}={fmt_fixed(value, 2)}"
+
+
+class NetworkDiagram(DashboardPanel):
+    """Neurons, edges coloured and sized by weight, biases and (for the last matrix) signs and the
+    backward flow. Labels that the panel has no room for are left out whole, never half-drawn."""
+
+    def __init__(self, ax, history, palette, sampling_note: str | None = None):
+        super().__init__(ax, history, palette)
+        self.layers = layers = tuple(history.config.layers)
+        self.layout = layout = network_layout(layers)
+        count = len(layers)
+        last = count - 1
+        # The seed's layers sit 1.5 apart in x in [-2.5, 2.5]; up to 1.8 leaves room for both a
+        # sign marker and a ∂h label on each hidden -> output edge.
+        self.spacing = spacing = min(1.8, 3.6 / (count - 1))
+        self.rx = rx = min(0.4, 0.3 * spacing)  # neuron half-width in x; y units are 1 per row
+        font = 9 if layout.height <= 9 else 8
+
+        def at(item):
+            return (item.layer - last / 2) * spacing, item.y
+
+        self.at = at
+        ax.set_xlim(-2.5, 2.5)
+        self.top = max(n.y for col in layout.neurons for n in col) + 1.0
+        self.bottom = min(n.y for col in layout.neurons for n in col) - 0.6
+        ax.set_ylim(self.bottom - 0.5, self.top)
+        ax.axis("off")
+        self.title = ax.set_title("", fontsize=TITLE_SIZE)
+        colours = [pal.INPUT_NEURON] + [pal.HIDDEN_NEURON] * (count - 2) + [pal.OUTPUT_NEURON]
+        self.ellipses, self.neuron_texts = [], []  # neuron_texts: (text, neuron)
+        for column in layout.neurons:
+            for n in column:
+                x, y = at(n)
+                self.ellipses.append(ax.add_patch(Ellipse((x, y), 2 * rx, 0.8, color=colours[n.layer],
+                                                          alpha=0.8, zorder=2)))
+                if n.layer == 0:
+                    ax.text(x, y, f"Input\n({n.label})", ha="center", va="center", zorder=4, fontsize=font + 1)
+                else:
+                    text = ax.text(x, y, "", ha="center", va="center", zorder=4,
+                                   fontsize=font if n.layer < last else font + 1,
+                                   bbox=dict(facecolor="white", alpha=0.7, boxstyle="round,pad=0.2"))
+                    self.neuron_texts.append((text, n))
+        self.ellipsis_texts = [ax.text(at(e)[0], e.y, f"⋮\n({e.hidden_count} more)", ha="center",
+                                       va="center", fontsize=font, zorder=4) for e in layout.ellipses]
+
+        self.edges = []  # (line, edge)
+        self.edge_labels = []  # (text, edge): weight values on a fan-out from a single neuron
+        for e in layout.edges:
+            (x0, y0), (x1, y1) = at(e.start), at(e.end)
+            line = Line2D([x0 + rx, x1 - rx], [y0, y1], zorder=1, solid_capstyle="butt")
+            ax.add_line(line)
+            self.edges.append((line, e))
+            if layers[e.layer] == 1 and e.layer < last - 1:
+                lx, ly = self._along(e, EDGE_LABEL_AT)
+                self.edge_labels.append((ax.text(lx, ly, "", ha="center", va="center", fontsize=font - 1,
+                                                 zorder=3, bbox=dict(facecolor="white", alpha=0.8,
+                                                                     boxstyle="round,pad=0.15")), e))
+
+        # The last matrix, as in the seed: sign markers and the backward flow ∂h.
+        self.signs, self.flow_texts = [], []
+        for e in layout.edges:
+            if e.layer != last - 1:
+                continue
+            sx, sy = self._along(e, SIGN_AT)
+            self.signs.append((ax.text(sx, sy, "", ha="center", va="center", fontsize=11, zorder=3,
+                                       bbox=dict(alpha=SIGN_ALPHA, boxstyle="circle,pad=0.15")), e))
+            (x0, y0), (x1, y1) = at(e.start), at(e.end)
+            ax.plot([x1 - rx, x0 + rx], [y1, y0], color=pal.BACKWARD_FLOW, linestyle=":", alpha=0.7,
+                    linewidth=1.5, zorder=1.5)
+            if e.j == layout.neurons[-1][0].index and e.layer > 0:  # one per hidden source
+                fx, fy = self._along(e, FLOW_LABEL_AT)
+                self.flow_texts.append(ax.text(
+                    fx, fy, "∂" + e.start.label, ha="left", va="center", color=pal.BACKWARD_FLOW,
+                    fontsize=font, zorder=3, bbox=dict(facecolor="white", edgecolor="none", alpha=0.7, pad=0.5)))
+        self.note = ax.text(0.5, 0.005, self.note_text(sampling_note), transform=ax.transAxes,
+                            ha="center", va="bottom", fontsize=10, zorder=5,
+                            bbox=dict(facecolor="white", alpha=0.7))
+
+    def _along(self, e, share: float) -> tuple[float, float]:
+        """A point ``share`` of the way along an edge's drawn line, from its source."""
+        (x0, y0), (x1, y1) = self.at(e.start), self.at(e.end)
+        x0, x1 = x0 + self.rx, x1 - self.rx
+        return x0 + share * (x1 - x0), y0 + share * (y1 - y0)
+
+    def note_text(self, sampling_note: str | None) -> str:
+        lines = ["How to read it:",
+                 "- Edges: blue (negative) to red (positive) weights, one fixed scale for the",
+                 "  whole run; width grows with |w|",
+                 "- Backward flow: purple dotted lines (∂h: gradient reaching a hidden unit)",
+                 "- Neurons: sky blue (input), light green (hidden), salmon (output)"]
+        happened = summary_lines(self.history) + ([sampling_note] if sampling_note else [])
+        if happened:
+            lines += ["What happened:"] + [f"- {line}" for line in happened]
+        return "\n".join(lines)
+
+    # -- after layout: make room for the note, leave out labels that do not fit -------------------
+    def after_layout(self, renderer) -> None:
+        note = self.note.get_window_extent(renderer)
+        box = self.ax.get_window_extent(renderer)
+        note_share = (note.y1 - box.y0) / box.height + 0.01
+        span = (self.top - self.bottom) / max(1 - note_share, 0.2)
+        self.ax.set_ylim(self.top - span, self.top)
+        self._set_widest_texts()
+        neuron_boxes = [t.get_window_extent(renderer) for t, _ in self.neuron_texts]
+        if any(a.overlaps(b) for k, a in enumerate(neuron_boxes) for b in neuron_boxes[k + 1:]):
+            self.compact = True  # rows too close for values: hidden units show their names only
+            self._set_widest_texts()
+            neuron_boxes = [t.get_window_extent(renderer) for t, _ in self.neuron_texts]
+        blockers = [e.get_window_extent(renderer) for e in self.ellipses] + neuron_boxes + [note]
+        blockers += [t.get_window_extent(renderer) for t in self.ellipsis_texts]
+        for group in (self.edge_labels, [(t, None) for t in self.flow_texts], self.signs):
+            boxes = [t.get_window_extent(renderer) for t, _ in group]
+            clash = any(a.overlaps(b) for k, a in enumerate(boxes) for b in boxes[k + 1:])
+            clash |= any(a.overlaps(b) for a in boxes for b in blockers)
+            for t, _ in group:
+                t.set_visible(not clash)
+            if not clash:
+                blockers += boxes
+
+    def _set_widest_texts(self) -> None:
+        """Fill every label with its widest possible text, to measure it."""
+        w, b = -self.history.largest("weights"), -self.history.largest("biases")
+        for text, _ in self.edge_labels:
+            text.set_text(fmt_fixed(w, 2))
+        for text, _ in self.signs:
+            text.set_text("−")
+        for text, n in self.neuron_texts:
+            single_out = n.layer < len(self.layers) - 1 and self.layers[n.layer + 1] == 1
+            text.set_text(self._neuron_text(n, b, w if single_out else None))
+
+    compact = False
+
+    def _neuron_text(self, n, b: float, w_out: float | None) -> str:
+        last = len(self.layers) - 1
+        if n.layer == last:
+            return f"Output\n({n.label})\n{values_text('b', b)}"
+        if self.compact:
+            return n.label
+        if w_out is not None:  # its one outgoing weight, as the seed shows
+            return f"{n.label}\n{values_text(weight_label(self.layers, n.layer, n.index, 0), w_out)}\n{values_text('b', b)}"
+        return f"{n.label}\n{values_text('b', b)}"
+
+    # -- a State ---------------------------------------------------------------------------------
+    def set_state(self, state) -> None:
+        self.title.set_text(f"Network Architecture (Epoch {epoch_text(state.epoch)})")
+        norm = self.palette.weights
+        for line, e in self.edges:
+            w = state.weights[e.layer][e.i, e.j]
+            line.set_color(self.palette.weight_rgb(w))
+            line.set_linewidth(pal.edge_width(w, norm, 0.5, 6.0))
+        for text, e in self.edge_labels:
+            text.set_text(fmt_fixed(state.weights[e.layer][e.i, e.j], 2))
+        for text, n in self.neuron_texts:
+            b = state.biases[n.layer - 1][0, n.index]
+            single_out = n.layer < len(self.layers) - 1 and self.layers[n.layer + 1] == 1
+            text.set_text(self._neuron_text(n, b, state.weights[n.layer][n.index, 0] if single_out else None))
+        for text, e in self.signs:
+            w = state.weights[e.layer][e.i, e.j]
+            rgb = self.palette.weight_rgb(w)
+            text.set_text("+" if w > 0 else "−")
+            text.get_bbox_patch().set_facecolor(rgb)
+            shown = SIGN_ALPHA * rgb + (1 - SIGN_ALPHA)  # as drawn over the white axes
+            text.set_color(pal.text_color_on(shown))

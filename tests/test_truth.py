@@ -1,0 +1,162 @@
+"""What makes every picture true on any run: events, the renderers' clock, plot ranges and how
+numbers are written."""
+import numpy as np
+import pytest
+
+from nnviz_core import RunConfig, train
+from nnviz_core.events import rising_steps, summary_lines
+from nnviz_core.layout import (LOG_LOSS_SPAN, SQUASH_LIMIT, contribution_curves, fit_y_range, gradient_bars,
+                               loss_axis, network_layout, off_plot_marks)
+from nnviz_core.numbers import axis_scale, fmt_fixed, fmt_loss, fmt_value
+from nnviz_core.timeline import MAX_GIF_EXTRA_FRAMES, Timeline, flagged_steps, gif_epochs
+
+
+@pytest.fixture(scope="module")
+def oscillating():
+    return train(RunConfig(lr=0.9, epochs=300))
+
+
+@pytest.fixture(scope="module")
+def spiking():
+    return train(RunConfig(layers=(1, 64, 1), lr=0.3, epochs=40))
+
+
+# -- events -------------------------------------------------------------------------------------
+def test_the_default_run_reports_nothing(seed_history):
+    assert seed_history.events() == []
+    assert summary_lines(seed_history) == []
+
+
+def test_spikes_are_one_epoch_rises_of_more_than_double(spiking):
+    spikes = [e for e in spiking.events() if e.kind == "spike"]
+    loss = spiking.loss
+    expected = [e for e in range(1, len(loss)) if loss[e] > 2 * loss[e - 1]]
+    assert [s.epoch for s in spikes] == expected and expected
+    first = spikes[0]
+    assert fmt_value(loss[first.epoch]) in first.text and f"epoch {first.epoch}" in first.text
+
+
+def test_a_spike_that_kills_units_is_said_in_one_sentence(spiking):
+    line = summary_lines(spiking)[0]
+    dead = int(spiking.at_epoch(spiking.epochs).dead_units()[0].sum())
+    assert line.startswith("A spike at epoch 1") and f"left {dead} of 64 units dead" in line
+
+
+def test_oscillation_is_found_where_the_loss_flips_every_epoch(oscillating):
+    stretches = [e for e in oscillating.events() if e.kind == "oscillation"]
+    assert stretches
+    d = np.diff(oscillating.loss)
+    for s in stretches:
+        steps = d[s.epoch:s.end]
+        assert len(steps) >= 4 and np.all(np.sign(steps[1:]) != np.sign(steps[:-1]))
+
+
+def test_underfit_compares_the_final_loss_with_the_noise(seed_history, spiking):
+    assert not [e for e in seed_history.events() if e.kind == "underfit"]
+    far = [e for e in spiking.events() if e.kind == "underfit"]
+    assert far and far[0].values["final"] == spiking.final_loss
+
+
+# -- the clock ------------------------------------------------------------------------------------
+def frames_of(timeline, frames):
+    return np.array([timeline.epoch_at(k / frames) for k in range(frames + 1)])
+
+
+def test_with_frames_to_spare_the_clock_moves_evenly(seed_history):
+    timeline = Timeline(seed_history, 0, 100, frames=1200)
+    shown = frames_of(timeline, 1200)
+    assert np.allclose(np.diff(shown), 100 / 1200)
+    assert not timeline.sampling and timeline.stride_at(0.5) < 1
+
+
+def test_where_the_loss_rises_every_epoch_gets_a_frame_showing_exactly_it():
+    long_run = train(RunConfig(lr=0.9, epochs=1000, snapshot_every=20))
+    frames = 800  # fewer frames than epochs: the rest is sampled, and said
+    timeline = Timeline(long_run, 0, long_run.epochs, frames)
+    shown = frames_of(timeline, frames)
+    flagged = flagged_steps(long_run)
+    assert timeline.holds and len(flagged) < frames / 2
+    whole = set(shown[shown == np.floor(shown)].astype(int))
+    assert set(flagged) <= whole  # each flagged epoch appears, exactly, in a frame
+    assert np.all(np.diff(shown) >= -1e-9)  # time never runs backwards
+    assert timeline.sampling and timeline.stride_at(0.0) == pytest.approx((1000 - len(flagged)) / (frames - len(flagged)))
+    assert timeline.stride_at(timeline.knots_alpha[np.searchsorted(timeline.knots_epoch, flagged[0])] + 1e-6) == 1
+
+
+def test_too_many_rising_epochs_are_sampled_and_that_is_said(oscillating):
+    timeline = Timeline(oscillating, 0, oscillating.epochs, frames=40)
+    assert not timeline.holds and timeline.sampling and timeline.stride_at(0.3) == pytest.approx(300 / 40)
+
+
+def test_gif_frames_are_whole_epochs_with_every_rising_one(oscillating, seed_history):
+    epochs, note = gif_epochs(seed_history)
+    assert epochs == list(range(0, 101, 5)) and note is None
+    epochs, note = gif_epochs(oscillating)
+    assert all(isinstance(e, int) for e in epochs) and note is None
+    for step in rising_steps(oscillating.loss):
+        assert step in epochs and step + 1 in epochs
+    assert set(range(0, 301, 5)) <= set(epochs)
+    assert gif_epochs(seed_history, every=5) == ([0, 25, 50, 75, 100], None)
+    assert gif_epochs(seed_history, every=10, smooth=4)[0][:6] == [0, 10, 20, 30, 40, 50]
+
+
+def test_gif_says_when_it_samples_rising_epochs():
+    long_run = train(RunConfig(lr=0.9, epochs=3000, snapshot_every=50))
+    epochs, note = gif_epochs(long_run)
+    assert len(flagged_steps(long_run)) * 2 > MAX_GIF_EXTRA_FRAMES
+    assert note and "sample" in note and len(epochs) == len(long_run.checkpoint_epochs)
+
+
+# -- ranges ---------------------------------------------------------------------------------------
+def test_the_fit_range_holds_every_prediction_unless_that_squashes_the_data(seed_history, spiking):
+    low, high = fit_y_range(seed_history)
+    p_lo, p_hi = seed_history.prediction_bounds()
+    assert low <= min(p_lo, seed_history.y.min()) and high >= max(p_hi, seed_history.y.max())
+    low, high = fit_y_range(spiking)  # a guess of 28 would flatten the data: capped, and marked
+    span = np.ptp(spiking.y)
+    assert spiking.prediction_bounds()[1] > high and high - low <= SQUASH_LIMIT * span + 1e-9
+    assert low <= spiking.y.min() and high >= spiking.y.max()
+
+
+def test_off_plot_marks_name_the_most_extreme_value_on_each_side():
+    xs = np.linspace(-1, 1, 11)
+    ys = np.array([0, 3, 5, 1, 0, -4, -7, 0, 0, 0, 0], float)
+    marks = off_plot_marks(xs, ys, -2, 2)
+    assert [(m.side, m.x, m.value) for m in marks] == [("above", xs[2], 5.0), ("below", xs[6], -7.0)]
+    assert off_plot_marks(xs, np.zeros(11), -2, 2) == []
+
+
+def test_a_loss_spanning_decades_gets_a_log_axis(seed_history, spiking):
+    axis = loss_axis(spiking.loss)
+    assert axis.log and axis.low <= spiking.loss.min() and axis.high >= spiking.loss.max()
+    assert all(np.log10(t).is_integer() for t in axis.ticks)
+    flat = np.linspace(1.0, 0.5, 30)
+    assert flat.max() / flat.min() < LOG_LOSS_SPAN and not loss_axis(flat).log
+
+
+def test_wide_networks_get_one_gradient_bar_per_matrix():
+    assert len(gradient_bars((1, 10, 1))) == 20
+    wide = gradient_bars((1, 64, 64, 1))
+    assert [b.label for b in wide] == ["‖∂L/∂W1‖", "‖∂L/∂W2‖", "‖∂L/∂W3‖"]
+
+
+def test_hidden_units_behind_the_ellipsis_are_summed_into_one_curve():
+    h = train(RunConfig(layers=(1, 64, 1), lr=0.05, epochs=5))
+    s = h.at(3)
+    curves = contribution_curves(s, network_layout(h.config.layers))
+    assert [c[0] for c in curves][-1] == "other 55 units" and len(curves) == 10
+    total = sum(values for _, _, values in curves) + s.biases[-1][0, 0]
+    np.testing.assert_allclose(total, s.prediction[:, 0], atol=1e-9)
+
+
+# -- numbers ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("value, text", [(0.0, "0"), (1.8e-5, "1.8×10⁻⁵"), (-0.25, "−0.250"), (95.21, "95.2"),
+                                         (3.0073e29, "3.01×10²⁹"), (0.000999, "9.99×10⁻⁴"), (12345.0, "12345")])
+def test_numbers_never_turn_into_unreadable_exponents(value, text):
+    assert fmt_value(value) == text
+
+
+def test_fixed_and_loss_formats():
+    assert fmt_fixed(-0.0001, 2) == "0.00" and fmt_fixed(-0.25, 2) == "−0.25" and fmt_fixed(0.5, 2, plus=True) == "+0.50"
+    assert fmt_loss(0.5625118) == "0.5625" and fmt_loss(1.2e-5) == "1.2×10⁻⁵" and fmt_loss(3.5e6) == "3.5×10⁶"
+    assert axis_scale(0.012) == -3 and axis_scale(5.0) == 0 and axis_scale(2e-5) == -6
