@@ -15,20 +15,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from scenes.registry import SCENES
+
 from .config import CFG_SECTION
 from .errors import NnvizError
 
-# scene -> (file under scenes/, what it shows)
-SCENES = {
-    "TrainingLecture": ("training.py", "the full lecture: build, forward pass, backward pass, update, training montage, summary"),
-    "DashboardLecture": ("dashboard.py", "the seven-panel dashboard, animated over the whole run"),
-    "ForwardPass": ("clips.py", "one sample flowing left to right, neurons filling by activation"),
-    "Backpropagation": ("clips.py", "gradient pulses flowing from the output back to the input"),
-    "WeightsEvolve": ("clips.py", "the network diagram's edges and biases over training"),
-    "FitEvolves": ("clips.py", "the fitted curve over the data, epoch by epoch"),
-    "LossCurve": ("clips.py", "the loss curve drawn with a moving marker"),
-    "NeuronContributions": ("clips.py", "the fit built unit by unit, then training replayed with every unit's piece"),
-}
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 FORMATS = ("mp4", "webm", "gif", "png")
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def scene_list() -> str:
     width = max(map(len, SCENES))
-    return "\n".join(f"{name:<{width}}  {SCENES[name][1]}  (scenes/{SCENES[name][0]})" for name in SCENES)
+    return "\n".join(f"{e.name:<{width}}  {e.what}  (scenes/{e.file.name})" for e in SCENES.values())
 
 
 def check_scene(scene: str) -> None:
@@ -47,16 +38,14 @@ def check_scene(scene: str) -> None:
 
 
 def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
-                 media_dir: str | Path = "media", scenes_dir: Path | None = None) -> Path:
+                 media_dir: str | Path = "media") -> Path:
     """Render one scene of ``history`` with manim; returns the file manim wrote."""
     check_scene(scene)
     if quality not in QUALITIES:
         raise NnvizError(f"--quality {quality}: choose one of {', '.join(QUALITIES)}")
     if fmt not in FORMATS:
         raise NnvizError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
-    scene_file = (scenes_dir or REPO / "scenes") / SCENES[scene][0]
-    if not scene_file.is_file():
-        raise NnvizError(f"{scene_file} not found; run nnviz render from a checkout of nnviz")
+    scene_file = SCENES[scene].file
     media_dir = Path(media_dir).resolve()
     with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
         run_file = history.save(Path(tmp) / "run.npz")

@@ -14,10 +14,7 @@ except ImportError:
           file=sys.stderr)
     raise SystemExit(2) from None
 
-from scenes.clips import (Backpropagation, FitEvolves, ForwardPass, LossCurve, NeuronContributions,
-                          WeightsEvolve)
-from scenes.dashboard import DashboardLecture
-from scenes.training import TrainingLecture
+from scenes.registry import SCENES
 
 
 def speaker_notes(chapter: str, history) -> str:
@@ -64,33 +61,7 @@ class SlideChapters(Slide):
         self.next_slide(name, notes=speaker_notes(name, self.history))
 
 
-class TrainingLectureSlides(SlideChapters, TrainingLecture):
-    pass
-
-
-class DashboardLectureSlides(SlideChapters, DashboardLecture):
-    pass
-
-
-class ForwardPassSlides(SlideChapters, ForwardPass):
-    pass
-
-
-class BackpropagationSlides(SlideChapters, Backpropagation):
-    pass
-
-
-class WeightsEvolveSlides(SlideChapters, WeightsEvolve):
-    pass
-
-
-class FitEvolvesSlides(SlideChapters, FitEvolves):
-    pass
-
-
-class LossCurveSlides(SlideChapters, LossCurve):
-    pass
-
-
-class NeuronContributionsSlides(SlideChapters, NeuronContributions):
-    pass
+# One <Scene>Slides class per scene of the registry, e.g. TrainingLectureSlides.
+for _entry in SCENES.values():
+    globals()[f"{_entry.name}Slides"] = type(f"{_entry.name}Slides", (SlideChapters, _entry.load()),
+                                             {"__module__": __name__})

@@ -35,7 +35,6 @@ def deck(tmp_path_factory):
 
 @needs_slides
 def test_slide_scene_writes_one_slide_per_chapter_with_notes(deck):
-    sys.path.insert(0, str(REPO))
     from nnviz_core import RunConfig, train
     from scenes.slides import speaker_notes
 
@@ -64,14 +63,13 @@ def test_html_deck_references_every_slide(deck):
 
 @needs_slides
 def test_every_scene_has_a_slide_version():
-    sys.path.insert(0, str(REPO))
     import scenes.slides as slides
-    from nnviz_core.render import SCENES
+    from scenes.registry import SCENES
 
-    for scene in SCENES:
-        slide_class = getattr(slides, f"{scene}Slides")
+    for entry in SCENES.values():
+        slide_class = getattr(slides, f"{entry.name}Slides")
         assert issubclass(slide_class, slides.SlideChapters)
-        assert issubclass(slide_class, getattr(slides, scene))
+        assert issubclass(slide_class, entry.load())
 
 
 def test_render_writes_a_still_and_prints_its_path(tmp_path):
@@ -96,7 +94,7 @@ def test_render_bad_arguments_are_one_line_exit_2(tmp_path, args, words):
 
 
 def test_render_list_names_every_scene(tmp_path):
-    from nnviz_core.render import SCENES
+    from scenes.registry import SCENES
 
     result = cli("render", "--list", cwd=tmp_path)
     assert result.returncode == 0
@@ -149,11 +147,11 @@ def test_save_sections_writes_one_named_file_per_chapter(tmp_path):
 
 def test_plain_scenes_never_need_manim_slides():
     """With manim-slides unimportable, the plain scenes still import; slides.py says what to install."""
-    code = ("import sys; sys.modules['manim_slides'] = None; sys.path.insert(0, %r)\n"
+    code = ("import sys; sys.modules['manim_slides'] = None\n"
             "import scenes.training, scenes.clips, scenes.dashboard\n"
-            "print('ok')\n" % str(REPO))
+            "print('ok')\n")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr[-2000:]
-    code = "import sys; sys.modules['manim_slides'] = None; sys.path.insert(0, %r); import scenes.slides" % str(REPO)
+    code = "import sys; sys.modules['manim_slides'] = None; import scenes.slides"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert result.returncode == 2 and "pip install -e .[slides]" in result.stderr
