@@ -8,6 +8,7 @@ recorded) and reports only what occurred:
   is near the edge of stability);
 - ``dead``: ReLU units that output 0 on every training input, and how many died during training;
 - ``underfit``: the final loss is still well above the label noise's variance;
+- ``worse``: the final loss is above the first one;
 - ``diverged``: the loss stopped being finite.
 """
 from __future__ import annotations
@@ -26,7 +27,7 @@ RISE = 1e-6  # a step counts as rising when the loss grows by more than this fra
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # spike, oscillation, dead, underfit, diverged
+    kind: str  # spike, oscillation, dead, underfit, worse, diverged
     epoch: int  # where it starts (or, for underfit, the last epoch)
     end: int  # where it ends (== epoch for a single moment)
     text: str  # one plain sentence with the run's numbers
@@ -104,6 +105,16 @@ def underfit(history) -> list[Event]:
                   {"final": final, "noise_variance": noise_var})]
 
 
+def worse(history) -> list[Event]:
+    """Training that ends with a higher loss than it started: the steps are too big."""
+    start, end = float(history.loss[0]), history.final_loss
+    if end <= start:
+        return []
+    return [Event("worse", history.epochs, history.epochs,
+                  f"training made the loss worse ({fmt_value(start)} → {fmt_value(end)}): the "
+                  "learning rate is too large", {"start": start, "end": end})]
+
+
 def diverged(history) -> list[Event]:
     if history.diverged_at is None:
         return []
@@ -114,7 +125,8 @@ def diverged(history) -> list[Event]:
 
 def detect(history) -> list[Event]:
     loss = history.loss
-    events = spikes(loss) + oscillations(loss) + dead_units(history) + underfit(history) + diverged(history)
+    events = (spikes(loss) + oscillations(loss) + dead_units(history) + underfit(history) + worse(history)
+              + diverged(history))
     return sorted(events, key=lambda e: (e.epoch, e.kind))
 
 
@@ -141,7 +153,7 @@ def summary_lines(history, most: int = 3) -> list[str]:
         lines.append(f"{len(spikes_)} loss spikes, the first at epoch {spikes_[0].epoch}")
     else:
         lines += [_sentence(s.text) for s in spikes_]
-    for kind in ("oscillation", "diverged", "underfit"):
+    for kind in ("worse", "diverged", "oscillation", "underfit"):
         found = by_kind.get(kind, [])
         if kind == "oscillation" and len(found) > 1:
             lines.append(f"The loss oscillated in {len(found)} stretches, from epoch {found[0].epoch} "

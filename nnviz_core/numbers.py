@@ -14,7 +14,10 @@ def superscript(n: int) -> str:
 
 def fmt_fixed(value: float, places: int = 3, plus: bool = False) -> str:
     """A fixed number of decimals, with a true minus sign: "−0.251" (or "+0.251" with ``plus``).
-    Never "−0.000"."""
+    Never "−0.000"; from 10⁵ up, three significant digits ("4.18×10⁵⁷"), not a wall of digits."""
+    if not abs(value) < 1e5:
+        text = fmt_value(value)
+        return "+" + text if plus and value > 0 else text
     text = f"{value:.{places}f}"
     if float(text) == 0:
         text = text.lstrip("-")

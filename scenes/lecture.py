@@ -36,7 +36,6 @@ NETWORK_CENTER = np.array([-3.75, -0.2, 0])
 FIT_CENTER = np.array([3.55, 1.35, 0])
 LOWER_RIGHT = np.array([3.55, -2.15, 0])
 RIGHT_HALF = np.array([3.3, 0.0, 0])  # the contributions chapter's big plot
-BOTTOM_RIGHT = np.array([3.55, -3.05, 0])  # notes under it
 NOTES_WIDTH = 5.4
 SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
@@ -338,30 +337,30 @@ class LectureSteps(LectureScene):
         w, g, lr = state.weights[e.layer][e.i, e.j], grads[k], h.config.lr
         name = weight_label(h.config.layers, e.layer, e.i, e.j)
         self.say("Update: each weight steps against its gradient")
+        # The weight, live: it moves from w to the new w while the step below runs.
+        live_w = LiveNumber(w, lambda v: fmt_fixed(v), LABEL_SIZE)
         self.note("w  ←  w − η · ∂L/∂w   (η = learning rate)",
                   f"{name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(w)},  ∂L/∂w = {fmt_fixed(g)}",
-                  f"new w = {fmt_fixed(w)} − {lr:g} × ({fmt_fixed(g)}) = {fmt_fixed(w - lr * g)}")
-        edge = net.edges[k]
-        glow = edge.copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6, opacity=0.35)
-        live_w = LiveNumber(w, lambda v: fmt_fixed(v), SMALL_SIZE + 2).add_halo(BACKGROUND)
-        live_w.move_to(edge.point_from_proportion(0.5) + 0.3 * UP).set_z_index(Z_NUMBER)
-        self.play(FadeIn(glow), FadeIn(live_w), FadeIn(self.counter), run_time=0.8)
+                  f"new w = {fmt_fixed(w)} − {lr:g} × ({fmt_fixed(g)}) = {fmt_fixed(w - lr * g)}",
+                  VGroup(label(f"{name} now:", LABEL_SIZE, color=BACKWARD_FLOW), live_w).arrange(RIGHT, buff=0.2))
+        glow = net.edges[k].copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6, opacity=0.35)
+        self.play(FadeIn(glow), FadeIn(self.counter), run_time=0.8)
         self.wait(2)
         if h.epochs < 1:
             return
         t_next = float(int(t) + 1)
-        # The worked numbers belong to this epoch: they leave before the epoch moves on.
-        self.play(FadeOut(self.sample_marks), FadeOut(self.notes), run_time=0.5)
-        self.notes = VGroup()
+        # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
+        self.play(FadeOut(self.sample_marks), run_time=0.5)
         self.drive([self.net, self.fit, self.counter], t_next, 2.5,
                    also=[lambda s: live_w.set_value(s.weights[e.layer][e.i, e.j])])
         after = h.at(t_next)
         moved = np.concatenate([(b - a).ravel() for a, b in zip(state.weights, after.weights)])
-        self.say(f"One step, epoch {int(t)} → {int(t_next)}: {name} is now {fmt_fixed(after.weights[e.layer][e.i, e.j])}")
+        self.wait(1)
+        self.say(f"One step, epoch {int(t)} → {int(t_next)}: every weight moved at once")
         self.note(f"each weight moved by at most {fmt_fixed(np.abs(moved).max())}",
                   f"loss {fmt_loss(state.loss)} → {fmt_loss(after.loss)}")
         self.wait(2)
-        self.play(FadeOut(glow), FadeOut(live_w), run_time=0.5)
+        self.play(FadeOut(glow), run_time=0.5)
 
     # -- 7. the montage ----------------------------------------------------------------------
     def training_montage(self, run_time: float = 20.0) -> None:
@@ -397,7 +396,8 @@ class LectureSteps(LectureScene):
         b = float(state.biases[-1][0, 0])
         running = parts.bias_line.copy().set_stroke(PREDICTION, 5)
         self.play(Create(parts.bias_line), FadeIn(running), run_time=0.8)
-        self.note(f"start: the output bias, b = {fmt_fixed(b)}", at=BOTTOM_RIGHT)
+        below = parts.plot.labels.get_bottom()[1] - 0.3
+        self.note(f"start: the output bias, b = {fmt_fixed(b)}", top=below, size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
         layer = len(h.config.layers) - 2
         pace = 0.9 if len(parts.units) <= 6 else 0.6
         for k, (curve, index) in enumerate(zip(parts.unit_curves, parts.units)):
@@ -417,7 +417,8 @@ class LectureSteps(LectureScene):
         dead = int(state.dead_units()[-1].sum())
         width = h.config.layers[-2]
         self.note("the red sum is the prediction, exactly", "▲ where each unit switches on",
-                  *([f"{dead} of {width} units dead (faded)"] if dead else []), at=BOTTOM_RIGHT, size=SMALL_SIZE + 2)
+                  *([f"{dead} of {width} units dead (faded)"] if dead else []), top=below, size=SMALL_SIZE + 2,
+                  width=SUMMARY_WIDTH)
         self.wait(2)
         # Replay training with the curves: kinks slide, units switch on and off.
         self.say("Replay: each unit's piece moves as training runs")

@@ -45,13 +45,14 @@ class ContributionsPanel(DashboardPanel):
         ax.set_ylim(*self.ylim)
         ax.set_xlim(*padded(x[0], x[-1], 0.025))
         ax.grid(True)
-        ax.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.85)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.85)  # beside the plot
         self.switches = []
         for k, (_, index, _) in enumerate(self.units):
             if index is None:
                 continue
             (tick,) = ax.plot([], [], "^", color=pal.unit_colour(k), markersize=8, clip_on=False, zorder=5,
                               transform=ax.get_xaxis_transform())
+            tick.set_in_layout(False)  # on the x axis, inside the plot's frame
             self.switches.append((tick, index))
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
         self.marks = OffPlotMarks(ax, *self.ylim)

@@ -62,6 +62,8 @@ class OffPlotMarks:
             (tip,) = ax.plot([], [], marker, color=pal.PREDICTION, markersize=9, clip_on=False, zorder=6)
             text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=pal.INK, zorder=6,
                            bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+            for artist in (tip, text):  # drawn inside the plot: never part of the layout
+                artist.set_in_layout(False)
             self.artists[side] = (tip, text)
 
     def show(self, xs, ys, colour: str = pal.PREDICTION) -> list:

@@ -42,18 +42,17 @@ class LossPanel(Panel):
         epochs = max(len(self.loss) - 1, 1)
         self.xs, self.ys = envelope(self.loss, CURVE_POINTS)
         self.axis = loss_axis(self.loss)
-        self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch", "",
-                             log_ticks=self.axis.ticks if self.axis.log else None)
+        self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch",
+                             "log scale" if self.axis.log else "", log_ticks=self.axis.ticks if self.axis.log else None)
         widest = max(len(fmt_loss(v)) for v in (self.loss.max(), self.loss.min()))
         self.value = LiveNumber(self.loss[0], fmt_loss, SMALL_SIZE + 4, slots=max(10, widest + 2))
-        names = [label("Training loss", SMALL_SIZE + 4), label("MSE", SMALL_SIZE)]
-        if self.axis.log:
-            names.append(muted("(log scale)"))
-        header = VGroup(*names, self.value)
-        header.arrange(RIGHT, buff=0.25).next_to(self.plot.y_axis, UP, buff=0.3).align_to(self.plot.y_axis, LEFT)
+        header = VGroup(label("Training loss", SMALL_SIZE + 4), label("MSE", SMALL_SIZE)).arrange(RIGHT, buff=0.25)
+        header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
+        # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
+        self.value.move_to(header, coor_mask=UP).align_to(self.plot.x_axis, RIGHT)
         self.curve = VMobject(stroke_color=LOSS_CURVE, stroke_width=4)
         self.marker = Dot(radius=0.08, color=LOSS_MARKER)
-        self.static.add(self.plot.mobject, *header[:-1])
+        self.static.add(self.plot.mobject, header)
         self.live.add(self.curve, self.marker, self.value)
         self.set_epoch(0, float(self.loss[0]))
 
@@ -67,5 +66,7 @@ class LossPanel(Panel):
         ys = np.where(later, loss, self.ys)
         self.curve.set_points_as_corners(self.plot.points(xs, ys))
         self.marker.move_to(self.plot.points([epoch], [loss])[0])
+        right = self.value.get_right()
         self.value.set_value(loss)
+        self.value.shift(right - self.value.get_right())
         return self
