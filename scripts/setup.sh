@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Everything nnviz needs on a fresh Debian machine: manim's system libraries and what builds
-# pycairo and ManimPango from source (installed only when missing), a virtual environment in
-# .venv, and the package with its extras, pinned by requirements.lock.
+# Everything nnviz needs on a fresh Debian machine: manim's system libraries, what builds
+# pycairo and ManimPango from source and Debian's chromium for the browser test of the HTML deck
+# (installed only when missing), a virtual environment in .venv, the package with its extras,
+# pinned by requirements.lock (Playwright among them), and reveal.js from npm in slides/reveal.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
-for pkg in libcairo2-dev libpango1.0-dev pkg-config build-essential python3-dev python3-venv; do
+for pkg in libcairo2-dev libpango1.0-dev pkg-config build-essential python3-dev python3-venv \
+           chromium; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -26,3 +28,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -
     .venv/bin/python -m pip install -q -c requirements.lock -e ".[slides,test]"
     touch "$stamp"
 fi
+
+# reveal.js for the offline deck and its browser test; quick when already there.
+bash scripts/revealjs.sh

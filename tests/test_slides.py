@@ -21,18 +21,6 @@ def cli(*args, cwd):
     return subprocess.run([str(BIN / "nnviz"), *args], capture_output=True, text=True, cwd=cwd)
 
 
-@pytest.fixture(scope="module")
-def deck(tmp_path_factory):
-    """LossCurveSlides rendered at -ql for a 10-epoch run, in a scratch folder."""
-    folder = tmp_path_factory.mktemp("deck")
-    (folder / "manim.cfg").write_text("[CLI]\nmedia_dir = media\ndisable_caching = True\n"
-                                      "notify_outdated_version = False\n\n" + SMALL_RUN)
-    result = subprocess.run([str(BIN / "manim-slides"), "render", "-ql", str(REPO / "scenes/slides.py"),
-                             "LossCurveSlides"], capture_output=True, text=True, cwd=folder)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return folder
-
-
 @needs_slides
 def test_slide_scene_writes_one_slide_per_chapter_with_notes(deck):
     from nnviz_core import RunConfig, train
