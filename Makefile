@@ -2,10 +2,13 @@
 PY := .venv/bin/python
 MANIM := .venv/bin/manim
 
-.PHONY: setup video gif slides test bench clean
+.PHONY: setup setup-test video gif slides test bench clean
 
 setup:
 	@bash scripts/setup.sh
+
+setup-test:
+	@bash scripts/setup.sh --test
 
 # The main job: the 1080p60 lecture video and the classic GIF, from manim.cfg's [nnviz] run.
 video: setup
@@ -23,7 +26,7 @@ slides: setup
 	.venv/bin/manim-slides convert $(SLIDES) talk.html -ccdn_url=slides/reveal.js
 	.venv/bin/manim-slides convert --to pptx $(SLIDES) talk.pptx
 
-test: setup
+test: setup-test
 	$(PY) -m pytest
 
 bench: setup

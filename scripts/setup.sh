@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Everything nnviz needs on a fresh Debian machine: manim's system libraries, what builds
-# pycairo and ManimPango from source and Debian's chromium for the browser test of the HTML deck
-# (installed only when missing), a virtual environment in .venv, the package with its extras,
-# pinned by requirements.lock (Playwright among them), and reveal.js from npm in slides/reveal.js.
+# Everything nnviz needs on a fresh Debian machine: manim's system libraries and what builds
+# pycairo and ManimPango from source (installed only when missing), a virtual environment in
+# .venv, and the package with its extras, pinned by requirements.lock (Playwright among them).
+# With --test, also what the tests need: Debian's chromium for the browser test of the HTML deck,
+# and reveal.js from npm in slides/reveal.js.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+packages=(libcairo2-dev libpango1.0-dev pkg-config build-essential python3-dev python3-venv)
+[ "${1:-}" = "--test" ] && packages+=(chromium)  # npm, for reveal.js, comes with the machine
 missing=()
-for pkg in libcairo2-dev libpango1.0-dev pkg-config build-essential python3-dev python3-venv \
-           chromium; do
+for pkg in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if ((${#missing[@]})); then
@@ -29,5 +31,6 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ requirements.lock -
     touch "$stamp"
 fi
 
-# reveal.js for the offline deck and its browser test; quick when already there.
-bash scripts/revealjs.sh
+# reveal.js for the offline deck's browser test; quick when already there.
+[ "${1:-}" = "--test" ] && bash scripts/revealjs.sh
+exit 0
