@@ -1,4 +1,4 @@
-"""The ``nnviz`` command: train, info, gif, render.
+"""The ``nnviz`` command: train, info, gif, render, script.
 
 Every user error is one line on stderr and exit status 2, with no traceback and no file left.
 """
@@ -138,6 +138,29 @@ def cmd_render(args) -> int:
     return 0
 
 
+def cmd_script(args) -> int:
+    from scenes.narration import script, storyboard
+
+    from .render import check_scene
+
+    check_scene(args.scene)
+    history = history_from_args(args)
+    plan = load_scene(args.scene).plan
+    print(script(storyboard(history, plan), args.format, args.scene), end="")
+    return 0
+
+
+def load_scene(name: str):
+    """A scene class from the registry; it needs manim (an optional extra)."""
+    from scenes.registry import SCENES
+
+    try:
+        return SCENES[name].load()
+    except ImportError as exc:
+        raise UserError(f"nnviz: {name} needs manim ({exc.name} is missing); install it with: "
+                        "pip install -e .[video]") from None
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="nnviz", description="Show how a small neural network learns.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -185,6 +208,16 @@ def build_parser() -> Parser:
     p.add_argument("--media-dir", default="media", help="where manim writes (default: media)")
     add_training_flags(p)
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("script", help="print a scene's narration, with chapter titles and start times",
+                       description="The words of a scene for the configured run: what the subtitles, "
+                                   "the speaker notes and a voice-over say. Renders nothing.")
+    p.add_argument("scene", nargs="?", default="TrainingLecture",
+                   help="scene name (default: TrainingLecture; see nnviz render --list)")
+    p.add_argument("--format", default="md", choices=["md", "txt", "srt"],
+                   help="md (default), txt, or srt (subtitles, timed like the video's)")
+    add_training_flags(p)
+    p.set_defaults(func=cmd_script)
 
     return parser
 

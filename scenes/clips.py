@@ -1,6 +1,7 @@
 """Short focused clips for slides, each one or two lecture steps. Render from the repo root:
 
-    manim -qh scenes/clips.py ForwardPass Backpropagation WeightsEvolve FitEvolves LossCurve NeuronContributions
+    manim -qh scenes/clips.py ForwardPass Backpropagation GradientFromPoints WeightsEvolve FitEvolves \
+        LossCurve NeuronContributions
 """
 from manim import DOWN, RIGHT, UP, UR, VGroup
 
@@ -10,7 +11,9 @@ from scenes.mobjects.panel import fit_in
 
 
 class ForwardPass(LectureSteps):
-    """About 16 s: one sample flows left to right; its loss."""
+    """About 15 s: one sample flows left to right; its loss."""
+
+    plan = (("the-network", {}), ("forward-pass", {}), ("loss-for-one-sample", {}))
 
     def construct(self):
         self.build_network(animate=False)
@@ -19,7 +22,9 @@ class ForwardPass(LectureSteps):
 
 
 class Backpropagation(LectureSteps):
-    """About 20 s: gradient pulses from ŷ back to x, then the update they lead to."""
+    """About 19 s: gradient pulses from ŷ back to x, then the update they lead to."""
+
+    plan = (("the-network", {}), ("backward-pass", {}), ("weight-update", {}))
 
     def construct(self):
         self.build_network(animate=False)
@@ -30,6 +35,8 @@ class Backpropagation(LectureSteps):
 class WeightsEvolve(LectureSteps):
     """About 16 s: the diagram's edges and bias rings, beside each weight matrix, over the run."""
 
+    plan = (("weights-at-the-start", {}), ("training", {"seconds": 12}), ("final-state", {}))
+
     def construct(self):
         self.chapter("weights-at-the-start")
         self.cast()
@@ -38,34 +45,38 @@ class WeightsEvolve(LectureSteps):
                 for layer in range(count)]
         fit_in(VGroup(*maps).arrange(RIGHT, buff=0.5, aligned_edge=UP), 0.4, 6.9, -3.6, 3.0)
         self.add(self.legend)
-        self.evolve([self.net, *maps, self.counter], run_time=12)
+        self.evolve([self.net, *maps, self.counter])
 
 
 class FitEvolves(LectureSteps):
     """About 16 s: the prediction curve settling onto the data, epoch by epoch."""
 
+    plan = (("data-and-first-guess", {}), ("training", {"seconds": 12}), ("final-state", {}))
+
     def construct(self):
         self.chapter("data-and-first-guess")
         fit = DataFitPanel(self.history, width=10, height=5.2).move_to(0.3 * DOWN)
         counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
-        self.evolve([fit, counter], run_time=12)
+        self.evolve([fit, counter])
 
 
 class LossCurve(LectureSteps):
     """About 10 s: the loss curve drawn epoch by epoch with a moving marker and its value."""
 
-    run_time = 6
+    plan = (("loss-at-the-start", {}), ("training", {"seconds": 6}), ("final-state", {}))
 
     def construct(self):
         self.chapter("loss-at-the-start")
         losses = LossPanel(self.history, width=10, height=5).move_to(0.3 * DOWN)
         counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
-        self.evolve([losses, counter], run_time=self.run_time)
+        self.evolve([losses, counter])
 
 
 class NeuronContributions(LectureSteps):
-    """About 25 s: the final fit built unit by unit from the output bias, then training replayed
+    """About 30 s: the final fit built unit by unit from the output bias, then training replayed
     with every unit's piece moving."""
+
+    plan = (("the-network", {}), ("what-each-neuron-computes", {}))
 
     def construct(self):
         self.build_network(animate=False)
@@ -73,3 +84,15 @@ class NeuronContributions(LectureSteps):
         self.show_state([self.net, self.counter], float(self.history.epochs))
         self.add(self.counter)
         self.neuron_contributions()
+
+
+class GradientFromPoints(LectureSteps):
+    """About 24 s: one gradient per training point for one weight, their mean, and the update it
+    leads to."""
+
+    plan = (("the-network", {}), ("where-the-gradient-comes-from", {}), ("weight-update", {}))
+
+    def construct(self):
+        self.build_network(animate=False)
+        self.gradient_from_points()
+        self.update_weights()

@@ -21,7 +21,7 @@ class DashboardLecture(LectureScene):
     """About 40 s. A 3 x 3 grid as in the seed: data fit and loss on the left, the network and
     biases in the middle, the weight matrices and gradients on the right."""
 
-    run_time = 32
+    plan = (("dashboard", {}), ("training", {"seconds": 32}), ("final-state", {}))
 
     def construct(self):
         self.chapter("dashboard")
@@ -38,4 +38,4 @@ class DashboardLecture(LectureScene):
         counter = EpochCounter(h).to_corner(UR, buff=0.35)
         title = label("Training dashboard", CAPTION_SIZE).to_corner(UL, buff=0.35)
         self.add(title)
-        self.evolve([net, fit, losses, biases, *maps, grads, counter], self.run_time)
+        self.evolve([net, fit, losses, biases, *maps, grads, counter])

@@ -15,21 +15,23 @@ import textwrap
 import numpy as np
 from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine, Dot, FadeIn,
                    FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, Transform, Triangle,
-                   ValueTracker, VGroup, VMobject, Write, config, linear, smooth)
+                   ValueTracker, VGroup, VMobject, Write, config, linear, logger, smooth)
+
+from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
-from nnviz_core.layout import weight_label
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import (BACKGROUND, BACKWARD_FLOW, INK, MUTED_INK, PREDICTION, Palette,
-                                UNIT_NORM, diverging_rgb, to_hex)
+                                UNIT_NORM, diverging_rgb, sign_rgb, to_hex)
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from .mobjects.network import EDGE_WIDTH
+from .narration import (ACTIVATION_NAMES, CURVE_PACE, REPLAY_SECONDS, Chapter, count, cues, forward_sample, layer_pace,
+                        storyboard, update_example)
 from .run import load_history
-from .theme import (CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber,
-                    count, label, muted)
+from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
 NETWORK_CENTER = np.array([-3.75, -0.2, 0])
@@ -42,12 +44,19 @@ CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
 SIGNAL = "#3a3a40"  # forward pulses: dark, so they read on any edge colour
+# manim rounds each animation up to whole frames: at 15 fps a chapter of 30 short animations can
+# end up to ~0.5 s late. Later chapters then start that much later (their subtitles with them).
+OVERRUN = 0.5
 
 
 class LectureScene(Scene):
-    """A Scene on the light canvas that knows its run (a History)."""
+    """A Scene on the light canvas that knows its run (a History) and its chapters.
+
+    ``plan`` lists the scene's chapters in order, as (name, options) for scenes.narration; each
+    step starts its chapter with ``self.chapter(name)``."""
 
     history = None  # set before render() to show a given History; else the cfg's run
+    plan: tuple = ()
 
     def setup(self):
         super().setup()
@@ -56,12 +65,43 @@ class LectureScene(Scene):
             self.history = load_history()
         self.palette = Palette.for_history(self.history)
         self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
+        self.storyboard = {c.name: c for c in storyboard(self.history, self.plan)}
         self.chapters: list[str] = []
+        self.chapter_end = None
+        self.captions: list[str] = []
 
-    def chapter(self, name: str) -> None:
-        """A named section (``--save_sections``); a slides subclass adds ``self.next_slide()``."""
+    def chapter(self, name: str) -> Chapter:
+        """Start the next chapter of the plan: a named section (``--save_sections``; a slides
+        subclass makes it a slide), its narration as subtitles, its captions queued for ``say``."""
+        self.finish_chapter()
+        expected = self.plan[len(self.chapters)][0] if len(self.chapters) < len(self.plan) else None
+        if name != expected:
+            raise RuntimeError(f"{type(self).__name__} starts chapter {name!r}, its plan says {expected!r}")
+        chapter = self.storyboard[name]
         self.chapters.append(name)
         self.next_section(name)
+        self.chapter_end = self.renderer.time + chapter.seconds
+        if write_to_movie():  # manim writes the .srt beside the video (and has nowhere to, without one)
+            for start, end, text in cues(chapter):
+                self.add_subcaption(text, duration=end - start, offset=start)
+        self.captions = list(chapter.captions)
+        return chapter
+
+    def finish_chapter(self) -> None:
+        """Hold the last frame until the chapter's planned end, so subtitles, scripts and notes
+        keep their times (a chapter running long is a bug: a test checks every chapter)."""
+        if self.chapter_end is None:
+            return
+        left = self.chapter_end - self.renderer.time
+        if left > 1e-6:
+            self.wait(left)
+        elif left < -OVERRUN:
+            logger.warning(f"nnviz: chapter {self.chapters[-1]} ran {-left:.2f} s past its plan")
+        self.chapter_end = None
+
+    def tear_down(self):
+        self.finish_chapter()
+        super().tear_down()
 
     def drive(self, panels, t_end: float, run_time: float, *animations, also=()) -> None:
         """Move the clock to epoch ``t_end`` with every panel following History.at in place.
@@ -98,15 +138,15 @@ class LectureScene(Scene):
         for counter in counters:
             counter.set_stride(1)
 
-    def evolve(self, panels, run_time: float, name: str = "training") -> None:
-        """Fade the panels in at epoch 0, run the whole History, hold the end."""
+    def evolve(self, panels) -> None:
+        """Fade the panels in at epoch 0, run the whole History, hold the end (the chapters
+        "training" and "final-state" of the plan)."""
         self.show_state(panels, 0.0)
         self.play(*(FadeIn(p) for p in panels), run_time=1)
         self.wait(0.5)
-        self.chapter(name)
-        self.drive(panels, self.history.epochs, run_time)
+        training = self.chapter("training")
+        self.drive(panels, self.history.epochs, training.seconds)
         self.chapter("final-state")
-        self.wait(2)
 
     def on_screen(self, mobject) -> bool:
         """drive() swaps a panel for its static and live parts: either counts."""
@@ -121,8 +161,6 @@ class LectureScene(Scene):
 
 class LectureSteps(LectureScene):
     """The steps of the lecture, each fitting on one screen."""
-
-    sample_x = 0.5  # the forward pass uses the training sample nearest to this input
 
     # -- the cast ----------------------------------------------------------------------------
     def cast(self) -> None:
@@ -141,9 +179,9 @@ class LectureSteps(LectureScene):
         self.activation_values = VGroup()
         self.show_state([self.net, self.fit, self.losses, self.counter], 0.0)
 
-    def say(self, text: str, run_time: float = 0.8) -> None:
-        """Replace the caption at the top left."""
-        new = label(text, CAPTION_SIZE)
+    def say(self, text: str | None = None, run_time: float = 0.8) -> None:
+        """Replace the caption at the top left: ``text``, or the chapter's next caption."""
+        new = label(text if text is not None else self.captions.pop(0), CAPTION_SIZE)
         if new.width > CAPTION_WIDTH:  # keep clear of the epoch counter; stays >= 24 pt
             new.scale_to_fit_width(CAPTION_WIDTH)
         new.to_corner(UL, buff=0.4)
@@ -172,75 +210,75 @@ class LectureSteps(LectureScene):
 
     # -- 1. title ----------------------------------------------------------------------------
     def show_title(self) -> None:
-        self.chapter("title")
+        chapter = self.chapter("title")
         c = self.history.config
         shape = "-".join(map(str, c.layers))
-        title = label("How a neural network learns", TITLE_SIZE)
-        what = label(f"A {shape} network ({c.activation}) learns {DATASETS[c.dataset][1]}", LABEL_SIZE + 4)
+        title = label(chapter.title, TITLE_SIZE)
+        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {DATASETS[c.dataset][1]}",
+                     LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", LABEL_SIZE)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
         if card.width > 13:
             card.scale_to_fit_width(13)
         self.play(Write(title), run_time=1.5)
-        self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP))
-        self.wait(2)
-        self.play(FadeOut(card))
+        self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP), run_time=1)
+        self.wait(1.5)
+        self.play(FadeOut(card), run_time=1)
 
     # -- 2. the network ----------------------------------------------------------------------
     def build_network(self, animate: bool = True) -> None:
-        self.chapter("build-the-network")
+        self.chapter("build-the-network" if animate else "the-network")
         self.cast()
         net = self.net
-        layers = self.history.config.layers
-        sizes = " + ".join(str(n) for n in layers[1:-1])
-        hidden = f"{sizes} hidden neuron{'s' if sum(layers[1:-1]) != 1 else ''}" if sizes else "no hidden layer"
-        self.say(f"The network: {count(layers[0], 'input')}, {hidden}, {count(layers[-1], 'output')}")
+        self.say()
         if not animate:
             self.add(net, self.legend, self.fit)
             return
+        layers = self.history.config.layers
+        pace = layer_pace(self.history)
         for layer in range(len(layers)):
             if layer > 0:  # edges are drawn under the neurons (their z-index), never over them
                 self.play(LaggedStart(*(Create(line) for line, _ in net.layer_edges(layer - 1)), lag_ratio=0.02),
-                          run_time=1)
+                          run_time=1.0 * pace)
             self.play(LaggedStart(*(GrowFromCenter(c) for c in net.layer_neurons(layer)), lag_ratio=0.05),
-                      FadeIn(net.layer_labels(layer)), run_time=0.8)
+                      FadeIn(net.layer_labels(layer)), run_time=0.8 * pace)
         self.add(net)  # the whole diagram, including the size labels of wide layers
         self.play(FadeIn(net.sizes), FadeIn(self.legend), run_time=0.8)
-        self.wait(1.5)
-        self.say(f"Its task: fit these {self.history.config.samples} points")
+        self.wait(1)
+        self.say()
         self.play(FadeIn(self.fit), run_time=1)
-        self.wait(2)
+        self.wait(1.5)
 
     # -- 3. forward pass ---------------------------------------------------------------------
     def forward_pass(self) -> None:
         self.chapter("forward-pass")
         net, h = self.net, self.history
         state = h.at(self.clock.get_value())
-        k = int(np.argmin(np.abs(h.X[:, 0] - self.sample_x)))
-        x, y = h.X[k, 0], h.y[k, 0]
+        self.sample = forward_sample(h)
+        k, x = self.sample.index, self.sample.x
         acts = [a[k:k + 1] for a in state.activations]  # the State's own, for sample k
         values = [np.array([[x]])] + acts  # activations per layer, input first
-        self.sample = (k, x, y, float(acts[-1][0, 0]))
-        self.say(f"Forward pass: one sample, x = {fmt_fixed(x, 2)}")
-        ring = Circle(0.12, color=INK, stroke_width=4).move_to(self.fit.point(x, y))
+        self.say()
+        ring = Circle(0.12, color=INK, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
         self.play(Create(ring), run_time=0.6)
         # Neurons empty out; each then fills by its activation as the signal arrives.
         self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=0.6)
         scale = [np.abs(v).max() or 1.0 for v in [h.X] + state.activations]
-        self._fill_layer(0, values[0][0], scale[0])
+        pace = layer_pace(h)
+        self._fill_layer(0, values[0][0], scale[0], 0.7)
         for layer in range(len(values) - 1):
             pulses = VGroup()
             for line, e in net.layer_edges(layer):
                 strength = abs(values[layer][0, e.i] * state.weights[layer][e.i, e.j]) / scale[layer + 1]
                 pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=SIGNAL))
             pulses.set_z_index(Z_PULSE)  # under the neurons and their numbers
-            self.play(FadeIn(pulses), run_time=0.3)
+            self.play(FadeIn(pulses), run_time=0.3 * pace)
             self.play(*(p.animate.move_to(line.get_end()) for p, (line, _) in zip(pulses, net.layer_edges(layer))),
-                      run_time=1.2, rate_func=smooth)
+                      run_time=1.2 * pace, rate_func=smooth)
             self.remove(pulses)
-            self._fill_layer(layer + 1, values[layer + 1][0], scale[layer + 1])
-        self.sample_marks = VGroup(ring, self._true_value_mark(x, self.sample[3]))
+            self._fill_layer(layer + 1, values[layer + 1][0], scale[layer + 1], 0.7 * pace)
+        self.sample_marks = VGroup(ring, self._true_value_mark(x, self.sample.y_hat))
         self.play(FadeIn(self.sample_marks[1], scale=2), run_time=0.6)
         self.wait(1.5)
 
@@ -253,12 +291,11 @@ class LectureSteps(LectureScene):
         pointing = 0.0 if value > self.fit.plot.y_span[1] else np.pi
         return Triangle(fill_color=PREDICTION, fill_opacity=1, stroke_width=0).scale(0.12).rotate(pointing).move_to(at)
 
-    def _fill_layer(self, layer: int, values, scale: float) -> None:
+    def _fill_layer(self, layer: int, values, scale: float, run_time: float) -> None:
         """Fill each drawn neuron by its activation and write it: inside the neuron where the
         number fits, else just beside it, on a halo."""
         neurons = self.net.layer_neurons(layer)
         numbers = VGroup()
-        last = len(self.net.layout.layers) - 1
         for n, c in zip(self.net.layout.neurons[layer], neurons):
             numbers.add(LiveNumber(values[n.index], lambda v: fmt_fixed(v, 2), ACTIVATION_SIZE))
         # One size for the layer: the widest number's, shrunk to fit inside its neuron.
@@ -271,44 +308,45 @@ class LectureSteps(LectureScene):
         numbers.set_z_index(Z_NUMBER)
         fills = [c.animate.set_fill(opacity=0.12 + 0.88 * min(abs(values[n.index]) / scale, 1.0))
                  for n, c in zip(self.net.layout.neurons[layer], neurons)]
-        self.play(*fills, FadeIn(numbers), run_time=0.7)
+        self.play(*fills, FadeIn(numbers), run_time=run_time)
         self.activation_values.add(numbers)
 
     # -- 4. the loss for that sample -----------------------------------------------------------
     def sample_loss(self) -> None:
         self.chapter("loss-for-one-sample")
-        _, x, y, y_hat = self.sample
+        s = self.sample
         state = self.history.at(self.clock.get_value())
-        gap = DashedLine(self.fit.point(x, y), self.fit.point(x, y_hat), color=INK, stroke_width=3)
-        self.say("How wrong is it? The loss")
+        gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=INK, stroke_width=3)
+        self.say()
         self.play(Create(gap), run_time=0.6)
-        self.note(f"prediction ŷ = {fmt_fixed(y_hat)},  target y = {fmt_fixed(y)}",
-                  f"this sample's loss (ŷ − y)² = {fmt_loss((y_hat - y) ** 2)}",
+        self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
+                  f"this sample's loss (ŷ − y)² = {fmt_loss((s.y_hat - s.y) ** 2)}",
                   f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}")
         self.sample_marks.add(gap)
-        self.wait(3)
+        self.wait(2.5)
 
     # -- 5. backward pass --------------------------------------------------------------------
+    def swatch(self, sign: float) -> Dot:
+        """A pulse of the largest gradient's size and colour, of one sign: for a legend."""
+        rgb = self.palette.grad_rgb(sign * self.palette.grads.vmax)
+        return Dot(radius=0.1, color=to_hex(rgb), stroke_color=BACKWARD_FLOW, stroke_width=2)
+
     def backward_pass(self) -> None:
         self.chapter("backward-pass")
         net = self.net
         state = self.history.at(self.clock.get_value())
-        self.say("Backward pass: ∂L/∂w for every weight")
+        self.say()
         restore = [c.animate.set_fill(opacity=0.9) for c in net.circles]
         self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=0.7)
         self.activation_values = VGroup()
-
-        def swatch(sign: float) -> Dot:
-            rgb = self.palette.grad_rgb(sign * self.palette.grads.vmax)
-            return Dot(radius=0.1, color=to_hex(rgb), stroke_color=BACKWARD_FLOW, stroke_width=2)
-
         self.note(label("Pulses run from ŷ back to x", LABEL_SIZE, color=BACKWARD_FLOW),
-                  VGroup(swatch(1.0), label("∂L/∂w > 0: lower w", LABEL_SIZE)).arrange(RIGHT),
-                  VGroup(swatch(-1.0), label("∂L/∂w < 0: raise w", LABEL_SIZE)).arrange(RIGHT),
+                  VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", LABEL_SIZE)).arrange(RIGHT),
+                  VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", LABEL_SIZE)).arrange(RIGHT),
                   label("size: |∂L/∂w|, averaged over all points", SMALL_SIZE, color=MUTED_INK))
         grads = net.edge_values(state.grad_weights)
         strength = np.abs(2 * self.palette.grads(grads) - 1)  # |g| / largest |g| of the run
         colors = [to_hex(rgb) for rgb in self.palette.grad_rgb(grads)]
+        pace = layer_pace(self.history)
         for layer in reversed(range(len(self.history.config.layers) - 1)):
             pulses, moves = VGroup(), []
             for k, (line, e) in enumerate(zip(net.edges, net.layout.edges)):
@@ -319,63 +357,103 @@ class LectureSteps(LectureScene):
                 pulses.add(pulse)
                 moves.append(pulse.animate.move_to(line.get_start()))
             pulses.set_z_index(Z_PULSE)  # they travel under the neurons and their names
-            self.play(FadeIn(pulses), run_time=0.3)
-            self.play(*moves, run_time=1.4, rate_func=smooth)
-            self.play(FadeOut(pulses), run_time=0.3)
-        self.wait(1.5)
+            self.play(FadeIn(pulses), run_time=0.3 * pace)
+            self.play(*moves, run_time=1.4 * pace, rate_func=smooth)
+            self.play(FadeOut(pulses), run_time=0.3 * pace)
+        self.wait(1)
 
-    # -- 6. the update -----------------------------------------------------------------------
+    # -- 6. where a gradient comes from --------------------------------------------------------
+    def gradient_from_points(self) -> None:
+        """The update's weight: one gradient per training point on the data plot, the forward
+        pass's point with its 2(ŷ − y), then all of them gathering into their mean, the very
+        pulse and number the update uses."""
+        self.chapter("where-the-gradient-comes-from")
+        h, net, fit = self.history, self.net, self.fit
+        u, s = update_example(h), forward_sample(h)
+        state = h.at_epoch(0)
+        per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
+        largest = float(np.abs(per_point).max()) or 1.0
+        colours = [to_hex(rgb) for rgb in sign_rgb(per_point)]
+        marks = VGroup(*(Dot(fit.point(x, y), radius=0.03 + 0.09 * abs(g) / largest, color=c,
+                             stroke_color=BACKWARD_FLOW, stroke_width=1.5)
+                         for x, y, g, c in zip(h.X[:, 0], h.y[:, 0], per_point, colours)))
+        self.say()
+        glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6,
+                                                                                 opacity=0.35)
+        self.play(FadeOut(self.notes), FadeIn(glow), LaggedStart(*(FadeIn(m, scale=0.5) for m in marks),
+                                                                 lag_ratio=0.01), run_time=1.5)
+        self.notes = VGroup()
+        self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", SMALL_SIZE + 2)).arrange(RIGHT),
+                  VGroup(self.swatch(-1.0), label("< 0", SMALL_SIZE + 2)).arrange(RIGHT),
+                  label("size: how hard the point pulls", SMALL_SIZE, color=MUTED_INK))
+        self.wait(1.2)
+        # The forward pass's point: its error factor 2(ŷ − y) times how ŷ moves with the weight.
+        factor = 2 * (s.y_hat - s.y)
+        moves_y_hat = per_point[s.index] / factor if factor else 0.0
+        ring = Circle(0.16, color=INK, stroke_width=4).move_to(marks[s.index])
+        self.play(Create(ring), run_time=0.6)
+        self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
+                  f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
+                  f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2)
+        self.wait(2.0)
+        # All gather into their mean: the pulse, and the number, of the update.
+        self.say()
+        mean = Dot(fit.point(0.0, float(np.mean(h.y))), radius=0.05 + 0.1 * abs(u.gradient) / self.palette.grads.vmax,
+                   color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=BACKWARD_FLOW, stroke_width=2)
+        self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=1.2)
+        self.play(FadeOut(marks), FadeIn(mean), run_time=0.4)
+        self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2)
+        line = net.edge_line(u.edge.layer, u.edge.i, u.edge.j)
+        self.play(mean.animate.move_to(line.get_center()), run_time=1.2)
+        self.play(FadeOut(mean), run_time=0.4)
+        self.update_glow = glow
+
+    # -- 7. the update -----------------------------------------------------------------------
     def update_weights(self) -> None:
         """One real step, epoch 0 -> 1, worked through for the edge with the largest gradient."""
         self.chapter("weight-update")
         h, net = self.history, self.net
+        u = update_example(h)
         t = self.clock.get_value()
         state = h.at(t)
-        grads = net.edge_values(state.grad_weights)
-        k = int(np.argmax(np.abs(grads)))
-        e = net.layout.edges[k]
-        w, g, lr = state.weights[e.layer][e.i, e.j], grads[k], h.config.lr
-        name = weight_label(h.config.layers, e.layer, e.i, e.j)
-        self.say("Update: each weight steps against its gradient")
+        e, lr = u.edge, h.config.lr
+        self.say()
         # The weight, live: it moves from w to the new w while the step below runs.
-        live_w = LiveNumber(w, lambda v: fmt_fixed(v), LABEL_SIZE)
+        live_w = LiveNumber(u.w, lambda v: fmt_fixed(v), LABEL_SIZE)
         self.note("w  ←  w − η · ∂L/∂w   (η = learning rate)",
-                  f"{name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(w)},  ∂L/∂w = {fmt_fixed(g)}",
-                  f"new w = {fmt_fixed(w)} − {lr:g} × ({fmt_fixed(g)}) = {fmt_fixed(w - lr * g)}",
-                  VGroup(label(f"{name} now:", LABEL_SIZE, color=BACKWARD_FLOW), live_w).arrange(RIGHT, buff=0.2))
-        glow = net.edges[k].copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6, opacity=0.35)
+                  f"{u.name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(u.w)},  ∂L/∂w = {fmt_fixed(u.gradient)}",
+                  f"new w = {fmt_fixed(u.w)} − {lr:g} × ({fmt_fixed(u.gradient)}) = {fmt_fixed(u.w - lr * u.gradient)}",
+                  VGroup(label(f"{u.name} now:", LABEL_SIZE, color=BACKWARD_FLOW), live_w).arrange(RIGHT, buff=0.2))
+        glow = getattr(self, "update_glow", None)
+        if glow is None:  # a clip without the gradient chapter
+            glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6, opacity=0.35)
         self.play(FadeIn(glow), FadeIn(self.counter), run_time=0.8)
-        self.wait(2)
-        if h.epochs < 1:
-            return
-        t_next = float(int(t) + 1)
+        self.wait(1.5)
         # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
         self.play(FadeOut(self.sample_marks), run_time=0.5)
-        self.drive([self.net, self.fit, self.counter], t_next, 2.5,
+        self.drive([self.net, self.fit, self.counter], float(int(t) + 1), 2.5,
                    also=[lambda s: live_w.set_value(s.weights[e.layer][e.i, e.j])])
-        after = h.at(t_next)
-        moved = np.concatenate([(b - a).ravel() for a, b in zip(state.weights, after.weights)])
-        self.wait(1)
-        self.say(f"One step, epoch {int(t)} → {int(t_next)}: every weight moved at once")
-        self.note(f"each weight moved by at most {fmt_fixed(np.abs(moved).max())}",
-                  f"loss {fmt_loss(state.loss)} → {fmt_loss(after.loss)}")
-        self.wait(2)
+        self.wait(0.5)
+        self.say()
+        self.note(f"each weight moved by at most {fmt_fixed(u.largest_move)}",
+                  f"loss {fmt_loss(state.loss)} → {fmt_loss(u.loss_after)}")
+        self.wait(1.5)
         self.play(FadeOut(glow), run_time=0.5)
 
-    # -- 7. the montage ----------------------------------------------------------------------
-    def training_montage(self, run_time: float = 20.0) -> None:
-        self.chapter("training-montage")
+    # -- 8. the montage ----------------------------------------------------------------------
+    def training_montage(self) -> None:
+        chapter = self.chapter("training-montage")
         h = self.history
         self.cast()
-        self.say(f"Training: {count(h.config.epochs, 'epoch')} of gradient descent")
+        self.say()
         self.show_state([self.losses], self.clock.get_value())
         shown = [m for m in (self.net, self.legend, self.fit, self.counter) if not self.on_screen(m)]
         self.clear_notes()  # first, so the notes never show through the loss panel
         self.play(FadeIn(self.losses), *(FadeIn(m) for m in shown), run_time=1)
-        self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, run_time)
+        self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, chapter.seconds - 2.3)
 
-    # -- 8. what each neuron computes ----------------------------------------------------------
-    def neuron_contributions(self, replay_time: float = 8.0) -> None:
+    # -- 9. what each neuron computes ----------------------------------------------------------
+    def neuron_contributions(self) -> None:
         """The prediction at the final epoch built as a running sum of the output bias and each
         last-hidden unit's weighted output; then training replayed with these curves."""
         self.chapter("what-each-neuron-computes")
@@ -389,7 +467,7 @@ class LectureSteps(LectureScene):
         self.contributions = parts
         parts.set_state(state)
         gone = [m for m in (self.fit, self.losses, self.notes, self.legend) if self.on_screen(m)]
-        self.say("What each neuron computes: ŷ = b + Σ w·h")
+        self.say()
         self.play(*(FadeOut(m) for m in gone), FadeIn(parts.static), net.show_tabs(), run_time=1)
         self.notes = VGroup()
         # A running sum, from the output bias alone to the full prediction.
@@ -399,7 +477,6 @@ class LectureSteps(LectureScene):
         below = parts.plot.labels.get_bottom()[1] - 0.3
         self.note(f"start: the output bias, b = {fmt_fixed(b)}", top=below, size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
         layer = len(h.config.layers) - 2
-        pace = 0.9 if len(parts.units) <= 6 else 0.6
         for k, (curve, index) in enumerate(zip(parts.unit_curves, parts.units)):
             # The unit and its two edges glow in its curve's colour while its piece is added.
             glow = VGroup()
@@ -408,8 +485,8 @@ class LectureSteps(LectureScene):
                 glow.add(net.neurons[(layer, index)].copy().set_fill(opacity=0).set_stroke(parts.colours[k], 8))
             total = parts.running_sum(state, k + 1)
             step = VMobject().set_points_as_corners(parts.curve_points(total)).match_style(running)
-            self.play(Create(curve), FadeIn(glow), run_time=pace)
-            self.play(Transform(running, step), run_time=pace)
+            self.play(Create(curve), FadeIn(glow), run_time=CURVE_PACE)
+            self.play(Transform(running, step), run_time=CURVE_PACE)
             self.play(FadeOut(glow), run_time=0.2)
         self.play(FadeIn(parts.switch_marks), FadeIn(parts.dead_tags), FadeIn(parts.total), FadeOut(running),
                   run_time=0.6)
@@ -419,32 +496,31 @@ class LectureSteps(LectureScene):
         self.note("the red sum is the prediction, exactly", "▲ where each unit switches on",
                   *([f"{dead} of {width} units dead (faded)"] if dead else []), top=below, size=SMALL_SIZE + 2,
                   width=SUMMARY_WIDTH)
-        self.wait(2)
+        self.wait(1.5)
         # Replay training with the curves: kinks slide, units switch on and off.
-        self.say("Replay: each unit's piece moves as training runs")
+        self.say()
         self.clear_notes()
         self.show_state([net, parts, self.counter], 0.0)
         self.wait(0.5)
-        self.drive([net, parts, self.counter], end, replay_time)
+        self.drive([net, parts, self.counter], end, REPLAY_SECONDS)
         self.wait(1)
         self.play(FadeOut(parts), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
                   run_time=0.8)
 
-    # -- 9. summary --------------------------------------------------------------------------
+    # -- 10. summary -------------------------------------------------------------------------
     def summary(self) -> None:
         self.chapter("summary")
         h = self.history
-        self.say(f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}")
+        self.say()
         happened = summary_lines(h)
         if happened:  # in the loss panel's place: the caption already gives both losses
-            if self.on_screen(self.losses):
-                self.play(FadeOut(self.losses), run_time=0.5)
+            self.play(FadeOut(self.losses), run_time=0.5)
             below_fit = self.fit.plot.labels.get_bottom()[1] - 0.35
             self.note("What happened:", *(f"• {line}" for line in happened), size=SMALL_SIZE, top=below_fit,
                       width=SUMMARY_WIDTH)
         self.play(self.fit.curve.animate.set_stroke(width=8), rate_func=lambda t: smooth(1 - abs(2 * t - 1)),
                   run_time=1.5)
-        self.wait(3 if not happened else 5)
+        self.wait(4.5 if happened else 3)
 
 
 def wrapped(text: str, size: int, color=INK, width: float = NOTES_WIDTH) -> VGroup:

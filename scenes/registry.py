@@ -26,11 +26,12 @@ class SceneEntry:
 
 
 SCENES = {e.name: e for e in [
-    SceneEntry("TrainingLecture", "training", "the full lecture: build, forward pass, backward pass, update, "
-                                              "training montage, what each neuron computes, summary"),
+    SceneEntry("TrainingLecture", "training", "the full lecture: build, forward pass, backward pass, where a "
+                                              "gradient comes from, update, training, what each neuron computes"),
     SceneEntry("DashboardLecture", "dashboard", "the seven-panel dashboard, animated over the whole run"),
     SceneEntry("ForwardPass", "clips", "one sample flowing left to right, neurons filling by activation"),
     SceneEntry("Backpropagation", "clips", "gradient pulses flowing from the output back to the input"),
+    SceneEntry("GradientFromPoints", "clips", "one weight's gradient as the mean of one gradient per training point"),
     SceneEntry("WeightsEvolve", "clips", "the network diagram's edges and biases over training"),
     SceneEntry("FitEvolves", "clips", "the fitted curve over the data, epoch by epoch"),
     SceneEntry("LossCurve", "clips", "the loss curve drawn with a moving marker"),

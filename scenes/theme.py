@@ -1,6 +1,8 @@
 """Text on the light canvas: dark ink, sizes readable at 1080p (numbers >= about 20 px)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from manim import Text, VGroup, VMobject
 
@@ -25,11 +27,6 @@ def muted(text: str, size: int = SMALL_SIZE, **kwargs) -> Text:
     return label(text, size, MUTED_INK, **kwargs)
 
 
-def count(n: int, noun: str) -> str:
-    """ "1 epoch", "100 epochs": a number with its noun agreeing."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def lighten(text: Text) -> Text:
     """Drop each glyph's parsed SVG path, used only while building it: copies (every Fade or
     Transform makes one) get about six times faster."""
@@ -39,6 +36,22 @@ def lighten(text: Text) -> Text:
 
 
 ANCHOR_LENGTH = 0.01
+
+
+@functools.lru_cache(maxsize=None)
+def glyph_table(font_size: int) -> dict:
+    """char -> (outline points relative to its cell's left and the baseline, advance), for
+    LiveNumber: Pango runs once per font size, not once per number."""
+    reference = Text(LiveNumber.CHARS, font_size=font_size, font=FONT)
+    zeros = Text("0" * 10, font_size=font_size, font=FONT)
+    advance = (zeros[9].get_left()[0] - zeros[0].get_left()[0]) / 9  # digits are tabular
+    baseline = reference[0].get_bottom()[1]
+    table = {}
+    for char, glyph in zip(LiveNumber.CHARS, reference):
+        width = advance * LiveNumber.NARROW.get(char, 1.0)
+        offset = np.array([glyph.get_left()[0] - (width - glyph.width) / 2, baseline, 0])
+        table[char] = (glyph.points - offset, width)
+    return table
 
 
 class LiveNumber(VGroup):
@@ -59,15 +72,7 @@ class LiveNumber(VGroup):
                  color: str = INK, slots: int = 10):
         super().__init__()
         self.fmt = fmt
-        reference = Text(self.CHARS, font_size=font_size, color=color, font=FONT)
-        zeros = Text("0" * 10, font_size=font_size, font=FONT)
-        advance = (zeros[9].get_left()[0] - zeros[0].get_left()[0]) / 9  # digits are tabular
-        baseline = reference[0].get_bottom()[1]
-        self._glyphs = {}  # char -> (points relative to its cell's left/baseline, advance)
-        for char, glyph in zip(self.CHARS, reference):
-            width = advance * self.NARROW.get(char, 1.0)
-            offset = np.array([glyph.get_left()[0] - (width - glyph.width) / 2, baseline, 0])
-            self._glyphs[char] = (glyph.points - offset, width)
+        self._glyphs = glyph_table(font_size)
         style = dict(fill_color=color, fill_opacity=1.0, stroke_width=0)
         self._slots = [VMobject(**style) for _ in range(slots)]
         # An invisible tick that follows every move and scale of the number: its start is where

@@ -142,14 +142,19 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
     from manim import config, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
+    from scenes.narration import storyboard
     from scenes.training import TrainingLecture
 
-    problems = []
+    problems, starts = [], []
 
     class Checked(TrainingLecture):
         def play(self, *args, **kwargs):
             super().play(*args, **kwargs)
             self.check()
+
+        def next_section(self, *args, **kwargs):
+            starts.append(self.renderer.time)
+            super().next_section(*args, **kwargs)
 
         def check(self):
             where = f"{self.chapters[-1]}, animation {self.renderer.num_plays}"
@@ -189,11 +194,15 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
                     if np.any(ys <= lo + 1e-6) and "below" not in marked and np.any(np.isclose(ys, lo)):
                         problems.append(f"{where}: a curve is flattened on the bottom edge with no mark")
 
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path)}):
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         scene = Checked(renderer=CairoRenderer(skip_animations=True))
         scene.history = history
         scene.render()
     assert not problems, "\n".join(problems[:8])
+    # Every chapter starts where its plan, and so the script and the subtitles, say.
+    planned = np.cumsum([0.0] + [c.seconds for c in storyboard(history, TrainingLecture.plan)])
+    np.testing.assert_allclose(starts, planned[:-1], atol=1e-6)
+    assert scene.renderer.time == pytest.approx(planned[-1], abs=1e-6) and planned[-1] < 120
     state = history.at_epoch(history.epochs)
     assert scene.losses.value.text == fmt_loss(state.loss)  # the montage ended on the run's last loss
 

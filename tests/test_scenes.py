@@ -19,9 +19,8 @@ from nnviz_core import RunConfig, train
 from nnviz_core.palette import BACKGROUND, Palette
 from nnviz_core.numbers import fmt_loss, fmt_value
 from nnviz_core.palette import DEAD_ALPHA
-from scenes.clips import (Backpropagation, FitEvolves, ForwardPass, LossCurve, NeuronContributions,
-                          WeightsEvolve)
-from scenes.dashboard import DashboardLecture
+from scenes.clips import Backpropagation, LossCurve
+from scenes.registry import SCENES
 from scenes.mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from scenes.mobjects.network import EDGE_WIDTH
 from scenes.run import load_history
@@ -29,8 +28,7 @@ from scenes.training import TrainingLecture
 
 TINY = dict(layers=(1, 3, 1), epochs=8, snapshot_every=2, samples=16)
 # TrainingLecture has its own, stricter test below.
-OTHER_SCENES = [DashboardLecture, ForwardPass, Backpropagation, WeightsEvolve, FitEvolves, LossCurve,
-                NeuronContributions]
+OTHER_SCENES = [entry.load() for entry in SCENES.values() if entry.name != "TrainingLecture"]
 
 
 @pytest.fixture(scope="module")
@@ -45,27 +43,27 @@ def deep():
 
 @pytest.mark.parametrize("scene_class", OTHER_SCENES, ids=lambda c: c.__name__)
 def test_every_scene_runs_with_a_tiny_run(scene_class, tiny, tmp_path):
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path)}):
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         scene = scene_class(renderer=CairoRenderer(skip_animations=True))
         scene.history = tiny
         scene.render()
-    assert scene.chapters, "every scene marks its chapters"
+    assert scene.chapters == [name for name, _ in scene_class.plan], "every scene marks its chapters"
     assert all(name == name.lower() and " " not in name for name in scene.chapters)
 
 
 def test_training_lecture_tells_the_story_in_order(tiny, tmp_path):
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path)}):
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         scene = TrainingLecture(renderer=CairoRenderer(skip_animations=True))
         scene.history = tiny
         scene.render()
     assert scene.chapters == ["title", "build-the-network", "forward-pass", "loss-for-one-sample",
-                              "backward-pass", "weight-update", "training-montage",
-                              "what-each-neuron-computes", "summary"]
+                              "backward-pass", "where-the-gradient-comes-from", "weight-update",
+                              "training-montage", "what-each-neuron-computes", "summary"]
     assert scene.clock.get_value() == tiny.epochs  # the replay ends on the last epoch
 
 
 def test_the_steps_handle_a_deep_tanh_network(deep, tmp_path):
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path)}):
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         scene = Backpropagation(renderer=CairoRenderer(skip_animations=True))
         scene.history = deep
         scene.render()
@@ -234,7 +232,8 @@ def test_a_clip_renders_to_an_mp4_of_the_right_length_and_size(tmp_path):
         stream = container.streams.video[0]
         duration = float(container.duration / 1e6)
         assert (stream.width, stream.height) == (854, 480)
-    expected = 1 + 0.5 + LossCurve.run_time + 2  # fade in, pause, montage, hold
+    from scenes.narration import storyboard
+    expected = sum(c.seconds for c in storyboard(train(RunConfig(**TINY)), LossCurve.plan))  # its chapters' plan
     assert duration == pytest.approx(expected, abs=0.2)
 
 
@@ -364,7 +363,7 @@ def test_every_chapter_draws_edges_and_pulses_under_neurons_and_their_labels(dee
                 assert not above or min(above) > max(circles)
             checked.append(self.chapters[-1])
 
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path)}):
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         scene = Checked(renderer=CairoRenderer(skip_animations=True))
         scene.history = deep
         scene.render()

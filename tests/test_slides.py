@@ -24,12 +24,13 @@ def cli(*args, cwd):
 @needs_slides
 def test_slide_scene_writes_one_slide_per_chapter_with_notes(deck):
     from nnviz_core import RunConfig, train
-    from scenes.slides import speaker_notes
+    from scenes.clips import LossCurve
+    from scenes.narration import storyboard
 
     slides = json.loads((deck / "slides" / "LossCurveSlides.json").read_text())["slides"]
     history = train(RunConfig(epochs=10))
-    chapters = ["loss-at-the-start", "training", "final-state"]  # LossCurve's chapters
-    assert [s["notes"] for s in slides] == [speaker_notes(c, history) for c in chapters]
+    # The notes are the chapters' narration: the very words of the video's subtitles.
+    assert [s["notes"] for s in slides] == [c.narration for c in storyboard(history, LossCurve.plan)]
     assert "0.5625" in slides[0]["notes"]  # the run's own loss at epoch 0
     for s in slides:
         assert (deck / s["file"]).stat().st_size > 1000

@@ -1,0 +1,313 @@
+"""The words of every chapter, from the run's own numbers, in one place.
+
+Each chapter is declared once here: its section name, its title, the captions shown on screen,
+one to three spoken sentences, and how long it runs. From these come the on-screen captions,
+the video's subtitles (.srt), the slides' speaker notes and `nnviz script`. This module imports
+no manim, so the script needs no render.
+
+A chapter's length is planned here and the scene keeps to it (it pads a chapter that ends early
+and warns if one runs long; a test renders random runs and checks every chapter's length).
+"""
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+
+from nnviz_core.data import DATASETS
+from nnviz_core.events import summary_lines
+from nnviz_core.layout import network_layout, weight_label
+from nnviz_core.numbers import fmt_fixed, fmt_loss
+
+MAX_SHOWN = 10  # units the network diagram draws per layer (as NetworkDiagram's default)
+SAMPLE_X = 0.5  # the forward pass uses the training point nearest to this input
+CUE_CHARS = 42  # a subtitle line
+CUE_LINES = 2
+
+
+@dataclass(frozen=True)
+class Chapter:
+    name: str  # the section name (--save_sections files, slides)
+    title: str
+    captions: tuple[str, ...]  # on screen, in order; the first when the chapter starts
+    narration: str  # spoken sentences with the run's numbers
+    seconds: float  # how long the chapter runs
+
+
+ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
+
+
+def count(n: int, noun: str) -> str:
+    """ "1 epoch", "100 epochs": a number with its noun agreeing."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+# -- the facts the chapters show ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Sample:
+    index: int
+    x: float
+    y: float
+    y_hat: float
+
+
+def forward_sample(history) -> Sample:
+    """The training point the forward pass follows, at epoch 0."""
+    k = int(np.argmin(np.abs(history.X[:, 0] - SAMPLE_X)))
+    y_hat = float(history.at_epoch(0).activations[-1][k, 0])
+    return Sample(k, float(history.X[k, 0]), float(history.y[k, 0]), y_hat)
+
+
+@dataclass(frozen=True)
+class Update:
+    edge: object  # the layout's Edge: edge.layer, edge.i, edge.j, edge.start.label, edge.end.label
+    name: str  # w2[6]
+    w: float
+    gradient: float
+    new_w: float
+    loss_before: float
+    loss_after: float
+    largest_move: float
+
+
+def update_example(history) -> Update:
+    """The drawn edge with the largest |∂L/∂w| at epoch 0, and what one real step does."""
+    layout = network_layout(history.config.layers, MAX_SHOWN)
+    before = history.at_epoch(0)
+    grads = np.array([before.grad_weights[e.layer][e.i, e.j] for e in layout.edges])
+    e = layout.edges[int(np.argmax(np.abs(grads)))]
+    after = history.at_epoch(min(1, history.epochs))
+    moved = max(np.abs(b - a).max() for a, b in zip(before.weights, after.weights))
+    return Update(e, weight_label(history.config.layers, e.layer, e.i, e.j),
+                  float(before.weights[e.layer][e.i, e.j]), float(before.grad_weights[e.layer][e.i, e.j]),
+                  float(after.weights[e.layer][e.i, e.j]), before.loss, after.loss, float(moved))
+
+
+def layer_pace(history) -> float:
+    """Steps that go layer by layer take this share of their time, so a deep network's lecture
+    is no longer than a shallow one's."""
+    return min(1.0, 2.0 / (len(history.config.layers) - 1))
+
+
+def curve_count(history) -> int:
+    """The contributions chapter's curves: the last hidden layer's drawn units, plus one for the
+    units behind the ellipsis."""
+    layers = history.config.layers
+    drawn = len(network_layout(layers, MAX_SHOWN).neurons[-2])
+    return drawn + (1 if layers[-2] > drawn else 0)
+
+
+CURVE_PACE = 0.45  # seconds for a unit's curve to appear, and again for the sum to take it in
+
+
+# -- the chapters ---------------------------------------------------------------------------------
+def title(h, **_) -> Chapter:
+    c = h.config
+    shape = "-".join(map(str, c.layers))
+    return Chapter("title", "How a neural network learns", (),
+                   f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
+                   f"{DATASETS[c.dataset][1]} from {c.samples} points, by gradient descent with learning "
+                   f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.", 5.0)
+
+
+def network_sentence(h) -> str:
+    """ "1 input, 10 hidden neurons and 1 output" """
+    layers = h.config.layers
+    if len(layers) == 2:
+        return f"{count(layers[0], 'input')} and {count(layers[-1], 'output')}, no hidden layer"
+    hidden = sum(layers[1:-1])
+    inner = f"{count(hidden, 'hidden neuron')}" + (f" in {len(layers) - 2} layers" if len(layers) > 3 else "")
+    return f"{count(layers[0], 'input')}, {inner} and {count(layers[-1], 'output')}"
+
+
+def build_the_network(h, **_) -> Chapter:
+    layers = h.config.layers
+    shape = network_sentence(h)
+    seconds = 5.9 + layer_pace(h) * (0.8 * len(layers) + (len(layers) - 1))
+    return Chapter("build-the-network", "The network",
+                   (f"The network: {shape}", f"Its task: fit these {h.config.samples} points"),
+                   f"The network has {shape}. Each edge's colour is the sign of its weight, blue for "
+                   f"negative and red for positive, and its width is the weight's size. Its task is to "
+                   f"fit these {h.config.samples} points.", seconds)
+
+
+def the_network(h, **_) -> Chapter:
+    shape = network_sentence(h)
+    return Chapter("the-network", "The network", (f"The network: {shape}",),
+                   f"A network with {shape}; edge colour is the sign of each weight, width its size.", 0.8)
+
+
+def forward_pass(h, **_) -> Chapter:
+    s = forward_sample(h)
+    return Chapter("forward-pass", "Forward pass", (f"Forward pass: one sample, x = {fmt_fixed(s.x, 2)}",),
+                   f"A forward pass: the sample x = {fmt_fixed(s.x, 2)} flows from left to right, and each "
+                   f"neuron fills by its activation. The untrained network predicts ŷ = {fmt_fixed(s.y_hat)}.",
+                   4.8 + 2.2 * layer_pace(h) * (len(h.config.layers) - 1))
+
+
+def loss_for_one_sample(h, **_) -> Chapter:
+    s = forward_sample(h)
+    error = (s.y_hat - s.y) ** 2
+    return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",),
+                   f"The target is y = {fmt_fixed(s.y)}, so this sample's squared error is "
+                   f"{fmt_loss(error)}. Averaged over all {h.config.samples} points, the loss is "
+                   f"{fmt_loss(h.loss[0])}.", 4.7)
+
+
+def backward_pass(h, **_) -> Chapter:
+    return Chapter("backward-pass", "Backward pass", ("Backward pass: ∂L/∂w for every weight",),
+                   "The backward pass: gradients flow from the output back to the input, one pulse per "
+                   "weight. A red pulse says lowering that weight lowers the loss; a blue one says raise it.",
+                   3.3 + 2.0 * layer_pace(h) * (len(h.config.layers) - 1))
+
+
+def where_the_gradient_comes_from(h, **_) -> Chapter:
+    u, s = update_example(h), forward_sample(h)
+    state = h.at_epoch(0)
+    per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
+    return Chapter("where-the-gradient-comes-from", "Where a gradient comes from",
+                   (f"Where ∂L/∂{u.name} comes from: one gradient per point",
+                    f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}"),
+                   f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
+                   f"mean of one gradient per point. For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
+                   f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
+                   f"{fmt_fixed(2 * (s.y_hat - s.y))}. All of them together average to "
+                   f"{fmt_fixed(u.gradient)}.", 12.5)
+
+
+def weight_update(h, **_) -> Chapter:
+    u = update_example(h)
+    return Chapter("weight-update", "The update",
+                   ("Update: each weight steps against its gradient",
+                    "One step, epoch 0 → 1: every weight moved at once"),
+                   f"Each weight steps against its gradient, scaled by the learning rate {h.config.lr:g}: "
+                   f"{u.name} moves from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}. After this one step, the "
+                   f"loss is {fmt_loss(u.loss_after)}.", 11.0)
+
+
+MONTAGE_SECONDS = 16.0
+
+
+def training_montage(h, **_) -> Chapter:
+    return Chapter("training-montage", "Training", (f"Training: {count(h.config.epochs, 'epoch')} of gradient descent",),
+                   f"Then {count(h.epochs, 'epoch')} of gradient descent, every weight stepping at once: "
+                   f"the loss falls from {fmt_loss(h.loss[0])} to {fmt_loss(h.final_loss)}.",
+                   2.3 + MONTAGE_SECONDS)
+
+
+REPLAY_SECONDS = 7.0
+
+
+def what_each_neuron_computes(h, **_) -> Chapter:
+    if len(h.config.layers) < 3:
+        return Chapter("what-each-neuron-computes", "What each neuron computes", (), "", 0.0)
+    state = h.at_epoch(h.epochs)
+    width = h.config.layers[-2]
+    dead = int(state.dead_units()[-1].sum())
+    dead_text = f" {dead} of the {width} units are dead: they output zero on every point." if dead else ""
+    return Chapter("what-each-neuron-computes", "What each neuron computes",
+                   ("What each neuron computes: ŷ = b + Σ w·h", "Replay: each unit's piece moves as training runs"),
+                   f"The prediction is the output bias, {fmt_fixed(float(state.biases[-1][0, 0]))}, plus each "
+                   f"last hidden unit's output times its weight. Adding the {count(width, 'unit')} one by one "
+                   f"rebuilds the red curve exactly.{dead_text} Then training replays, every unit's piece "
+                   "moving and switching.", 9.9 + curve_count(h) * (2 * CURVE_PACE + 0.2) + REPLAY_SECONDS)
+
+
+def summary(h, **_) -> Chapter:
+    happened = summary_lines(h)
+    said = " ".join(line + "." for line in happened)
+    return Chapter("summary", "Summary",
+                   (f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}",),
+                   f"After {count(h.epochs, 'epoch')}, the loss went from {fmt_loss(h.loss[0])} to "
+                   f"{fmt_loss(h.final_loss)}." + (f" {said}" if said else ""),
+                   8.1 if happened else 5.3)
+
+
+# The chapters of the clips and the dashboard: a still start, the run, its end.
+def at_the_start(name: str, title_: str, sentence):
+    def chapter(h, **_) -> Chapter:
+        return Chapter(name, title_, (), sentence(h), 1.5)
+    return chapter
+
+
+weights_at_the_start = at_the_start("weights-at-the-start", "The weights at the start",
+                                    lambda h: "The network and its weight matrices at epoch 0: colour is each "
+                                              "weight's sign and size, on one scale for the whole run.")
+data_and_first_guess = at_the_start("data-and-first-guess", "The data and a first guess",
+                                    lambda h: f"The {h.config.samples} points and the untrained network's "
+                                              f"first guess; the loss is {fmt_loss(h.loss[0])}.")
+loss_at_the_start = at_the_start("loss-at-the-start", "The loss at the start",
+                                 lambda h: f"The loss at epoch 0 is {fmt_loss(h.loss[0])}.")
+dashboard = at_the_start("dashboard", "The dashboard",
+                         lambda h: "The training dashboard at epoch 0: the fit, the loss, the network, its "
+                                   "weights, biases and gradients.")
+
+
+def training(h, seconds: float = 12.0, **_) -> Chapter:
+    return Chapter("training", "Training", (),
+                   f"Training from epoch 0 to {h.epochs}: the loss falls from {fmt_loss(h.loss[0])} to "
+                   f"{fmt_loss(h.final_loss)}, every panel following the same weights.", seconds)
+
+
+def final_state(h, **_) -> Chapter:
+    return Chapter("final-state", "The end of training", (),
+                   f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}.", 2.0)
+
+
+CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network": the_network,
+            "forward-pass": forward_pass, "loss-for-one-sample": loss_for_one_sample,
+            "backward-pass": backward_pass, "where-the-gradient-comes-from": where_the_gradient_comes_from,
+            "weight-update": weight_update, "training-montage": training_montage,
+            "what-each-neuron-computes": what_each_neuron_computes, "summary": summary,
+            "weights-at-the-start": weights_at_the_start, "data-and-first-guess": data_and_first_guess,
+            "loss-at-the-start": loss_at_the_start, "dashboard": dashboard, "training": training,
+            "final-state": final_state}
+
+
+def storyboard(history, plan) -> list[Chapter]:
+    """The chapters of a scene, from its plan: (chapter name, options) pairs, e.g.
+    ``[("loss-at-the-start", {}), ("training", {"seconds": 6}), ("final-state", {})]``."""
+    return [CHAPTERS[name](history, **options) for name, options in plan]
+
+
+# -- subtitles and scripts ----------------------------------------------------------------------------
+def cues(chapter: Chapter) -> list[tuple[float, float, str]]:
+    """The chapter's narration as subtitle cues (start, end, text), relative to its start: each at
+    most CUE_LINES lines of about CUE_CHARS characters, shown for a share of the chapter in
+    proportion to its length, one after another."""
+    if not chapter.narration or chapter.seconds <= 0:
+        return []
+    lines = textwrap.wrap(chapter.narration, CUE_CHARS)
+    texts = ["\n".join(lines[k:k + CUE_LINES]) for k in range(0, len(lines), CUE_LINES)]
+    weights = np.array([len(t) for t in texts], float)
+    edges = np.concatenate([[0.0], np.cumsum(weights / weights.sum())]) * chapter.seconds
+    return [(float(a), float(b), text) for a, b, text in zip(edges, edges[1:], texts)]
+
+
+def timestamp(seconds: float, srt: bool = False) -> str:
+    whole = int(seconds)
+    h, m, s = whole // 3600, whole // 60 % 60, whole % 60
+    if srt:
+        return f"{h:02d}:{m:02d}:{s:02d},{int(round((seconds - whole) * 1000)):03d}"
+    return f"{m}:{s:02d}" if not h else f"{h}:{m:02d}:{s:02d}"
+
+
+def script(chapters: list[Chapter], fmt: str = "md", scene: str = "") -> str:
+    """The narration as Markdown, plain text or SRT, with chapter titles and start times."""
+    starts = np.concatenate([[0.0], np.cumsum([c.seconds for c in chapters])])
+    if fmt == "srt":
+        blocks, k = [], 0
+        for chapter, start in zip(chapters, starts):
+            for a, b, text in cues(chapter):
+                k += 1
+                blocks.append(f"{k}\n{timestamp(start + a, True)} --> {timestamp(start + b, True)}\n{text}\n")
+        return "\n".join(blocks)
+    out = [f"# {scene}\n" if fmt == "md" and scene else f"{scene}\n" if scene else ""]
+    for chapter, start in zip(chapters, starts):
+        if not chapter.narration:
+            continue
+        head = f"{timestamp(start)}  {chapter.title}"
+        out.append(f"## {head}\n\n{chapter.narration}\n" if fmt == "md" else f"[{head}]\n{chapter.narration}\n")
+    out.append(f"(total {timestamp(starts[-1])})\n")
+    return "\n".join(part for part in out if part)

@@ -1,0 +1,148 @@
+"""One narration per chapter: the on-screen captions, the .srt subtitles, the speaker notes and
+`nnviz script` all come from scenes.narration, with the run's own numbers."""
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import srt
+
+from nnviz_core import RunConfig, train
+from nnviz_core.numbers import fmt_fixed, fmt_loss
+from scenes.narration import CHAPTERS, CUE_CHARS, CUE_LINES, cues, forward_sample, script, storyboard, update_example
+from scenes.registry import SCENES
+
+REPO = Path(__file__).resolve().parents[1]
+RUNS = {"default": RunConfig(),
+        "deep tanh": RunConfig(layers=(1, 16, 16, 16, 16, 1), activation="tanh", lr=0.05, epochs=30),
+        "wide, fast": RunConfig(layers=(1, 64, 1), lr=0.3, epochs=30)}
+
+
+@pytest.fixture(scope="module", params=list(RUNS))
+def history(request):
+    return train(RUNS[request.param])
+
+
+def test_every_scene_plans_known_chapters():
+    for entry in SCENES.values():
+        plan = entry.load().plan
+        assert plan and all(name in CHAPTERS for name, _ in plan), entry.name
+
+
+def test_the_words_quote_the_runs_own_numbers(seed_history):
+    board = {c.name: c for c in storyboard(seed_history, SCENES["TrainingLecture"].load().plan)}
+    s, u = forward_sample(seed_history), update_example(seed_history)
+    assert "0.5625" in board["loss-for-one-sample"].narration and fmt_loss(seed_history.loss[0]) == "0.5625"
+    assert f"ŷ = {fmt_fixed(s.y_hat)}" in board["forward-pass"].narration
+    assert s.y_hat == seed_history.at_epoch(0).activations[-1][s.index, 0]
+    assert f"from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}" in board["weight-update"].narration
+    assert u.new_w == seed_history.at_epoch(1).weights[u.edge.layer][u.edge.i, u.edge.j]
+    assert f"to {fmt_loss(seed_history.final_loss)}" in board["summary"].narration
+    per_point = seed_history.at_epoch(0).sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
+    assert fmt_fixed(per_point.mean()) in board["where-the-gradient-comes-from"].narration
+    for c in board.values():  # words for students: nothing of the project's insides
+        for word in ("seed notebook", "History", "snapshot"):
+            assert word not in c.narration and all(word not in caption for caption in c.captions)
+
+
+def test_subtitle_cues_are_short_in_order_and_never_overlap(history):
+    for chapter in storyboard(history, SCENES["TrainingLecture"].load().plan):
+        chapter_cues = cues(chapter)
+        assert chapter_cues or not chapter.narration
+        assert " ".join(" ".join(t.split("\n")) for _, _, t in chapter_cues) == chapter.narration
+        previous_end = 0.0
+        for start, end, text in chapter_cues:
+            assert previous_end - 1e-9 <= start < end <= chapter.seconds + 1e-9
+            lines = text.split("\n")
+            assert len(lines) <= CUE_LINES and all(len(line) <= CUE_CHARS for line in lines)
+            previous_end = end
+
+
+# The lecture on runs far from the defaults: tests/test_any_run.py checks its chapter times too.
+TIMED = [(scene, "default") for scene in SCENES]
+
+
+@pytest.mark.parametrize("scene, run", TIMED)
+def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
+    """A dry run records when each chapter starts: exactly where the plan (and so the script)
+    says."""
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    history = train(RUNS[run])
+    starts = []
+
+    class Timed(SCENES[scene].load()):
+        def next_section(self, *args, **kwargs):
+            starts.append(self.renderer.time)
+            super().next_section(*args, **kwargs)
+
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
+        s = Timed(renderer=CairoRenderer(skip_animations=True))
+        s.history = history
+        s.render()
+    board = storyboard(history, s.plan)
+    planned = np.concatenate([[0.0], np.cumsum([c.seconds for c in board])])
+    np.testing.assert_allclose(starts, planned[:-1], atol=1e-6)
+    assert s.renderer.time == pytest.approx(planned[-1], abs=1e-6)
+    if scene == "TrainingLecture":
+        assert planned[-1] < 120  # the whole lecture stays under two minutes
+
+
+def test_script_prints_the_narration_with_titles_and_start_times(seed_history):
+    board = storyboard(seed_history, SCENES["TrainingLecture"].load().plan)
+    text = script(board, "md", "TrainingLecture")
+    assert text.startswith("# TrainingLecture")
+    start = 0.0
+    for chapter in board:
+        assert f"## {int(start) // 60}:{int(start) % 60:02d}  {chapter.title}" in text
+        assert chapter.narration in text
+        start += chapter.seconds
+    subtitles = list(srt.parse(script(board, "srt")))
+    expected = [text for c in board for _, _, text in cues(c)]
+    assert [s.content for s in subtitles] == expected
+    assert all(a.end <= b.start for a, b in zip(subtitles, subtitles[1:]))
+
+
+def test_nnviz_script_runs_without_rendering(tmp_path):
+    (tmp_path / "manim.cfg").write_text("[nnviz]\nlayers = 1,8,8,1\nactivation = tanh\nepochs = 20\n")
+    result = subprocess.run([str(Path(sys.executable).parent / "nnviz"), "script", "--format", "txt"],
+                            capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "[0:00  How a neural network learns]" in result.stdout and "1-8-8-1" in result.stdout
+    assert not (tmp_path / "media").exists()  # nothing rendered
+    bad = subprocess.run([str(Path(sys.executable).parent / "nnviz"), "script", "NoSuchScene"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+
+
+def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
+    """TrainingLecture at -ql for a small run: the .srt beside the video."""
+    import av
+
+    (tmp_path / "manim.cfg").write_text((REPO / "manim.cfg").read_text().split("[nnviz]")[0]
+                                        + "[nnviz]\nlayers = 1,3,1\nepochs = 12\nsnapshot_every = 4\nsamples = 24\n")
+    done = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--progress_bar", "none",
+                           str(REPO / "scenes/training.py"), "TrainingLecture"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    video = next(tmp_path.rglob("TrainingLecture.mp4"))
+    subtitles = list(srt.parse(video.with_suffix(".srt").read_text(encoding="utf-8")))
+    with av.open(str(video)) as container:
+        duration = container.duration / 1e6
+    times = [(s.start.total_seconds(), s.end.total_seconds()) for s in subtitles]
+    assert all(a < b for a, b in times) and times[-1][1] <= duration + 0.05
+    assert all(b1 <= a2 + 1e-6 for (_, b1), (a2, _) in zip(times, times[1:]))  # in order, never overlapping
+    history = train(RunConfig(layers=(1, 3, 1), epochs=12, snapshot_every=4, samples=24))
+    board = storyboard(history, SCENES["TrainingLecture"].load().plan)
+    assert [s.content for s in subtitles] == [text for c in board for _, _, text in cues(c)]  # every chapter's words
+    said = " ".join(s.content.replace("\n", " ") for s in subtitles)
+    assert f"the loss is {fmt_loss(history.loss[0])}" in said and fmt_loss(history.final_loss) in said
+    planned = np.cumsum([0.0] + [c.seconds for c in board])
+    first_cues = []
+    k = 0
+    for c in board:
+        first_cues.append(times[k][0])
+        k += len(cues(c))
+    np.testing.assert_allclose(first_cues, planned[:-1], atol=1.0)  # within manim's frame rounding
