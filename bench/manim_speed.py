@@ -7,15 +7,13 @@ montage/floor and the wall time per video second. Run from the repo root:
     python bench/manim_speed.py [--seconds 10] [--quality high_quality]
 """
 import argparse
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 
 from manim import LEFT, RIGHT, Dot, Scene, tempconfig
 
-from nnviz_core.palette import BACKGROUND, INK
+from nnviz_core.palette import theme
 from scenes.training import TrainingLecture
 
 SECONDS = 10.0
@@ -34,8 +32,8 @@ class Floor(Scene):
     """One dot, one updater: what any animated frame costs."""
 
     def construct(self):
-        self.camera.background_color = BACKGROUND
-        dot = Dot(color=INK).shift(4 * LEFT)
+        self.camera.background_color = theme().background
+        dot = Dot(color=theme().ink).shift(4 * LEFT)
         dot.add_updater(lambda m, dt: m.shift(0.8 * dt * RIGHT))
         self.add(dot)
         self.wait(SECONDS)

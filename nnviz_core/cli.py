@@ -38,6 +38,10 @@ def add_training_flags(parser: argparse.ArgumentParser, with_run: bool = True) -
         group.add_argument("--run", metavar="RUN.npz", help="render a saved run instead of training")
 
 
+def add_theme_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--theme", help="light (default) or dark; default: the cfg's [nnviz] theme")
+
+
 def training_overrides(args) -> dict:
     return {f: getattr(args, f) for f in TRAINING_FIELDS if getattr(args, f, None) is not None}
 
@@ -108,12 +112,23 @@ def panel_list(text):
     return tuple(dict.fromkeys(p for name in names for p in (CLASSIC if name == "classic" else (name,))))
 
 
+def use_presentation(args) -> dict:
+    """Check and apply the presentation settings (``--theme`` or the cfg's ``theme``)."""
+    from .palette import use_theme
+    from .runs import resolve_presentation
+
+    chosen = resolve_presentation(args.config, {"theme": args.theme})
+    use_theme(chosen["theme"])
+    return chosen
+
+
 def cmd_gif(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # no display needed
     from .gif import write_dashboard_gif
 
+    use_presentation(args)
     history = history_from_args(args)  # first: a bad setting must not leave --out's folder behind
     path, frames = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
                                        args.panels, args.jobs, progress=ProgressBar("gif"))
@@ -132,8 +147,9 @@ def cmd_render(args) -> int:
     if not args.scene:
         raise UserError("nnviz render: name a scene (see nnviz render --list)")
     check_scene(args.scene)
+    chosen = use_presentation(args)
     history = history_from_args(args)
-    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir)
+    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir, chosen)
     print(f"wrote {path}")
     return 0
 
@@ -193,6 +209,7 @@ def build_parser() -> Parser:
                         + "; ".join(f"{name}: {what}" for name, what in PANELS.items()))
     p.add_argument("--jobs", type=bounded(int, 1, 64), default=min(2, os.cpu_count() or 1),
                    help="processes that render frames (default: 2, or 1 on a one-core machine)")
+    add_theme_flag(p)
     add_training_flags(p)
     p.set_defaults(func=cmd_gif)
 
@@ -206,6 +223,7 @@ def build_parser() -> Parser:
     p.add_argument("--format", default="mp4", choices=["mp4", "webm", "gif", "png"],
                    help="mp4 (default), webm, gif, or png (the closing frame)")
     p.add_argument("--media-dir", default="media", help="where manim writes (default: media)")
+    add_theme_flag(p)
     add_training_flags(p)
     p.set_defaults(func=cmd_render)
 

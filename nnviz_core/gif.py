@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.colors import to_rgb
 from PIL import Image
 
-from .dashboard import NAMED_COLOURS, Dashboard, figure_size
+from .dashboard import Dashboard, figure_size, named_colours
 from .errors import NnvizError
 from .files import atomic_output
 from .palette import UNIT_NORM, diverging_rgb
@@ -34,7 +34,7 @@ def _fixed_colours() -> np.ndarray:
     a grey ramp for text, and each named colour with its blends toward white (antialiasing)."""
     coolwarm = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM)
     greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
-    named = np.array([to_rgb(c) for c in NAMED_COLOURS])
+    named = np.array([to_rgb(c) for c in named_colours()])
     blends = np.concatenate([1 - f * (1 - named) for f in (0.25, 0.5, 0.75, 1.0)])
     return np.concatenate([coolwarm, greys, blends])
 

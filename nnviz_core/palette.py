@@ -1,40 +1,89 @@
 """The one palette both renderers use.
 
-Weights and gradients share one diverging map (matplotlib's coolwarm, as in the seed: blue for
-negative, red for positive) and each kind has one norm, symmetric around 0 and fixed over the
-whole History, so a colour means the same value in every frame.
+Weights and gradients share one diverging map (matplotlib's coolwarm, as in the seed, or berlin
+on the dark theme: blue for negative, red for positive) and each kind has one norm, symmetric
+around 0 and fixed over the whole History, so a colour means the same value in every frame.
+Named colours come from the theme (``theme()``), light unless ``use_theme("dark")``.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-# Named colours of the seed's dashboard (matplotlib names in comments).
-INPUT_NEURON = "#87ceeb"  # skyblue
-HIDDEN_NEURON = "#90ee90"  # lightgreen
-OUTPUT_NEURON = "#fa8072"  # salmon
-BACKWARD_FLOW = "#800080"  # purple
-DATA_POINTS = "#0000ff"  # blue, drawn with alpha 0.3 in the GIF
-PREDICTION = "#ff0000"  # red
-LOSS_CURVE = "#0000ff"  # blue
-LOSS_MARKER = "#ff0000"  # red
-# Manim's canvas: light, like the GIF, so colours read the same and hold up on a projector.
-BACKGROUND = "#fbfaf6"
-INK = "#1d1d1f"  # text and axes
-MUTED_INK = "#6b6b70"
+@dataclass(frozen=True)
+class Theme:
+    """Every named colour of both renderers, for one background. Text colours keep a WCAG
+    contrast of at least 4.5:1 against the background, and curve and edge colours 3:1 (a test
+    computes it); the weight map is the same on both, so its colours keep their sign."""
+    name: str
+    background: str  # the video's canvas
+    figure: str  # the GIF's figure and axes
+    ink: str  # text and axes
+    muted_ink: str
+    grid: str
+    input_neuron: str
+    hidden_neuron: str
+    output_neuron: str
+    backward_flow: str
+    data_points: str
+    prediction: str
+    loss_curve: str
+    loss_marker: str
+    signal: str  # forward pulses: they read on any edge colour
+    other_units: str  # the sum of the units behind an ellipsis
+    output_bias: str  # the flat line of the output bias
+    # Contribution curves, one colour per unit the diagram draws, shared by each curve and the tab
+    # on its neuron; clear of the weight map's blue and red.
+    unit_colours: tuple
+    # The weight map: blue for negative, red for positive, pale (light) or dark (dark) at zero.
+    cmap: str = "coolwarm"
+    data_alpha: float = 0.3  # the GIF's data points: the seed's 0.3 on white
+    neuron_names: tuple = ("sky blue", "light green", "salmon")  # input, hidden, output, in words
 
-CMAP_NAME = "coolwarm"
+
+THEMES = {
+    # The seed's colours (matplotlib names: skyblue, lightgreen, salmon, purple, blue, red) on a
+    # light canvas, like the GIF, so colours read the same and hold up on a projector.
+    "light": Theme("light", background="#fbfaf6", figure="#ffffff", ink="#1d1d1f", muted_ink="#6b6b70",
+                   grid="#e4e2dc", input_neuron="#87ceeb", hidden_neuron="#90ee90", output_neuron="#fa8072",
+                   backward_flow="#800080", data_points="#0000ff", prediction="#ff0000", loss_curve="#0000ff",
+                   loss_marker="#ff0000", signal="#3a3a40", other_units="#808086", output_bias="#4d4d52",
+                   unit_colours=("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#5d9a1a", "#a6761d", "#17808f",
+                                 "#8c564b", "#9467bd", "#a47400")),
+    # For dark rooms: light ink, deeper neuron fills (their names are light), brighter curves.
+    "dark": Theme("dark", background="#16161a", figure="#16161a", ink="#ececf0", muted_ink="#a6a6ad",
+                  grid="#2e2e35", input_neuron="#2f6f8f", hidden_neuron="#2e6b33", output_neuron="#9a4236",
+                  backward_flow="#d59bff", data_points="#7fb2ff", prediction="#ff5c5c", loss_curve="#7fb2ff",
+                  loss_marker="#ff5c5c", signal="#d8d8e0", other_units="#9a9aa2", output_bias="#c4c4cc",
+                  unit_colours=("#ff8a3d", "#3ccf9e", "#a6a1ff", "#ff6fb5", "#8fd14f", "#e0b04a", "#4fc3d4",
+                                "#d19a8c", "#c39bff", "#f2d24b"), cmap="berlin", data_alpha=0.6,
+                  neuron_names=("teal", "green", "rust")),
+}
+_current = [THEMES["light"]]
+
+
+def theme() -> Theme:
+    """The theme renderers draw with: light unless ``use_theme`` chose another."""
+    return _current[0]
+
+
+def use_theme(name: str) -> Theme:
+    if name not in THEMES:
+        raise ValueError(f"theme {name!r}: choose one of {', '.join(THEMES)}")
+    _current[0] = THEMES[name]
+    return _current[0]
+
+
 _LUT_SIZE = 256
 
 
-def _coolwarm_lut() -> np.ndarray:
+@functools.lru_cache(maxsize=None)
+def _lut(cmap: str) -> np.ndarray:
     from matplotlib import colormaps  # matplotlib is a core dependency; manim never needed
 
-    return colormaps[CMAP_NAME](np.linspace(0, 1, _LUT_SIZE))[:, :3]
-
-
-_LUT = _coolwarm_lut()
+    return colormaps[cmap](np.linspace(0, 1, _LUT_SIZE))[:, :3]
 
 
 @dataclass(frozen=True)
@@ -48,9 +97,9 @@ class SymmetricNorm:
 
 
 def diverging_rgb(values, norm: SymmetricNorm) -> np.ndarray:
-    """RGB in [0, 1], shape values.shape + (3,), exactly as matplotlib's coolwarm draws it."""
+    """RGB in [0, 1], shape values.shape + (3,), exactly as matplotlib draws the theme's map."""
     idx = (norm(values) * _LUT_SIZE).astype(int)  # the same binning as a matplotlib Colormap
-    return _LUT[np.clip(idx, 0, _LUT_SIZE - 1)]
+    return _lut(theme().cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
 
 
 def to_hex(rgb) -> str:
@@ -63,6 +112,16 @@ def luminance(rgb) -> float:
     c = np.asarray(rgb, float)[:3]
     lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+def hex_rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[k:k + 2], 16) / 255 for k in (1, 3, 5)])
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours given as #rrggbb."""
+    la, lb = (luminance(hex_rgb(c)) for c in (a, b))
+    return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
 def text_color_on(rgb) -> str:
@@ -102,14 +161,10 @@ class Palette:
         return diverging_rgb(g, self.grads)
 
 
-# Contribution curves: one colour per unit the diagram draws, shared by the curve and the tab on
-# its neuron. Chosen clear of the weight map's blue and red, each readable on the light canvas.
-UNIT_COLOURS = ("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#17808f",
-                "#8c564b", "#9467bd", "#b8860b")
-OTHER_UNITS = "#8a8a8f"  # the sum of the units behind an ellipsis
-OUTPUT_BIAS = "#4d4d52"  # the flat line of the output bias
+
 DEAD_ALPHA = 0.3  # dead units are drawn faded
 
 
 def unit_colour(k: int) -> str:
-    return UNIT_COLOURS[k % len(UNIT_COLOURS)]
+    colours = theme().unit_colours
+    return colours[k % len(colours)]

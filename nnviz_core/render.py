@@ -38,7 +38,7 @@ def check_scene(scene: str) -> None:
 
 
 def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
-                 media_dir: str | Path = "media") -> Path:
+                 media_dir: str | Path = "media", presentation: dict | None = None) -> Path:
     """Render one scene of ``history`` with manim; returns the file manim wrote."""
     check_scene(scene)
     if quality not in QUALITIES:
@@ -50,7 +50,7 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
     with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
         run_file = history.save(Path(tmp) / "run.npz")
         cfg = Path(tmp) / "run.cfg"
-        cfg.write_text(_cfg_text(run_file), encoding="utf-8")
+        cfg.write_text(_cfg_text(run_file, presentation or {}), encoding="utf-8")
         output = ["-s"] if fmt == "png" else ["--format", fmt]  # png: the closing frame
         command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output,
                    "-c", str(cfg), "--media_dir", str(media_dir), str(scene_file), scene]
@@ -62,13 +62,14 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
     return _newest_output(media_dir, scene, fmt, started)
 
 
-def _cfg_text(run_file: Path) -> str:
-    """The repo's manim.cfg with ``[nnviz]`` pointing at ``run_file`` (manim reads a ``-c`` file
-    instead of ./manim.cfg, so its other settings are carried over)."""
+def _cfg_text(run_file: Path, presentation: dict) -> str:
+    """The repo's manim.cfg with ``[nnviz]`` pointing at ``run_file`` and carrying the
+    presentation settings (manim reads a ``-c`` file instead of ./manim.cfg, so its other
+    settings are carried over)."""
     parser = configparser.ConfigParser()
     parser.read(REPO / "manim.cfg", encoding="utf-8")
     parser.remove_section(CFG_SECTION)
-    parser[CFG_SECTION] = {"run": str(run_file)}
+    parser[CFG_SECTION] = {"run": str(run_file), **presentation}
     text = io.StringIO()
     parser.write(text)
     return text.getvalue()

@@ -14,6 +14,21 @@ from .history import History
 from .train import train
 
 DEFAULT_CFG = "manim.cfg"
+# [nnviz] keys that choose how a run is shown, not the run: name -> (allowed, default)
+PRESENTATION = {"theme": (("light", "dark"), "light")}
+
+
+def presentation(section: dict[str, str], source: str = "manim.cfg", overrides: dict | None = None) -> dict:
+    """The section's presentation settings (``theme``), checked; a flag in ``overrides`` wins."""
+    chosen = {}
+    for key, (allowed, default) in PRESENTATION.items():
+        flag = (overrides or {}).get(key)
+        value = (flag if flag is not None else section.get(key, default)).strip()
+        if value not in allowed:
+            where = flag_for(key) if flag is not None else f"{source} [{CFG_SECTION}] {key}"
+            raise NnvizError(f"{where} {value}: choose one of {', '.join(allowed)}")
+        chosen[key] = value
+    return chosen
 
 
 def history_for_section(section: dict[str, str], source: str = "manim.cfg",
@@ -33,7 +48,7 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
             raise NnvizError(f"{flag} cannot be combined with a saved run ({run_path}): the run "
                              "already fixes its config; drop one of them")
         return History.load(run_path)
-    fields = {k: v for k, v in section.items() if k != "run"}
+    fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION)}
     try:  # one validation of the merged settings, so a flag may fix a bad cfg value
         config = RunConfig().updated({**fields, **overrides})
     except ConfigError as exc:
@@ -43,15 +58,26 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
     return train(config, progress=progress)
 
 
-def resolve_history(cfg_path: str | Path | None = None, overrides: dict | None = None,
-                    run_path: str | Path | None = None, progress=None) -> History:
-    """As ``history_for_section``, with the section read from ``cfg_path``; without one, from
-    ./manim.cfg when there is one. A cfg file that was named but is missing is an error."""
+def cfg_section(cfg_path: str | Path | None = None) -> tuple[dict, str, Path]:
+    """The ``[nnviz]`` section of ``cfg_path`` (or of ./manim.cfg when there is one), its file's
+    name for messages, and its folder. A cfg file that was named but is missing is an error."""
     if cfg_path is None:
         cfg_path = DEFAULT_CFG if Path(DEFAULT_CFG).is_file() else None
     elif not Path(cfg_path).is_file():
         raise NnvizError(f"--config {cfg_path}: no such file; give the path of a cfg file with an "
                          f"[{CFG_SECTION}] section, or leave --config out")
     section = read_cfg_section(cfg_path) if cfg_path else {}
-    base_dir = Path(cfg_path).parent if cfg_path else Path(".")
-    return history_for_section(section, str(cfg_path or DEFAULT_CFG), overrides, run_path, base_dir, progress)
+    return section, str(cfg_path or DEFAULT_CFG), Path(cfg_path).parent if cfg_path else Path(".")
+
+
+def resolve_history(cfg_path: str | Path | None = None, overrides: dict | None = None,
+                    run_path: str | Path | None = None, progress=None) -> History:
+    """As ``history_for_section``, with the section read from ``cfg_path`` (see cfg_section)."""
+    section, source, base_dir = cfg_section(cfg_path)
+    return history_for_section(section, source, overrides, run_path, base_dir, progress)
+
+
+def resolve_presentation(cfg_path: str | Path | None = None, overrides: dict | None = None) -> dict:
+    """As ``presentation``, with the section read from ``cfg_path`` (see cfg_section)."""
+    section, source, _ = cfg_section(cfg_path)
+    return presentation(section, source, overrides)

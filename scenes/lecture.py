@@ -22,15 +22,14 @@ from manim.utils.file_ops import write_to_movie
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
-from nnviz_core.palette import (BACKGROUND, BACKWARD_FLOW, INK, MUTED_INK, PREDICTION, Palette,
-                                UNIT_NORM, diverging_rgb, sign_rgb, to_hex)
+from nnviz_core.palette import UNIT_NORM, Palette, diverging_rgb, sign_rgb, theme, to_hex, use_theme
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from .mobjects.network import EDGE_WIDTH
 from .narration import (ACTIVATION_NAMES, CURVE_PACE, REPLAY_SECONDS, Chapter, count, cues, forward_sample, layer_pace,
                         storyboard, update_example)
-from .run import load_history
+from .run import load_history, load_theme
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
@@ -43,7 +42,6 @@ SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
-SIGNAL = "#3a3a40"  # forward pulses: dark, so they read on any edge colour
 # manim rounds each animation up to whole frames: at 15 fps a chapter of 30 short animations can
 # end up to ~0.5 s late. Later chapters then start that much later (their subtitles with them).
 OVERRUN = 0.5
@@ -56,11 +54,13 @@ class LectureScene(Scene):
     step starts its chapter with ``self.chapter(name)``."""
 
     history = None  # set before render() to show a given History; else the cfg's run
+    theme_name = None  # "light" or "dark"; else the cfg's theme
     plan: tuple = ()
 
     def setup(self):
         super().setup()
-        self.camera.background_color = ManimColor(BACKGROUND)  # ManimColor: manim-slides reads .to_hex()
+        use_theme(self.theme_name or load_theme())
+        self.camera.background_color = ManimColor(theme().background)  # ManimColor: manim-slides reads .to_hex()
         if self.history is None:
             self.history = load_history()
         self.palette = Palette.for_history(self.history)
@@ -81,11 +81,18 @@ class LectureScene(Scene):
         self.chapters.append(name)
         self.next_section(name)
         self.chapter_end = self.renderer.time + chapter.seconds
-        if write_to_movie():  # manim writes the .srt beside the video (and has nowhere to, without one)
+        if self.writes_video():
             for start, end, text in cues(chapter):
                 self.add_subcaption(text, duration=end - start, offset=start)
         self.captions = list(chapter.captions)
         return chapter
+
+    def writes_video(self) -> bool:
+        """Whether this render writes a video, beside which manim writes the .srt (it has nowhere
+        to write one otherwise): not for stills, dry runs or a renderer told to skip everything,
+        but yes for a range of animations (-n), whose skipped part still counts."""
+        ranged = config.from_animation_number > 0 or config.upto_animation_number not in (None, -1, float("inf"))
+        return write_to_movie() and (ranged or not self.renderer.skip_animations)
 
     def finish_chapter(self) -> None:
         """Hold the last frame until the chapter's planned end, so subtitles, scripts and notes
@@ -189,7 +196,7 @@ class LectureSteps(LectureScene):
         self.play(FadeIn(new), run_time=run_time / 2)
         self.caption = new
 
-    def note(self, *lines, run_time: float = 0.8, color=INK, at=None, top: float | None = None,
+    def note(self, *lines, run_time: float = 0.8, color=None, at=None, top: float | None = None,
              size: int = LABEL_SIZE, width: float = NOTES_WIDTH) -> None:
         """Replace the notes in the lower right (where the loss panel goes later). Text lines
         too long for the notes' width wrap onto more lines instead of shrinking."""
@@ -260,7 +267,7 @@ class LectureSteps(LectureScene):
         acts = [a[k:k + 1] for a in state.activations]  # the State's own, for sample k
         values = [np.array([[x]])] + acts  # activations per layer, input first
         self.say()
-        ring = Circle(0.12, color=INK, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
+        ring = Circle(0.12, color=theme().ink, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
         self.play(Create(ring), run_time=0.6)
         # Neurons empty out; each then fills by its activation as the signal arrives.
         self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=0.6)
@@ -271,7 +278,7 @@ class LectureSteps(LectureScene):
             pulses = VGroup()
             for line, e in net.layer_edges(layer):
                 strength = abs(values[layer][0, e.i] * state.weights[layer][e.i, e.j]) / scale[layer + 1]
-                pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=SIGNAL))
+                pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=theme().signal))
             pulses.set_z_index(Z_PULSE)  # under the neurons and their numbers
             self.play(FadeIn(pulses), run_time=0.3 * pace)
             self.play(*(p.animate.move_to(line.get_end()) for p, (line, _) in zip(pulses, net.layer_edges(layer))),
@@ -287,9 +294,9 @@ class LectureSteps(LectureScene):
         the way (the note beside it gives the true value)."""
         at = self.fit.point(x, value)
         if self.fit.plot.inside([value])[0]:
-            return Dot(at, radius=0.09, color=PREDICTION)
+            return Dot(at, radius=0.09, color=theme().prediction)
         pointing = 0.0 if value > self.fit.plot.y_span[1] else np.pi
-        return Triangle(fill_color=PREDICTION, fill_opacity=1, stroke_width=0).scale(0.12).rotate(pointing).move_to(at)
+        return Triangle(fill_color=theme().prediction, fill_opacity=1, stroke_width=0).scale(0.12).rotate(pointing).move_to(at)
 
     def _fill_layer(self, layer: int, values, scale: float, run_time: float) -> None:
         """Fill each drawn neuron by its activation and write it: inside the neuron where the
@@ -304,7 +311,7 @@ class LectureSteps(LectureScene):
             if room >= MIN_ACTIVATION_SIZE / ACTIVATION_SIZE:
                 number.scale(room).move_to(c)
             else:  # beside it, on a halo, on the side where no edge leaves (the input: left)
-                number.add_halo(BACKGROUND).next_to(c, LEFT if layer == 0 else RIGHT, buff=0.08)
+                number.add_halo(theme().background).next_to(c, LEFT if layer == 0 else RIGHT, buff=0.08)
         numbers.set_z_index(Z_NUMBER)
         fills = [c.animate.set_fill(opacity=0.12 + 0.88 * min(abs(values[n.index]) / scale, 1.0))
                  for n, c in zip(self.net.layout.neurons[layer], neurons)]
@@ -316,7 +323,7 @@ class LectureSteps(LectureScene):
         self.chapter("loss-for-one-sample")
         s = self.sample
         state = self.history.at(self.clock.get_value())
-        gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=INK, stroke_width=3)
+        gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=theme().ink, stroke_width=3)
         self.say()
         self.play(Create(gap), run_time=0.6)
         self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
@@ -329,7 +336,7 @@ class LectureSteps(LectureScene):
     def swatch(self, sign: float) -> Dot:
         """A pulse of the largest gradient's size and colour, of one sign: for a legend."""
         rgb = self.palette.grad_rgb(sign * self.palette.grads.vmax)
-        return Dot(radius=0.1, color=to_hex(rgb), stroke_color=BACKWARD_FLOW, stroke_width=2)
+        return Dot(radius=0.1, color=to_hex(rgb), stroke_color=theme().backward_flow, stroke_width=2)
 
     def backward_pass(self) -> None:
         self.chapter("backward-pass")
@@ -339,10 +346,10 @@ class LectureSteps(LectureScene):
         restore = [c.animate.set_fill(opacity=0.9) for c in net.circles]
         self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=0.7)
         self.activation_values = VGroup()
-        self.note(label("Pulses run from ŷ back to x", LABEL_SIZE, color=BACKWARD_FLOW),
+        self.note(label("Pulses run from ŷ back to x", LABEL_SIZE, color=theme().backward_flow),
                   VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", LABEL_SIZE)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", LABEL_SIZE)).arrange(RIGHT),
-                  label("size: |∂L/∂w|, averaged over all points", SMALL_SIZE, color=MUTED_INK))
+                  label("size: |∂L/∂w|, averaged over all points", SMALL_SIZE, color=theme().muted_ink))
         grads = net.edge_values(state.grad_weights)
         strength = np.abs(2 * self.palette.grads(grads) - 1)  # |g| / largest |g| of the run
         colors = [to_hex(rgb) for rgb in self.palette.grad_rgb(grads)]
@@ -353,7 +360,7 @@ class LectureSteps(LectureScene):
                 if e.layer != layer:
                     continue
                 pulse = Dot(line.get_end(), radius=0.05 + 0.1 * strength[k], color=colors[k],
-                            stroke_color=BACKWARD_FLOW, stroke_width=2)
+                            stroke_color=theme().backward_flow, stroke_width=2)
                 pulses.add(pulse)
                 moves.append(pulse.animate.move_to(line.get_start()))
             pulses.set_z_index(Z_PULSE)  # they travel under the neurons and their names
@@ -375,22 +382,22 @@ class LectureSteps(LectureScene):
         largest = float(np.abs(per_point).max()) or 1.0
         colours = [to_hex(rgb) for rgb in sign_rgb(per_point)]
         marks = VGroup(*(Dot(fit.point(x, y), radius=0.03 + 0.09 * abs(g) / largest, color=c,
-                             stroke_color=BACKWARD_FLOW, stroke_width=1.5)
+                             stroke_color=theme().backward_flow, stroke_width=1.5)
                          for x, y, g, c in zip(h.X[:, 0], h.y[:, 0], per_point, colours)))
         self.say()
-        glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6,
+        glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(theme().backward_flow, EDGE_WIDTH[1] + 6,
                                                                                  opacity=0.35)
         self.play(FadeOut(self.notes), FadeIn(glow), LaggedStart(*(FadeIn(m, scale=0.5) for m in marks),
                                                                  lag_ratio=0.01), run_time=1.5)
         self.notes = VGroup()
         self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", SMALL_SIZE + 2)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("< 0", SMALL_SIZE + 2)).arrange(RIGHT),
-                  label("size: how hard the point pulls", SMALL_SIZE, color=MUTED_INK))
+                  label("size: how hard the point pulls", SMALL_SIZE, color=theme().muted_ink))
         self.wait(1.2)
         # The forward pass's point: its error factor 2(ŷ − y) times how ŷ moves with the weight.
         factor = 2 * (s.y_hat - s.y)
         moves_y_hat = per_point[s.index] / factor if factor else 0.0
-        ring = Circle(0.16, color=INK, stroke_width=4).move_to(marks[s.index])
+        ring = Circle(0.16, color=theme().ink, stroke_width=4).move_to(marks[s.index])
         self.play(Create(ring), run_time=0.6)
         self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
                   f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
@@ -399,7 +406,7 @@ class LectureSteps(LectureScene):
         # All gather into their mean: the pulse, and the number, of the update.
         self.say()
         mean = Dot(fit.point(0.0, float(np.mean(h.y))), radius=0.05 + 0.1 * abs(u.gradient) / self.palette.grads.vmax,
-                   color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=BACKWARD_FLOW, stroke_width=2)
+                   color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=theme().backward_flow, stroke_width=2)
         self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=1.2)
         self.play(FadeOut(marks), FadeIn(mean), run_time=0.4)
         self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2)
@@ -423,10 +430,10 @@ class LectureSteps(LectureScene):
         self.note("w  ←  w − η · ∂L/∂w   (η = learning rate)",
                   f"{u.name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(u.w)},  ∂L/∂w = {fmt_fixed(u.gradient)}",
                   f"new w = {fmt_fixed(u.w)} − {lr:g} × ({fmt_fixed(u.gradient)}) = {fmt_fixed(u.w - lr * u.gradient)}",
-                  VGroup(label(f"{u.name} now:", LABEL_SIZE, color=BACKWARD_FLOW), live_w).arrange(RIGHT, buff=0.2))
+                  VGroup(label(f"{u.name} now:", LABEL_SIZE, color=theme().backward_flow), live_w).arrange(RIGHT, buff=0.2))
         glow = getattr(self, "update_glow", None)
         if glow is None:  # a clip without the gradient chapter
-            glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(BACKWARD_FLOW, EDGE_WIDTH[1] + 6, opacity=0.35)
+            glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(theme().backward_flow, EDGE_WIDTH[1] + 6, opacity=0.35)
         self.play(FadeIn(glow), FadeIn(self.counter), run_time=0.8)
         self.wait(1.5)
         # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
@@ -472,7 +479,7 @@ class LectureSteps(LectureScene):
         self.notes = VGroup()
         # A running sum, from the output bias alone to the full prediction.
         b = float(state.biases[-1][0, 0])
-        running = parts.bias_line.copy().set_stroke(PREDICTION, 5)
+        running = parts.bias_line.copy().set_stroke(theme().prediction, 5)
         self.play(Create(parts.bias_line), FadeIn(running), run_time=0.8)
         below = parts.plot.labels.get_bottom()[1] - 0.3
         self.note(f"start: the output bias, b = {fmt_fixed(b)}", top=below, size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
@@ -523,7 +530,7 @@ class LectureSteps(LectureScene):
         self.wait(4.5 if happened else 3)
 
 
-def wrapped(text: str, size: int, color=INK, width: float = NOTES_WIDTH) -> VGroup:
+def wrapped(text: str, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:
     """``text`` as Text lines no wider than ``width``, broken between words (a hanging indent
     after a leading bullet)."""
     whole = label(text, size, color=color)

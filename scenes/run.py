@@ -14,7 +14,7 @@ from manim import config
 
 from nnviz_core import History, NnvizError
 from nnviz_core.config import CFG_SECTION
-from nnviz_core.runs import history_for_section
+from nnviz_core.runs import history_for_section, presentation
 
 _cache: dict = {}
 
@@ -41,3 +41,15 @@ def load_history(parser: configparser.ConfigParser | None = None, path: Path | N
             print(f"nnviz: {exc}", file=sys.stderr)
             raise SystemExit(2) from None
     return _cache[key]
+
+
+def load_theme(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> str:
+    """The cfg's ``theme`` (light or dark); on a bad value, one line and exit 2."""
+    parser = parser if parser is not None else config._parser
+    path = path if path is not None else cfg_file()
+    section = dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
+    try:
+        return presentation(section, source=str(path))["theme"]
+    except NnvizError as exc:
+        print(f"nnviz: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

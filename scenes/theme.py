@@ -6,7 +6,7 @@ import functools
 import numpy as np
 from manim import Text, VGroup, VMobject
 
-from nnviz_core.palette import INK, MUTED_INK
+from nnviz_core.palette import theme
 
 TITLE_SIZE = 56
 CAPTION_SIZE = 32
@@ -19,12 +19,13 @@ FONT = "DejaVu Sans"  # Pango falls back to a default font where it is missing
 Z_EDGE, Z_PULSE, Z_NEURON, Z_LABEL, Z_NUMBER = 0, 1, 2, 3, 4
 
 
-def label(text: str, size: int = LABEL_SIZE, color: str = INK, **kwargs) -> Text:
-    return lighten(Text(text, font_size=size, color=color, font=FONT, **kwargs))
+def label(text: str, size: int = LABEL_SIZE, color: str | None = None, **kwargs) -> Text:
+    """Text in the theme's ink (or ``color``)."""
+    return lighten(Text(text, font_size=size, color=color or theme().ink, font=FONT, **kwargs))
 
 
 def muted(text: str, size: int = SMALL_SIZE, **kwargs) -> Text:
-    return label(text, size, MUTED_INK, **kwargs)
+    return label(text, size, theme().muted_ink, **kwargs)
 
 
 def lighten(text: Text) -> Text:
@@ -69,11 +70,11 @@ class LiveNumber(VGroup):
     NARROW = {".": 0.5, **{c: 0.6 for c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"}}  # advance, in digit widths
 
     def __init__(self, value: float = 0.0, fmt="{:.2f}", font_size: int = NUMBER_SIZE,
-                 color: str = INK, slots: int = 10):
+                 color: str | None = None, slots: int = 10):
         super().__init__()
         self.fmt = fmt
         self._glyphs = glyph_table(font_size)
-        style = dict(fill_color=color, fill_opacity=1.0, stroke_width=0)
+        style = dict(fill_color=color or theme().ink, fill_opacity=1.0, stroke_width=0)
         self._slots = [VMobject(**style) for _ in range(slots)]
         # An invisible tick that follows every move and scale of the number: its start is where
         # the text starts, its length (ANCHOR_LENGTH when built) gives the current scale.

@@ -32,7 +32,7 @@ def random_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED", 2026
     return configs
 
 
-def at_the_edge(config: RunConfig) -> "History":
+def at_the_edge(config: RunConfig):
     """The run with the largest of lr, lr/2, lr/4, ... that does not diverge."""
     while True:
         try:

@@ -12,11 +12,11 @@ from PIL import Image
 from nnviz_core import RunConfig, train
 from nnviz_core.cli import main
 from nnviz_core.numbers import fmt_value
-from nnviz_core.dashboard import FIGSIZE, NEGATIVE, POSITIVE, Dashboard
+from nnviz_core.dashboard import FIGSIZE, Dashboard, sign_colours
 from nnviz_core.dashboard.heatmap import MIN_CELL_PT
 from nnviz_core.gif import render_frames
 from nnviz_core.palette import DEAD_ALPHA, text_color_on
-from nnviz_core.panels import CLASSIC, PANELS
+from nnviz_core.panels import CLASSIC
 from nnviz_core.timeline import gif_epochs
 from matplotlib.colors import to_hex
 
@@ -143,7 +143,8 @@ def test_bias_legend_shows_the_colours_the_bars_are_drawn_in(dashboard, seed_his
     biases = dashboard.panels["biases"]
     legend = {t.get_text(): to_hex(p.get_facecolor())
               for t, p in zip(biases.legend.get_texts(), biases.legend.get_patches())}
-    assert legend == {"positive bias": to_hex(POSITIVE), "negative bias": to_hex(NEGATIVE)}
+    negative, positive = sign_colours()
+    assert legend == {"positive bias": to_hex(positive), "negative bias": to_hex(negative)}
     drawn = {to_hex(bar.get_facecolor()) for bar in biases.rects}
     assert drawn == set(legend.values())  # the last frame has biases of both signs
     for bar in biases.rects:

@@ -16,7 +16,7 @@ from manim.renderer.cairo_renderer import CairoRenderer
 REPO = Path(__file__).resolve().parents[1]
 
 from nnviz_core import RunConfig, train
-from nnviz_core.palette import BACKGROUND, Palette
+from nnviz_core.palette import Palette, theme
 from nnviz_core.numbers import fmt_loss, fmt_value
 from nnviz_core.palette import DEAD_ALPHA
 from scenes.clips import Backpropagation, LossCurve
@@ -82,7 +82,7 @@ def with_weights(state, changes):
 
 def render_frame(*mobjects) -> np.ndarray:
     scene = Scene()
-    scene.camera.background_color = BACKGROUND
+    scene.camera.background_color = theme().background
     scene.add(*mobjects)
     scene.renderer.update_frame(scene)
     return scene.renderer.get_frame()[:, :, :3].astype(int)  # (H, W, RGB)
@@ -99,7 +99,7 @@ def ink_across(line, frame) -> int:
     """Pixels that differ from the background along a short cut across the line's middle."""
     direction = line.get_unit_vector()
     normal = np.array([-direction[1], direction[0], 0.0])
-    background = np.array(manim.utils.color.ManimColor(BACKGROUND).to_int_rgb())
+    background = np.array(manim.utils.color.ManimColor(theme().background).to_int_rgb())
     marks = set()
     for offset in np.linspace(-0.3, 0.3, 241):
         row, col = to_pixel(line.get_center() + offset * normal, frame)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -23,7 +24,7 @@ from .fit import DataFitPanel
 from .heatmap import WeightHeatmap
 from .loss import LossPanel
 from .network import NetworkDiagram
-from .panel import NEGATIVE, POSITIVE, DashboardPanel
+from .panel import DashboardPanel, sign_colours
 
 PANEL_TYPES = {"fit": DataFitPanel, "loss": LossPanel, "network": NetworkDiagram,
                "weights_in": partial(WeightHeatmap, first=True),
@@ -36,13 +37,25 @@ SEED_CELLS = {"fit": (slice(0, 2), 0), "loss": (2, 0), "network": (slice(0, 2), 
 WITH_CONTRIBUTIONS = SEED_CELLS | {"fit": (0, 0), "contributions": (1, 0)}
 FIGSIZE = (22, 15)  # inches, as in the seed: 2640 x 1800 px at 120 dpi
 DPI = 120
-# Colours every frame may need (the GIF's fixed palette): named colours and the last is grid lines.
-NAMED_COLOURS = (pal.INPUT_NEURON, pal.HIDDEN_NEURON, pal.OUTPUT_NEURON, pal.BACKWARD_FLOW,
-                 pal.DATA_POINTS, pal.PREDICTION, pal.LOSS_CURVE, *pal.UNIT_COLOURS, pal.OTHER_UNITS,
-                 pal.OUTPUT_BIAS, "#b0b0b0")
 
-__all__ = ["Dashboard", "figure_size", "FIGSIZE", "DPI", "NEGATIVE", "POSITIVE", "NAMED_COLOURS",
-           "DashboardPanel"]
+
+def named_colours() -> tuple[str, ...]:
+    """Colours every frame may need (the GIF's fixed palette): the theme's named colours."""
+    t = pal.theme()
+    return (t.input_neuron, t.hidden_neuron, t.output_neuron, t.backward_flow, t.data_points, t.prediction,
+            t.loss_curve, *t.unit_colours, t.other_units, t.output_bias, t.grid, t.ink, t.muted_ink, t.figure)
+
+
+__all__ = ["Dashboard", "figure_size", "FIGSIZE", "DPI", "sign_colours", "named_colours", "DashboardPanel"]
+
+
+def theme_rc(theme: pal.Theme) -> dict:
+    """matplotlib's settings for a theme: figure, axes, text, ticks, grid and legends."""
+    return {"figure.facecolor": theme.figure, "axes.facecolor": theme.figure, "savefig.facecolor": theme.figure,
+            "axes.edgecolor": theme.muted_ink, "axes.labelcolor": theme.ink, "text.color": theme.ink,
+            "xtick.color": theme.muted_ink, "ytick.color": theme.muted_ink, "xtick.labelcolor": theme.ink,
+            "ytick.labelcolor": theme.ink, "grid.color": theme.grid, "legend.facecolor": theme.figure,
+            "legend.edgecolor": theme.muted_ink}
 
 
 def grid_cells(panels) -> dict | None:
@@ -75,20 +88,21 @@ class Dashboard:
         self.history = history
         self.palette = pal.Palette.for_history(history)
         names = [p for p in PANELS if p in panels]
-        self.fig = Figure(figsize=figure_size(names), dpi=dpi, facecolor="white")
-        FigureCanvasAgg(self.fig)  # draws off-screen into an RGBA buffer, no GUI backend
-        self.panels: dict[str, DashboardPanel] = {}
-        for name, ax in self._make_axes(names).items():
-            extra = {"sampling_note": sampling_note} if name == "network" else {}
-            self.panels[name] = PANEL_TYPES[name](ax, history, self.palette, **extra)
-        first = history.at_epoch(0)
-        self.update(first)
-        self.fig.tight_layout()  # once: every later frame changes only numbers, not the layout
-        renderer = self.fig.canvas.get_renderer()
-        for panel in self.panels.values():
-            panel.after_layout(renderer)
-        self.update(first)
-        self._draw_background()
+        with matplotlib.rc_context(theme_rc(pal.theme())):  # artists take their colours as built
+            self.fig = Figure(figsize=figure_size(names), dpi=dpi)
+            FigureCanvasAgg(self.fig)  # draws off-screen into an RGBA buffer, no GUI backend
+            self.panels: dict[str, DashboardPanel] = {}
+            for name, ax in self._make_axes(names).items():
+                extra = {"sampling_note": sampling_note} if name == "network" else {}
+                self.panels[name] = PANEL_TYPES[name](ax, history, self.palette, **extra)
+            first = history.at_epoch(0)
+            self.update(first)
+            self.fig.tight_layout()  # once: every later frame changes only numbers, not the layout
+            renderer = self.fig.canvas.get_renderer()
+            for panel in self.panels.values():
+                panel.after_layout(renderer)
+            self.update(first)
+            self._draw_background()
 
     @property
     def axes(self) -> dict:

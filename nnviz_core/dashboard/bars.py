@@ -7,7 +7,7 @@ from matplotlib.patches import Patch
 from .. import palette as pal
 from ..layout import bias_bars, gradient_bars, gradient_values, network_layout
 from ..numbers import axis_places, axis_scale, fmt_fixed, superscript
-from .panel import NEGATIVE, POSITIVE, TITLE_SIZE, DashboardPanel, thinned
+from .panel import TITLE_SIZE, DashboardPanel, sign_colours, thinned
 
 MAX_VALUE_LABELS = 24  # more bars than this: no value labels (the axis reads them)
 
@@ -24,9 +24,10 @@ def bar_positions(bars) -> list[float]:
 
 
 def colour_by_sign(rects, values) -> None:
+    negative, positive = sign_colours()
     for rect, v in zip(rects, values):
         rect.set_height(v)
-        rect.set_color(NEGATIVE if v < 0 else POSITIVE)
+        rect.set_color(negative if v < 0 else positive)
 
 
 class BiasBars(DashboardPanel):
@@ -47,9 +48,10 @@ class BiasBars(DashboardPanel):
         ax.grid(True)
         top = 1.15 * (history.largest("biases") or 1.0)
         ax.set_ylim(-top, top)
-        ax.axhline(0, color="black", linewidth=0.8)
-        self.legend = ax.legend(handles=[Patch(color=POSITIVE, label="positive bias"),
-                                         Patch(color=NEGATIVE, label="negative bias")],
+        ax.axhline(0, color=pal.theme().ink, linewidth=0.8)
+        negative, positive = sign_colours()
+        self.legend = ax.legend(handles=[Patch(color=positive, label="positive bias"),
+                                         Patch(color=negative, label="negative bias")],
                                 loc="upper right", ncols=2, fontsize=9)
 
     def values(self, state) -> np.ndarray:
@@ -76,13 +78,13 @@ class GradientBars(DashboardPanel):
         ax.set_xticks([positions[k] for k in shown], [self.bars[k].label for k in shown],
                       rotation=90 if many else 0, fontsize=8 if many else 10)
         ax.grid(True)
-        ax.axhline(0, color="black", linewidth=0.8)
+        ax.axhline(0, color=pal.theme().ink, linewidth=0.8)
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
         self.labels = [ax.text(p, 0, "", ha="center", fontsize=8, rotation=90 if many else 0)
                        for p in positions] if len(positions) <= MAX_VALUE_LABELS else []
         if self.per_matrix:
             for rect in self.rects:
-                rect.set_color(pal.BACKWARD_FLOW)
+                rect.set_color(pal.theme().backward_flow)
 
     def values(self, state) -> np.ndarray:
         return gradient_values(self.bars, state.grad_weights)

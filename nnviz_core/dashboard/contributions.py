@@ -35,12 +35,12 @@ class ContributionsPanel(DashboardPanel):
         self.units = contribution_curves(state, self.layout)
         self.lines = []
         for k, (label, index, values) in enumerate(self.units):
-            colour = pal.unit_colour(k) if index is not None else pal.OTHER_UNITS
+            colour = pal.unit_colour(k) if index is not None else pal.theme().other_units
             (line,) = ax.plot(x, values, color=colour, linewidth=1.6, label=label)
             self.lines.append(line)
-        (self.bias,) = ax.plot(x, x * 0, color=pal.OUTPUT_BIAS, linewidth=1.4, linestyle="--",
+        (self.bias,) = ax.plot(x, x * 0, color=pal.theme().output_bias, linewidth=1.4, linestyle="--",
                                label="output bias")
-        (self.total,) = ax.plot(x, x * 0, color=pal.PREDICTION, linewidth=2.6, label="sum = prediction")
+        (self.total,) = ax.plot(x, x * 0, color=pal.theme().prediction, linewidth=2.6, label="sum = prediction")
         self.ylim = padded(*contributions_range(history, self.layout))
         ax.set_ylim(*self.ylim)
         ax.set_xlim(*padded(x[0], x[-1], 0.025))

@@ -19,8 +19,8 @@ class DataFitPanel(DashboardPanel):
     def __init__(self, ax, history, palette):
         super().__init__(ax, history, palette)
         h = history
-        ax.scatter(h.X[:, 0], h.y[:, 0], color=pal.DATA_POINTS, alpha=0.3, label="True Data")
-        (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=pal.PREDICTION, linewidth=2,
+        ax.scatter(h.X[:, 0], h.y[:, 0], color=pal.theme().data_points, alpha=pal.theme().data_alpha, label="True Data")
+        (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=pal.theme().prediction, linewidth=2,
                                label="Prediction")
         ax.legend(loc="upper right")
         ax.grid(True)

@@ -13,8 +13,8 @@ class LossPanel(DashboardPanel):
         super().__init__(ax, history, palette)
         self.loss = history.loss
         self.epochs = np.arange(len(self.loss))
-        (self.curve,) = ax.plot([], [], "-", color=pal.LOSS_CURVE, label="Loss")
-        (self.marker,) = ax.plot([], [], "o", color=pal.LOSS_MARKER, markersize=8, clip_on=False)
+        (self.curve,) = ax.plot([], [], "-", color=pal.theme().loss_curve, label="Loss")
+        (self.marker,) = ax.plot([], [], "o", color=pal.theme().loss_marker, markersize=8, clip_on=False)
         self.axis = loss_axis(self.loss)
         if self.axis.log:
             ax.set_yscale("log")

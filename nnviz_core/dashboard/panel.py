@@ -7,8 +7,13 @@ from .. import palette as pal
 from ..layout import off_plot_marks
 from ..numbers import fmt_value
 
-# Bias and gradient bars by sign, in the weight map's end colours, as the video draws them.
-NEGATIVE, POSITIVE = (pal.to_hex(c) for c in pal.sign_rgb([-1, 1]))
+
+
+def sign_colours() -> tuple[str, str]:
+    """Bias and gradient bars by sign, in the weight map's end colours, as the video draws them:
+    (negative, positive)."""
+    negative, positive = (pal.to_hex(c) for c in pal.sign_rgb([-1, 1]))
+    return negative, positive
 TITLE_SIZE = 12
 
 
@@ -59,14 +64,14 @@ class OffPlotMarks:
         self.ax, self.low, self.high = ax, low, high
         self.artists = {}
         for side, marker, va, y in (("above", "^", "top", high), ("below", "v", "bottom", low)):
-            (tip,) = ax.plot([], [], marker, color=pal.PREDICTION, markersize=9, clip_on=False, zorder=6)
-            text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=pal.INK, zorder=6,
-                           bbox=dict(facecolor="white", edgecolor="none", alpha=0.8, pad=1))
+            (tip,) = ax.plot([], [], marker, color=pal.theme().prediction, markersize=9, clip_on=False, zorder=6)
+            text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=pal.theme().ink, zorder=6,
+                           bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
             for artist in (tip, text):  # drawn inside the plot: never part of the layout
                 artist.set_in_layout(False)
             self.artists[side] = (tip, text)
 
-    def show(self, xs, ys, colour: str = pal.PREDICTION) -> list:
+    def show(self, xs, ys, colour: str = pal.theme().prediction) -> list:
         """Place the marks for one curve; returns the marks (empty when it stays inside)."""
         marks = off_plot_marks(xs, ys, self.low, self.high)
         for side, (tip, text) in self.artists.items():

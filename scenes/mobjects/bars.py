@@ -13,7 +13,7 @@ from manim import LEFT, RIGHT, Line, VGroup, VMobject
 
 from nnviz_core.layout import bias_bars, gradient_bars, gradient_values, network_layout
 from nnviz_core.numbers import fmt_value
-from nnviz_core.palette import BACKWARD_FLOW, MUTED_INK, SymmetricNorm, sign_rgb
+from nnviz_core.palette import SymmetricNorm, sign_rgb, theme
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .network import rgb_colors
@@ -34,7 +34,7 @@ class BarPanel(Panel):
         count = len(names)
         self.fractions = (np.arange(count) + 0.5) / count  # bar centres along the zero line
         self.half_bar = 0.35 / count
-        self.zero = Line(width / 2 * LEFT, width / 2 * RIGHT, color=MUTED_INK, stroke_width=2)
+        self.zero = Line(width / 2 * LEFT, width / 2 * RIGHT, color=theme().muted_ink, stroke_width=2)
         self.bars = VGroup(*(VMobject(stroke_width=0, fill_opacity=1) for _ in names))
         below = [0, -self.half_height - 0.25, 0]
         if width / count >= MIN_TICK_SPACING:
@@ -45,7 +45,7 @@ class BarPanel(Panel):
         heading = label(title, SMALL_SIZE + 4).move_to([-width / 2, self.half_height + 0.35, 0], aligned_edge=LEFT)
         corner = [width / 2, self.half_height + 0.35, 0]
         if rescale:
-            self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=MUTED_INK, slots=12)
+            self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=theme().muted_ink, slots=12)
             self.scale_number.move_to(corner, aligned_edge=RIGHT)
             self.static.add(self.zero, ticks, heading)
             self.live.add(self.bars, self.scale_number)
@@ -120,4 +120,4 @@ class GradientBars(BarPanel):
         return gradient_values(self.chosen, state.grad_weights)
 
     def colours(self, values):
-        return [BACKWARD_FLOW] * len(values) if self.per_matrix else super().colours(values)
+        return [theme().backward_flow] * len(values) if self.per_matrix else super().colours(values)

@@ -7,7 +7,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Line, Triangle, VGroup, VMobject
 from nnviz_core.dashboard.contributions import contributions_range
 from nnviz_core.dashboard.fit import padded
 from nnviz_core.layout import contribution_curves, network_layout
-from nnviz_core.palette import DEAD_ALPHA, OTHER_UNITS, OUTPUT_BIAS, PREDICTION, unit_colour
+from nnviz_core.palette import DEAD_ALPHA, theme, unit_colour
 
 from ..theme import SMALL_SIZE, label, muted
 from .panel import OffPlotMarks, Panel, PlotArea
@@ -39,12 +39,12 @@ class ContributionsPanel(Panel):
         x = history.X[:, 0]
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*contributions_range(history, self.layout)),
                              width - self.names.width - 0.5, height, "x", "")
-        self.colours = [unit_colour(k) if index is not None else OTHER_UNITS
+        self.colours = [unit_colour(k) if index is not None else theme().other_units
                         for k, (_, index, _) in enumerate(first)]
         self.units = [index for _, index, _ in first]
         self.unit_curves = VGroup(*(VMobject(stroke_color=c, stroke_width=UNIT_WIDTH) for c in self.colours))
-        self.bias_line = VMobject(stroke_color=OUTPUT_BIAS, stroke_width=3)
-        self.total = VMobject(stroke_color=PREDICTION, stroke_width=SUM_WIDTH)
+        self.bias_line = VMobject(stroke_color=theme().output_bias, stroke_width=3)
+        self.total = VMobject(stroke_color=theme().prediction, stroke_width=SUM_WIDTH)
         base = self.plot.points([self.grid_x[0]], [self.plot.y_span[0]])[0][1]
         self.switch_marks = VGroup(*(Triangle(fill_color=c, fill_opacity=1, stroke_width=0).scale(0.08)
                                      .move_to([0, base + 0.08, 0])
@@ -56,9 +56,9 @@ class ContributionsPanel(Panel):
         for text, index in zip(self.names, self.units):
             tag = muted("dead", SMALL_SIZE - 4).next_to(text, RIGHT, buff=0.12)
             self.dead_tags.add(tag.set_opacity(0.0))
-        bias_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=OUTPUT_BIAS, stroke_width=3),
+        bias_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme().output_bias, stroke_width=3),
                           label("output bias", SMALL_SIZE)).arrange(RIGHT, buff=0.1)
-        sum_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=PREDICTION, stroke_width=5),
+        sum_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme().prediction, stroke_width=5),
                          label("sum = prediction", SMALL_SIZE)).arrange(RIGHT, buff=0.1)
         keys = VGroup(sum_key, bias_key).arrange(RIGHT, buff=0.4)
         keys.next_to(self.plot.y_axis, UP, buff=0.3).align_to(self.plot.y_axis, LEFT)

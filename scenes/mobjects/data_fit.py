@@ -6,7 +6,7 @@ from manim import LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
 from nnviz_core.dashboard.fit import padded
 from nnviz_core.layout import fit_y_range
-from nnviz_core.palette import DATA_POINTS, PREDICTION
+from nnviz_core.palette import theme
 
 from ..theme import SMALL_SIZE, label
 from .panel import OffPlotMarks, Panel, PlotArea
@@ -27,17 +27,18 @@ class DataFitPanel(Panel):
         x, y = history.X[:, 0], history.y[:, 0]
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*fit_y_range(history)),
                              width, height, "x", "y")
-        self.dots = VGroup(*(Dot(p, radius=0.045, color=DATA_POINTS, fill_opacity=0.35)
+        dots = max(0.35, theme().data_alpha)  # translucent, so the curve reads over them
+        self.dots = VGroup(*(Dot(p, radius=0.045, color=theme().data_points, fill_opacity=dots)
                              for p in self.plot.points(x, y)))
         heading = label(title, SMALL_SIZE + 4)
-        legend = VGroup(Dot(radius=0.06, color=DATA_POINTS, fill_opacity=0.5), label("data", SMALL_SIZE),
-                        Line(0.2 * LEFT, 0.2 * RIGHT, color=PREDICTION, stroke_width=5),
+        legend = VGroup(Dot(radius=0.06, color=theme().data_points, fill_opacity=0.5), label("data", SMALL_SIZE),
+                        Line(0.2 * LEFT, 0.2 * RIGHT, color=theme().prediction, stroke_width=5),
                         label("prediction", SMALL_SIZE)).arrange(RIGHT, buff=0.12)
         legend[2].shift(0.1 * RIGHT)
         legend[3].shift(0.1 * RIGHT)
         header = VGroup(heading, legend).arrange(RIGHT, buff=0.5)
         header.next_to(self.plot.y_axis, UP, buff=0.45).align_to(self.plot.y_axis, LEFT)
-        self.curve = VMobject(stroke_color=PREDICTION, stroke_width=5)
+        self.curve = VMobject(stroke_color=theme().prediction, stroke_width=5)
         self.curve.set_points_as_corners(self.plot.points(self.grid_x, np.zeros_like(self.grid_x)))
         self.marks = OffPlotMarks(self.plot)
         self.static.add(self.plot.mobject, self.dots, header)

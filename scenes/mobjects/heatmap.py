@@ -7,7 +7,7 @@ from manim import DOWN, LEFT, RIGHT, UP, Rectangle, VGroup
 
 from nnviz_core.layout import neuron_label
 from nnviz_core.numbers import fmt_fixed, fmt_value
-from nnviz_core.palette import Palette, text_color_on
+from nnviz_core.palette import Palette, text_color_on, theme
 
 from ..theme import LiveNumber, SMALL_SIZE, label, muted
 from .network import rgb_colors
@@ -57,7 +57,7 @@ class WeightHeatmap(Panel):
             cell_w, cell_h = min(width, 1.0), min(height / rows, 0.6)
         else:
             cell_w = cell_h = min(width / cols, height / rows, 0.6)
-        self.cells = VGroup(*(Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color="#ffffff",
+        self.cells = VGroup(*(Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color=theme().background,
                                         fill_opacity=1).move_to([c * cell_w, -r * cell_h, 0])
                               for r in range(rows) for c in range(cols)))
         self.values = VGroup()

@@ -6,9 +6,9 @@ from manim import LEFT, RIGHT, UP, Dot, VGroup, VMobject
 
 from nnviz_core.layout import loss_axis
 from nnviz_core.numbers import fmt_loss
-from nnviz_core.palette import LOSS_CURVE, LOSS_MARKER
+from nnviz_core.palette import theme
 
-from ..theme import LiveNumber, SMALL_SIZE, label, muted
+from ..theme import LiveNumber, SMALL_SIZE, label
 from .panel import Panel, PlotArea
 
 CURVE_POINTS = 400  # a fixed point count, so each frame only moves points
@@ -50,8 +50,8 @@ class LossPanel(Panel):
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
         self.value.move_to(header, coor_mask=UP).align_to(self.plot.x_axis, RIGHT)
-        self.curve = VMobject(stroke_color=LOSS_CURVE, stroke_width=4)
-        self.marker = Dot(radius=0.08, color=LOSS_MARKER)
+        self.curve = VMobject(stroke_color=theme().loss_curve, stroke_width=4)
+        self.marker = Dot(radius=0.08, color=theme().loss_marker)
         self.static.add(self.plot.mobject, header)
         self.live.add(self.curve, self.marker, self.value)
         self.set_epoch(0, float(self.loss[0]))

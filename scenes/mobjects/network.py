@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, UP, UR, Circle, Dot, Line, ManimColor, VGroup
+from manim import UP, Circle, Dot, Line, ManimColor, VGroup
 
 from nnviz_core.layout import network_layout
 from nnviz_core.numbers import fmt_fixed
-from nnviz_core.palette import (BACKGROUND, HIDDEN_NEURON, INPUT_NEURON, INK, OUTPUT_NEURON, Palette,
-                                diverging_rgb, edge_width, unit_colour)
+from nnviz_core.palette import Palette, diverging_rgb, edge_width, theme, unit_colour
 
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
@@ -56,14 +55,14 @@ class NetworkDiagram(Panel):
         self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
         self.spacing = width / max(columns, 1)
         self.radius = min(0.32, 0.45 * self.unit)  # room for a 20 pt "0.00" inside
-        fills = [INPUT_NEURON] + [HIDDEN_NEURON] * (columns - 1) + [OUTPUT_NEURON]
+        fills = [theme().input_neuron] + [theme().hidden_neuron] * (columns - 1) + [theme().output_neuron]
 
         self.neurons: dict[tuple[int, int], Circle] = {}
         self.names: dict[tuple[int, int], object] = {}
         for layer, column in enumerate(self.layout.neurons):
             for n in column:
                 circle = Circle(self.radius, fill_color=fills[layer], fill_opacity=NEURON_FILL,
-                                stroke_color=INK, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
+                                stroke_color=theme().ink, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
                 self.neurons[(layer, n.index)] = circle
                 name = label(n.label, 18 if len(n.label) > 2 else SMALL_SIZE).move_to(circle)
                 if name.width > 1.7 * self.radius:  # "h2.10" in a small neuron
@@ -87,7 +86,7 @@ class NetworkDiagram(Panel):
         if weight_labels:
             for line, e in zip(self.edges, self.layout.edges):
                 where = label_position(self.layout, e)
-                number = LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE).add_halo(BACKGROUND)
+                number = LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE).add_halo(theme().background)
                 self.weight_labels.add(number.move_to(line.point_from_proportion(where)))
             self.weight_labels.set_z_index(Z_LABEL)
         # A colour tab per last-hidden unit drawn, shared with its curve in ContributionsPanel.
@@ -95,7 +94,7 @@ class NetworkDiagram(Panel):
         if columns >= 2:
             for k, n in enumerate(self.layout.neurons[-2]):
                 circle = self.neurons[(columns - 1, n.index)]
-                tab = Dot(radius=0.07 + 0.12 * self.radius, color=unit_colour(k), stroke_color=BACKGROUND,
+                tab = Dot(radius=0.07 + 0.12 * self.radius, color=unit_colour(k), stroke_color=theme().background,
                           stroke_width=2).move_to(circle.point_at_angle(np.pi / 4))
                 self.tabs.add(tab)
             self.tabs.set_z_index(Z_LABEL).set_opacity(0.0)  # shown by show_tabs()

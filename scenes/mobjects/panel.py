@@ -10,11 +10,10 @@ from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Triangle, VGroup, logger
 
 from nnviz_core.layout import off_plot_marks
 from nnviz_core.numbers import fmt_value, superscript
-from nnviz_core.palette import BACKGROUND, MUTED_INK, PREDICTION
+from nnviz_core.palette import theme
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 
-GRID = "#e4e2dc"  # grid lines: just darker than the background
 
 
 class Panel(VGroup):
@@ -58,8 +57,8 @@ class PlotArea:
         self.x_span = tuple(map(float, x_span))
         self.y_span = tuple(map(float, y_span))  # in data units, even on a log axis
         self._y_lo, self._y_hi = (np.log10(v) for v in self.y_span) if self.log else self.y_span
-        self.x_axis = Line(ORIGIN, width * RIGHT, color=MUTED_INK, stroke_width=2)
-        self.y_axis = Line(ORIGIN, height * UP, color=MUTED_INK, stroke_width=2)
+        self.x_axis = Line(ORIGIN, width * RIGHT, color=theme().muted_ink, stroke_width=2)
+        self.y_axis = Line(ORIGIN, height * UP, color=theme().muted_ink, stroke_width=2)
         grid, self.labels = VGroup(), VGroup()
         for x in nice_ticks(*self.x_span):
             bottom, top = self.points([x, x], self.y_span)
@@ -71,7 +70,7 @@ class PlotArea:
             grid.add(Line(left, right))
             text = log_tick_text(y) if self.log else tick_text(y)
             self.labels.add(muted(text).next_to(left, LEFT, buff=0.12))
-        grid.set_stroke(GRID, 1.5)
+        grid.set_stroke(theme().grid, 1.5)
         # Clear of a marker sitting at the axis end (the loss at the last epoch).
         self.labels.add(label(x_name, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28))
         if y_name:
@@ -105,13 +104,13 @@ class OffPlotMarks(VGroup):
         marks.show(xs, ys)  # after the curve was set
     """
 
-    def __init__(self, plot: PlotArea, color=PREDICTION):
+    def __init__(self, plot: PlotArea, color=None):
         super().__init__()
         self.plot = plot
         self.sides = {}
         for side, angle in (("above", 0.0), ("below", np.pi)):
-            tip = Triangle(fill_color=color, fill_opacity=1, stroke_width=0).scale(0.09).rotate(angle)
-            number = LiveNumber(0, self._text(side), SMALL_SIZE, slots=12).add_halo(BACKGROUND)
+            tip = Triangle(fill_color=color or theme().prediction, fill_opacity=1, stroke_width=0).scale(0.09).rotate(angle)
+            number = LiveNumber(0, self._text(side), SMALL_SIZE, slots=12).add_halo(theme().background)
             self.sides[side] = (tip, number)
             self.add(tip, number)
         self.shown: list = []

@@ -1,0 +1,85 @@
+"""Light and dark themes: contrast computed from the palette, and every renderer in both."""
+import numpy as np
+import pytest
+
+from nnviz_core import RunConfig, train
+from nnviz_core import palette as pal
+from nnviz_core.cli import main
+
+TEXT = ("ink", "muted_ink")
+CURVES = ("backward_flow", "data_points", "prediction", "loss_curve", "loss_marker", "other_units",
+          "output_bias", "signal")
+
+
+@pytest.fixture(params=list(pal.THEMES))
+def theme(request):
+    chosen = pal.use_theme(request.param)
+    yield chosen
+    pal.use_theme("light")
+
+
+def test_text_reads_at_4_5_to_1_and_curves_and_edges_at_3_to_1(theme):
+    for background in (theme.background, theme.figure):
+        for name in TEXT:
+            assert pal.contrast(getattr(theme, name), background) >= 4.5, (theme.name, name)
+        for name in CURVES:
+            assert pal.contrast(getattr(theme, name), background) >= 3.0, (theme.name, name)
+        for colour in theme.unit_colours:
+            assert pal.contrast(colour, background) >= 3.0, (theme.name, colour)
+        for rgb in pal.sign_rgb([-1.0, 1.0]):  # the strongest edges of each sign
+            assert pal.contrast(pal.to_hex(rgb), background) >= 3.0, theme.name
+    for name in ("input_neuron", "hidden_neuron", "output_neuron"):  # neuron names are ink on the fill
+        assert pal.contrast(theme.ink, getattr(theme, name)) >= 4.5, (theme.name, name)
+
+
+def test_the_weight_map_is_sign_true_on_both(theme):
+    norm = pal.SymmetricNorm(1.0)
+    negative, zero, positive = pal.diverging_rgb(np.array([-1.0, 0.0, 1.0]), norm)
+    assert negative[2] > negative[0] and positive[0] > positive[2]  # blue below zero, red above
+    weak, strong = pal.diverging_rgb(np.array([0.1, 1.0]), norm)
+    background = pal.hex_rgb(theme.background)
+    # A bigger weight stands out more from the background than a small one.
+    assert np.abs(strong - background).sum() > np.abs(weak - background).sum()
+
+
+def test_dark_gif_is_dark_and_a_bad_theme_is_refused(tmp_path, capsys):
+    out = tmp_path / "dark.gif"
+    (tmp_path / "empty.cfg").touch()
+    base = ["gif", "--dpi", "20", "--jobs", "1", "--epochs", "5", "--config", str(tmp_path / "empty.cfg")]
+    assert main(base + ["--theme", "dark", "--out", str(out)]) == 0
+    from PIL import Image
+    with Image.open(out) as im:
+        corner = np.asarray(im.convert("RGB"))[2, 2]
+    assert np.abs(corner - pal.hex_rgb(pal.THEMES["dark"].figure) * 255).max() <= 8  # after the GIF's 256 colours
+    assert main(base + ["--theme", "sepia", "--out", str(tmp_path / "x.gif")]) == 2
+    err = capsys.readouterr().err
+    assert "--theme sepia: choose one of light, dark" in err and err.count("\n") == 1
+    assert not (tmp_path / "x.gif").exists()
+    (tmp_path / "bad.cfg").write_text("[nnviz]\ntheme = neon\n")
+    assert main(["gif", "--config", str(tmp_path / "bad.cfg"), "--out", str(tmp_path / "y.gif")]) == 2
+    assert "[nnviz] theme neon: choose one of light, dark" in capsys.readouterr().err
+    pal.use_theme("light")
+
+
+@pytest.mark.parametrize("scene_name", ["TrainingLecture", "DashboardLecture", "NeuronContributions"])
+def test_every_scene_draws_on_the_dark_canvas(scene_name, tmp_path):
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.registry import SCENES
+
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
+        scene = SCENES[scene_name].load()(renderer=CairoRenderer(skip_animations=True))
+        scene.history = train(RunConfig(layers=(1, 4, 1), epochs=6, snapshot_every=2, samples=16))
+        scene.theme_name = "dark"
+        scene.render()
+        frame = scene.renderer.get_frame()[:, :, :3].astype(int)
+    dark = pal.hex_rgb(pal.THEMES["dark"].background) * 255
+    assert np.abs(frame[3, 3] - dark).max() <= 3  # the canvas
+    light = {pal.THEMES["light"].ink, pal.THEMES["light"].muted_ink}
+    glyphs = [g for m in scene.mobjects for t in m.get_family() if t.__class__.__name__ == "Text"
+              for g in t.family_members_with_points()]
+    assert glyphs
+    for glyph in glyphs:  # no text is left in the light theme's ink
+        assert glyph.get_fill_color().to_hex().lower() not in light
+    pal.use_theme("light")
