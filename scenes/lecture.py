@@ -11,8 +11,10 @@ goes up each epoch gets a frame of its own (``nnviz_core.timeline``).
 from __future__ import annotations
 
 import textwrap
+from datetime import timedelta
 
 import numpy as np
+import srt
 from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine, Dot, FadeIn,
                    FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, Transform, Triangle,
                    ValueTracker, VGroup, VMobject, Write, config, linear, logger, smooth)
@@ -67,6 +69,7 @@ class LectureScene(Scene):
         self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
         self.storyboard = {c.name: c for c in storyboard(self.history, self.plan)}
         self.chapters: list[str] = []
+        self.chapter_starts: list[float] = []
         self.chapter_end = None
         self.captions: list[str] = []
 
@@ -79,6 +82,7 @@ class LectureScene(Scene):
             raise RuntimeError(f"{type(self).__name__} starts chapter {name!r}, its plan says {expected!r}")
         chapter = self.storyboard[name]
         self.chapters.append(name)
+        self.chapter_starts.append(self.renderer.time)
         self.next_section(name)
         self.chapter_end = self.renderer.time + chapter.seconds
         if self.writes_video():
@@ -100,8 +104,8 @@ class LectureScene(Scene):
         if self.chapter_end is None:
             return
         left = self.chapter_end - self.renderer.time
-        if left > 1e-6:
-            self.wait(left)
+        if left >= 1 / config.frame_rate - 1e-9 or (left > 1e-6 and self.renderer.skip_animations):
+            self.wait(left)  # (less than a frame is left as it is: manim would round it up)
         elif left < -OVERRUN:
             logger.warning(f"nnviz: chapter {self.chapters[-1]} ran {-left:.2f} s past its plan")
         self.chapter_end = None
@@ -109,6 +113,27 @@ class LectureScene(Scene):
     def tear_down(self):
         self.finish_chapter()
         super().tear_down()
+
+    def render(self, *args, **kwargs):
+        result = super().render(*args, **kwargs)
+        if config.save_sections and self.writes_video():
+            self.write_section_subtitles()
+        return result
+
+    def write_section_subtitles(self) -> None:
+        """Beside each chapter's section video (--save_sections), that chapter's subtitles, timed
+        from the section's start."""
+        writer = self.renderer.file_writer
+        sections = [s for s in writer.sections if s.video is not None and s.name in self.chapters]
+        for section in sections:
+            k = self.chapters.index(section.name)
+            start = self.chapter_starts[k]
+            end = self.chapter_starts[k + 1] if k + 1 < len(self.chapters) else self.renderer.time
+            own = [srt.Subtitle(i + 1, c.start - timedelta(seconds=start), c.end - timedelta(seconds=start), c.content)
+                   for i, c in enumerate(c for c in writer.subcaptions
+                                         if start - 1e-6 <= c.start.total_seconds() < end - 1e-6)]
+            path = (writer.sections_output_dir / section.video).with_suffix(".srt")
+            path.write_text(srt.compose(own, reindex=True), encoding="utf-8")
 
     def drive(self, panels, t_end: float, run_time: float, *animations, also=()) -> None:
         """Move the clock to epoch ``t_end`` with every panel following History.at in place.

@@ -123,7 +123,7 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
 
     (tmp_path / "manim.cfg").write_text((REPO / "manim.cfg").read_text().split("[nnviz]")[0]
                                         + "[nnviz]\nlayers = 1,3,1\nepochs = 12\nsnapshot_every = 4\nsamples = 24\n")
-    done = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--progress_bar", "none",
+    done = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--save_sections", "--progress_bar", "none",
                            str(REPO / "scenes/training.py"), "TrainingLecture"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -146,3 +146,8 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
         first_cues.append(times[k][0])
         k += len(cues(c))
     np.testing.assert_allclose(first_cues, planned[:-1], atol=1.0)  # within manim's frame rounding
+    # --save_sections: a video and its own subtitles for every chapter, the new ones included.
+    sections = sorted(video.parent.glob("sections/TrainingLecture_*.mp4"))
+    assert [p.stem.split("_", 2)[2] for p in sections] == [c.name for c in board]
+    for path, chapter in zip(sections, board):
+        assert [c.content for c in srt.parse(path.with_suffix(".srt").read_text())] == [t for _, _, t in cues(chapter)]

@@ -132,6 +132,12 @@ def test_save_sections_writes_one_named_file_per_chapter(tmp_path):
     sections = sorted(p.stem for p in (tmp_path / "media").rglob("sections/*.mp4"))
     assert sections == ["LossCurve_0000_loss-at-the-start", "LossCurve_0001_training",
                         "LossCurve_0002_final-state"]
+    # Each section keeps its chapter's subtitles, timed from the section's own start.
+    import srt
+    training = next((tmp_path / "media").rglob("sections/LossCurve_0001_training.srt")).read_text()
+    cues = list(srt.parse(training))
+    assert cues and cues[0].start.total_seconds() == 0 and "Training from epoch 0" in cues[0].content
+    assert all(a.end <= b.start for a, b in zip(cues, cues[1:]))
 
 
 def test_plain_scenes_never_need_manim_slides():
