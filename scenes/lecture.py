@@ -104,8 +104,8 @@ class LectureScene(Scene):
         if self.chapter_end is None:
             return
         left = self.chapter_end - self.renderer.time
-        if left >= 1 / config.frame_rate - 1e-9 or (left > 1e-6 and self.renderer.skip_animations):
-            self.wait(left)  # (less than a frame is left as it is: manim would round it up)
+        if left > 1e-6:  # at least a whole frame: manim would round a shorter wait up, and say so
+            self.wait(left if self.renderer.skip_animations else max(left, 1 / config.frame_rate))
         elif left < -OVERRUN:
             logger.warning(f"nnviz: chapter {self.chapters[-1]} ran {-left:.2f} s past its plan")
         self.chapter_end = None
