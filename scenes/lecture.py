@@ -41,6 +41,7 @@ LOWER_RIGHT = np.array([3.55, -2.15, 0])
 RIGHT_HALF = np.array([3.3, 0.0, 0])  # the contributions chapter's big plot
 NOTES_WIDTH = 5.4
 SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
+MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, then it wraps
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
@@ -426,7 +427,8 @@ class LectureSteps(LectureScene):
         self.play(Create(ring), run_time=0.6)
         self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
                   f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
-                  f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2)
+                  f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2,
+                  width=SUMMARY_WIDTH)
         self.wait(2.0)
         # All gather into their mean: the pulse, and the number, of the update.
         self.say()
@@ -434,7 +436,8 @@ class LectureSteps(LectureScene):
                    color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=theme().backward_flow, stroke_width=2)
         self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=1.2)
         self.play(FadeOut(marks), FadeIn(mean), run_time=0.4)
-        self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2)
+        self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2,
+                  width=SUMMARY_WIDTH)
         line = net.edge_line(u.edge.layer, u.edge.i, u.edge.j)
         self.play(mean.animate.move_to(line.get_center()), run_time=1.2)
         self.play(FadeOut(mean), run_time=0.4)
@@ -559,7 +562,7 @@ def wrapped(text: str, size: int, color=None, width: float = NOTES_WIDTH) -> VGr
     """``text`` as Text lines no wider than ``width``, broken between words (a hanging indent
     after a leading bullet)."""
     whole = label(text, size, color=color)
-    if whole.width <= width:
+    if whole.width <= width / MAX_SHRINK:  # a little too wide: the note shrinks, the line stays whole
         return whole
     per_line = max(int(len(text) * width / whole.width) - 1, 10)
     indent = "  " if text.startswith("• ") else ""

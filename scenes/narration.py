@@ -167,7 +167,7 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
     state = h.at_epoch(0)
     per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
     return Chapter("where-the-gradient-comes-from", "Where a gradient comes from",
-                   (f"Where ∂L/∂{u.name} comes from: one gradient per point",
+                   (f"Where ∂L/∂{u.name} comes from: every point",
                     f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}"),
                    f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
                    f"mean of one gradient per point. For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
