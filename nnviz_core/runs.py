@@ -16,6 +16,8 @@ from .train import train
 DEFAULT_CFG = "manim.cfg"
 # [nnviz] keys that choose how a run is shown, not the run: name -> (allowed, default)
 PRESENTATION = {"theme": (("light", "dark"), "light")}
+# [nnviz] keys of a comparison (CompareRuns): "field: values", and the saved runs nnviz render passes
+COMPARISON = ("compare", "compare_runs")
 
 
 def presentation(section: dict[str, str], source: str = "manim.cfg", overrides: dict | None = None) -> dict:
@@ -48,14 +50,38 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
             raise NnvizError(f"{flag} cannot be combined with a saved run ({run_path}): the run "
                              "already fixes its config; drop one of them")
         return History.load(run_path)
-    fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION)}
-    try:  # one validation of the merged settings, so a flag may fix a bad cfg value
-        config = RunConfig().updated({**fields, **overrides})
+    return train(base_config(section, source, overrides), progress=progress)
+
+
+def base_config(section: dict[str, str], source: str, overrides: dict | None = None) -> RunConfig:
+    """The RunConfig of a section's run settings plus overrides, validated once, so a flag may
+    fix a bad cfg value."""
+    overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
+    fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION, *COMPARISON)}
+    try:
+        return RunConfig().updated({**fields, **overrides})
     except ConfigError as exc:
         if exc.field in overrides:
             raise  # the front end names its own flag
         raise NnvizError(f"{source} [{CFG_SECTION}] {exc.named(exc.field)}") from None
-    return train(config, progress=progress)
+
+
+def comparison_for_section(section: dict[str, str], source: str = "manim.cfg", overrides: dict | None = None,
+                           spec: str | None = None, base_dir: str | Path = ".", progress=None):
+    """The runs a section's ``compare`` (or ``spec``, from --compare) asks for: saved ones when
+    the section lists them in ``compare_runs`` (as nnviz render passes them), else trained."""
+    from .compare import Comparison, compare, parse_compare
+
+    where = "--compare" if spec is not None else f"{source} [{CFG_SECTION}] compare"
+    spec = spec if spec is not None else section.get("compare")
+    if not spec:
+        raise NnvizError(f"{source}: a comparison needs [{CFG_SECTION}] compare = setting: value, value "
+                         "(e.g. lr: 0.02, 0.1, 1.5) or --compare lr=0.02,0.1,1.5")
+    field, values = parse_compare(spec, where)
+    saved = [p.strip() for p in section.get("compare_runs", "").split("|") if p.strip()]
+    if saved:
+        return Comparison(field, tuple(values), tuple(History.load(Path(base_dir) / p) for p in saved))
+    return compare(base_config(section, source, overrides), field, values, where, progress)
 
 
 def cfg_section(cfg_path: str | Path | None = None) -> tuple[dict, str, Path]:

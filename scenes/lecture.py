@@ -68,11 +68,16 @@ class LectureScene(Scene):
             self.history = load_history()
         self.palette = Palette.for_history(self.history)
         self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
-        self.storyboard = {c.name: c for c in storyboard(self.history, self.plan)}
+        self.storyboard = {c.name: c for c in storyboard(self.history, self.plan, **self.story_context())}
         self.chapters: list[str] = []
         self.chapter_starts: list[float] = []
         self.chapter_end = None
         self.captions: list[str] = []
+        self.caption = VGroup()
+
+    def story_context(self) -> dict:
+        """More the chapters' words need beside the run (a comparison's runs)."""
+        return {}
 
     def chapter(self, name: str) -> Chapter:
         """Start the next chapter of the plan: a named section (``--save_sections``; a slides
@@ -181,6 +186,16 @@ class LectureScene(Scene):
         self.drive(panels, self.history.epochs, training.seconds)
         self.chapter("final-state")
 
+    def say(self, text: str | None = None, run_time: float = 0.8) -> None:
+        """Replace the caption at the top left: ``text``, or the chapter's next caption."""
+        new = label(text if text is not None else self.captions.pop(0), CAPTION_SIZE)
+        if new.width > CAPTION_WIDTH:  # keep clear of the epoch counter; stays >= 24 pt
+            new.scale_to_fit_width(CAPTION_WIDTH)
+        new.to_corner(UL, buff=0.4)
+        self.play(FadeOut(self.caption), run_time=run_time / 2)  # one after the other: never overlapping
+        self.play(FadeIn(new), run_time=run_time / 2)
+        self.caption = new
+
     def on_screen(self, mobject) -> bool:
         """drive() swaps a panel for its static and live parts: either counts."""
         return any(m in self.mobjects for m in (mobject, getattr(mobject, "static", None)))
@@ -206,21 +221,10 @@ class LectureSteps(LectureScene):
         self.losses = LossPanel(h, width=4.9, height=2.0).move_to(LOWER_RIGHT)
         self.counter = EpochCounter(h).to_corner(UR, buff=0.4)
         self.legend = weight_legend().to_corner(DL, buff=0.3)
-        self.caption = VGroup()
         self.notes = VGroup()
         self.sample_marks = VGroup()  # the forward pass's marks on the data plot
         self.activation_values = VGroup()
         self.show_state([self.net, self.fit, self.losses, self.counter], 0.0)
-
-    def say(self, text: str | None = None, run_time: float = 0.8) -> None:
-        """Replace the caption at the top left: ``text``, or the chapter's next caption."""
-        new = label(text if text is not None else self.captions.pop(0), CAPTION_SIZE)
-        if new.width > CAPTION_WIDTH:  # keep clear of the epoch counter; stays >= 24 pt
-            new.scale_to_fit_width(CAPTION_WIDTH)
-        new.to_corner(UL, buff=0.4)
-        self.play(FadeOut(self.caption), run_time=run_time / 2)  # one after the other: never overlapping
-        self.play(FadeIn(new), run_time=run_time / 2)
-        self.caption = new
 
     def note(self, *lines, run_time: float = 0.8, color=None, at=None, top: float | None = None,
              size: int = LABEL_SIZE, width: float = NOTES_WIDTH) -> None:

@@ -255,6 +255,41 @@ def final_state(h, **_) -> Chapter:
                    f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}.", 2.0)
 
 
+def joined(words) -> str:
+    """ "a", "a and b", "a, b and c" """
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def comparison(h, comparison=None, **_) -> Chapter:
+    c = comparison
+    return Chapter("comparison", "Runs side by side", (f"Comparing {c.field}: {' · '.join(c.values)}",),
+                   f"{len(c.values)} runs that differ only in {c.field}: {joined(c.values)}. Everything else "
+                   "is the same, the data and the starting weights included.", 1.0 + 0.8)
+
+
+def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:
+    c = comparison
+    ends = []
+    for value, run in zip(c.values, c.histories):
+        if run.diverged_at is not None:
+            ends.append(f"with {c.field} {value} it diverged at epoch {run.diverged_at}")
+        else:
+            ends.append(f"with {c.field} {value} the loss falls from {fmt_loss(run.loss[0])} to {fmt_loss(run.final_loss)}")
+    return Chapter("runs-training", "Training side by side", (),
+                   f"One clock for all of them: {joined(ends)}.", seconds)
+
+
+def runs_final_state(h, comparison=None, **_) -> Chapter:
+    c = comparison
+    steady = [(v, r) for v, r in zip(c.values, c.histories) if r.diverged_at is None]
+    if not steady:
+        return Chapter("runs-final-state", "The end", (), "Every run diverged.", 2.0)
+    value, best = min(steady, key=lambda vr: vr[1].final_loss)
+    return Chapter("runs-final-state", "The end", (),
+                   f"The lowest final loss, {fmt_loss(best.final_loss)}, came with {c.field} {value}.", 2.0)
+
+
 CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network": the_network,
             "forward-pass": forward_pass, "loss-for-one-sample": loss_for_one_sample,
             "backward-pass": backward_pass, "where-the-gradient-comes-from": where_the_gradient_comes_from,
@@ -262,13 +297,15 @@ CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network
             "what-each-neuron-computes": what_each_neuron_computes, "summary": summary,
             "weights-at-the-start": weights_at_the_start, "data-and-first-guess": data_and_first_guess,
             "loss-at-the-start": loss_at_the_start, "dashboard": dashboard, "training": training,
-            "final-state": final_state}
+            "final-state": final_state, "comparison": comparison, "runs-training": runs_training,
+            "runs-final-state": runs_final_state}
 
 
-def storyboard(history, plan) -> list[Chapter]:
+def storyboard(history, plan, **context) -> list[Chapter]:
     """The chapters of a scene, from its plan: (chapter name, options) pairs, e.g.
-    ``[("loss-at-the-start", {}), ("training", {"seconds": 6}), ("final-state", {})]``."""
-    return [CHAPTERS[name](history, **options) for name, options in plan]
+    ``[("loss-at-the-start", {}), ("training", {"seconds": 6}), ("final-state", {})]``;
+    ``context`` holds what else the words need (a comparison's runs)."""
+    return [CHAPTERS[name](history, **options, **context) for name, options in plan]
 
 
 # -- subtitles and scripts ----------------------------------------------------------------------------

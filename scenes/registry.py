@@ -35,5 +35,6 @@ SCENES = {e.name: e for e in [
     SceneEntry("WeightsEvolve", "clips", "the network diagram's edges and biases over training"),
     SceneEntry("FitEvolves", "clips", "the fitted curve over the data, epoch by epoch"),
     SceneEntry("LossCurve", "clips", "the loss curve drawn with a moving marker"),
+    SceneEntry("CompareRuns", "compare", "two to four runs side by side, one setting apart (needs compare)"),
     SceneEntry("NeuronContributions", "clips", "the fit built unit by unit, then training replayed with every unit's piece"),
 ]}

@@ -14,7 +14,7 @@ from manim import config
 
 from nnviz_core import History, NnvizError
 from nnviz_core.config import CFG_SECTION
-from nnviz_core.runs import history_for_section, presentation
+from nnviz_core.runs import comparison_for_section, history_for_section, presentation
 
 _cache: dict = {}
 
@@ -53,3 +53,18 @@ def load_theme(parser: configparser.ConfigParser | None = None, path: Path | Non
     except NnvizError as exc:
         print(f"nnviz: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+
+
+def load_comparison(parser: configparser.ConfigParser | None = None, path: Path | None = None):
+    """The runs of the cfg's ``[nnviz] compare``; on a bad setting, one line and exit 2."""
+    parser = parser if parser is not None else config._parser
+    path = path if path is not None else cfg_file()
+    section = dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
+    key = ("compare", str(path.resolve()), tuple(sorted(section.items())))
+    if key not in _cache:
+        try:
+            _cache[key] = comparison_for_section(section, source=str(path), base_dir=path.parent)
+        except NnvizError as exc:
+            print(f"nnviz: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return _cache[key]

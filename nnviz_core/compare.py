@@ -1,0 +1,86 @@
+"""Runs side by side: one setting, several values, everything else shared.
+
+    compare = lr: 0.02, 0.1, 1.5          ([nnviz] in a cfg file)
+    --compare lr=0.02,0.1,1.5             (the CLI)
+    --compare "layers=1,4,1 | 1,16,1"     (values that hold commas: separate them with |)
+
+Every run starts from the same config, so they share the seed and the data unless the compared
+setting is one of them. A run that diverges is a result here, not an error: it is kept up to its
+last finite epoch (``History.diverged_at``).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+from .config import RunConfig, flag_for
+from .errors import ConfigError, NnvizError, TrainingDiverged
+from .train import train
+
+MIN_RUNS, MAX_RUNS = 2, 4
+
+
+@dataclass(frozen=True)
+class Comparison:
+    field: str
+    values: tuple[str, ...]  # as written, for labels
+    histories: tuple  # one History per value, in order
+
+    @property
+    def labels(self) -> list[str]:
+        return [f"{self.field} = {v}" for v in self.values]
+
+    @property
+    def epochs(self) -> int:
+        """The clock's end: the longest run (a diverged one ends early and stays there)."""
+        return max(h.config.epochs for h in self.histories)
+
+
+def parse_compare(text: str, where: str = "--compare") -> tuple[str, list[str]]:
+    """``"lr: 0.02, 0.1"`` or ``"lr=0.02,0.1"`` -> ("lr", ["0.02", "0.1"]); values with commas of
+    their own (layers) are separated by ``|``."""
+    match = re.fullmatch(r"\s*([A-Za-z_\-]+)\s*[:=]\s*(.*?)\s*", text or "")
+    fields = [f.name for f in dataclasses.fields(RunConfig)]
+    if not match:
+        raise NnvizError(f"{where} {text!r}: write one setting and its values, e.g. lr=0.02,0.1,1.5 "
+                         "(layers: 1,4,1 | 1,16,1)")
+    field = match.group(1).replace("-", "_")
+    if field not in fields:
+        raise NnvizError(f"{where} {text!r}: {match.group(1)} is not a setting; compare one of {', '.join(fields)}")
+    separator = "|" if "|" in match.group(2) or field == "layers" else ","
+    values = [v.strip() for v in match.group(2).split(separator) if v.strip()]
+    if not MIN_RUNS <= len(values) <= MAX_RUNS:
+        raise NnvizError(f"{where} {text!r}: give {MIN_RUNS} to {MAX_RUNS} values to compare, "
+                         f"not {len(values)}")
+    if len(set(values)) != len(values):
+        raise NnvizError(f"{where} {text!r}: the values repeat; give {MIN_RUNS} to {MAX_RUNS} different ones")
+    return field, values
+
+
+def comparison_configs(base: RunConfig, field: str, values: list[str], where: str = "--compare") -> list[RunConfig]:
+    """One config per value, each checked by RunConfig's own rules."""
+    configs = []
+    for value in values:
+        try:
+            configs.append(base.updated({field: value}))
+        except ConfigError as exc:
+            raise NnvizError(f"{where} value {exc.named(flag_for(field) if where == '--compare' else field)}") from None
+    return configs
+
+
+def compare(base: RunConfig, field: str, values: list[str], where: str = "--compare", progress=None) -> Comparison:
+    """Train one run per value; a diverging run is kept up to its last finite epoch."""
+    configs = comparison_configs(base, field, values, where)
+    histories = []
+    for config in configs:
+        try:
+            histories.append(train(config, progress=progress, keep_diverged=True))
+        except TrainingDiverged as exc:  # diverged at its very first epoch: nothing to show
+            raise NnvizError(f"{where} {field}={config_value(config, field)}: {exc}") from None
+    return Comparison(field, tuple(values), tuple(histories))
+
+
+def config_value(config: RunConfig, field: str) -> str:
+    value = getattr(config, field)
+    return ",".join(map(str, value)) if isinstance(value, tuple) else str(value)

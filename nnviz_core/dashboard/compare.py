@@ -1,0 +1,116 @@
+"""The comparison as a GIF: a fit per run, side by side, and every run's loss on one axis, all at
+the same epoch. A run that diverged stays at its last finite state, and says so."""
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.gridspec import GridSpec
+
+from .. import palette as pal
+from ..layout import loss_axis
+from ..numbers import fmt_loss, fmt_value
+from . import DPI, theme_rc
+from .fit import DataFitPanel
+from .panel import TITLE_SIZE, DashboardPanel, epoch_text
+
+COLUMN_INCHES = 7.3  # a run's column; the figure is 15 inches tall, like the classic one
+
+
+def shown_at(history, epoch: float):
+    """A run's state at the shared epoch: its last finite one once it has diverged."""
+    return history.at_epoch(min(int(epoch), history.epochs))
+
+
+class RunFitPanel(DataFitPanel):
+    """One run's data fit, titled with the value that sets it apart."""
+
+    def __init__(self, ax, history, palette, name: str, colour: str):
+        super().__init__(ax, history, palette)
+        self.name = name
+        self.title.set_color(colour)
+
+    def set_state(self, state) -> None:
+        own = shown_at(self.history, state.epoch)
+        super().set_state(own)
+        diverged = self.history.diverged_at
+        if diverged is not None and state.epoch >= diverged:
+            self.title.set_text(f"{self.name}: diverged at epoch {diverged}\n"
+                                f"(shown at epoch {own.epoch:.0f}, loss {fmt_loss(own.loss)})")
+        else:
+            self.title.set_text(f"{self.name} (Epoch {epoch_text(own.epoch)})\nLoss: {fmt_loss(own.loss)}")
+
+
+class SharedLossPanel(DashboardPanel):
+    """Every run's loss up to the shared epoch, on one axis set by the runs that ended no worse
+    than they began; a curve that leaves it gets a mark with its value, or its divergence."""
+
+    def __init__(self, ax, comparison, palette, colours):
+        super().__init__(ax, comparison.histories[0], palette)
+        self.runs = comparison.histories
+        steady = [h.loss for h in self.runs if h.diverged_at is None and h.final_loss <= h.loss[0]]
+        self.axis = loss_axis(np.concatenate(steady or [h.loss[:1] for h in self.runs]))
+        if self.axis.log:
+            ax.set_yscale("log")
+        ax.set_ylim(self.axis.low, self.axis.high)
+        ax.set_xlim(0, max(h.config.epochs for h in self.runs))
+        ax.set_xlabel("Epoch")
+        ax.grid(True)
+        ax.set_title("Training Loss" + (" (log scale)" if self.axis.log else ""), fontsize=TITLE_SIZE)
+        self.lines, self.markers, self.exits = [], [], []
+        for name, colour in zip(comparison.labels, colours):
+            (line,) = ax.plot([], [], "-", color=colour, linewidth=2, label=name)
+            (marker,) = ax.plot([], [], "o", color=colour, markersize=7, clip_on=False)
+            exit_text = ax.text(0, self.axis.high, "", color=colour, fontsize=10, ha="left", va="top",
+                                bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
+            exit_text.set_in_layout(False)
+            self.lines.append(line), self.markers.append(marker), self.exits.append(exit_text)
+        ax.legend(loc="upper right")
+
+    def set_state(self, state) -> None:
+        top = self.axis.high
+        for h, line, marker, exit_text in zip(self.runs, self.lines, self.markers, self.exits):
+            epoch = min(int(state.epoch), h.epochs)
+            line.set_data(np.arange(epoch + 1), h.loss[:epoch + 1])
+            marker.set_data([epoch], [min(h.loss[epoch], top)])
+            beyond = np.flatnonzero(h.loss[:epoch + 1] > top)
+            exit_text.set_visible(beyond.size > 0)
+            if beyond.size:
+                exit_text.set_x(beyond[0])
+                diverged = h.diverged_at is not None and state.epoch >= h.diverged_at
+                exit_text.set_text(f"✕ diverged at epoch {h.diverged_at}" if diverged
+                                   else f"✕ ↑ {fmt_value(h.loss[:epoch + 1].max())}")
+
+
+class CompareDashboard:
+    """The comparison's figure, built once; ``render_rgb(state)`` draws the runs at state.epoch.
+
+        d = CompareDashboard(comparison)
+        rgb = d.render_rgb(comparison.histories[0].at_epoch(40))
+    """
+
+    def __init__(self, comparison, dpi: int = DPI):
+        self.comparison = comparison
+        runs = comparison.histories
+        colours = [pal.unit_colour(k) for k in range(len(runs))]
+        with matplotlib.rc_context(theme_rc(pal.theme())):
+            self.fig = Figure(figsize=(COLUMN_INCHES * len(runs), 10), dpi=dpi)
+            FigureCanvasAgg(self.fig)
+            grid = GridSpec(2, len(runs), figure=self.fig, height_ratios=(3, 2))
+            self.panels = [RunFitPanel(self.fig.add_subplot(grid[0, k]), h, pal.Palette.for_history(h), name, colour)
+                           for k, (h, name, colour) in enumerate(zip(runs, comparison.labels, colours))]
+            self.panels.append(SharedLossPanel(self.fig.add_subplot(grid[1, :]), comparison, None, colours))
+            first = runs[0].at_epoch(0)
+            self.update(first)
+            self.fig.tight_layout()
+            self.fig.canvas.draw()
+
+    def update(self, state) -> None:
+        for panel in self.panels:
+            panel.set_state(state)
+
+    def render_rgb(self, state) -> np.ndarray:
+        self.update(state)
+        self.fig.canvas.draw()  # a few panels: drawn whole, no blitting needed
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]

@@ -1,0 +1,53 @@
+"""CompareRuns: two to four runs side by side, one setting apart, on one clock.
+
+    manim -qh scenes/compare.py CompareRuns          # with [nnviz] compare = lr: 0.02, 0.1, 1.5
+    nnviz render CompareRuns --compare lr=0.02,0.1,1.5
+"""
+from manim import RIGHT, UR, FadeIn, VGroup
+
+from scenes.lecture import LectureScene
+from scenes.mobjects import EpochCounter
+from scenes.mobjects.compare import RunColumn, SharedLossPanel, run_colours
+from scenes.mobjects.panel import fit_in
+from scenes.run import load_comparison
+
+ROW = (-6.9, 6.9, -1.3, 3.05)  # left, right, bottom, top of the runs' columns
+LOSSES = (-6.6, 6.9, -3.95, -1.55)  # the shared loss plot under them
+
+
+class CompareRuns(LectureScene):
+    """About 20 s: a small diagram and the fit of each run, all losses on one axis; a run that
+    diverges is marked, and stays at its last finite state."""
+
+    comparison = None  # set before render() to show given runs; else the cfg's [nnviz] compare
+    plan = (("comparison", {}), ("runs-training", {"seconds": 14}), ("runs-final-state", {}))
+
+    def setup(self):
+        if self.comparison is None:
+            self.comparison = load_comparison()
+        runs = self.comparison.histories
+        # The clock follows the longest run that did not diverge (the others stop where they did).
+        steady = [h for h in runs if h.diverged_at is None] or list(runs)
+        self.history = max(steady, key=lambda h: h.epochs)
+        super().setup()
+
+    def story_context(self) -> dict:
+        return {"comparison": self.comparison}
+
+    def construct(self):
+        c = self.comparison
+        self.chapter("comparison")
+        colours = run_colours(len(c.histories))
+        width = (ROW[1] - ROW[0]) / len(c.histories)
+        self.columns = [RunColumn(h, name, colour, width=width)
+                        for h, name, colour in zip(c.histories, c.labels, colours)]
+        fit_in(VGroup(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
+        self.losses = fit_in(SharedLossPanel(c.histories, c.labels, colours, width=11.5, height=1.3), *LOSSES)
+        counter = EpochCounter(self.history).to_corner(UR, buff=0.3)
+        panels = [*self.columns, self.losses, counter]
+        self.say()
+        self.show_state(panels, 0.0)
+        self.play(*(FadeIn(p) for p in panels), run_time=1)
+        training = self.chapter("runs-training")
+        self.drive(panels, float(self.history.epochs), training.seconds)
+        self.chapter("runs-final-state")

@@ -1,0 +1,138 @@
+"""Panels for runs side by side: one column (diagram and fit) per run, and all the loss curves on
+one shared axis. Every run shows the same epoch; a run that diverged stays at its last finite
+state."""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
+
+from nnviz_core.layout import loss_axis
+from nnviz_core.numbers import fmt_value
+from nnviz_core.palette import theme, unit_colour
+
+from ..theme import SMALL_SIZE, LiveNumber, label, muted
+from .data_fit import DataFitPanel
+from .loss import CURVE_POINTS, envelope
+from .network import NetworkDiagram
+from .panel import Panel, PlotArea
+
+
+SHOWN = 6  # units per layer in a column's small diagram: few enough to stay legible
+
+
+def shown_at(history, epoch: float):
+    """The run's state at the shared clock's epoch: its last finite one once it has diverged."""
+    return history.at(min(epoch, history.epochs))
+
+
+class RunColumn(Panel):
+    """One run of a comparison: its label, a small network diagram and its data fit.
+
+        column = RunColumn(history, "lr = 0.1", colour, width=3.4)
+        column.set_state(any_state_of_the_shared_clock)  # shows this run at that epoch
+    """
+
+    def __init__(self, history, name: str, colour: str, width: float = 3.4, net_height: float = 2.0,
+                 fit_height: float = 1.3):
+        super().__init__()
+        self.history = history
+        self.net = NetworkDiagram(history, width=width * 0.8, height=net_height, max_shown=SHOWN)
+        self.fit = DataFitPanel(history, width=width * 0.8, height=fit_height, title="")
+        heading = label(name, SMALL_SIZE + 4, color=colour)
+        self.net.next_to(heading, DOWN, buff=0.25)
+        self.fit.next_to(self.net, DOWN, buff=0.45)
+        self.diverged = muted("", SMALL_SIZE)
+        if history.diverged_at is not None:
+            self.diverged = label(f"diverged at epoch {history.diverged_at}", SMALL_SIZE, color=theme().prediction)
+            self.diverged.next_to(heading, DOWN, buff=0.06).set_opacity(0.0)
+            self.net.next_to(self.diverged, DOWN, buff=0.15)
+            self.fit.next_to(self.net, DOWN, buff=0.45)
+        self.static.add(heading, self.net.static, self.fit.static)
+        self.live.add(self.net.live, self.fit.live, self.diverged)
+
+    def set_state(self, state) -> "RunColumn":
+        own = shown_at(self.history, state.epoch)
+        self.net.set_state(own)
+        self.fit.set_state(own)
+        if self.history.diverged_at is not None:
+            self.diverged.set_opacity(1.0 if state.epoch >= self.history.diverged_at - 1e-9 else 0.0)
+        return self
+
+
+class SharedLossPanel(Panel):
+    """Every run's loss on one axis (log when they span more than 20x), each in its run's colour,
+    up to the shared epoch. The axis is set by the runs that did not diverge; a curve that leaves
+    it is marked where it leaves, "diverged at epoch N" for a run that diverged."""
+
+    def __init__(self, histories, names, colours, width: float = 12.0, height: float = 1.6):
+        super().__init__()
+        self.histories = histories
+        # The axis is the runs' that ended no worse than they began; the others leave it, marked.
+        steady = [h.loss for h in histories if h.diverged_at is None and h.final_loss <= h.loss[0]]
+        steady = steady or [h.loss[:1] for h in histories]
+        self.axis = loss_axis(np.concatenate(steady))
+        epochs = max(h.config.epochs for h in histories)
+        self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch",
+                             "log scale" if self.axis.log else "", log_ticks=self.axis.ticks if self.axis.log else None)
+        self.curves, self.markers, self.exits, self.envelopes = VGroup(), VGroup(), VGroup(), []
+        for h, colour in zip(histories, colours):
+            self.envelopes.append(envelope(h.loss, CURVE_POINTS))
+            self.curves.add(VMobject(stroke_color=colour, stroke_width=4))
+            self.markers.add(Dot(radius=0.07, color=colour))
+            text = f"diverged at epoch {h.diverged_at}" if h.diverged_at is not None else None
+            self.exits.add(ExitMark(colour, text))
+        keys = VGroup(*(VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=c, stroke_width=5),
+                               label(n, SMALL_SIZE)).arrange(RIGHT, buff=0.1) for n, c in zip(names, colours)))
+        keys.arrange(RIGHT, buff=0.45)
+        header = VGroup(label("Training loss", SMALL_SIZE + 4), keys).arrange(RIGHT, buff=0.6)
+        header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
+        self.static.add(self.plot.mobject, header)
+        self.live.add(self.curves, self.markers, self.exits)
+
+    def set_state(self, state) -> "SharedLossPanel":
+        top = self.plot.y_span[1]
+        for h, (xs_all, ys_all), curve, marker, exit_mark in zip(self.histories, self.envelopes, self.curves,
+                                                                 self.markers, self.exits):
+            epoch = min(state.epoch, h.epochs)
+            loss = shown_at(h, epoch).loss
+            later = xs_all >= epoch
+            xs, ys = np.where(later, epoch, xs_all), np.where(later, loss, ys_all)
+            curve.set_points_as_corners(self.plot.points(xs, ys))
+            marker.move_to(self.plot.points([epoch], [loss])[0])
+            above = np.flatnonzero(ys > top)
+            exit_mark.show(self.plot, float(xs[above[0]]) if above.size else None, float(ys.max()),
+                           diverged=h.diverged_at is not None and state.epoch >= h.diverged_at - 1e-9)
+        return self
+
+
+class ExitMark(VGroup):
+    """Where a loss curve leaves the top of the plot: a cross and what happened there."""
+
+    def __init__(self, colour: str, diverged_text: str | None):
+        super().__init__()
+        self.cross = label("✕", SMALL_SIZE + 2, color=colour)
+        self.value = LiveNumber(0, lambda v: f"↑{fmt_value(v)}", SMALL_SIZE, color=colour, slots=12)
+        self.note = label(diverged_text, SMALL_SIZE, color=colour) if diverged_text else VGroup()
+        self.add(self.cross, self.value, self.note)
+        self.set_opacity(0.0)
+
+    def show(self, plot, x: float | None, highest: float, diverged: bool) -> None:
+        if x is None:
+            self.set_opacity(0.0)
+            return
+        at = plot.points([x], [plot.y_span[1]])[0]
+        self.cross.move_to(at).shift(0.5 * self.cross.height * DOWN)  # on the edge, just inside
+        self.value.set_value(highest)
+        right = plot.x_axis.get_end()[0]
+        for text in (self.value, self.note):  # beside the cross, on the side with room
+            text.next_to(self.cross, RIGHT, buff=0.08)
+            if text.get_right()[0] > right:
+                text.next_to(self.cross, LEFT, buff=0.08)
+        self.cross.set_opacity(1.0)
+        self.value.set_fill(opacity=0.0 if diverged else 1.0)
+        self.note.set_opacity(1.0 if diverged else 0.0)
+
+
+def run_colours(count: int) -> list[str]:
+    return [unit_colour(k) for k in range(count)]
+

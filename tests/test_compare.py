@@ -1,0 +1,108 @@
+"""Runs side by side: the compare setting, a diverging run kept as a result, and both renderers
+showing each run's own numbers at the shared epoch."""
+import numpy as np
+import pytest
+
+from nnviz_core import NnvizError, RunConfig, TrainingDiverged, train
+from nnviz_core.compare import compare, parse_compare
+from nnviz_core.numbers import fmt_loss
+
+BASE = RunConfig(epochs=30, samples=30)
+
+
+@pytest.fixture(scope="module")
+def with_divergence():
+    """Three runs, the last one diverging: its learning rate is far too large (the loss passes
+    10³⁰⁰ and overflows at epoch 77)."""
+    return compare(RunConfig(epochs=80, samples=30), "lr", ["0.05", "0.3", "50"])
+
+
+def test_parse_compare_takes_both_spellings_and_layers_with_bars():
+    assert parse_compare("lr: 0.02, 0.1, 1.5") == ("lr", ["0.02", "0.1", "1.5"])
+    assert parse_compare("lr=0.02,0.1") == ("lr", ["0.02", "0.1"])
+    assert parse_compare("layers: 1,4,1 | 1,16,1") == ("layers", ["1,4,1", "1,16,1"])
+    assert parse_compare("snapshot-every=2,5") == ("snapshot_every", ["2", "5"])
+
+
+@pytest.mark.parametrize("spec, words", [("speed=1,2", "not a setting"), ("lr=0.1", "2 to 4 values"),
+                                         ("lr=1,2,3,4,5", "2 to 4 values"), ("lr", "one setting and its values"),
+                                         ("lr=0.1,0.1", "repeat"), ("lr=0.1,-1", "lr -1"),
+                                         ("activation=relu,swish", "activation swish")])
+def test_bad_compare_values_are_one_line_naming_the_value(spec, words):
+    with pytest.raises(NnvizError) as err:
+        field, values = parse_compare(spec)
+        compare(BASE, field, values)
+    assert words in str(err.value) and "\n" not in str(err.value)
+
+
+def test_runs_share_seed_and_data_unless_compared():
+    c = compare(BASE, "lr", ["0.05", "0.2"])
+    a, b = c.histories
+    assert np.array_equal(a.X, b.X) and np.array_equal(a.y, b.y)
+    assert all(np.array_equal(w0, w1) for w0, w1 in zip(a.at_epoch(0).weights, b.at_epoch(0).weights))
+    seeds = compare(BASE, "seed", ["0", "1"])
+    assert not np.array_equal(seeds.histories[0].y, seeds.histories[1].y)
+
+
+def test_a_diverging_run_is_a_result_in_a_comparison(with_divergence):
+    steady, _, wild = with_divergence.histories
+    assert steady.diverged_at is None and wild.diverged_at is not None
+    assert wild.epochs == wild.diverged_at - 1 and np.all(np.isfinite(wild.loss))
+    with pytest.raises(TrainingDiverged):  # on its own, the run is refused as before
+        train(wild.config)
+
+
+def test_the_compare_scene_shows_each_runs_own_numbers_at_the_shared_epoch(with_divergence, tmp_path):
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.compare import CompareRuns
+
+    seen = []
+
+    class Checked(CompareRuns):
+        comparison = with_divergence
+
+        def play(self, *args, **kwargs):
+            super().play(*args, **kwargs)
+            epoch = self.clock.get_value()
+            for column in (c for c in getattr(self, "columns", []) if self.on_screen(c)):
+                own = column.history.at(min(epoch, column.history.epochs))
+                fit = column.fit
+                corner = fit.plot.x_axis.get_start()
+                ey = (fit.plot.y_axis.get_end() - corner)[1] / (fit.plot.y_span[1] - fit.plot.y_span[0])
+                ys = (fit.curve.points[::4, 1] - corner[1]) / ey + fit.plot.y_span[0]
+                inside = (ys > fit.plot.y_span[0] + 1e-4) & (ys < fit.plot.y_span[1] - 1e-4)
+                np.testing.assert_allclose(ys[inside], own.prediction[:-1, 0][inside], atol=1e-6)
+                seen.append(column.history.diverged_at is not None and epoch >= column.history.diverged_at)
+
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
+        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene.render()
+    assert scene.chapters == ["comparison", "runs-training", "runs-final-state"]
+    assert any(seen)  # the diverged run was shown frozen, after its divergence
+    losses = scene.losses
+    wild = with_divergence.histories[2]
+    assert losses.exits[2].note.get_fill_opacity() == 1.0  # "diverged at epoch N" is on screen
+    narration = scene.storyboard["runs-training"].narration
+    assert f"diverged at epoch {wild.diverged_at}" in narration
+    assert fmt_loss(with_divergence.histories[0].final_loss) in narration
+
+
+def test_the_compare_gif_panels_show_each_runs_own_numbers(with_divergence):
+    from nnviz_core.dashboard.compare import CompareDashboard
+
+    d = CompareDashboard(with_divergence, dpi=20)
+    clock = with_divergence.histories[0]
+    for epoch in (0, 20, clock.epochs):
+        d.render_rgb(clock.at_epoch(epoch))
+        for panel, h in zip(d.panels, with_divergence.histories):
+            own = h.at_epoch(min(epoch, h.epochs))
+            np.testing.assert_array_equal(panel.line.get_ydata(), own.prediction[:, 0])
+        losses = d.panels[-1]
+        for h, line in zip(with_divergence.histories, losses.lines):
+            shown = min(epoch, h.epochs)
+            np.testing.assert_array_equal(line.get_ydata(), h.loss[:shown + 1])
+    wild = with_divergence.histories[2]
+    assert losses.exits[2].get_visible() and f"diverged at epoch {wild.diverged_at}" in losses.exits[2].get_text()
+    assert "diverged at epoch" in d.panels[2].title.get_text()
