@@ -51,14 +51,14 @@ THEMES = {
                    backward_flow="#800080", data_points="#0000ff", prediction="#ff0000", loss_curve="#0000ff",
                    loss_marker="#ff0000", signal="#3a3a40", other_units="#808086", output_bias="#4d4d52",
                    unit_colours=("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#5d9a1a", "#a6761d", "#17808f",
-                                 "#8c564b", "#808000", "#a47400")),
+                                 "#8c564b", "#808000", "#262626")),
     # For dark rooms: light ink, deeper neuron fills (their names are light), brighter curves.
     "dark": Theme("dark", background="#16161a", figure="#16161a", ink="#ececf0", muted_ink="#a6a6ad",
                   grid="#2e2e35", input_neuron="#2f6f8f", hidden_neuron="#2e6b33", output_neuron="#9a4236",
                   backward_flow="#d59bff", data_points="#7fb2ff", prediction="#ff5c5c", loss_curve="#7fb2ff",
                   loss_marker="#ff5c5c", signal="#d8d8e0", other_units="#9a9aa2", output_bias="#c4c4cc",
                   unit_colours=("#ff8a3d", "#3ccf9e", "#a6a1ff", "#ff6fb5", "#8fd14f", "#e0b04a", "#4fc3d4",
-                                "#d19a8c", "#c8c85a", "#f2d24b"), cmap="berlin", data_alpha=0.6,
+                                "#d19a8c", "#c8c85a", "#f5f5f5"), cmap="berlin", data_alpha=0.6,
                   neuron_names=("teal", "green", "rust")),
 }
 _current = [THEMES["light"]]
