@@ -133,7 +133,8 @@ def cmd_render(args) -> int:
         raise UserError("nnviz render: name a scene (see nnviz render --list)")
     check_scene(args.scene)
     history = history_from_args(args)
-    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir)
+    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir, args.jobs,
+                        args.save_sections)
     print(f"wrote {path}")
     return 0
 
@@ -183,6 +184,11 @@ def build_parser() -> Parser:
     p.add_argument("--format", default="mp4", choices=["mp4", "webm", "gif", "png"],
                    help="mp4 (default), webm, gif, or png (the closing frame)")
     p.add_argument("--media-dir", default="media", help="where manim writes (default: media)")
+    p.add_argument("--jobs", type=bounded(int, 1, 64), default=os.cpu_count() or 1,
+                   help="manim processes, each rendering a part of the scene; the parts are joined "
+                        "without re-encoding (default: every core). gif and png use one process")
+    p.add_argument("--save-sections", action="store_true",
+                   help="also write one video per chapter, as manim's --save_sections does")
     add_training_flags(p)
     p.set_defaults(func=cmd_render)
 
