@@ -1,15 +1,16 @@
 # The two commands in the README: `make video` and `make test`. Both set everything up first.
 PY := .venv/bin/python
-MANIM := .venv/bin/manim
 
 .PHONY: setup video gif slides test bench clean
 
 setup:
 	@bash scripts/setup.sh
 
-# The main job: the 1080p60 lecture video and the classic GIF, from manim.cfg's [nnviz] run.
+# The main job: the 1080p60 lecture video, rendered on every core (JOBS=1: one process), and the
+# classic GIF, from manim.cfg's [nnviz] run.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 video: setup
-	$(MANIM) -qh scenes/training.py TrainingLecture
+	.venv/bin/nnviz render TrainingLecture --quality h --jobs $(JOBS)
 	.venv/bin/nnviz gif
 
 gif: setup
@@ -29,6 +30,8 @@ test: setup
 bench: setup
 	$(PY) bench/gif_speed.py
 	$(PY) bench/manim_speed.py
+	$(PY) bench/render_jobs.py
+	$(PY) bench/history_scale.py
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/gifs/*.gif

@@ -2,15 +2,17 @@
 """`nnviz render --jobs 2` against `--jobs 1` (the baseline, measured in the same run).
 
 Renders TrainingLecture of manim.cfg's run with each, alternately (so background load hits
-both), --repeats times; prints the median walls, their ratio (target: at most 0.6x on 2 cores)
-and the wall seconds per second of video of --jobs 2 (target: at most 1.3 s at 1080p60), and
-checks that both videos have the same frames count. At 1080p60 (the default) this takes about
-six minutes per repeat; `--quality l` is a quick check of the machinery (about a minute), whose
-figures are not the targets'. Run from the repo root:
+both), --repeats times; prints the median walls, their ratio (target: at most 0.6x on 2 cores),
+the wall seconds per second of video (target for --jobs 2: at most 1.3 s at 1080p60) and the CPU
+seconds of each (one manim process already keeps more than one core busy: the encoder runs
+beside the drawing); checks that both videos have the same number of frames. At 1080p60 (the
+default) a repeat takes about six minutes; `--quality l` is a quick check of the machinery
+(about a minute), whose figures are not the targets'. Run from the repo root:
 
     python bench/render_jobs.py [--quality h] [--repeats 1] [--jobs 2] [--scene TrainingLecture]
 """
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -23,15 +25,19 @@ import av
 REPO = Path(__file__).resolve().parent.parent
 
 
-def render(scene: str, quality: str, jobs: int, media_dir: Path) -> tuple[float, Path]:
+def render(scene: str, quality: str, jobs: int, media_dir: Path) -> tuple[float, float, Path]:
+    """Wall and CPU seconds (user + sys of every process) of one render, and the file it wrote."""
     command = [sys.executable, "-m", "nnviz_core.cli", "render", scene, "--quality", quality,
                "--jobs", str(jobs), "--media-dir", str(media_dir)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
         sys.exit(f"render_jobs: --jobs {jobs} failed: {result.stderr.strip()[-2000:]}")
-    return wall, Path(result.stdout.strip().splitlines()[-1].removeprefix("wrote "))
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return wall, cpu, Path(result.stdout.strip().splitlines()[-1].removeprefix("wrote "))
 
 
 def video_seconds_and_frames(path: Path) -> tuple[float, int]:
@@ -49,20 +55,24 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--scene", default="TrainingLecture")
     args = parser.parse_args()
-    walls, frames = {1: [], args.jobs: []}, {}
+    walls, cpus, frames = {1: [], args.jobs: []}, {1: [], args.jobs: []}, {}
     with tempfile.TemporaryDirectory(prefix="nnviz-bench-") as tmp:
         for k in range(args.repeats):
             for jobs in walls:
-                wall, video = render(args.scene, args.quality, jobs, Path(tmp) / f"jobs{jobs}")
+                wall, cpu, video = render(args.scene, args.quality, jobs, Path(tmp) / f"jobs{jobs}")
                 walls[jobs].append(wall)
+                cpus[jobs].append(cpu)
                 seconds, frames[jobs] = video_seconds_and_frames(video)
-                print(f"run {k + 1}/{args.repeats} --jobs {jobs}: {wall:6.1f} s wall for {seconds:.1f} s of "
-                      f"video ({frames[jobs]} frames)", flush=True)
+                print(f"run {k + 1}/{args.repeats} --jobs {jobs}: {wall:6.1f} s wall, {cpu:6.1f} s CPU for "
+                      f"{seconds:.1f} s of video ({frames[jobs]} frames)", flush=True)
     one, many = statistics.median(walls[1]), statistics.median(walls[args.jobs])
     print(f"median wall   --jobs 1 {one:.1f} s   --jobs {args.jobs} {many:.1f} s   "
           f"ratio {many / one:.2f}x (target: at most 0.6x on 2 cores)")
     print(f"per second of video   --jobs 1 {one / seconds:.2f} s   --jobs {args.jobs} {many / seconds:.2f} s "
           "(target: at most 1.3 s at 1080p60)")
+    print(f"median CPU    --jobs 1 {statistics.median(cpus[1]):.1f} s   --jobs {args.jobs} "
+          f"{statistics.median(cpus[args.jobs]):.1f} s   (user + sys of all processes: with every core free, "
+          "the wall of --jobs N is at least its CPU / N)")
     if frames[1] != frames[args.jobs]:
         sys.exit(f"render_jobs: the videos differ in length: {frames[1]} and {frames[args.jobs]} frames")
 

@@ -48,7 +48,7 @@ def video_metadata(path) -> dict:
     with av.open(str(path)) as video:
         stream = video.streams.video[0]
         frames = stream.frames or frame_count(path)
-        duration = float(stream.duration * stream.time_base) if stream.duration else frames / stream.base_rate
+        duration = float(stream.duration * stream.time_base if stream.duration else frames / stream.base_rate)
         rate = stream.average_rate
         return {"width": stream.codec_context.width, "height": stream.codec_context.height,
                 "nb_frames": str(frames), "duration": f"{duration:.6f}",

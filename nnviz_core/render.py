@@ -38,9 +38,9 @@ FORMATS = ("mp4", "webm", "gif", "png")
 JOINABLE = ("mp4", "webm")  # gif and png render in one process
 REPO = Path(__file__).resolve().parent.parent
 
-# Expected wall time, for cutting a scene into parts of equal length (TrainingLecture, measured):
-FRAME_SECONDS = (0.012, 0.014)  # a drawn and encoded frame: 12 ms + 14 ms per megapixel (40 ms at 1080p)
-STILL_FRAME_SHARE = 0.5  # a frame of a still wait is only encoded: about half that
+# Expected time, for cutting a scene into parts of equal length (fitted to TrainingLecture's parts):
+FRAME_SECONDS = (0.008, 0.009)  # a drawn and encoded frame: 8 ms + 9 ms per megapixel (27 ms at 1080p)
+STILL_FRAME_SHARE = 0.4  # a frame of a still wait is only encoded
 SKIPPED_PLAY_FRAMES = 1  # manim draws about one frame for each play it skips
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
@@ -72,10 +72,10 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
     with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
         tmp = Path(tmp)
         run_file = history.save(tmp / "run.npz")
-        if jobs > 1 and fmt in JOINABLE:
-            return _render_in_parts(scene, run_file, quality, fmt, media_dir, jobs, save_sections, tmp)
         cfg = tmp / "run.cfg"
         cfg.write_text(_cfg_text(run_file), encoding="utf-8")
+        if jobs > 1 and fmt in JOINABLE:
+            return _render_in_parts(scene, run_file, quality, fmt, media_dir, jobs, save_sections, tmp)
         return _render_in_one(scene, cfg, quality, fmt, media_dir, save_sections)
 
 
@@ -161,7 +161,13 @@ def split_plays(costs, reach, parts: int) -> list[range]:
 
 def _render_in_parts(scene: str, run_file: Path, quality: str, fmt: str, media_dir: Path, jobs: int,
                      save_sections: bool, tmp: Path) -> Path:
-    cfg = tmp / "run.cfg"  # plays must keep their own partial movie files, named by number
+    where = Path("videos", SCENES[scene].module, QUALITIES[quality])  # manim's layout, in any media dir
+    video_dir = media_dir / where
+    try:  # before rendering: a folder that cannot be written fails now, not minutes later
+        video_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NnvizError(f"cannot write {video_dir}: {exc.strerror or exc}; choose a writable --media-dir") from None
+    cfg = tmp / "parts.cfg"  # every play keeps its own partial movie file, named by its number
     cfg.write_text(_cfg_text(run_file, disable_caching=True, max_files_cached=10**9), encoding="utf-8")
     plan = _plan(scene, cfg, quality, tmp)
     plays = plan["plays"]
@@ -170,7 +176,7 @@ def _render_in_parts(scene: str, run_file: Path, quality: str, fmt: str, media_d
     reach = [p["reached"] + k * SKIPPED_PLAY_FRAMES * seconds_per_frame for k, p in enumerate(plays)]
     ranges = split_plays(costs, reach, jobs)
     if len(ranges) == 1:
-        return _render_in_one(scene, cfg, quality, fmt, media_dir, save_sections)
+        return _render_in_one(scene, tmp / "run.cfg", quality, fmt, media_dir, save_sections)
     print(f"nnviz render: {scene} in {len(ranges)} processes, plays "
           + ", ".join(f"{r.start}-{r.stop - 1}" for r in ranges), flush=True)
     parts = [tmp / f"part{i}" for i in range(len(ranges))]
@@ -179,7 +185,7 @@ def _render_in_parts(scene: str, run_file: Path, quality: str, fmt: str, media_d
                  str(SCENES[scene].file), scene] for part, r in zip(parts, ranges)]
     _run_all(commands, [part.with_suffix(".log") for part in parts],
              [f"rendering plays {r.start}-{r.stop - 1} of {scene}" for r in ranges])
-    return _join_parts(scene, plan, ranges, parts, quality, fmt, media_dir, save_sections)
+    return _join_parts(scene, plan, ranges, parts, where, video_dir, fmt, save_sections)
 
 
 def _megapixels(quality: str) -> float:
@@ -199,12 +205,14 @@ def _run_all(commands, logs, names) -> None:
     """Run the commands at once, each writing to its log; when one fails, stop the others and
     raise one line that names it, with the last line of its log."""
     processes = []
+    wide = {**os.environ, "COLUMNS": "10000"}  # manim's error, unwrapped, is its log's last line
     try:
         for command, log in zip(commands, logs):
             with open(log, "w", encoding="utf-8") as output:
                 processes.append(subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
-                                                  stdin=subprocess.DEVNULL, process_group=0,
+                                                  stdin=subprocess.DEVNULL, env=wide, process_group=0,
                                                   preexec_fn=die_with_parent()))
+        started = time.monotonic()
         running = list(range(len(processes)))
         while running:
             time.sleep(0.1)
@@ -212,6 +220,7 @@ def _run_all(commands, logs, names) -> None:
                 status = processes[k].poll()
                 if status == 0:
                     running.remove(k)
+                    print(f"nnviz render: done {names[k]} ({time.monotonic() - started:.0f} s)", flush=True)
                 elif status is not None:
                     how = f"was killed by signal {-status}" if status < 0 else f"stopped with exit status {status}"
                     said = _last_line(logs[k])
@@ -229,17 +238,16 @@ def _last_line(log: Path) -> str:
     return next((line for line in reversed(lines) if line), "")
 
 
-def _join_parts(scene: str, plan: dict, ranges, parts, quality: str, fmt: str, media_dir: Path,
+def _join_parts(scene: str, plan: dict, ranges, parts, where: Path, video_dir: Path, fmt: str,
                 save_sections: bool) -> Path:
     """Write the movie, and with ``save_sections`` each section's file and their index, from the
     parts' partial movie files (one per play, as the one-process render would have them)."""
     from .joining import join_videos, video_metadata
 
-    module, resolution = SCENES[scene].module, QUALITIES[quality]
     sections = plan["sections"]
     movies = {}  # play -> its partial movie file; plays in skipped sections have none
     for part, r in zip(parts, ranges):
-        folder = part / "videos" / module / resolution / "partial_movie_files" / scene
+        folder = part / where / "partial_movie_files" / scene
         for k in r:
             if not sections[plan["plays"][k]["section"]]["skip"]:
                 movies[k] = folder / f"uncached_{k:05}.{fmt}"
@@ -247,8 +255,6 @@ def _join_parts(scene: str, plan: dict, ranges, parts, quality: str, fmt: str, m
     if missing:
         raise NnvizError(f"the manim processes wrote no video for plays {missing[:5]} of {scene}; "
                          "render it with --jobs 1")
-    video_dir = media_dir / "videos" / module / resolution
-    video_dir.mkdir(parents=True, exist_ok=True)
     if save_sections:
         (video_dir / "sections").mkdir(exist_ok=True)
         index = []
@@ -263,7 +269,7 @@ def _join_parts(scene: str, plan: dict, ranges, parts, quality: str, fmt: str, m
                           **video_metadata(video_dir / "sections" / name)})
         with atomic_output(video_dir / "sections" / f"{scene}.json") as out:
             out.write_text(json.dumps(index, indent=4), encoding="utf-8")
-    subtitles = [part / "videos" / module / resolution / f"{scene}.srt" for part in parts]
+    subtitles = [part / where / f"{scene}.srt" for part in parts]
     if any(path.is_file() for path in subtitles):
         with atomic_output(video_dir / f"{scene}.srt") as out:
             out.write_text(_joined_subtitles(plan, ranges, movies, subtitles), encoding="utf-8")
