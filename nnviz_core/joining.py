@@ -14,18 +14,15 @@ from pathlib import Path
 import av
 import srt
 
-CONTAINERS = {"mp4": "mp4", "webm": "webm"}  # the formats whose videos can be joined
-
-
 def join_videos(inputs, out, fmt: str) -> None:
     """Write the videos ``inputs`` (one codec, size and frame rate) one after another into
-    ``out``, a ``fmt`` file. As in manim's own join, the concat demuxer rebases the timestamps
+    ``out``, an mp4 or webm file (``fmt``). As in manim's own join, the concat demuxer rebases the timestamps
     and the packets are copied."""
     with tempfile.TemporaryDirectory(prefix="nnviz-join-") as tmp:
         listing = Path(tmp) / "inputs.txt"
         listing.write_text("".join(f"file 'file:{Path(p).as_posix()}'\n" for p in inputs), encoding="utf-8")
         with av.open(str(listing), format="concat", options={"safe": "0", "an": "1"}) as source, \
-                av.open(str(out), mode="w", format=CONTAINERS[fmt]) as target:
+                av.open(str(out), mode="w", format=fmt) as target:
             target.metadata["comment"] = f"Rendered with Manim Community v{version('manim')}"
             stream = source.streams.video[0]
             copy = target.add_stream_from_template(template=stream)

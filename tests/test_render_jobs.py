@@ -72,6 +72,7 @@ def test_a_chapter_cut_between_processes_is_one_whole_section(renders):
 
 
 def test_subtitles_match_when_the_scene_has_them(renders):
+    """Where chapters add subcaptions, manim writes an .srt beside the video; joined, it is the same."""
     folder, _ = renders
     serial = folder / "media1" / VIDEO / "LossCurve.srt"
     parallel = folder / "media2" / VIDEO / "LossCurve.srt"
