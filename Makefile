@@ -1,6 +1,5 @@
 # The two commands in the README: `make video` and `make test`. Both set everything up first.
 PY := .venv/bin/python
-MANIM := .venv/bin/manim
 
 .PHONY: setup setup-test video gif slides test bench clean
 
@@ -10,9 +9,11 @@ setup:
 setup-test:
 	@bash scripts/setup.sh --test
 
-# The main job: the 1080p60 lecture video and the classic GIF, from manim.cfg's [nnviz] run.
+# The main job: the 1080p60 lecture video, rendered on every core (JOBS=1: one process), and the
+# classic GIF, from manim.cfg's [nnviz] run.
+JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 video: setup
-	$(MANIM) -qh scenes/training.py TrainingLecture
+	.venv/bin/nnviz render TrainingLecture --quality h --jobs $(JOBS)
 	.venv/bin/nnviz gif
 
 gif: setup
@@ -32,6 +33,8 @@ test: setup-test
 bench: setup
 	$(PY) bench/gif_speed.py
 	$(PY) bench/manim_speed.py
+	$(PY) bench/render_jobs.py
+	$(PY) bench/history_scale.py
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/gifs/*.gif

@@ -149,7 +149,8 @@ def cmd_render(args) -> int:
     check_scene(args.scene)
     chosen = use_presentation(args)
     history = history_from_args(args)
-    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir, chosen)
+    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir, args.jobs,
+                        args.save_sections, chosen)
     print(f"wrote {path}")
     return 0
 
@@ -223,6 +224,11 @@ def build_parser() -> Parser:
     p.add_argument("--format", default="mp4", choices=["mp4", "webm", "gif", "png"],
                    help="mp4 (default), webm, gif, or png (the closing frame)")
     p.add_argument("--media-dir", default="media", help="where manim writes (default: media)")
+    p.add_argument("--jobs", type=bounded(int, 1, 64), default=os.cpu_count() or 1,
+                   help="manim processes, each rendering a part of the scene; the parts are joined "
+                        "without re-encoding (default: every core). gif and png use one process")
+    p.add_argument("--save-sections", action="store_true",
+                   help="also write one video per chapter, as manim's --save_sections does")
     add_theme_flag(p)
     add_training_flags(p)
     p.set_defaults(func=cmd_render)

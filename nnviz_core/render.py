@@ -3,26 +3,46 @@
 It trains (or loads) the run once, saves it beside a small cfg file whose ``[nnviz]`` section
 points at it, and hands both to manim's own CLI (``python -m manim render -c ...``), so the
 scenes render exactly what ``nnviz train`` would save. manim itself is never imported here.
+
+With ``jobs`` > 1 (mp4 and webm), the scene is rendered in parts, one manim process each:
+``scenes.plan`` first lists the scene's plays without drawing them; the plays are cut into
+contiguous ranges of about equal expected wall time; each process renders its range
+(``manim -n start,end``), and the parts' partial movie files are joined by copying packets,
+as manim itself would join them, into the file a single process writes, with the sections
+(``save_sections``) and subtitles that one process would write.
 """
 from __future__ import annotations
 
 import configparser
+import ctypes
 import io
+import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from scenes.registry import SCENES
 
 from .config import CFG_SECTION
 from .errors import NnvizError
+from .files import atomic_output
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 FORMATS = ("mp4", "webm", "gif", "png")
+JOINABLE = ("mp4", "webm")  # gif and png render in one process
 REPO = Path(__file__).resolve().parent.parent
+
+# Expected time, for cutting a scene into parts of equal length (fitted to TrainingLecture's parts):
+FRAME_SECONDS = (0.008, 0.009)  # a drawn and encoded frame: 8 ms + 9 ms per megapixel (27 ms at 1080p)
+STILL_FRAME_SHARE = 0.4  # a frame of a still wait is only encoded
+SKIPPED_PLAY_FRAMES = 1  # manim draws about one frame for each play it skips
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def scene_list() -> str:
@@ -38,38 +58,55 @@ def check_scene(scene: str) -> None:
 
 
 def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
-                 media_dir: str | Path = "media", presentation: dict | None = None) -> Path:
-    """Render one scene of ``history`` with manim; returns the file manim wrote."""
+                 media_dir: str | Path = "media", jobs: int = 1, save_sections: bool = False,
+                 presentation: dict | None = None) -> Path:
+    """Render one scene of ``history`` with manim; returns the file manim wrote.
+
+    ``jobs`` > 1 renders mp4 and webm in that many processes (gif and png use one);
+    ``save_sections`` also writes one file per chapter (manim's ``--save_sections``);
+    ``presentation`` carries the [nnviz] settings of how it is shown (the theme)."""
     check_scene(scene)
     if quality not in QUALITIES:
         raise NnvizError(f"--quality {quality}: choose one of {', '.join(QUALITIES)}")
     if fmt not in FORMATS:
         raise NnvizError(f"--format {fmt}: choose one of {', '.join(FORMATS)}")
-    scene_file = SCENES[scene].file
     media_dir = Path(media_dir).resolve()
     with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
-        run_file = history.save(Path(tmp) / "run.npz")
-        cfg = Path(tmp) / "run.cfg"
-        cfg.write_text(_cfg_text(run_file, presentation or {}), encoding="utf-8")
-        output = ["-s"] if fmt == "png" else ["--format", fmt]  # png: the closing frame
-        command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output,
-                   "-c", str(cfg), "--media_dir", str(media_dir), str(scene_file), scene]
-        started = time.time()
-        result = subprocess.run(command, cwd=REPO)
+        tmp = Path(tmp)
+        run_file = history.save(tmp / "run.npz")
+        cfg = tmp / "run.cfg"
+        section = {"run": str(run_file), **(presentation or {})}
+        cfg.write_text(_cfg_text(section), encoding="utf-8")
+        if jobs > 1 and fmt in JOINABLE:
+            return _render_in_parts(scene, section, quality, fmt, media_dir, jobs, save_sections, tmp)
+        return _render_in_one(scene, cfg, quality, fmt, media_dir, save_sections)
+
+
+def _render_in_one(scene: str, cfg: Path, quality: str, fmt: str, media_dir: Path, save_sections: bool) -> Path:
+    output = ["-s"] if fmt == "png" else ["--format", fmt]  # png: the closing frame
+    sections = ["--save_sections"] if save_sections else []
+    command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output, *sections,
+               "-c", str(cfg), "--media_dir", str(media_dir), str(SCENES[scene].file), scene]
+    started = time.time()
+    result = subprocess.run(command, cwd=REPO, preexec_fn=die_with_parent())
     if result.returncode != 0:
         raise NnvizError(f"manim stopped with exit status {result.returncode} while rendering "
                          f"{scene}; its message is above")
     return _newest_output(media_dir, scene, fmt, started)
 
 
-def _cfg_text(run_file: Path, presentation: dict) -> str:
-    """The repo's manim.cfg with ``[nnviz]`` pointing at ``run_file`` and carrying the
-    presentation settings (manim reads a ``-c`` file instead of ./manim.cfg, so its other
-    settings are carried over)."""
+def _cfg_text(section: dict, **cli) -> str:
+    """The repo's manim.cfg with ``section`` as its ``[nnviz]`` (the saved run, the theme; manim
+    reads a ``-c`` file instead of ./manim.cfg, so its other settings are carried over), and
+    ``cli`` set in [CLI]."""
     parser = configparser.ConfigParser()
     parser.read(REPO / "manim.cfg", encoding="utf-8")
+    if cli and not parser.has_section("CLI"):
+        parser.add_section("CLI")
+    for key, value in cli.items():
+        parser["CLI"][key] = str(value)
     parser.remove_section(CFG_SECTION)
-    parser[CFG_SECTION] = {"run": str(run_file), **presentation}
+    parser[CFG_SECTION] = section
     text = io.StringIO()
     parser.write(text)
     return text.getvalue()
@@ -77,8 +114,191 @@ def _cfg_text(run_file: Path, presentation: dict) -> str:
 
 def _newest_output(media_dir: Path, scene: str, fmt: str, since: float) -> Path:
     suffix = ".png" if fmt == "png" else f".{fmt}"
+    pieces = {"partial_movie_files", "sections"}
     written = [p for p in media_dir.rglob(f"{scene}*{suffix}")
-               if p.stat().st_mtime >= since - 1 and "partial_movie_files" not in p.parts]
+               if p.stat().st_mtime >= since - 1 and not pieces & set(p.relative_to(media_dir).parts)]
     if not written:
         raise NnvizError(f"manim finished but wrote no {suffix} for {scene} under {media_dir}")
     return max(written, key=os.path.getmtime)
+
+
+# -- in parts, one manim process each -----------------------------------------------------------
+def die_with_parent():
+    """A ``preexec_fn`` for subprocess: on Linux the child is killed when this process dies,
+    even by SIGKILL, so no manim process outlives nnviz. Elsewhere None (nothing to do)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child only calls it
+    parent = os.getpid()
+
+    def arm():
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os.kill(os.getpid(), signal.SIGKILL)
+    return arm
+
+
+def split_plays(costs, reach, parts: int) -> list[range]:
+    """Cut plays 0..n-1 into at most ``parts`` contiguous ranges whose longest expected wall
+    time is as short as it can be: a range costs its plays' ``costs`` plus ``reach[start]``,
+    the time its process spends getting to its first play (running, not drawing, the ones
+    before)."""
+    n = len(costs)
+    total = np.concatenate([[0.0], np.cumsum(costs)])
+
+    def cut(limit: float) -> list[range]:  # each range as long as the limit allows
+        ranges, start = [], 0
+        while start < n:
+            stop = start + 1
+            while stop < n and reach[start] + total[stop + 1] - total[start] <= limit:
+                stop += 1
+            ranges.append(range(start, stop))
+            start = stop
+        return ranges
+
+    low, high = 0.0, float(total[-1])  # high: everything in one range
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (low, middle) if len(cut(middle)) <= parts else (middle, high)
+    return cut(high)
+
+
+def _render_in_parts(scene: str, section: dict, quality: str, fmt: str, media_dir: Path, jobs: int,
+                     save_sections: bool, tmp: Path) -> Path:
+    where = Path("videos", SCENES[scene].module, QUALITIES[quality])  # manim's layout, in any media dir
+    video_dir = media_dir / where
+    try:  # before rendering: a folder that cannot be written fails now, not minutes later
+        video_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise NnvizError(f"cannot write {video_dir}: {exc.strerror or exc}; choose a writable --media-dir") from None
+    cfg = tmp / "parts.cfg"  # every play keeps its own partial movie file, named by its number
+    cfg.write_text(_cfg_text(section, disable_caching=True, max_files_cached=10**9), encoding="utf-8")
+    plan = _plan(scene, cfg, quality, tmp)
+    plays = plan["plays"]
+    seconds_per_frame = FRAME_SECONDS[0] + FRAME_SECONDS[1] * _megapixels(quality)
+    costs = [p["frames"] * seconds_per_frame * (STILL_FRAME_SHARE if p["still"] else 1) for p in plays]
+    reach = [p["reached"] + k * SKIPPED_PLAY_FRAMES * seconds_per_frame for k, p in enumerate(plays)]
+    ranges = split_plays(costs, reach, jobs)
+    if len(ranges) == 1:
+        return _render_in_one(scene, tmp / "run.cfg", quality, fmt, media_dir, save_sections)
+    print(f"nnviz render: {scene} in {len(ranges)} processes, plays "
+          + ", ".join(f"{r.start}-{r.stop - 1}" for r in ranges), flush=True)
+    parts = [tmp / f"part{i}" for i in range(len(ranges))]
+    commands = [[sys.executable, "-m", "manim", "render", f"-q{quality}", "--format", fmt, "-c", str(cfg),
+                 "--media_dir", str(part), "-n", f"{r.start},{r.stop - 1}", "--progress_bar", "none",
+                 str(SCENES[scene].file), scene] for part, r in zip(parts, ranges)]
+    _run_all(commands, [part.with_suffix(".log") for part in parts],
+             [f"rendering plays {r.start}-{r.stop - 1} of {scene}" for r in ranges])
+    return _join_parts(scene, plan, ranges, parts, where, video_dir, fmt, save_sections)
+
+
+def _megapixels(quality: str) -> float:
+    height = int(QUALITIES[quality].split("p")[0])
+    return height * height * 16 / 9 / 1e6
+
+
+def _plan(scene: str, cfg: Path, quality: str, tmp: Path) -> dict:
+    out, log = tmp / "plan.json", tmp / "plan.log"
+    command = [sys.executable, "-m", "scenes.plan", "--config", str(cfg), "--quality", quality,
+               "--media-dir", str(tmp / "plan"), "--out", str(out), scene]
+    _run_all([command], [log], [f"listing the plays of {scene}"])
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _run_all(commands, logs, names) -> None:
+    """Run the commands at once, each writing to its log; when one fails, stop the others and
+    raise one line that names it, with the last line of its log."""
+    processes = []
+    wide = {**os.environ, "COLUMNS": "10000"}  # manim's error, unwrapped, is its log's last line
+    try:
+        for command, log in zip(commands, logs):
+            with open(log, "w", encoding="utf-8") as output:
+                processes.append(subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
+                                                  stdin=subprocess.DEVNULL, env=wide, process_group=0,
+                                                  preexec_fn=die_with_parent()))
+        started = time.monotonic()
+        running = list(range(len(processes)))
+        while running:
+            time.sleep(0.1)
+            for k in list(running):
+                status = processes[k].poll()
+                if status == 0:
+                    running.remove(k)
+                    print(f"nnviz render: done {names[k]} ({time.monotonic() - started:.0f} s)", flush=True)
+                elif status is not None:
+                    how = f"was killed by signal {-status}" if status < 0 else f"stopped with exit status {status}"
+                    said = _last_line(logs[k])
+                    raise NnvizError(f"manim {how} while {names[k]}{f': {said}' if said else ''}; "
+                                     "run with --jobs 1 to see all of manim's output")
+    finally:
+        for process in processes:  # none is left behind, whatever happened
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+def _last_line(log: Path) -> str:
+    lines = [line.strip() for line in log.read_text(encoding="utf-8", errors="replace").splitlines()]
+    return next((line for line in reversed(lines) if line), "")
+
+
+def _join_parts(scene: str, plan: dict, ranges, parts, where: Path, video_dir: Path, fmt: str,
+                save_sections: bool) -> Path:
+    """Write the movie, and with ``save_sections`` each section's file and their index, from the
+    parts' partial movie files (one per play, as the one-process render would have them)."""
+    from .joining import join_videos, video_metadata
+
+    sections = plan["sections"]
+    movies = {}  # play -> its partial movie file; plays in skipped sections have none
+    for part, r in zip(parts, ranges):
+        folder = part / where / "partial_movie_files" / scene
+        for k in r:
+            if not sections[plan["plays"][k]["section"]]["skip"]:
+                movies[k] = folder / f"uncached_{k:05}.{fmt}"
+    missing = [k for k, path in movies.items() if not path.is_file()]
+    if missing:
+        raise NnvizError(f"the manim processes wrote no video for plays {missing[:5]} of {scene}; "
+                         "render it with --jobs 1")
+    if save_sections:
+        (video_dir / "sections").mkdir(exist_ok=True)
+        index = []
+        for number, section in enumerate(sections):
+            files = [movies[k] for k, p in enumerate(plan["plays"]) if p["section"] == number and k in movies]
+            if not files:
+                continue
+            name = f"{scene}_{number:04}_{section['name']}.{fmt}"
+            with atomic_output(video_dir / "sections" / name) as out:
+                join_videos(files, out, fmt)
+            index.append({"name": section["name"], "type": section["type"], "video": name,
+                          **video_metadata(video_dir / "sections" / name)})
+        with atomic_output(video_dir / "sections" / f"{scene}.json") as out:
+            out.write_text(json.dumps(index, indent=4), encoding="utf-8")
+    subtitles = [part / where / f"{scene}.srt" for part in parts]
+    if any(path.is_file() for path in subtitles):
+        with atomic_output(video_dir / f"{scene}.srt") as out:
+            out.write_text(_joined_subtitles(plan, ranges, movies, subtitles), encoding="utf-8")
+    movie = video_dir / f"{scene}.{fmt}"
+    with atomic_output(movie) as out:
+        join_videos([movies[k] for k in sorted(movies)], out, fmt)
+    return movie
+
+
+def _joined_subtitles(plan: dict, ranges, movies: dict, subtitles) -> str:
+    """The parts' ``.srt`` files as one, on the joined video's clock.
+
+    A part's process skips the plays before its range at their nominal run time, then advances
+    its clock by the frames it draws; the joined video runs on frames throughout."""
+    from .joining import frame_count, join_subtitles
+
+    fps, plays = plan["fps"], plan["plays"]
+    half_frame = 0.5 / fps
+    pieces, video_start = [], 0.0
+    for j, (r, path) in enumerate(zip(ranges, subtitles)):
+        start = sum(p["run_time"] for p in plays[:r.start])  # the part's clock at its first play
+        length = sum(frame_count(movies[k]) for k in r if k in movies) / fps
+        low = start - half_frame if j > 0 else -np.inf
+        high = start + length - half_frame if j < len(ranges) - 1 else np.inf
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        pieces.append((text, low, high, video_start - start))
+        video_start += length
+    return join_subtitles(pieces)

@@ -48,6 +48,7 @@ MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes
 # manim rounds each animation up to whole frames: at 15 fps a chapter of 30 short animations can
 # end up to ~0.5 s late. Later chapters then start that much later (their subtitles with them).
 OVERRUN = 0.5
+DRIVE_PIECE = 2.0  # seconds of video per play in drive()
 
 
 class LectureScene(Scene):
@@ -146,15 +147,22 @@ class LectureScene(Scene):
 
         Frames go through the epochs at an even pace, except that each epoch of a stretch where
         the loss rises gets a frame of its own; an EpochCounter among the panels says when the
-        frames skip epochs. ``also``: more callables that take each State."""
+        frames skip epochs. ``also``: more callables that take each State.
+
+        It plays in pieces of about DRIVE_PIECE seconds (``animations``, if any, play alongside
+        in one piece): `nnviz render --jobs` can cut a scene only between plays. The pieces draw
+        exactly the frames one play of ``run_time`` would."""
         history = self.history
         frames = max(int(round(run_time * config.frame_rate)), 1)
         timeline = Timeline(history, self.clock.get_value(), t_end, frames)
-        progress = ValueTracker(0.0)
+        dt = 1 / config.frame_rate
+        drawn = len(np.arange(0, run_time, dt))  # manim draws a play at t = 0, dt, ... < run_time
+        frame = ValueTracker(0.0)  # the frame drawn, counted from the drive's start
         counters = [p for p in panels if isinstance(p, EpochCounter)]
 
         def follow(_):
-            alpha = progress.get_value()
+            k = int(frame.get_value() + 0.5)
+            alpha = 1.0 if k >= drawn else k * dt / run_time  # as one play would have it at frame k
             epoch = timeline.epoch_at(alpha)
             self.clock.set_value(epoch)
             state = history.at(epoch)
@@ -170,7 +178,13 @@ class LectureScene(Scene):
         self.add(*(p.static for p in panels), *(p.live for p in panels))
         driver = panels[0].live
         driver.add_updater(follow)
-        self.play(progress.animate.set_value(1.0), *animations, run_time=run_time, rate_func=linear)
+        piece = drawn if animations else max(int(round(DRIVE_PIECE * config.frame_rate)), 1)
+        for start in range(0, drawn, piece):
+            stop = min(start + piece, drawn)
+            frame.set_value(start)
+            # Half a frame short of stop, so manim draws frames start .. stop - 1, no more.
+            self.play(frame.animate.set_value(stop - 0.5), *animations, run_time=(stop - start - 0.5) * dt,
+                      rate_func=linear)
         driver.remove_updater(follow)
         self.clock.set_value(t_end)
         for counter in counters:

@@ -74,7 +74,8 @@ def test_render_writes_a_still_and_prints_its_path(tmp_path):
 @pytest.mark.parametrize("args, words", [
     (["NoSuchScene"], "unknown scene"), (["traininglecture"], "did you mean TrainingLecture"),
     (["LossCurve", "--lr", "-1"], "--lr"), (["LossCurve", "--format", "avi"], "--format"),
-    (["LossCurve", "--run", "missing.npz"], "missing.npz"), ([], "name a scene")])
+    (["LossCurve", "--run", "missing.npz"], "missing.npz"), ([], "name a scene"),
+    (["LossCurve", "--jobs", "0"], "--jobs")])
 def test_render_bad_arguments_are_one_line_exit_2(tmp_path, args, words):
     result = cli("render", *args, cwd=tmp_path)
     assert result.returncode == 2

@@ -1,0 +1,190 @@
+"""`nnviz render --jobs N`: a scene rendered in N manim processes and joined without re-encoding
+is the video one process writes, and a failing or killed render leaves nothing behind."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+av = pytest.importorskip("av")  # comes with manim
+
+from nnviz_core.joining import frame_count, join_subtitles
+from nnviz_core.render import split_plays
+
+BIN = Path(sys.executable).parent
+TINY_RUN = "[nnviz]\nepochs = 6\nsnapshot_every = 2\nsamples = 16\nlayers = 1,3,1\n"
+VIDEO = Path("videos/clips/480p15")
+
+
+def render(folder, *args, **popen):
+    command = [str(BIN / "nnviz"), "render", "LossCurve", "--quality", "l", "--save-sections", *args]
+    return subprocess.Popen(command, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(folder)}, **popen)
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory):
+    """LossCurve of a tiny run at -ql, with its sections: in one process and in two."""
+    folder = tmp_path_factory.mktemp("jobs")
+    (folder / "manim.cfg").write_text(TINY_RUN)
+    out = {}
+    for jobs in ("1", "2"):
+        out[jobs] = render(folder, "--jobs", jobs, "--media-dir", f"media{jobs}").communicate()
+    return folder, out
+
+
+def decoded(path) -> list:
+    with av.open(str(path)) as video:
+        return [frame.to_ndarray(format="rgb24") for frame in video.decode(video=0)]
+
+
+def test_two_processes_write_the_video_one_process_writes(renders):
+    folder, out = renders
+    serial, parallel = folder / "media1" / VIDEO / "LossCurve.mp4", folder / "media2" / VIDEO / "LossCurve.mp4"
+    assert "in 2 processes" in out["2"][0], out["2"][1][-2000:]
+    assert out["1"][0].splitlines()[-1] == f"wrote {serial}" and out["2"][0].splitlines()[-1] == f"wrote {parallel}"
+    one, two = decoded(serial), decoded(parallel)
+    assert len(one) == len(two) == frame_count(parallel) > 100
+    for k in np.linspace(0, len(one) - 1, 10).astype(int):
+        assert np.abs(one[k].astype(int) - two[k]).mean() < 2, f"frame {k}"
+    assert not list((folder / "media2").rglob("partial_movie_files")), "parts are joined from a scratch folder"
+    assert not list(folder.glob("nnviz-render-*")), "the scratch folder is removed"
+
+
+def test_a_chapter_cut_between_processes_is_one_whole_section(renders):
+    folder, out = renders
+    # LossCurve's plays: 0-1 the first chapter, 2-4 the drive through training, 5 the final state.
+    split = next(line for line in out["2"][0].splitlines() if "in 2 processes" in line)  # "..., plays 0-3, 4-5"
+    cut = int(split.split(", ")[-1].split("-")[0])
+    assert cut in (3, 4), "the cut falls inside the training chapter"
+    one, two = (json.loads((folder / m / VIDEO / "sections/LossCurve.json").read_text()) for m in ("media1", "media2"))
+    assert [s["video"] for s in two] == [s["video"] for s in one] == [
+        "LossCurve_0000_loss-at-the-start.mp4", "LossCurve_0001_training.mp4", "LossCurve_0002_final-state.mp4"]
+    assert two == one  # frame counts, durations, sizes
+    for section in two:
+        path = folder / "media2" / VIDEO / "sections" / section["video"]
+        assert frame_count(path) == int(section["nb_frames"])
+
+
+def test_subtitles_match_when_the_scene_has_them(renders):
+    """Where chapters add subcaptions, manim writes an .srt beside the video; joined, it is the same."""
+    folder, _ = renders
+    serial = folder / "media1" / VIDEO / "LossCurve.srt"
+    parallel = folder / "media2" / VIDEO / "LossCurve.srt"
+    assert serial.is_file() == parallel.is_file()
+    if serial.is_file():
+        assert parallel.read_text() == serial.read_text()
+
+
+def test_subtitles_of_parts_keep_their_own_cues_on_the_joined_clock():
+    part = "1\n00:00:{:06.3f} --> 00:00:{:06.3f}\n{}\n\n".format
+    first = part(0, 1, "title").replace(".", ",") + part(4, 5, "made after the cut").replace(".", ",")
+    # The second process skipped 4 s of plays (its clock says 4.0) that drew 4.2 s of frames.
+    second = part(0, 1, "title").replace(".", ",") + part(4, 5, "second part").replace(".", ",")
+    joined = join_subtitles([(first, -np.inf, 4.0, 0.0), (second, 4.0, np.inf, 0.2)])
+    assert joined == ("1\n00:00:00,000 --> 00:00:01,000\ntitle\n\n"
+                      "2\n00:00:04,200 --> 00:00:05,200\nsecond part\n\n")
+
+
+def test_plays_are_cut_by_expected_time_not_by_count():
+    assert split_plays([1] * 10, [0] * 10, 2) == [range(0, 5), range(5, 10)]
+    assert split_plays([8, 1, 1, 1, 1, 1, 1, 1, 1], [0] * 9, 2) == [range(0, 1), range(1, 9)]
+    # A later part first spends time getting to its plays, so it gets fewer of them.
+    first, second = split_plays([1] * 10, [0.5 * k for k in range(10)], 2)
+    assert len(first) > len(second) and first.stop == second.start
+    assert split_plays([1, 1], [0, 0], 4) == [range(0, 1), range(1, 2)]
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # it has just ended
+        return b""
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def workers_of(process, count: int = 2, timeout: float = 60) -> list[int]:
+    """The manim processes rendering parts, once ``count`` of them are running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = [pid for pid in children(process.pid) if b"-n\x00" in cmdline(pid)]
+        if len(found) == count:
+            return found
+        assert process.poll() is None, process.communicate()
+        time.sleep(0.02)
+    raise AssertionError("the workers did not start")
+
+
+def gone(pids, timeout: float = 10) -> bool:
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+needs_linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; prctl")
+
+
+@needs_linux
+def test_a_killed_worker_stops_the_render_with_one_line_and_no_file(tmp_path):
+    (tmp_path / "manim.cfg").write_text(TINY_RUN)
+    process = render(tmp_path, "--jobs", "2", "--media-dir", "media")
+    workers = workers_of(process)
+    os.kill(workers[0], signal.SIGKILL)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert stderr.count("\n") == 1 and "killed by signal 9" in stderr, stderr
+    assert gone(workers) and not children(process.pid)
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".mp4", ".json", ".srt", ".tmp")]
+    assert not list(tmp_path.glob("nnviz-render-*"))
+
+
+@needs_linux
+def test_workers_die_with_nnviz(tmp_path):
+    (tmp_path / "manim.cfg").write_text(TINY_RUN)
+    process = render(tmp_path, "--jobs", "2", "--media-dir", "media")
+    workers = workers_of(process)
+    process.kill()  # SIGKILL: nnviz gets no chance to stop them itself
+    process.communicate()
+    assert gone(workers)
+    assert not list((tmp_path / "media").rglob("LossCurve.mp4"))
+
+
+def test_webm_is_joined_the_same_way(renders):
+    folder, _ = renders
+    process = render(folder, "--jobs", "2", "--format", "webm", "--media-dir", "webm")
+    out, err = process.communicate()
+    assert process.returncode == 0, err[-2000:]
+    webm, mp4 = folder / "webm" / VIDEO / "LossCurve.webm", folder / "media1" / VIDEO / "LossCurve.mp4"
+    assert out.splitlines()[-1] == f"wrote {webm}"
+    one, two = decoded(mp4), decoded(webm)
+    assert len(one) == len(two)
+    assert np.abs(one[len(one) // 2].astype(int) - two[len(two) // 2]).mean() < 2
+    index = json.loads((folder / "webm" / VIDEO / "sections/LossCurve.json").read_text())
+    assert sum(int(s["nb_frames"]) for s in index) == len(two)
