@@ -291,6 +291,8 @@ class History:
     def load(cls, path) -> "History":
         path = Path(path)
         hint = "create one with: nnviz train --out run.npz"
+        if path.is_dir():
+            raise HistoryFileError(f"{path}: is a folder, not a run file; {hint}")
         if not path.is_file():
             raise HistoryFileError(f"{path}: no such run file; {hint}")
         try:
