@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from difflib import get_close_matches
 from pathlib import Path
 
 from scenes.registry import SCENES
@@ -42,7 +43,7 @@ def scene_list() -> str:
 
 def check_scene(scene: str) -> None:
     if scene not in SCENES:
-        close = [s for s in SCENES if s.lower() == scene.lower()]
+        close = [s for s in SCENES if s.lower() == scene.lower()] or get_close_matches(scene, SCENES, n=1)
         hint = f"did you mean {close[0]}?" if close else "see nnviz render --list"
         raise NnvizError(f"unknown scene {scene!r}; {hint}")
 

@@ -137,6 +137,7 @@ BAD_INPUT = {
     # scenes
     "scene-unknown": (["render", "NoSuchScene"], "unknown scene 'NoSuchScene'"),
     "scene-case": (["render", "traininglecture"], "did you mean TrainingLecture"),
+    "scene-typo": (["render", "FitEvolve"], "did you mean FitEvolves"),
     "scene-none": (["render"], "name a scene"),
     "render-format": (["render", "LossCurve", "--format", "avi"], "--format"),
     "render-quality": (["render", "LossCurve", "--quality", "z"], "--quality"),
