@@ -215,6 +215,9 @@ def main(argv=None) -> int:
     except MemoryError:  # the estimates should refuse such runs first; this is the backstop
         message = ("nnviz: ran out of memory; use smaller layers, fewer samples, a larger "
                    "--snapshot-every or a lower --dpi")
+    except BrokenPipeError:  # e.g. `nnviz render --list | head -3`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
+        return 128 + signal.SIGPIPE
     except KeyboardInterrupt:
         message = "nnviz: interrupted"
     except Terminated:

@@ -175,6 +175,17 @@ def test_the_real_command_exits_2_with_one_line(tmp_path, args, words):
     assert listing(tmp_path) == before
 
 
+def test_a_reader_that_stops_early_gets_no_traceback():
+    read, write = os.pipe()
+    os.close(read)  # like `nnviz render --list | head -1` once head has its line
+    try:
+        result = subprocess.run([sys.executable, "-m", "nnviz_core.cli", "render", "--list"], stdout=write,
+                                stderr=subprocess.PIPE, text=True)
+    finally:
+        os.close(write)
+    assert result.returncode == 141 and result.stderr == ""
+
+
 # -- output paths -------------------------------------------------------------------------------
 @pytest.mark.parametrize("code, reason", [(errno.EACCES, "no permission to create files in"),
                                           (errno.EPERM, "no permission to create files in"),
