@@ -16,7 +16,7 @@ from .files import check_output_path
 from .panels import CLASSIC, PANELS
 from .progress import ProgressBar
 
-TRAINING_FIELDS = list(FIELD_HELP)  # each RunConfig field becomes a flag: snapshot_every -> --snapshot-every
+TRAINING_FIELDS = list(FIELD_HELP)  # each becomes a flag: snapshot_every -> --snapshot-every
 DEFAULT_GIF = "media/gifs/NN_vis.gif"
 
 

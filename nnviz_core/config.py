@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import memory
-from .data import DATASETS, INPUT_DIM, OUTPUT_DIM
+from .data import DATASETS, GRID_POINTS, INPUT_DIM, OUTPUT_DIM
 from .errors import ConfigError, NnvizError
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 INITS = ("auto", "seed", "he", "xavier")
-GRID_POINTS = 256  # the drawing grid every State is also evaluated on (data.input_grid)
 CFG_SECTION = "nnviz"
 
 
@@ -107,15 +106,18 @@ class RunConfig:
 
         - ``weights``: the weights and biases, their gradients, the update's new arrays, and a
           temporary the size of the largest layer;
-        - ``activations``: every layer's z and a, and the backward pass's temporaries, on the
-          training inputs and on the 256-point drawing grid;
+        - ``activations``: every layer's z and a, and what the backward pass holds on its way
+          down (dz and da of a layer and of the one below it, and f'(z)), on the training
+          inputs and on the 256-point drawing grid;
         - ``checkpoints``: weights and biases at every snapshot;
         - ``trace``: the loss and the few numbers the History keeps for every epoch.
         """
         per_layer = parameter_counts(self.layers)
+        widths = self.layers[1:]
+        neighbours = max((a + b for a, b in zip(widths, widths[1:])), default=widths[0])
         floats = {
             "weights": 3 * sum(per_layer) + max(per_layer),
-            "activations": (self.samples + GRID_POINTS) * (2 * sum(self.layers[1:]) + 3 * max(self.layers)),
+            "activations": (self.samples + GRID_POINTS) * (2 * sum(widths) + 2 * neighbours + max(widths)),
             "checkpoints": self.snapshots * sum(per_layer),
             "trace": (self.epochs + 1) * (6 + len(self.layers) - 2),  # loss, ranges, largest, dead units
         }
