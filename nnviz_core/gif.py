@@ -121,8 +121,10 @@ def write_gif(frames, path, fps: float, make_parents: bool = False) -> tuple[Pat
             if previous is None:
                 f.write(_gif_header(frame))
             f.write(_frame_block(pixels, previous, delay))
-            f.flush()  # the rendering pool forks between frames: no child may inherit unwritten bytes
+            f.flush()  # workers are forked between frames: none may inherit unwritten bytes
             previous, count = pixels, count + 1
+        if not count:
+            raise NnvizError("no frames to write")
         f.write(b";")  # the GIF trailer
     return Path(path), count
 
@@ -139,7 +141,6 @@ def _frame_block(pixels: np.ndarray, previous: np.ndarray | None, delay: bytes) 
     """One frame: the smallest rectangle holding every pixel that changed since ``previous``,
     where the unchanged ones are a colour the rectangle does not use, marked transparent (long
     runs of it compress well). The first frame is stored whole."""
-    height, width = pixels.shape
     top, left, transparent = 0, 0, None
     box = pixels
     if previous is not None:
@@ -154,7 +155,7 @@ def _frame_block(pixels: np.ndarray, previous: np.ndarray | None, delay: bytes) 
         if unused.size and kept.any():
             transparent = int(unused[0])
             box[kept] = transparent
-    # Graphic control: no disposal (the next frame draws over this one), the delay, transparency.
+    # Graphic control: "do not dispose" (the next frame draws over this one), delay, transparency.
     control = (b"!\xf9\x04" + bytes([0x04 | (transparent is not None)]) + delay
                + bytes([transparent or 0]) + b"\0")
     # Pillow's LZW encoder, given the indices as an L image; no local colour table.

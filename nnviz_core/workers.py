@@ -71,8 +71,8 @@ def ordered_map(func, items, jobs: int, ahead: int = 2):
                 ok, value = pipe.recv()
             except EOFError:
                 process.join()
-                raise NnvizError(f"a worker process died (exit status {process.exitcode}, e.g. out of "
-                                 "memory); try --jobs 1 or a lower --dpi") from None
+                raise NnvizError(f"a worker process died (exit status {process.exitcode}, e.g. killed "
+                                 "when memory ran out); try fewer --jobs") from None
             if not ok:
                 raise value
             yield value
