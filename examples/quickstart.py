@@ -29,8 +29,8 @@ def main(argv=None) -> None:
     print(f"trained: loss {history.loss[0]:.4f} -> {history.final_loss:.4f}")
 
     # 2. The classic dashboard GIF (matplotlib; no manim needed).
-    gif, frames = write_dashboard_gif(history, media / "gifs" / "quickstart.gif", dpi=args.dpi)
-    print(f"GIF: {gif} ({len(frames)} frames)")
+    gif, count = write_dashboard_gif(history, media / "gifs" / "quickstart.gif", dpi=args.dpi)
+    print(f"GIF: {gif} ({count} frames)")
 
     # 3. A Manim clip of the same History, through manim's Python API.
     from manim import tempconfig

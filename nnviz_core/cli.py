@@ -7,14 +7,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 
 from .config import FIELD_HELP, flag_for
 from .errors import ConfigError, NnvizError
+from .files import check_output_path
 from .panels import CLASSIC, PANELS
 from .progress import ProgressBar
 
 TRAINING_FIELDS = list(FIELD_HELP)  # each becomes a flag: snapshot_every -> --snapshot-every
+DEFAULT_GIF = "media/gifs/NN_vis.gif"
 
 
 class UserError(NnvizError):
@@ -55,6 +58,7 @@ def history_from_args(args):
 
 
 def cmd_train(args) -> int:
+    check_output_path(args.out, "--out", example="run.npz")
     history = history_from_args(args)
     path = history.save(args.out)
     print(f"wrote {path}  ({len(history.checkpoint_epochs)} checkpoints, final loss {history.final_loss:.6g})")
@@ -126,15 +130,16 @@ def cmd_gif(args) -> int:
     import matplotlib
 
     matplotlib.use("Agg")  # no display needed
-    from .gif import write_dashboard_gif
+    from .gif import check_gif_memory, write_dashboard_gif
 
+    own_folder = args.out == DEFAULT_GIF  # nnviz makes its own media/gifs/, never a folder you name
+    check_output_path(args.out, "--out", make_parents=own_folder, example="NN_vis.gif")
+    width, height = check_gif_memory(args.panels, args.dpi, args.jobs)
     use_presentation(args)
-    history = history_from_args(args)  # first: a bad setting must not leave --out's folder behind
-    path, frames = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
-                                       args.panels, args.jobs, progress=ProgressBar("gif"))
-    width, height = frames[0].size
-    print(f"wrote {path} ({len(frames)} frames, {width}x{height}, "
-          f"{path.stat().st_size / 1e6:.1f} MB)")
+    history = history_from_args(args)
+    path, count = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
+                                      args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder)
+    print(f"wrote {path} ({count} frames, {width}x{height}, {path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 
@@ -147,10 +152,11 @@ def cmd_render(args) -> int:
     if not args.scene:
         raise UserError("nnviz render: name a scene (see nnviz render --list)")
     check_scene(args.scene)
+    check_output_path(args.media_dir, "--media-dir", folder=True)
     chosen = use_presentation(args)
     history = history_from_args(args)
     path = render_scene(args.scene, history, args.quality, args.format, args.media_dir, args.jobs,
-                        args.save_sections, chosen)
+                        args.save_sections, chosen, args.config)
     print(f"wrote {path}")
     return 0
 
@@ -195,8 +201,7 @@ def build_parser() -> Parser:
     p = sub.add_parser("gif", help="write the classic seven-panel training dashboard as a GIF",
                        description="The seed notebook's matplotlib dashboard as a GIF; "
                                    "needs no manim.")
-    p.add_argument("--out", default="media/gifs/NN_vis.gif",
-                   help="where to write the GIF (default: media/gifs/NN_vis.gif)")
+    p.add_argument("--out", default=DEFAULT_GIF, help=f"where to write the GIF (default: {DEFAULT_GIF})")
     p.add_argument("--fps", type=bounded(float, 0.1, 50), default=2.0,
                    help="frames per second, 0.1 to 50 (default: 2)")
     p.add_argument("--dpi", type=bounded(int, 10, 300), default=120,
@@ -246,7 +251,16 @@ def build_parser() -> Parser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like Ctrl-C so that temporary files are removed on the way out."""
+
+
+def _terminated(signum, frame):
+    raise Terminated
+
+
 def main(argv=None) -> int:
+    previous = signal.signal(signal.SIGTERM, _terminated) if argv is None else None
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
@@ -255,8 +269,19 @@ def main(argv=None) -> int:
     except NnvizError as exc:
         text = str(exc)
         message = text if text.startswith(("nnviz:", "nnviz ")) else f"nnviz: {text}"
+    except MemoryError:  # the estimates should refuse such runs first; this is the backstop
+        message = ("nnviz: ran out of memory; use smaller layers, fewer samples, a larger "
+                   "--snapshot-every or a lower --dpi")
+    except BrokenPipeError:  # e.g. `nnviz render --list | head -3`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
+        return 128 + signal.SIGPIPE
     except KeyboardInterrupt:
         message = "nnviz: interrupted"
+    except Terminated:
+        message = "nnviz: terminated"
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     print(message, file=sys.stderr)
     return 2
 

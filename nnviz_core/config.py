@@ -1,7 +1,10 @@
 """RunConfig: everything that defines a training run, validated in one place.
 
-The same checks serve the CLI flags, manim.cfg's ``[nnviz]`` section and saved runs; each front
-end names the bad setting in its own words via ``ConfigError.field``.
+Each field is declared once, in the class: its type (which also turns text from flags and cfg
+files into a value), its default, its help text and the values it accepts. The same checks serve
+the CLI flags, manim.cfg's ``[nnviz]`` section and saved runs; each front end names the bad
+setting in its own words via ``ConfigError.field``. Validation ends with the memory the run needs,
+so a run that cannot fit is refused before anything is allocated.
 """
 from __future__ import annotations
 
@@ -9,34 +12,72 @@ import configparser
 import dataclasses
 import json
 import math
+import typing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .data import DATASETS, INPUT_DIM, OUTPUT_DIM
+from . import memory
+from .data import DATASETS, GRID_POINTS, INPUT_DIM, OUTPUT_DIM
 from .errors import ConfigError, NnvizError
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 INITS = ("auto", "seed", "he", "xavier")
-MAX_SNAPSHOTS = 100_000  # checkpoints of weights: a bound on memory and file size
 CFG_SECTION = "nnviz"
 
 
 @dataclass(frozen=True)
+class Rule:
+    """The values a field accepts: ``ok(value)`` for a value of the field's type, ``allowed`` is
+    what the error says otherwise, ``choices`` are listed in the help."""
+    ok: Callable[[typing.Any], bool]
+    allowed: str
+    choices: tuple = ()
+
+
+def one_of(choices) -> Rule:
+    choices = tuple(choices)
+    return Rule(lambda v: v in choices, f"choose one of {', '.join(choices)}", choices)
+
+
+def whole(low: int, high: int | None = None) -> Rule:
+    span = f">= {low}" if high is None else f"from {low} to {high}"
+    return Rule(lambda v: low <= v and (high is None or v <= high), f"must be a whole number {span}")
+
+
+def setting(default, help: str, rule: Rule):
+    """A RunConfig field: its default, its help text (with the choices, if any) and its rule."""
+    if rule.choices:
+        help = f"{help}: {', '.join(rule.choices)}"
+    return dataclasses.field(default=default, metadata={"help": help, "rule": rule})
+
+
+@dataclass(frozen=True)
 class RunConfig:
-    layers: tuple[int, ...] = (1, 10, 1)
-    activation: str = "relu"
-    lr: float = 0.1
-    epochs: int = 100  # epochs 0..epochs are evaluated, as in the seed
-    snapshot_every: int = 5
-    seed: int = 0
-    dataset: str = "quadratic"
-    samples: int = 100
-    noise: float = 0.1
+    layers: tuple[int, ...] = setting(
+        (1, 10, 1), "layer sizes, input to output, e.g. 1,10,1",
+        Rule(lambda v: len(v) >= 2 and all(n >= 1 for n in v),
+             "need at least 2 layers, each a whole number >= 1 (e.g. 1,10,1)"))
+    activation: str = setting("relu", "hidden activation", one_of(ACTIVATIONS))
+    lr: float = setting(0.1, "learning rate (> 0)",
+                        Rule(lambda v: v > 0, "the learning rate must be a number > 0 (e.g. 0.1)"))
+    # epochs 0..epochs are evaluated, as in the seed
+    epochs: int = setting(100, "epochs to train (>= 1); epochs 0..N are evaluated", whole(1, 1_000_000))
+    snapshot_every: int = setting(5, "keep a snapshot every N epochs (the last epoch is always kept)",
+                                  whole(1))
+    seed: int = setting(0, "random seed for data noise and initial weights", whole(0, 2**32 - 1))
+    dataset: str = setting("quadratic", "dataset", one_of(DATASETS))
+    samples: int = setting(100, "number of training points (>= 2)", whole(2, 1_000_000))
+    noise: float = setting(0.1, "standard deviation of the label noise (>= 0)",
+                           Rule(lambda v: v >= 0, "must be a number >= 0"))
     # auto: the seed's N(0, 0.5²) for its own 1-10-1 ReLU, else He (relu family) / Xavier.
-    init: str = "auto"
+    init: str = setting("auto", "weight initialisation", one_of(INITS))
 
     def __post_init__(self):
-        object.__setattr__(self, "layers", tuple(self.layers))
+        for name, kind in FIELD_TYPES.items():
+            value = getattr(self, name)
+            if typing.get_origin(kind) is tuple and isinstance(value, list):
+                object.__setattr__(self, name, tuple(value))  # e.g. layers from JSON
         _check(self)
 
     # -- conversions -----------------------------------------------------------------------
@@ -54,25 +95,48 @@ class RunConfig:
 
     def updated(self, changes: dict) -> "RunConfig":
         """A copy with some fields changed; text values (from flags or cfg files) are parsed."""
-        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        unknown = set(changes) - set(FIELD_TYPES)
         if unknown:
             name = sorted(unknown)[0]
-            raise ConfigError(name, changes[name], f"unknown setting; known: {', '.join(FIELD_HELP)}")
+            raise ConfigError(name, changes[name], f"unknown setting; known: {', '.join(FIELD_TYPES)}")
         return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
 
+    def memory_needed(self) -> dict[str, int]:
+        """Bytes this run holds at its peak, by what holds them (see train.py and history.py):
 
-FIELD_HELP = {
-    "layers": "layer sizes, input to output, e.g. 1,10,1",
-    "activation": f"hidden activation: {', '.join(ACTIVATIONS)}",
-    "lr": "learning rate (> 0)",
-    "epochs": "epochs to train (>= 1); epochs 0..N are evaluated",
-    "snapshot_every": "keep a snapshot every N epochs (the last epoch is always kept)",
-    "seed": "random seed for data noise and initial weights",
-    "dataset": f"dataset: {', '.join(DATASETS)}",
-    "samples": "number of training points (>= 2)",
-    "noise": "standard deviation of the label noise (>= 0)",
-    "init": f"weight initialisation: {', '.join(INITS)}",
-}
+        - ``weights``: the weights and biases, their gradients, the update's new arrays, and a
+          temporary the size of the largest layer;
+        - ``activations``: every layer's z and a, and what the backward pass holds on its way
+          down (dz and da of a layer and of the one below it, and f'(z)), on the training
+          inputs and on the 256-point drawing grid;
+        - ``checkpoints``: weights and biases at every snapshot;
+        - ``trace``: the loss and the few numbers the History keeps for every epoch.
+        """
+        per_layer = parameter_counts(self.layers)
+        widths = self.layers[1:]
+        neighbours = max((a + b for a, b in zip(widths, widths[1:])), default=widths[0])
+        floats = {
+            "weights": 3 * sum(per_layer) + max(per_layer),
+            "activations": (self.samples + GRID_POINTS) * (2 * sum(widths) + 2 * neighbours + max(widths)),
+            "checkpoints": self.snapshots * sum(per_layer),
+            "trace": (self.epochs + 1) * (6 + len(self.layers) - 2),  # loss, ranges, largest, dead units
+        }
+        return {name: 8 * count for name, count in floats.items()}
+
+    @property
+    def snapshots(self) -> int:
+        """At most this many checkpoints are kept (every snapshot_every-th epoch and the last)."""
+        return self.epochs // self.snapshot_every + 2
+
+
+FIELD_TYPES = typing.get_type_hints(RunConfig)  # name -> type, e.g. layers -> tuple[int, ...]
+FIELD_HELP = {f.name: f.metadata["help"] for f in dataclasses.fields(RunConfig)}
+RULES = {f.name: f.metadata["rule"] for f in dataclasses.fields(RunConfig)}
+
+
+def parameter_counts(layers) -> list[int]:
+    """Weights and biases of each layer: (d_in + 1) * d_out."""
+    return [(d_in + 1) * d_out for d_in, d_out in zip(layers[:-1], layers[1:])]
 
 
 def flag_for(field: str) -> str:
@@ -80,51 +144,68 @@ def flag_for(field: str) -> str:
     return "--" + field.replace("_", "-")
 
 
+def _parse(kind, text: str):
+    """Text as a value of type ``kind``: "1, 8, 1" -> (1, 8, 1) for tuple[int, ...]."""
+    if typing.get_origin(kind) is tuple:
+        return tuple(_parse(typing.get_args(kind)[0], part) for part in text.split(","))
+    return kind(text.strip())
+
+
 def _coerce(name: str, value):
     """Turn text (from a cfg file or a flag) into the field's type, or raise ConfigError."""
     if not isinstance(value, str):
         return value
-    text = value.strip()
     try:
-        if name == "layers":
-            return tuple(int(p) for p in text.split(","))  # "1,,1" fails here, as it should
-        if name in ("epochs", "snapshot_every", "seed", "samples"):
-            return int(text)
-        if name in ("lr", "noise"):
-            return float(text)
+        return _parse(FIELD_TYPES[name], value)  # "1,,1" fails here, as it should
     except ValueError:
-        raise ConfigError(name, value, "expected " + FIELD_HELP[name]) from None
-    return text
+        raise ConfigError(name, value, RULES[name].allowed) from None
+
+
+def _has_type(value, kind) -> bool:
+    if typing.get_origin(kind) is tuple:
+        return isinstance(value, tuple) and all(_has_type(v, typing.get_args(kind)[0]) for v in value)
+    if isinstance(value, bool):
+        return False
+    if kind is float:
+        return isinstance(value, (int, float)) and math.isfinite(value)
+    return isinstance(value, kind)
 
 
 def _check(c: RunConfig) -> None:
-    def need(ok, name, allowed):
-        if not ok:
-            raise ConfigError(name, getattr(c, name), allowed)
+    for name, kind in FIELD_TYPES.items():
+        value, rule = getattr(c, name), RULES[name]
+        if not (_has_type(value, kind) and rule.ok(value)):
+            raise ConfigError(name, value, rule.allowed)
+    inputs, outputs = INPUT_DIM[c.dataset], OUTPUT_DIM[c.dataset]
+    if c.layers[0] != inputs:
+        raise ConfigError("layers", c.layers, f"the {c.dataset} dataset has {inputs} input(s), "
+                                              f"so the first layer must be {inputs}")
+    if c.layers[-1] != outputs:
+        raise ConfigError("layers", c.layers, f"the {c.dataset} dataset has {outputs} output(s), "
+                                              f"so the last layer must be {outputs}")
+    _check_memory(c)
 
-    def is_int(v):
-        return isinstance(v, int) and not isinstance(v, bool)
 
-    need(len(c.layers) >= 2 and all(is_int(n) and n >= 1 for n in c.layers),
-         "layers", "need at least 2 layers, each a whole number >= 1 (e.g. 1,10,1)")
-    need(c.activation in ACTIVATIONS, "activation", f"choose one of {', '.join(ACTIVATIONS)}")
-    need(isinstance(c.lr, (int, float)) and math.isfinite(c.lr) and c.lr > 0,
-         "lr", "the learning rate must be a number > 0 (e.g. 0.1)")
-    need(is_int(c.epochs) and 1 <= c.epochs <= 1_000_000, "epochs", "must be a whole number from 1 to 1000000")
-    need(is_int(c.snapshot_every) and c.snapshot_every >= 1, "snapshot_every", "must be a whole number >= 1")
-    need(is_int(c.seed) and 0 <= c.seed < 2**32, "seed", "must be a whole number from 0 to 2**32-1")
-    need(c.dataset in DATASETS, "dataset", f"choose one of {', '.join(DATASETS)}")
-    need(is_int(c.samples) and 2 <= c.samples <= 1_000_000, "samples", "must be a whole number from 2 to 1000000")
-    need(isinstance(c.noise, (int, float)) and math.isfinite(c.noise) and c.noise >= 0,
-         "noise", "must be a number >= 0")
-    need(c.init in INITS, "init", f"choose one of {', '.join(INITS)}")
-    need(c.epochs // c.snapshot_every + 2 <= MAX_SNAPSHOTS, "snapshot_every",
-         f"{c.epochs} epochs would keep over {MAX_SNAPSHOTS} snapshots; "
-         f"use at least {c.epochs // (MAX_SNAPSHOTS - 2) + 1}")
-    need(c.layers[0] == INPUT_DIM[c.dataset], "layers",
-         f"the {c.dataset} dataset has {INPUT_DIM[c.dataset]} input(s), so the first layer must be {INPUT_DIM[c.dataset]}")
-    need(c.layers[-1] == OUTPUT_DIM[c.dataset], "layers",
-         f"the {c.dataset} dataset has {OUTPUT_DIM[c.dataset]} output(s), so the last layer must be {OUTPUT_DIM[c.dataset]}")
+def _check_memory(c: RunConfig) -> None:
+    """Refuse a run that would not fit in the memory available now, and say what to change."""
+    parts = c.memory_needed()
+    needed, available = sum(parts.values()), memory.available_bytes()
+    if available is None or needed <= available:
+        return
+    what = f"needs about {memory.shown(needed)} of memory (available {memory.shown(available)})"
+    biggest = max(parts, key=parts.get)
+    params = sum(parameter_counts(c.layers))
+    room = (available - needed + parts["checkpoints"]) // (8 * params)  # snapshots that would fit
+    if biggest == "checkpoints" and room >= 2:
+        every = c.epochs // (room - 1) + 1  # the smallest with epochs // every + 2 <= room
+        raise ConfigError("snapshot_every", c.snapshot_every,
+                          f"{what}, mostly for {c.snapshots:,} snapshots of {params:,} weights and "
+                          f"biases; keep a snapshot every {every} epochs or more, or use smaller layers")
+    if biggest == "activations" and c.samples > GRID_POINTS:
+        raise ConfigError("samples", c.samples, f"{what}; use fewer samples or smaller layers")
+    if biggest == "trace":
+        raise ConfigError("epochs", c.epochs, f"{what}; use fewer epochs or fewer layers")
+    raise ConfigError("layers", c.layers, f"{what}; use smaller layers or fewer samples")
 
 
 # -- manim.cfg ---------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ DATASETS = {
 }
 INPUT_DIM = {name: 1 for name in DATASETS}
 OUTPUT_DIM = {name: 1 for name in DATASETS}
+GRID_POINTS = 256  # the dense grid curves are drawn on (RunConfig.memory_needed counts it too)
 
 
 def make_dataset(name: str, samples: int, noise: float, rng: np.random.RandomState):
@@ -24,7 +25,7 @@ def make_dataset(name: str, samples: int, noise: float, rng: np.random.RandomSta
     return X, y
 
 
-def input_grid(X: np.ndarray, points: int = 256) -> np.ndarray:
+def input_grid(X: np.ndarray, points: int = GRID_POINTS) -> np.ndarray:
     """A dense grid over the data's input range, for drawing smooth curves (or, for 2-D inputs,
     a 64 x 64 mesh flattened to rows): shape (G, d_in)."""
     lo, hi = X.min(axis=0), X.max(axis=0)

@@ -17,7 +17,7 @@ update training made, part done. It never glides across several steps.
 """
 from __future__ import annotations
 
-import io
+import hashlib
 import json
 import math
 import shlex
@@ -35,7 +35,7 @@ from .files import atomic_output
 from .model import backward, forward, mse, sample_deltas, sgd_step
 
 FORMAT_NAME = "nnviz-history"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: a digest of every array, so damaged or mixed-up files are caught
 # Per-epoch numbers kept beside the loss: name -> columns (None: one per hidden layer).
 TRACE = {"prediction_range": 2, "dead_counts": None, "largest": 3}
 LARGEST = ("weights", "biases", "grad_weights")  # the columns of trace["largest"]
@@ -272,24 +272,27 @@ class History:
         for l, (w, b) in enumerate(zip(self.checkpoint_weights, self.checkpoint_biases)):
             out[f"w{l}"], out[f"b{l}"] = w, b
         out.update(self.trace)
+        out["digest"] = np.array(_digest(out))
         return out
 
     def save(self, path) -> Path:
         """Write an .npz atomically; the same run always gives the same bytes. Stored, not
-        deflated: float64 weights barely compress, and deflate took longer than training."""
+        deflated: float64 weights barely compress, and deflate took longer than training.
+        Each array goes straight into its zip member, so a large run is never held twice."""
         path = Path(path)
         with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
             for name, array in self._arrays().items():
-                buf = io.BytesIO()
-                np.lib.format.write_array(buf, np.asarray(array), allow_pickle=False)
                 info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # no clock time
-                zf.writestr(info, buf.getvalue())
+                with zf.open(info, "w", force_zip64=array.nbytes * 1.05 > zipfile.ZIP64_LIMIT) as member:
+                    np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
         return path
 
     @classmethod
     def load(cls, path) -> "History":
         path = Path(path)
         hint = "create one with: nnviz train --out run.npz"
+        if path.is_dir():
+            raise HistoryFileError(f"{path}: is a folder, not a run file; {hint}")
         if not path.is_file():
             raise HistoryFileError(f"{path}: no such run file; {hint}")
         try:
@@ -314,6 +317,9 @@ class History:
                                    f"nnviz reads version {FORMAT_VERSION}; re-create it with: {remake}")
         if config is None:
             raise HistoryFileError(f"{path}: {config_problem}; {hint}")
+        if str(arrays.get("digest", "")) != _digest(arrays):
+            raise HistoryFileError(f"{path}: its arrays do not match its digest (the file is damaged "
+                                   f"or mixes arrays of different runs); {hint}")
         problem = _shape_problem(config, arrays)
         if problem:
             raise HistoryFileError(f"{path}: {problem}; the file is damaged, {hint}")
@@ -327,6 +333,17 @@ def recreate_flags(config: RunConfig) -> str:
     values = config.to_dict()
     return " ".join(f"{flag_for(k)} {','.join(map(str, v)) if isinstance(v, list) else v}"
                     for k, v in values.items())
+
+
+def _digest(arrays: dict) -> str:
+    """SHA-256 of every array but the digest itself: names, types, shapes and values."""
+    sha = hashlib.sha256()
+    for name in sorted(arrays):
+        if name != "digest":
+            array = np.ascontiguousarray(arrays[name])
+            sha.update(f"{name} {array.dtype.str} {array.shape}\n".encode())
+            sha.update(array.reshape(-1).view(np.uint8))  # raw bytes of any dtype, no copy
+    return sha.hexdigest()
 
 
 def checkpoint_epochs(epochs: int, every: int, last: int | None = None) -> list[int]:

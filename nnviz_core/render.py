@@ -2,7 +2,8 @@
 
 It trains (or loads) the run once, saves it beside a small cfg file whose ``[nnviz]`` section
 points at it, and hands both to manim's own CLI (``python -m manim render -c ...``), so the
-scenes render exactly what ``nnviz train`` would save. manim itself is never imported here.
+scenes render exactly what ``nnviz train`` would save. manim itself is never imported here, and
+nothing is read from the source tree: the scenes come from the installed ``scenes`` package.
 
 With ``jobs`` > 1 (mp4 and webm), the scene is rendered in parts, one manim process each:
 ``scenes.plan`` first lists the scene's plays without drawing them; the plays are cut into
@@ -14,15 +15,15 @@ as manim itself would join them, into the file a single process writes, with the
 from __future__ import annotations
 
 import configparser
-import ctypes
+import functools
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
+from difflib import get_close_matches
 from pathlib import Path
 
 import numpy as np
@@ -32,17 +33,24 @@ from scenes.registry import SCENES
 from .config import CFG_SECTION
 from .errors import NnvizError
 from .files import atomic_output
+from .workers import die_with_parent
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
 FORMATS = ("mp4", "webm", "gif", "png")
 JOINABLE = ("mp4", "webm")  # gif and png render in one process
-REPO = Path(__file__).resolve().parent.parent
+# manim's settings for nnviz's scenes, as in the repository's manim.cfg; a [CLI] section in the
+# cfg file of the run (--config, or ./manim.cfg) overrides them key by key.
+MANIM_DEFAULTS = {
+    "media_dir": "media",
+    "disable_caching": "True",
+    "notify_outdated_version": "False",  # no PyPI look-up on every render
+    "background_color": "#fbfaf6",
+}
 
 # Expected time, for cutting a scene into parts of equal length (fitted to TrainingLecture's parts):
 FRAME_SECONDS = (0.008, 0.009)  # a drawn and encoded frame: 8 ms + 9 ms per megapixel (27 ms at 1080p)
 STILL_FRAME_SHARE = 0.4  # a frame of a still wait is only encoded
 SKIPPED_PLAY_FRAMES = 1  # manim draws about one frame for each play it skips
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 def scene_list() -> str:
@@ -52,19 +60,21 @@ def scene_list() -> str:
 
 def check_scene(scene: str) -> None:
     if scene not in SCENES:
-        close = [s for s in SCENES if s.lower() == scene.lower()]
+        close = [s for s in SCENES if s.lower() == scene.lower()] or get_close_matches(scene, SCENES, n=1)
         hint = f"did you mean {close[0]}?" if close else "see nnviz render --list"
         raise NnvizError(f"unknown scene {scene!r}; {hint}")
 
 
 def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
                  media_dir: str | Path = "media", jobs: int = 1, save_sections: bool = False,
-                 presentation: dict | None = None) -> Path:
+                 presentation: dict | None = None, cfg_path: str | Path | None = None) -> Path:
     """Render one scene of ``history`` with manim; returns the file manim wrote.
 
     ``jobs`` > 1 renders mp4 and webm in that many processes (gif and png use one);
     ``save_sections`` also writes one file per chapter (manim's ``--save_sections``);
-    ``presentation`` carries the [nnviz] settings of how it is shown (the theme)."""
+    ``presentation`` carries the [nnviz] settings of how it is shown (the theme). manim's own
+    settings come from the ``[CLI]`` section of ``cfg_path`` (default: ./manim.cfg, if present)
+    over nnviz's defaults."""
     check_scene(scene)
     if quality not in QUALITIES:
         raise NnvizError(f"--quality {quality}: choose one of {', '.join(QUALITIES)}")
@@ -76,9 +86,9 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
         run_file = history.save(tmp / "run.npz")
         cfg = tmp / "run.cfg"
         section = {"run": str(run_file), **(presentation or {})}
-        cfg.write_text(_cfg_text(section), encoding="utf-8")
+        cfg.write_text(_cfg_text(section, cfg_path), encoding="utf-8")
         if jobs > 1 and fmt in JOINABLE:
-            return _render_in_parts(scene, section, quality, fmt, media_dir, jobs, save_sections, tmp)
+            return _render_in_parts(scene, section, cfg_path, quality, fmt, media_dir, jobs, save_sections, tmp)
         return _render_in_one(scene, cfg, quality, fmt, media_dir, save_sections)
 
 
@@ -88,21 +98,22 @@ def _render_in_one(scene: str, cfg: Path, quality: str, fmt: str, media_dir: Pat
     command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output, *sections,
                "-c", str(cfg), "--media_dir", str(media_dir), str(SCENES[scene].file), scene]
     started = time.time()
-    result = subprocess.run(command, cwd=REPO, preexec_fn=die_with_parent())
+    result = subprocess.run(command, preexec_fn=functools.partial(die_with_parent, os.getpid()))
     if result.returncode != 0:
         raise NnvizError(f"manim stopped with exit status {result.returncode} while rendering "
                          f"{scene}; its message is above")
     return _newest_output(media_dir, scene, fmt, started)
 
 
-def _cfg_text(section: dict, **cli) -> str:
-    """The repo's manim.cfg with ``section`` as its ``[nnviz]`` (the saved run, the theme; manim
-    reads a ``-c`` file instead of ./manim.cfg, so its other settings are carried over), and
-    ``cli`` set in [CLI]."""
+def _cfg_text(section: dict, cfg_path: str | Path | None = None, **cli) -> str:
+    """A cfg file for manim: nnviz's defaults under the ``[CLI]`` section of ``cfg_path`` (or
+    ./manim.cfg), then ``cli``, with ``section`` as its ``[nnviz]`` (the saved run, the theme;
+    manim reads a ``-c`` file instead of ./manim.cfg, so the user's settings are carried over)."""
     parser = configparser.ConfigParser()
-    parser.read(REPO / "manim.cfg", encoding="utf-8")
-    if cli and not parser.has_section("CLI"):
-        parser.add_section("CLI")
+    parser["CLI"] = MANIM_DEFAULTS
+    source = Path(cfg_path) if cfg_path else Path("manim.cfg")
+    if source.is_file():
+        parser.read(source, encoding="utf-8")
     for key, value in cli.items():
         parser["CLI"][key] = str(value)
     parser.remove_section(CFG_SECTION)
@@ -123,21 +134,6 @@ def _newest_output(media_dir: Path, scene: str, fmt: str, since: float) -> Path:
 
 
 # -- in parts, one manim process each -----------------------------------------------------------
-def die_with_parent():
-    """A ``preexec_fn`` for subprocess: on Linux the child is killed when this process dies,
-    even by SIGKILL, so no manim process outlives nnviz. Elsewhere None (nothing to do)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)  # loaded here: the child only calls it
-    parent = os.getpid()
-
-    def arm():
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os.kill(os.getpid(), signal.SIGKILL)
-    return arm
-
-
 def split_plays(costs, reach, parts: int) -> list[range]:
     """Cut plays 0..n-1 into at most ``parts`` contiguous ranges whose longest expected wall
     time is as short as it can be: a range costs its plays' ``costs`` plus ``reach[start]``,
@@ -163,7 +159,7 @@ def split_plays(costs, reach, parts: int) -> list[range]:
     return cut(high)
 
 
-def _render_in_parts(scene: str, section: dict, quality: str, fmt: str, media_dir: Path, jobs: int,
+def _render_in_parts(scene: str, section: dict, cfg_path, quality: str, fmt: str, media_dir: Path, jobs: int,
                      save_sections: bool, tmp: Path) -> Path:
     where = Path("videos", SCENES[scene].module, QUALITIES[quality])  # manim's layout, in any media dir
     video_dir = media_dir / where
@@ -172,7 +168,7 @@ def _render_in_parts(scene: str, section: dict, quality: str, fmt: str, media_di
     except OSError as exc:
         raise NnvizError(f"cannot write {video_dir}: {exc.strerror or exc}; choose a writable --media-dir") from None
     cfg = tmp / "parts.cfg"  # every play keeps its own partial movie file, named by its number
-    cfg.write_text(_cfg_text(section, disable_caching=True, max_files_cached=10**9), encoding="utf-8")
+    cfg.write_text(_cfg_text(section, cfg_path, disable_caching=True, max_files_cached=10**9), encoding="utf-8")
     plan = _plan(scene, cfg, quality, tmp)
     plays = plan["plays"]
     seconds_per_frame = FRAME_SECONDS[0] + FRAME_SECONDS[1] * _megapixels(quality)
@@ -213,9 +209,9 @@ def _run_all(commands, logs, names) -> None:
     try:
         for command, log in zip(commands, logs):
             with open(log, "w", encoding="utf-8") as output:
-                processes.append(subprocess.Popen(command, cwd=REPO, stdout=output, stderr=subprocess.STDOUT,
+                processes.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT,
                                                   stdin=subprocess.DEVNULL, env=wide, process_group=0,
-                                                  preexec_fn=die_with_parent()))
+                                                  preexec_fn=functools.partial(die_with_parent, os.getpid())))
         started = time.monotonic()
         running = list(range(len(processes)))
         while running:

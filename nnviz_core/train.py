@@ -36,11 +36,22 @@ def _largest(a: np.ndarray) -> float:
 def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> History:
     keep = set(checkpoint_epochs(config.epochs, config.snapshot_every))
     hidden = len(config.layers) - 2
+    # Checkpoints are copied straight into their final arrays, so the run never holds them twice
+    # (RunConfig.memory_needed counts them once). A diverged run stops early and fills fewer.
+    stored_w = [np.empty((len(keep), d_in, d_out)) for d_in, d_out in zip(config.layers[:-1], config.layers[1:])]
+    stored_b = [np.empty((len(keep), 1, d_out)) for d_out in config.layers[1:]]
+    stored_epochs = []
+
+    def store(epoch, weights, biases):
+        for target, arrays in ((stored_w, weights), (stored_b, biases)):
+            for stack, array in zip(target, arrays):
+                stack[len(stored_epochs)] = array
+        stored_epochs.append(epoch)
+
     losses = np.empty(config.epochs + 1)
     trace = {"prediction_range": np.empty((config.epochs + 1, 2)),
              "dead_counts": np.zeros((config.epochs + 1, hidden), dtype=np.int32),
              "largest": np.empty((config.epochs + 1, 3))}
-    checkpoints = {"epochs": [], "weights": [], "biases": []}
     diverged_at = None
     finite = None  # (epoch, weights, biases) of the last epoch whose loss was finite
     for epoch in range(config.epochs + 1):
@@ -61,22 +72,18 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
             trace["dead_counts"][epoch] = [np.all(a <= 0, axis=0).sum() for a in acts[:-1]]
         trace["largest"][epoch] = [max(map(_largest, arrays)) for arrays in (weights, biases, grad_w)]
         if epoch in keep:
-            checkpoints["epochs"].append(epoch)
-            checkpoints["weights"].append(weights)  # sgd_step makes new arrays: no copy needed
-            checkpoints["biases"].append(biases)
+            store(epoch, weights, biases)
         if epoch < config.epochs:  # the last epoch's update would never be shown
             weights, biases = sgd_step(weights, biases, grad_w, grad_b, config.lr)
         if progress:
             progress(epoch + 1, config.epochs + 1)
     last, ws, bs = finite
-    if last not in checkpoints["epochs"]:  # a diverged run ends on a checkpoint too
-        checkpoints["epochs"].append(last)
-        checkpoints["weights"].append(ws)
-        checkpoints["biases"].append(bs)
-    arrays = {"checkpoint_epochs": np.array(checkpoints["epochs"])}
+    if last not in stored_epochs:  # a diverged run ends on a checkpoint too
+        store(last, ws, bs)
+    S = len(stored_epochs)
+    arrays = {"checkpoint_epochs": np.array(stored_epochs)}
     for l in range(len(config.layers) - 1):
-        arrays[f"w{l}"] = np.stack([ws[l] for ws in checkpoints["weights"]])
-        arrays[f"b{l}"] = np.stack([bs[l] for bs in checkpoints["biases"]])
+        arrays[f"w{l}"], arrays[f"b{l}"] = stored_w[l][:S], stored_b[l][:S]
     arrays.update({k: v[:last + 1] for k, v in trace.items()})
     return History(config, X, y, grid, losses[:last + 1], arrays, diverged_at)
 

@@ -19,6 +19,7 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
                    FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, Transform, Triangle,
                    ValueTracker, VGroup, VMobject, Write, config, linear, logger, smooth)
 
+from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.data import DATASETS
@@ -45,9 +46,7 @@ MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, 
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
-# manim rounds each animation up to whole frames: at 15 fps a chapter of 30 short animations can
-# end up to ~0.5 s late. Later chapters then start that much later (their subtitles with them).
-OVERRUN = 0.5
+OVERRUN = 0.1  # a chapter's plays longer than its plan by more than this: a warning (a bug)
 DRIVE_PIECE = 2.0  # seconds of video per play in drive()
 
 
@@ -73,6 +72,8 @@ class LectureScene(Scene):
         self.chapters: list[str] = []
         self.chapter_starts: list[float] = []
         self.chapter_end = None
+        self.nominal = 0.0  # the scene's time as the sum of its plays' run times
+        self.planned_end = 0.0  # where the plan ends the chapters so far
         self.captions: list[str] = []
         self.caption = VGroup()
 
@@ -91,9 +92,10 @@ class LectureScene(Scene):
         self.chapters.append(name)
         self.chapter_starts.append(self.renderer.time)
         self.next_section(name)
-        self.chapter_end = self.renderer.time + chapter.seconds
-        if self.writes_video():
-            for start, end, text in cues(chapter):
+        self.planned_end += chapter.seconds  # the plan's clock: a frame short never adds up
+        self.chapter_end = self.planned_end
+        if self.writes_video():  # the last cue ends a frame early: the next chapter may start a frame early
+            for start, end, text in cues(chapter, margin=1 / config.frame_rate):
                 self.add_subcaption(text, duration=end - start, offset=start)
         self.captions = list(chapter.captions)
         return chapter
@@ -105,20 +107,31 @@ class LectureScene(Scene):
         ranged = config.from_animation_number > 0 or config.upto_animation_number not in (None, -1, float("inf"))
         return write_to_movie() and (ranged or not self.renderer.skip_animations)
 
+    def play(self, *args, **kwargs):
+        super().play(*args, **kwargs)
+        self.nominal += self.duration
+
     def finish_chapter(self) -> None:
         """Hold the last frame until the chapter's planned end, so subtitles, scripts and notes
-        keep their times (a chapter running long is a bug: a test checks every chapter)."""
+        keep their times (a chapter running long is a bug: a test checks every chapter).
+
+        Times here are the plays' nominal run times, which do not depend on whether a play is
+        drawn or skipped, so every process of a render in parts (-n) holds the same frames. Less
+        than a frame left is not held (manim would round it up, and say so)."""
         if self.chapter_end is None:
             return
-        left = self.chapter_end - self.renderer.time
-        if left > 1e-6:  # at least a whole frame: manim would round a shorter wait up, and say so
-            self.wait(left if self.renderer.skip_animations else max(left, 1 / config.frame_rate))
+        left = self.chapter_end - self.nominal
+        if left >= 1 / config.frame_rate - 1e-9:
+            self.wait(left)
         elif left < -OVERRUN:
             logger.warning(f"nnviz: chapter {self.chapters[-1]} ran {-left:.2f} s past its plan")
         self.chapter_end = None
 
     def tear_down(self):
-        self.finish_chapter()
+        try:
+            self.finish_chapter()
+        except EndSceneEarlyException:  # a render of a range of plays (-n) ended before this hold
+            pass
         super().tear_down()
 
     def render(self, *args, **kwargs):
@@ -150,13 +163,14 @@ class LectureScene(Scene):
         frames skip epochs. ``also``: more callables that take each State.
 
         It plays in pieces of about DRIVE_PIECE seconds (``animations``, if any, play alongside
-        in one piece): `nnviz render --jobs` can cut a scene only between plays. The pieces draw
-        exactly the frames one play of ``run_time`` would."""
+        in one piece): `nnviz render --jobs` can cut a scene only between plays."""
         history = self.history
         frames = max(int(round(run_time * config.frame_rate)), 1)
         timeline = Timeline(history, self.clock.get_value(), t_end, frames)
         dt = 1 / config.frame_rate
-        drawn = len(np.arange(0, run_time, dt))  # manim draws a play at t = 0, dt, ... < run_time
+        # Whole frames that fit in run_time (never more, so a chapter keeps to its plan; the
+        # chapter's end pads what is left).
+        drawn = max(int(run_time * config.frame_rate + 1e-9), 1)
         frame = ValueTracker(0.0)  # the frame drawn, counted from the drive's start
         counters = [p for p in panels if isinstance(p, EpochCounter)]
 

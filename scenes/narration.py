@@ -309,16 +309,16 @@ def storyboard(history, plan, **context) -> list[Chapter]:
 
 
 # -- subtitles and scripts ----------------------------------------------------------------------------
-def cues(chapter: Chapter) -> list[tuple[float, float, str]]:
+def cues(chapter: Chapter, margin: float = 0.0) -> list[tuple[float, float, str]]:
     """The chapter's narration as subtitle cues (start, end, text), relative to its start: each at
-    most CUE_LINES lines of about CUE_CHARS characters, shown for a share of the chapter in
-    proportion to its length, one after another."""
-    if not chapter.narration or chapter.seconds <= 0:
+    most CUE_LINES lines of about CUE_CHARS characters, shown for a share of the chapter (less
+    ``margin`` at its end) in proportion to its length, one after another."""
+    if not chapter.narration or chapter.seconds <= margin:
         return []
     lines = textwrap.wrap(chapter.narration, CUE_CHARS)
     texts = ["\n".join(lines[k:k + CUE_LINES]) for k in range(0, len(lines), CUE_LINES)]
     weights = np.array([len(t) for t in texts], float)
-    edges = np.concatenate([[0.0], np.cumsum(weights / weights.sum())]) * chapter.seconds
+    edges = np.concatenate([[0.0], np.cumsum(weights / weights.sum())]) * (chapter.seconds - margin)
     return [(float(a), float(b), text) for a, b, text in zip(edges, edges[1:], texts)]
 
 

@@ -101,12 +101,15 @@ def test_a_flag_overrides_a_bad_cfg_value(tmp_path):
     assert History.load(tmp_path / "run.npz").config.activation == "tanh"
 
 
-def test_too_many_snapshots_is_refused_with_the_fix(tmp_path):
-    result = run_cli("train", "--epochs", "1000000", "--snapshot-every", "1", "--out", "run.npz", cwd=tmp_path)
-    assert result.returncode == 2 and "--snapshot-every" in result.stderr and "at least" in result.stderr
+def test_too_many_snapshots_for_memory_are_refused_with_the_fix(tmp_path):
+    result = run_cli("train", "--layers", "1,2000,2000,1", "--epochs", "1000000", "--snapshot-every", "1",
+                     "--out", "run.npz", cwd=tmp_path)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "--snapshot-every 1:" in result.stderr and "snapshot every" in result.stderr and "GB" in result.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_bad_gif_setting_leaves_no_folder(tmp_path):
-    result = run_cli("gif", "--out", "new/dir/x.gif", "--lr", "-1", cwd=tmp_path)
+    result = run_cli("gif", "--lr", "-1", cwd=tmp_path)  # the default --out, whose folder nnviz may make
     assert result.returncode == 2 and "--lr" in result.stderr
     assert list(tmp_path.iterdir()) == []

@@ -321,8 +321,13 @@ def test_bad_option_values_name_the_flag(tmp_path, capsys, flag, value):
     assert not out.exists()
 
 
-def test_a_gif_too_big_for_memory_is_refused_before_rendering(tmp_path):
-    result = run_cli("--epochs", "2000", "--snapshot-every", "1", "--dpi", "300", "--out", "big.gif", cwd=tmp_path)
-    assert result.returncode == 2 and result.stderr.count("\n") == 1
-    assert "--every" in result.stderr and "GB" in result.stderr
-    assert not (tmp_path / "big.gif").exists()
+def test_frames_too_big_for_memory_are_refused_before_training(tmp_path, capsys, monkeypatch):
+    from nnviz_core import memory
+
+    monkeypatch.setattr(memory, "available_bytes", lambda: 200_000_000)  # fits the run, not 300 dpi
+    monkeypatch.setattr("nnviz_core.runs.train", lambda *args, **kw: pytest.fail("trained first"))
+    code, out = gif(tmp_path, "--dpi", "300", "--jobs", "2")
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert "--dpi" in err and "--jobs" in err and "MB" in err
+    assert not out.exists()

@@ -65,8 +65,8 @@ TIMED = [(scene, "default") for scene in SCENES if scene != "CompareRuns"]  # it
 
 @pytest.mark.parametrize("scene, run", TIMED)
 def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
-    """A dry run records when each chapter starts: exactly where the plan (and so the script)
-    says."""
+    """A dry run records when each chapter starts: where the plan (and so the script) says,
+    within a frame."""
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -84,8 +84,8 @@ def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
         s.render()
     board = storyboard(history, s.plan)
     planned = np.concatenate([[0.0], np.cumsum([c.seconds for c in board])])
-    np.testing.assert_allclose(starts, planned[:-1], atol=1e-6)
-    assert s.renderer.time == pytest.approx(planned[-1], abs=1e-6)
+    np.testing.assert_allclose(starts, planned[:-1], atol=1 / 15 + 1e-6)  # within a frame (-ql: 15 fps)
+    assert s.renderer.time == pytest.approx(planned[-1], abs=1 / 15 + 1e-6)
     if scene == "TrainingLecture":
         assert planned[-1] < 120  # the whole lecture stays under two minutes
 
