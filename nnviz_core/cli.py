@@ -41,6 +41,12 @@ def add_training_flags(parser: argparse.ArgumentParser, with_run: bool = True) -
         group.add_argument("--run", metavar="RUN.npz", help="render a saved run instead of training")
 
 
+def add_compare_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--compare", metavar="SETTING=V1,V2", help=f"{what} runs side by side that differ in one "
+                        "setting, e.g. lr=0.02,0.1,1.5 or \"layers=1,4,1 | 1,16,1\" (2 to 4 values; default: "
+                        "the cfg's [nnviz] compare)")
+
+
 def add_theme_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--theme", help="light (default) or dark; default: the cfg's [nnviz] theme")
 
@@ -49,19 +55,30 @@ def training_overrides(args) -> dict:
     return {f: getattr(args, f) for f in TRAINING_FIELDS if getattr(args, f, None) is not None}
 
 
-def history_from_args(args):
+def history_from_args(args, keep_diverged: bool = False):
     """The History the flags ask for: loaded with --run, else trained once."""
     from .runs import resolve_history
 
     return resolve_history(args.config, training_overrides(args), getattr(args, "run", None),
-                           progress=ProgressBar("training"))
+                           progress=ProgressBar("training"), keep_diverged=keep_diverged)
+
+
+def comparison_from_args(args):
+    """The runs --compare (or the cfg's [nnviz] compare) asks for, each trained once."""
+    from .runs import resolve_comparison
+
+    if getattr(args, "run", None):
+        raise UserError("nnviz: --run and a comparison do not go together: a comparison trains its runs")
+    return resolve_comparison(args.config, training_overrides(args), args.compare, progress=ProgressBar("training"))
 
 
 def cmd_train(args) -> int:
     check_output_path(args.out, "--out", example="run.npz")
-    history = history_from_args(args)
+    history = history_from_args(args, keep_diverged=args.keep_diverged)
     path = history.save(args.out)
-    print(f"wrote {path}  ({len(history.checkpoint_epochs)} checkpoints, final loss {history.final_loss:.6g})")
+    diverged = f", diverged at epoch {history.diverged_at}" if history.diverged_at is not None else ""
+    print(f"wrote {path}  ({len(history.checkpoint_epochs)} checkpoints, final loss {history.final_loss:.6g}"
+          f"{diverged})")
     return 0
 
 
@@ -128,6 +145,7 @@ def use_presentation(args) -> dict:
 
 def cmd_gif(args) -> int:
     import matplotlib
+    from PIL import Image
 
     matplotlib.use("Agg")  # no display needed
     from .gif import check_gif_memory, write_dashboard_gif
@@ -136,9 +154,18 @@ def cmd_gif(args) -> int:
     check_output_path(args.out, "--out", make_parents=own_folder, example="NN_vis.gif")
     width, height = check_gif_memory(args.panels, args.dpi, args.jobs)
     use_presentation(args)
-    history = history_from_args(args)
-    path, count = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
-                                      args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder)
+    if args.compare:
+        from .gif import write_comparison_gif
+
+        comparison = comparison_from_args(args)
+        path, count = write_comparison_gif(comparison, args.out, args.fps, args.dpi, args.every, args.smooth,
+                                           args.jobs, ProgressBar("gif"), make_folders=own_folder)
+        with Image.open(path) as im:
+            width, height = im.size
+    else:
+        history = history_from_args(args)
+        path, count = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
+                                          args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder)
     print(f"wrote {path} ({count} frames, {width}x{height}, {path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -154,8 +181,8 @@ def cmd_render(args) -> int:
     check_scene(args.scene)
     check_output_path(args.media_dir, "--media-dir", folder=True)
     chosen = use_presentation(args)
-    history = history_from_args(args)
-    path = render_scene(args.scene, history, args.quality, args.format, args.media_dir, args.jobs,
+    runs = comparison_for_scene(args)
+    path = render_scene(args.scene, runs, args.quality, args.format, args.media_dir, args.jobs,
                         args.save_sections, chosen, args.config)
     print(f"wrote {path}")
     return 0
@@ -167,10 +194,23 @@ def cmd_script(args) -> int:
     from .render import check_scene
 
     check_scene(args.scene)
-    history = history_from_args(args)
-    plan = load_scene(args.scene).plan
-    print(script(storyboard(history, plan), args.format, args.scene), end="")
+    runs = comparison_for_scene(args)
+    if args.scene == "CompareRuns":
+        board = storyboard(runs.clock(), load_scene(args.scene).plan, comparison=runs)
+    else:
+        board = storyboard(runs, load_scene(args.scene).plan)
+    print(script(board, args.format, args.scene), end="")
     return 0
+
+
+def comparison_for_scene(args):
+    """What a scene shows: CompareRuns the runs of --compare (or the cfg's compare), the others
+    one run (a --compare for them is a mistake, said in one line)."""
+    if args.scene == "CompareRuns":
+        return comparison_from_args(args)
+    if args.compare:
+        raise UserError(f"nnviz: --compare is for CompareRuns, not {args.scene}")
+    return history_from_args(args)
 
 
 def load_scene(name: str):
@@ -191,6 +231,9 @@ def build_parser() -> Parser:
     p = sub.add_parser("train", help="train a network and save its history (.npz)")
     add_training_flags(p, with_run=False)
     p.add_argument("--out", default="run.npz", help="where to write the run (default: run.npz)")
+    p.add_argument("--keep-diverged", action="store_true",
+                   help="keep a run whose loss stops being finite, up to its last finite epoch "
+                        "(by default such a run is refused)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("info", help="describe a saved run")
@@ -216,6 +259,7 @@ def build_parser() -> Parser:
     p.add_argument("--jobs", type=bounded(int, 1, 64), default=min(2, os.cpu_count() or 1),
                    help="processes that render frames (default: 2, or 1 on a one-core machine)")
     add_theme_flag(p)
+    add_compare_flag(p, "draw")
     add_training_flags(p)
     p.set_defaults(func=cmd_gif)
 
@@ -235,6 +279,7 @@ def build_parser() -> Parser:
     p.add_argument("--save-sections", action="store_true",
                    help="also write one video per chapter, as manim's --save_sections does")
     add_theme_flag(p)
+    add_compare_flag(p, "render (CompareRuns)")
     add_training_flags(p)
     p.set_defaults(func=cmd_render)
 
@@ -245,6 +290,7 @@ def build_parser() -> Parser:
                    help="scene name (default: TrainingLecture; see nnviz render --list)")
     p.add_argument("--format", default="md", choices=["md", "txt", "srt"],
                    help="md (default), txt, or srt (subtitles, timed like the video's)")
+    add_compare_flag(p, "narrate (CompareRuns)")
     add_training_flags(p)
     p.set_defaults(func=cmd_script)
 

@@ -31,10 +31,11 @@ class Comparison:
     def labels(self) -> list[str]:
         return [f"{self.field} = {v}" for v in self.values]
 
-    @property
-    def epochs(self) -> int:
-        """The clock's end: the longest run (a diverged one ends early and stays there)."""
-        return max(h.config.epochs for h in self.histories)
+    def clock(self):
+        """The run the shared clock follows: the longest that did not diverge (the others stop
+        where they did)."""
+        steady = [h for h in self.histories if h.diverged_at is None] or list(self.histories)
+        return max(steady, key=lambda h: h.epochs)
 
 
 def parse_compare(text: str, where: str = "--compare") -> tuple[str, list[str]]:

@@ -79,12 +79,14 @@ def _render(epoch: int) -> Image.Image:
 
 
 def iter_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
-                sampling_note: str | None = None):
+                sampling_note: str | None = None, figure=None):
     """The GIF's frames, one per epoch in ``epochs``, as palette images, in order, each yielded
-    as soon as it is ready (rendered on ``jobs`` processes, a few frames ahead at most)."""
+    as soon as it is ready (rendered on ``jobs`` processes, a few frames ahead at most). The
+    figure is the dashboard of ``panels``, or ``figure`` (anything with ``render_rgb(state)``
+    and ``fig``, such as a comparison's)."""
     global _dashboard, _history, _palette_image
     _history = history
-    _dashboard = Dashboard(history, panels, dpi, sampling_note)
+    _dashboard = figure or Dashboard(history, panels, dpi, sampling_note)
     times = list(epochs)
     report = progress or (lambda done, total: None)
     try:
@@ -165,10 +167,11 @@ def _frame_block(pixels: np.ndarray, previous: np.ndarray | None, delay: bytes) 
     return control + encoded
 
 
-def check_gif_memory(panels, dpi: int, jobs: int) -> tuple[int, int]:
+def check_gif_memory(panels, dpi: int, jobs: int, inches: tuple[float, float] | None = None) -> tuple[int, int]:
     """The GIF's size in pixels, after refusing one whose frames are too large for a GIF or for
-    the memory of ``jobs`` rendering processes (each holds a few copies of one frame)."""
-    width, height = (round(inches * dpi) for inches in figure_size(panels))
+    the memory of ``jobs`` rendering processes (each holds a few copies of one frame). The size
+    is the dashboard's of ``panels``, or ``inches``."""
+    width, height = (round(side * dpi) for side in (inches or figure_size(panels)))
     if max(width, height) > MAX_SIDE:
         raise NnvizError(f"--dpi {dpi}: frames of {width}x{height} are larger than a GIF can be "
                          f"({MAX_SIDE} px a side); lower --dpi")
@@ -198,4 +201,19 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
     check_gif_memory(panels, dpi, jobs)
     check_output_path(out, "--out", make_parents=make_folders, example="NN_vis.gif")
     frames = iter_frames(history, times, panels, dpi, jobs, progress, note)
+    return write_gif(frames, out, fps, make_folders)
+
+
+def write_comparison_gif(comparison, out, fps: float = 2.0, dpi: int = 120, every: int = 1, smooth: int = 0,
+                         jobs: int = 2, progress=None, make_folders: bool = True) -> tuple[Path, int]:
+    """Runs side by side as a GIF: a fit per run and one shared loss panel, at the epochs of the
+    longest run that did not diverge (the others stay at their last finite state)."""
+    from .dashboard.compare import CompareDashboard, comparison_inches
+    from .timeline import gif_epochs
+
+    clock = comparison.clock()
+    times, _ = gif_epochs(clock, every, smooth)
+    check_gif_memory(None, dpi, jobs, comparison_inches(len(comparison.histories)))
+    check_output_path(out, "--out", make_parents=make_folders, example="compare.gif")
+    frames = iter_frames(clock, times, None, dpi, jobs, progress, figure=CompareDashboard(comparison, dpi))
     return write_gif(frames, out, fps, make_folders)

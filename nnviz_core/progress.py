@@ -6,11 +6,12 @@ import time
 
 
 class ProgressBar:
-    def __init__(self, label: str, stream=sys.stderr, delay: float = 1.0):
-        self.label, self.stream, self.delay = label, stream, delay
+    def __init__(self, label: str, stream=None, delay: float = 1.0):
+        # sys.stderr as it is now (not when this module was imported: it may have been replaced)
+        self.label, self.stream, self.delay = label, stream or sys.stderr, delay
         self.start = time.monotonic()
         self.shown = False
-        self.enabled = stream.isatty()
+        self.enabled = self.stream.isatty()
 
     def __call__(self, done: int, total: int) -> None:
         if not self.enabled or (not self.shown and time.monotonic() - self.start < self.delay):

@@ -68,7 +68,8 @@ def check_scene(scene: str) -> None:
 def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
                  media_dir: str | Path = "media", jobs: int = 1, save_sections: bool = False,
                  presentation: dict | None = None, cfg_path: str | Path | None = None) -> Path:
-    """Render one scene of ``history`` with manim; returns the file manim wrote.
+    """Render one scene of ``history`` (a History, or a Comparison for CompareRuns) with manim;
+    returns the file manim wrote.
 
     ``jobs`` > 1 renders mp4 and webm in that many processes (gif and png use one);
     ``save_sections`` also writes one file per chapter (manim's ``--save_sections``);
@@ -83,9 +84,8 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
     media_dir = Path(media_dir).resolve()
     with tempfile.TemporaryDirectory(prefix="nnviz-render-") as tmp:
         tmp = Path(tmp)
-        run_file = history.save(tmp / "run.npz")
+        section = {**saved_runs(history, tmp), **(presentation or {})}
         cfg = tmp / "run.cfg"
-        section = {"run": str(run_file), **(presentation or {})}
         cfg.write_text(_cfg_text(section, cfg_path), encoding="utf-8")
         if jobs > 1 and fmt in JOINABLE:
             return _render_in_parts(scene, section, cfg_path, quality, fmt, media_dir, jobs, save_sections, tmp)
@@ -103,6 +103,19 @@ def _render_in_one(scene: str, cfg: Path, quality: str, fmt: str, media_dir: Pat
         raise NnvizError(f"manim stopped with exit status {result.returncode} while rendering "
                          f"{scene}; its message is above")
     return _newest_output(media_dir, scene, fmt, started)
+
+
+def saved_runs(shown, folder: Path) -> dict:
+    """What the scene shows, saved into ``folder``, as the [nnviz] keys that point at it: a run
+    (``run``), or a comparison's runs (``compare`` and ``compare_runs``), so that manim's
+    processes load them and never train again."""
+    from .compare import Comparison
+
+    if not isinstance(shown, Comparison):
+        return {"run": str(shown.save(folder / "run.npz"))}
+    paths = [str(h.save(folder / f"run{k}.npz")) for k, h in enumerate(shown.histories)]
+    separator = " | " if shown.field == "layers" else ", "
+    return {"compare": f"{shown.field}: {separator.join(shown.values)}", "compare_runs": " | ".join(paths)}
 
 
 def _cfg_text(section: dict, cfg_path: str | Path | None = None, **cli) -> str:

@@ -35,7 +35,7 @@ def presentation(section: dict[str, str], source: str = "manim.cfg", overrides: 
 
 def history_for_section(section: dict[str, str], source: str = "manim.cfg",
                         overrides: dict | None = None, run_path: str | Path | None = None,
-                        base_dir: str | Path = ".", progress=None) -> History:
+                        base_dir: str | Path = ".", progress=None, keep_diverged: bool = False) -> History:
     """The History a ``[nnviz]`` section (plus overrides) asks for.
 
     ``source`` names the section's file in error messages; a relative ``run`` key is taken
@@ -50,7 +50,7 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
             raise NnvizError(f"{flag} cannot be combined with a saved run ({run_path}): the run "
                              "already fixes its config; drop one of them")
         return History.load(run_path)
-    return train(base_config(section, source, overrides), progress=progress)
+    return train(base_config(section, source, overrides), progress=progress, keep_diverged=keep_diverged)
 
 
 def base_config(section: dict[str, str], source: str, overrides: dict | None = None) -> RunConfig:
@@ -97,10 +97,17 @@ def cfg_section(cfg_path: str | Path | None = None) -> tuple[dict, str, Path]:
 
 
 def resolve_history(cfg_path: str | Path | None = None, overrides: dict | None = None,
-                    run_path: str | Path | None = None, progress=None) -> History:
+                    run_path: str | Path | None = None, progress=None, keep_diverged: bool = False) -> History:
     """As ``history_for_section``, with the section read from ``cfg_path`` (see cfg_section)."""
     section, source, base_dir = cfg_section(cfg_path)
-    return history_for_section(section, source, overrides, run_path, base_dir, progress)
+    return history_for_section(section, source, overrides, run_path, base_dir, progress, keep_diverged)
+
+
+def resolve_comparison(cfg_path: str | Path | None = None, overrides: dict | None = None,
+                       spec: str | None = None, progress=None):
+    """As ``comparison_for_section``, with the section read from ``cfg_path`` (see cfg_section)."""
+    section, source, base_dir = cfg_section(cfg_path)
+    return comparison_for_section(section, source, overrides, spec, base_dir, progress)
 
 
 def resolve_presentation(cfg_path: str | Path | None = None, overrides: dict | None = None) -> dict:

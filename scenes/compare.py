@@ -25,10 +25,7 @@ class CompareRuns(LectureScene):
     def setup(self):
         if self.comparison is None:
             self.comparison = load_comparison()
-        runs = self.comparison.histories
-        # The clock follows the longest run that did not diverge (the others stop where they did).
-        steady = [h for h in runs if h.diverged_at is None] or list(runs)
-        self.history = max(steady, key=lambda h: h.epochs)
+        self.history = self.comparison.clock()
         super().setup()
 
     def story_context(self) -> dict:

@@ -112,3 +112,39 @@ def test_the_compare_gif_panels_show_each_runs_own_numbers(with_divergence):
     wild = with_divergence.histories[2]
     assert losses.exits[2].get_visible() and f"diverged at epoch {wild.diverged_at}" in losses.exits[2].get_text()
     assert "diverged at epoch" in d.panels[2].title.get_text()
+
+
+def test_nnviz_gif_compare_writes_the_comparison_and_refuses_bad_values(tmp_path, capsys):
+    from PIL import Image
+
+    from nnviz_core.cli import main
+
+    (tmp_path / "empty.cfg").touch()
+    base = ["gif", "--config", str(tmp_path / "empty.cfg"), "--dpi", "20", "--jobs", "1", "--epochs", "80",
+            "--samples", "30"]
+    out = tmp_path / "compare.gif"
+    assert main(base + ["--compare", "lr=0.05,0.3,50", "--out", str(out)]) == 0
+    with Image.open(out) as im:
+        assert im.n_frames >= 17 and im.size == (round(7.3 * 3 * 20), 200)
+    capsys.readouterr()
+    for spec, words in [("lr=0.1", "2 to 4 values"), ("speed=1,2", "not a setting"),
+                        ("layers=1,0,1|1,4,1", "--layers 1,0,1")]:
+        bad = tmp_path / "bad.gif"
+        assert main(base + ["--compare", spec, "--out", str(bad)]) == 2
+        err = capsys.readouterr().err
+        assert words in err and err.count("\n") == 1 and not bad.exists()
+    assert main(["render", "FitEvolves", "--compare", "lr=1,2", "--config", str(tmp_path / "empty.cfg")]) == 2
+    assert "--compare is for CompareRuns" in capsys.readouterr().err
+
+
+def test_train_keeps_a_diverged_run_only_when_asked(tmp_path, capsys):
+    from nnviz_core import History
+    from nnviz_core.cli import main
+
+    (tmp_path / "empty.cfg").touch()
+    args = ["train", "--config", str(tmp_path / "empty.cfg"), "--lr", "50", "--epochs", "80", "--samples", "30"]
+    assert main(args + ["--out", str(tmp_path / "a.npz")]) == 2
+    assert "diverged" in capsys.readouterr().err and not (tmp_path / "a.npz").exists()
+    assert main(args + ["--keep-diverged", "--out", str(tmp_path / "b.npz")]) == 0
+    kept = History.load(tmp_path / "b.npz")
+    assert kept.diverged_at == 77 and kept.epochs == 76

@@ -15,7 +15,12 @@ from . import DPI, theme_rc
 from .fit import DataFitPanel
 from .panel import TITLE_SIZE, DashboardPanel, epoch_text
 
-COLUMN_INCHES = 7.3  # a run's column; the figure is 15 inches tall, like the classic one
+COLUMN_INCHES = 7.3  # a run's column
+HEIGHT_INCHES = 10
+
+
+def comparison_inches(runs: int) -> tuple[float, float]:
+    return COLUMN_INCHES * runs, HEIGHT_INCHES
 
 
 def shown_at(history, epoch: float):
@@ -95,7 +100,7 @@ class CompareDashboard:
         runs = comparison.histories
         colours = [pal.unit_colour(k) for k in range(len(runs))]
         with matplotlib.rc_context(theme_rc(pal.theme())):
-            self.fig = Figure(figsize=(COLUMN_INCHES * len(runs), 10), dpi=dpi)
+            self.fig = Figure(figsize=comparison_inches(len(runs)), dpi=dpi)
             FigureCanvasAgg(self.fig)
             grid = GridSpec(2, len(runs), figure=self.fig, height_ratios=(3, 2))
             self.panels = [RunFitPanel(self.fig.add_subplot(grid[0, k]), h, pal.Palette.for_history(h), name, colour)
