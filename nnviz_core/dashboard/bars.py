@@ -6,7 +6,7 @@ from matplotlib.patches import Patch
 
 from .. import palette as pal
 from ..layout import bias_bars, gradient_bars, gradient_values, network_layout
-from ..numbers import axis_places, axis_scale, fmt_fixed, superscript
+from ..numbers import axis_places, axis_scale, fmt_fixed, fmt_value, superscript
 from .panel import TITLE_SIZE, DashboardPanel, sign_colours, thinned
 
 MAX_VALUE_LABELS = 24  # more bars than this: no value labels (the axis reads them)
@@ -62,10 +62,10 @@ class BiasBars(DashboardPanel):
 
 
 class GradientBars(DashboardPanel):
-    """∂L/∂w of each weight, or, for a bigger network, the norm of each matrix's gradient;
-    rescaled each frame to the largest, with the scale written as ×10ⁿ, never as 1e-05."""
-
-    redraw_axes = True  # the y-axis follows the shrinking gradients
+    """∂L/∂w of each weight, or, for a bigger network, the norm of each matrix's gradient. The
+    bars are drawn as a share of the frame's largest (gradients shrink by orders of magnitude),
+    which the title gives; each bar's label is its value, written as ×10ⁿ, never as 1e-05. The
+    axis itself never changes, so frames redraw only the bars and the words."""
 
     def __init__(self, ax, history, palette):
         super().__init__(ax, history, palette)
@@ -77,6 +77,9 @@ class GradientBars(DashboardPanel):
         shown = thinned(len(self.bars), MAX_VALUE_LABELS)
         ax.set_xticks([positions[k] for k in shown], [self.bars[k].label for k in shown],
                       rotation=90 if many else 0, fontsize=8 if many else 10)
+        ax.set_ylim(0 if self.per_matrix else -1.45, 1.45)
+        ax.set_yticks([0, 0.5, 1] if self.per_matrix else [-1, -0.5, 0, 0.5, 1])
+        ax.set_ylabel("share of the largest")
         ax.grid(True)
         ax.axhline(0, color=pal.theme().ink, linewidth=0.8)
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
@@ -91,23 +94,21 @@ class GradientBars(DashboardPanel):
 
     def set_state(self, state) -> None:
         values = self.values(state)
-        top = float(np.abs(values).max()) or 1.0  # all zero (every unit dead): a plain axis
+        top = float(np.abs(values).max()) or 1.0  # all zero (every unit dead): nothing to scale
         p = axis_scale(top)
-        scaled = values / 10.0 ** p
         unit = f" (×10{superscript(p)})" if p else ""
         what = "norm of each matrix's ∂L/∂W" if self.per_matrix else "∂L/∂w of each weight"
-        self.title.set_text(f"Weight Gradients: {what}{unit}\n(axis rescaled each frame)")
-        s_top = top / 10.0 ** p
-        ax = self.ax
-        ax.set_ylim(0 if self.per_matrix else -1.45 * s_top, 1.45 * s_top)
+        largest = "largest ‖∂L/∂W‖" if self.per_matrix else "largest |∂L/∂w|"
+        self.title.set_text(f"Weight Gradients: {what}{unit}\n(bars to scale; {largest} = {fmt_value(top)})")
+        shares = values / top
         if self.per_matrix:
-            for rect, v in zip(self.rects, scaled):
+            for rect, v in zip(self.rects, shares):
                 rect.set_height(v)
         else:
-            colour_by_sign(self.rects, scaled)
-        pad = 0.04 * s_top
-        places = axis_places(s_top)
-        for text, v in zip(self.labels, scaled):
+            colour_by_sign(self.rects, shares)
+        scaled = values / 10.0 ** p
+        places = axis_places(top / 10.0 ** p) + 1  # the largest bar: three significant digits
+        for text, share, v in zip(self.labels, shares, scaled):
             text.set_text(fmt_fixed(v, places))
-            text.set_y(v + pad if v >= 0 else v - pad)
-            text.set_va("bottom" if v >= 0 else "top")
+            text.set_y(share + 0.04 if share >= 0 else share - 0.04)
+            text.set_va("bottom" if share >= 0 else "top")

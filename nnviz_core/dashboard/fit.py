@@ -30,6 +30,10 @@ class DataFitPanel(DashboardPanel):
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
         self.marks = OffPlotMarks(ax, *self.ylim)
 
+    def changing_artists(self) -> list:
+        """The curve, its marks and the title: the points under them are drawn once."""
+        return [self.line, *self.marks.all(), self.title]
+
     def set_state(self, state) -> None:
         prediction = state.prediction[:, 0]
         self.line.set_ydata(prediction)

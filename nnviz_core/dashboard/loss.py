@@ -24,6 +24,9 @@ class LossPanel(DashboardPanel):
         ax.set_xlim(0, max(len(self.loss) - 1, 1))
         ax.set_ylim(self.axis.low, self.axis.high)
 
+    def changing_artists(self) -> list:
+        return [self.curve, self.marker]
+
     def set_state(self, state) -> None:
         shown = int(np.floor(state.epoch + 1e-9)) + 1
         self.curve.set_data(np.r_[self.epochs[:shown], state.epoch], np.r_[self.loss[:shown], state.loss])

@@ -161,6 +161,11 @@ class NetworkDiagram(DashboardPanel):
             return f"{n.label}\n{values_text(weight_label(self.layers, n.layer, n.index, 0), w_out)}\n{values_text('b', b)}"
         return f"{n.label}\n{values_text('b', b)}"
 
+    def changing_artists(self) -> list:
+        """Everything over the edges (they change, and must stay under the neurons and labels),
+        but the note: it lies clear of them, and is the longest text to draw."""
+        return [a for a in super().changing_artists() if a is not self.note]
+
     # -- a State ---------------------------------------------------------------------------------
     def set_state(self, state) -> None:
         self.title.set_text(f"Network Architecture (Epoch {epoch_text(state.epoch)})")

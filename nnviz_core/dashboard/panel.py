@@ -71,8 +71,12 @@ class OffPlotMarks:
                 artist.set_in_layout(False)
             self.artists[side] = (tip, text)
 
-    def show(self, xs, ys, colour: str = pal.theme().prediction) -> list:
+    def all(self) -> list:
+        return [artist for pair in self.artists.values() for artist in pair]
+
+    def show(self, xs, ys, colour: str | None = None) -> list:
         """Place the marks for one curve; returns the marks (empty when it stays inside)."""
+        colour = colour or pal.theme().prediction
         marks = off_plot_marks(xs, ys, self.low, self.high)
         for side, (tip, text) in self.artists.items():
             mark = next((m for m in marks if m.side == side), None)
