@@ -173,10 +173,16 @@ def test_gradients_are_per_weight_and_named_like_the_video(dashboard, seed_histo
     grads = dashboard.panels["gradients"]
     labels = [t.get_text() for t in grads.ax.get_xticklabels()]
     assert labels == [f"w1[{i}]" for i in range(1, 11)] + [f"w2[{i}]" for i in range(1, 11)]
+    values = np.r_[state.grad_weights[0].ravel(), state.grad_weights[1].ravel()]
+    largest = np.abs(values).max()
+    heights = np.array([bar.get_height() for bar in grads.rects])
+    np.testing.assert_allclose(heights * largest, values, rtol=1e-12)  # bars: a share of the largest
+    assert f"largest |∂L/∂w| = {fmt_value(largest)}" in grads.title.get_text()
+    assert grads.ax.get_ylim() == (-1.45, 1.45)  # one axis for every frame: it is drawn once
     scale = 10.0 ** -3 if "×10⁻³" in grads.title.get_text() else 1.0
-    heights = np.array([bar.get_height() for bar in grads.rects]) * scale
-    np.testing.assert_allclose(heights, np.r_[state.grad_weights[0].ravel(), state.grad_weights[1].ravel()])
-    assert all("e-" not in t.get_text() and "e+" not in t.get_text() for t in grads.labels)
+    for text, v in zip(grads.labels, values):  # each label is the bar's value, in the title's unit
+        assert abs(float(text.get_text().replace("−", "-")) * scale - v) <= 0.06 * scale
+        assert "e-" not in text.get_text() and "e+" not in text.get_text()
 
 
 def test_wide_gradients_are_one_norm_per_matrix_on_a_readable_scale():
@@ -186,10 +192,9 @@ def test_wide_gradients_are_one_norm_per_matrix_on_a_readable_scale():
     d.update(state)
     grads = d.panels["gradients"]
     assert len(grads.rects) == 3 and "norm of each matrix" in grads.title.get_text()
-    title = grads.title.get_text()
-    power = int(title.split("×10")[1][:2].translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))) if "×10" in title else 0
-    norms = [np.linalg.norm(g) for g in state.grad_weights]
-    np.testing.assert_allclose([r.get_height() * 10.0 ** power for r in grads.rects], norms, rtol=1e-12)
+    norms = np.array([np.linalg.norm(g) for g in state.grad_weights])
+    np.testing.assert_allclose([r.get_height() for r in grads.rects], norms / norms.max(), rtol=1e-12)
+    assert f"largest ‖∂L/∂W‖ = {fmt_value(norms.max())}" in grads.title.get_text()
 
 
 def test_fit_curve_is_drawn_on_the_dense_grid(dashboard, seed_history):
