@@ -66,7 +66,6 @@ class Update:
     w: float
     gradient: float
     new_w: float
-    loss_before: float
     loss_after: float
     largest_move: float
 
@@ -81,7 +80,7 @@ def update_example(history) -> Update:
     moved = max(np.abs(b - a).max() for a, b in zip(before.weights, after.weights))
     return Update(e, weight_label(history.config.layers, e.layer, e.i, e.j),
                   float(before.weights[e.layer][e.i, e.j]), float(before.grad_weights[e.layer][e.i, e.j]),
-                  float(after.weights[e.layer][e.i, e.j]), before.loss, after.loss, float(moved))
+                  float(after.weights[e.layer][e.i, e.j]), after.loss, float(moved))
 
 
 def layer_pace(history) -> float:

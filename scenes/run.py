@@ -28,43 +28,39 @@ def cfg_file() -> Path:
     return Path(given or "manim.cfg")
 
 
-def load_history(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> History:
-    """The History of the run; on a bad setting, print the core's one-line message and exit 2."""
+def from_section(make, parser: configparser.ConfigParser | None = None, path: Path | None = None,
+                 cached_as: str | None = None):
+    """``make(section, source, base_dir)`` for the ``[nnviz]`` section of the cfg manim read
+    (cached under ``cached_as``: every scene of one file shows the same runs, trained once); on
+    a bad setting, the core's one-line message and exit 2."""
     parser = parser if parser is not None else config._parser
     path = path if path is not None else cfg_file()
     section = dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
-    key = (str(path.resolve()), tuple(sorted(section.items())))
-    if key not in _cache:  # every scene of one file shows the same run: train it once
-        try:
-            _cache[key] = history_for_section(section, source=str(path), base_dir=path.parent)
-        except NnvizError as exc:
-            print(f"nnviz: {exc}", file=sys.stderr)
-            raise SystemExit(2) from None
-    return _cache[key]
-
-
-def load_theme(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> str:
-    """The cfg's ``theme`` (light or dark); on a bad value, one line and exit 2."""
-    parser = parser if parser is not None else config._parser
-    path = path if path is not None else cfg_file()
-    section = dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
+    key = (cached_as, str(path.resolve()), tuple(sorted(section.items())))
+    if cached_as and key in _cache:
+        return _cache[key]
     try:
-        return presentation(section, source=str(path))["theme"]
+        made = make(section, str(path), path.parent)
     except NnvizError as exc:
         print(f"nnviz: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if cached_as:
+        _cache[key] = made
+    return made
+
+
+def load_history(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> History:
+    """The History of the run."""
+    return from_section(lambda section, source, base: history_for_section(section, source=source, base_dir=base),
+                        parser, path, cached_as="run")
+
+
+def load_theme(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> str:
+    """The cfg's ``theme`` (light or dark)."""
+    return from_section(lambda section, source, _: presentation(section, source=source)["theme"], parser, path)
 
 
 def load_comparison(parser: configparser.ConfigParser | None = None, path: Path | None = None):
-    """The runs of the cfg's ``[nnviz] compare``; on a bad setting, one line and exit 2."""
-    parser = parser if parser is not None else config._parser
-    path = path if path is not None else cfg_file()
-    section = dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}
-    key = ("compare", str(path.resolve()), tuple(sorted(section.items())))
-    if key not in _cache:
-        try:
-            _cache[key] = comparison_for_section(section, source=str(path), base_dir=path.parent)
-        except NnvizError as exc:
-            print(f"nnviz: {exc}", file=sys.stderr)
-            raise SystemExit(2) from None
-    return _cache[key]
+    """The runs of the cfg's ``[nnviz] compare``."""
+    return from_section(lambda section, source, base: comparison_for_section(section, source=source, base_dir=base),
+                        parser, path, cached_as="compare")
