@@ -61,16 +61,27 @@ def test_dark_gif_is_dark_and_a_bad_theme_is_refused(tmp_path, capsys):
     pal.use_theme("light")
 
 
-@pytest.mark.parametrize("scene_name", ["TrainingLecture", "DashboardLecture", "NeuronContributions"])
+def scene_names():
+    from scenes.registry import SCENES
+
+    return list(SCENES)
+
+
+@pytest.mark.parametrize("scene_name", scene_names())
 def test_every_scene_draws_on_the_dark_canvas(scene_name, tmp_path):
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
+    from nnviz_core.compare import compare
     from scenes.registry import SCENES
 
+    tiny = RunConfig(layers=(1, 4, 1), epochs=6, snapshot_every=2, samples=16)
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         scene = SCENES[scene_name].load()(renderer=CairoRenderer(skip_animations=True))
-        scene.history = train(RunConfig(layers=(1, 4, 1), epochs=6, snapshot_every=2, samples=16))
+        if scene_name == "CompareRuns":
+            scene.comparison = compare(tiny, "lr", ["0.1", "0.5"])
+        else:
+            scene.history = train(tiny)
         scene.theme_name = "dark"
         scene.render()
         frame = scene.renderer.get_frame()[:, :, :3].astype(int)
