@@ -104,12 +104,6 @@ def iter_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
         _dashboard = _history = None
 
 
-def render_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
-                  sampling_note: str | None = None) -> list:
-    """All the frames of ``iter_frames`` in a list (for a few frames; the GIF streams them)."""
-    return list(iter_frames(history, epochs, panels, dpi, jobs, progress, sampling_note))
-
-
 def write_gif(frames, path, fps: float, make_parents: bool = False) -> tuple[Path, int]:
     """Write palette frames that share one palette as a looping GIF, atomically; returns the path
     and the number of frames. ``frames`` may be any iterable: each frame is encoded as it comes

@@ -14,7 +14,7 @@ from nnviz_core.cli import main
 from nnviz_core.numbers import fmt_value
 from nnviz_core.dashboard import FIGSIZE, Dashboard, sign_colours
 from nnviz_core.dashboard.heatmap import MIN_CELL_PT
-from nnviz_core.gif import render_frames
+from nnviz_core.gif import iter_frames
 from nnviz_core.palette import DEAD_ALPHA, text_color_on
 from nnviz_core.panels import CLASSIC
 from nnviz_core.timeline import gif_epochs
@@ -67,7 +67,7 @@ def test_default_gif_has_one_frame_per_snapshot_at_the_seed_size_and_2_fps(tmp_p
 
 def test_edge_and_heatmap_pixels_have_the_palette_colour_of_their_weight(tmp_path, seed_history):
     h = seed_history
-    frames = render_frames(h, [0, h.epochs], CLASSIC, DPI, jobs=1)
+    frames = list(iter_frames(h, [0, h.epochs], CLASSIC, DPI, jobs=1))
     out = tmp_path / "two.gif"
     frames[0].save(out, save_all=True, append_images=frames[1:])
     rgb = gif_frame(out, 1)

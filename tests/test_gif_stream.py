@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from nnviz_core import NnvizError, RunConfig, train
-from nnviz_core.gif import render_frames, write_dashboard_gif, write_gif
+from nnviz_core.gif import iter_frames, write_dashboard_gif, write_gif
 from nnviz_core.panels import CLASSIC
 
 DPI = 20
@@ -87,7 +87,7 @@ def small_run():
 
 def test_the_dashboard_gif_is_the_rendered_frames(tmp_path, small_run):
     path, count = write_dashboard_gif(small_run, tmp_path / "d.gif", dpi=DPI, jobs=1)
-    expected = render_frames(small_run, small_run.checkpoint_epochs, CLASSIC, DPI, jobs=1)
+    expected = list(iter_frames(small_run, small_run.checkpoint_epochs, CLASSIC, DPI, jobs=1))
     assert count == len(expected) == 7
     for got, frame in zip(decoded(path), expected):
         assert np.array_equal(got, np.asarray(frame.convert("RGB")))
@@ -95,8 +95,8 @@ def test_the_dashboard_gif_is_the_rendered_frames(tmp_path, small_run):
 
 def test_frames_rendered_on_two_processes_are_the_same_and_in_order(small_run):
     epochs = list(small_run.checkpoint_epochs)
-    serial = render_frames(small_run, epochs, CLASSIC, DPI, jobs=1)
-    parallel = render_frames(small_run, epochs, CLASSIC, DPI, jobs=2)
+    serial = list(iter_frames(small_run, epochs, CLASSIC, DPI, jobs=1))
+    parallel = list(iter_frames(small_run, epochs, CLASSIC, DPI, jobs=2))
     assert len(parallel) == len(serial)
     for a, b in zip(parallel, serial):
         assert np.array_equal(np.asarray(a), np.asarray(b))
