@@ -38,6 +38,11 @@ class Comparison:
         return max(steady, key=lambda h: h.epochs)
 
 
+def shown_at(history, epoch: float):
+    """A run's state at the shared clock's epoch: its last finite one once it has diverged."""
+    return history.at(min(epoch, history.epochs))
+
+
 def parse_compare(text: str, where: str = "--compare") -> tuple[str, list[str]]:
     """``"lr: 0.02, 0.1"`` or ``"lr=0.02,0.1"`` -> ("lr", ["0.02", "0.1"]); values with commas of
     their own (layers) are separated by ``|``."""

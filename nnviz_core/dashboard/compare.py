@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
 from .. import palette as pal
+from ..compare import shown_at
 from ..layout import loss_axis
 from ..numbers import fmt_loss, fmt_value
 from . import DPI, theme_rc
@@ -21,11 +22,6 @@ HEIGHT_INCHES = 10
 
 def comparison_inches(runs: int) -> tuple[float, float]:
     return COLUMN_INCHES * runs, HEIGHT_INCHES
-
-
-def shown_at(history, epoch: float):
-    """A run's state at the shared epoch: its last finite one once it has diverged."""
-    return history.at_epoch(min(int(epoch), history.epochs))
 
 
 class RunFitPanel(DataFitPanel):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
+from nnviz_core.compare import shown_at
 from nnviz_core.layout import loss_axis
 from nnviz_core.numbers import fmt_value
 from nnviz_core.palette import theme, unit_colour
@@ -18,11 +19,6 @@ from .panel import Panel, PlotArea
 
 
 SHOWN = 6  # units per layer in a column's small diagram: few enough to stay legible
-
-
-def shown_at(history, epoch: float):
-    """The run's state at the shared clock's epoch: its last finite one once it has diverged."""
-    return history.at(min(epoch, history.epochs))
 
 
 class RunColumn(Panel):
