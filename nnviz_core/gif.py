@@ -10,11 +10,13 @@ is written under a temporary name in the same folder and renamed, so no partial 
 """
 from __future__ import annotations
 
+import os
 import struct
 from pathlib import Path
 
 import numpy as np
 from matplotlib.colors import to_rgb
+from matplotlib.mathtext import MathTextParser
 from PIL import GifImagePlugin, Image
 
 from . import memory
@@ -33,6 +35,12 @@ PROCESS_BYTES_PER_PIXEL = 12
 _dashboard: Dashboard | None = None
 _history = None
 _palette_image: Image.Image | None = None
+
+# A forked worker must open its own fonts: an FT2Font reads its file through a descriptor it shares
+# with the parent and the other workers, so concurrent reads corrupt glyphs ("invalid outline").
+# matplotlib forgets its font cache at a fork, but not the fonts held by its cached mathtext (the
+# log axes' 10ⁿ labels).
+os.register_at_fork(after_in_child=MathTextParser._parse_cached.cache_clear)
 
 
 def _fixed_colours() -> np.ndarray:

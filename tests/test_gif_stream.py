@@ -100,3 +100,19 @@ def test_frames_rendered_on_two_processes_are_the_same_and_in_order(small_run):
     assert len(parallel) == len(serial)
     for a, b in zip(parallel, serial):
         assert np.array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_workers_open_their_own_fonts_not_the_parents(small_run):
+    """Fonts held across a fork share one file offset, and two workers reading through it corrupt
+    glyphs at random. The first frame's log axis leaves mathtext fonts cached in the parent; a
+    worker starts without them."""
+    from matplotlib.mathtext import MathTextParser
+
+    from nnviz_core.workers import ordered_map
+
+    frames = iter_frames(small_run, [0, small_run.epochs], CLASSIC, DPI, jobs=1)
+    next(frames)  # the parent draws the first frame, as before it forks
+    assert MathTextParser._parse_cached.cache_info().currsize > 0
+    cached_in_workers = ordered_map(lambda _: MathTextParser._parse_cached.cache_info().currsize, range(4), 2)
+    assert list(cached_in_workers) == [0, 0, 0, 0]
+    frames.close()
