@@ -47,10 +47,11 @@ MANIM_DEFAULTS = {
     "background_color": "#fbfaf6",
 }
 
-# Expected time, for cutting a scene into parts of equal length (fitted to TrainingLecture's parts):
-FRAME_SECONDS = (0.008, 0.009)  # a drawn and encoded frame: 8 ms + 9 ms per megapixel (27 ms at 1080p)
-STILL_FRAME_SHARE = 0.4  # a frame of a still wait is only encoded
-SKIPPED_PLAY_FRAMES = 1  # manim draws about one frame for each play it skips
+# The cost model that cuts a scene into parts, in units of one frame drawn at the video's own
+# resolution, timed by the plan pass on this machine (so a slower or busier one cuts the same):
+ENCODED_FRAME = 1.6  # a rendered frame: its drawing, plus the animation's code and the encoding
+STILL_FRAME = 0.4  # a frame of a still wait is only encoded
+SKIPPED_PLAY = 1.0  # manim draws one frame for each play it skips on the way to its range
 
 
 def scene_list() -> str:
@@ -148,28 +149,44 @@ def _newest_output(media_dir: Path, scene: str, fmt: str, since: float) -> Path:
 
 # -- in parts, one manim process each -----------------------------------------------------------
 def split_plays(costs, reach, parts: int) -> list[range]:
-    """Cut plays 0..n-1 into at most ``parts`` contiguous ranges whose longest expected wall
-    time is as short as it can be: a range costs its plays' ``costs`` plus ``reach[start]``,
-    the time its process spends getting to its first play (running, not drawing, the ones
-    before)."""
+    """Cut plays 0..n-1 into at most ``parts`` contiguous ranges whose longest expected time is
+    the shortest possible: a range costs its plays' ``costs`` plus ``reach[start]``, the time its
+    process spends getting to its first play (running, not drawing, the ones before).
+
+    Exact, by dynamic programming over (ranges used, plays covered): O(parts · n²), a few
+    milliseconds for the few hundred plays of a lecture."""
     n = len(costs)
-    total = np.concatenate([[0.0], np.cumsum(costs)])
+    total = np.concatenate([[0.0], np.cumsum(costs, dtype=float)])
+    reach = np.asarray(reach, dtype=float)
+    parts = max(1, min(int(parts), n))
+    # span[s, e]: the cost of plays s..e-1 as one range (inf where e <= s)
+    starts, ends = np.arange(n)[:, None], np.arange(n + 1)[None, :]
+    span = np.where(ends > starts, reach[:, None] + total[None, :] - total[:n, None], np.inf)
+    best = span[0].copy()  # best[e]: the least longest range over covers of plays 0..e-1
+    starts_at = []  # per extra range: where the last range starts, or -1 where it does not help
+    for _ in range(1, parts):
+        options = np.maximum(best[:n, None], span)  # [s, e]: plays 0..s-1 as before, then s..e-1
+        start = np.argmin(options, axis=0)
+        longest = options[start, np.arange(n + 1)]
+        improved = longest < best  # on a tie, fewer processes
+        best = np.where(improved, longest, best)
+        starts_at.append(np.where(improved, start, -1))
+    ranges, stop = [], n
+    for level in reversed(starts_at):
+        if level[stop] >= 0:
+            ranges.append(range(int(level[stop]), stop))
+            stop = int(level[stop])
+    ranges.append(range(0, stop))
+    return ranges[::-1]
 
-    def cut(limit: float) -> list[range]:  # each range as long as the limit allows
-        ranges, start = [], 0
-        while start < n:
-            stop = start + 1
-            while stop < n and reach[start] + total[stop + 1] - total[start] <= limit:
-                stop += 1
-            ranges.append(range(start, stop))
-            start = stop
-        return ranges
 
-    low, high = 0.0, float(total[-1])  # high: everything in one range
-    for _ in range(60):
-        middle = (low + high) / 2
-        low, high = (low, middle) if len(cut(middle)) <= parts else (middle, high)
-    return cut(high)
+def expected_costs(plan: dict) -> tuple[list[float], list[float]]:
+    """Each play's cost, and each process's cost of reaching a play, in frames drawn at the
+    video's resolution: the plan's seconds of code are divided by its own seconds per frame."""
+    frame = max(plan["frame_seconds"], 1e-6)
+    costs = [p["frames"] * ENCODED_FRAME * (STILL_FRAME if p["still"] else 1) for p in plan["plays"]]
+    reach = [p["reached"] / frame + k * SKIPPED_PLAY for k, p in enumerate(plan["plays"])]
+    return costs, reach
 
 
 def _render_in_parts(scene: str, section: dict, cfg_path, quality: str, fmt: str, media_dir: Path, jobs: int,
@@ -183,11 +200,7 @@ def _render_in_parts(scene: str, section: dict, cfg_path, quality: str, fmt: str
     cfg = tmp / "parts.cfg"  # every play keeps its own partial movie file, named by its number
     cfg.write_text(_cfg_text(section, cfg_path, disable_caching=True, max_files_cached=10**9), encoding="utf-8")
     plan = _plan(scene, cfg, quality, tmp)
-    plays = plan["plays"]
-    seconds_per_frame = FRAME_SECONDS[0] + FRAME_SECONDS[1] * _megapixels(quality)
-    costs = [p["frames"] * seconds_per_frame * (STILL_FRAME_SHARE if p["still"] else 1) for p in plays]
-    reach = [p["reached"] + k * SKIPPED_PLAY_FRAMES * seconds_per_frame for k, p in enumerate(plays)]
-    ranges = split_plays(costs, reach, jobs)
+    ranges = split_plays(*expected_costs(plan), jobs)
     if len(ranges) == 1:
         return _render_in_one(scene, tmp / "run.cfg", quality, fmt, media_dir, save_sections)
     print(f"nnviz render: {scene} in {len(ranges)} processes, plays "
@@ -199,11 +212,6 @@ def _render_in_parts(scene: str, section: dict, cfg_path, quality: str, fmt: str
     _run_all(commands, [part.with_suffix(".log") for part in parts],
              [f"rendering plays {r.start}-{r.stop - 1} of {scene}" for r in ranges])
     return _join_parts(scene, plan, ranges, parts, where, video_dir, fmt, save_sections)
-
-
-def _megapixels(quality: str) -> float:
-    height = int(QUALITIES[quality].split("p")[0])
-    return height * height * 16 / 9 / 1e6
 
 
 def _plan(scene: str, cfg: Path, quality: str, tmp: Path) -> dict:
