@@ -27,8 +27,9 @@ slides: setup
 	.venv/bin/manim-slides convert $(SLIDES) talk.html -ccdn_url=slides/reveal.js
 	.venv/bin/manim-slides convert --to pptx $(SLIDES) talk.pptx
 
+# The suite on every core, a test file to a process (a file's fixtures render once).
 test: setup-test
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
 bench: setup
 	$(PY) bench/gif_speed.py
