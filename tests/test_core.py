@@ -2,6 +2,7 @@
 core's independence from manim."""
 import io
 import json
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,9 @@ import pytest
 
 from nnviz_core import ConfigError, History, RunConfig, TrainingDiverged, train
 from nnviz_core.data import DATASETS, make_dataset
+from nnviz_core.cli import main
 from nnviz_core.errors import HistoryFileError
+from nnviz_core.run_file import OldRunFile
 from nnviz_core.model import ACTIVATION_FUNCS, LEAKY_SLOPE, backward, forward, init_params, mse
 
 
@@ -393,17 +396,23 @@ def rewrite(src, dst, name, array=None):
                 zout.writestr(item, buf.getvalue())
 
 
-def test_an_old_format_file_says_how_to_recreate_it(tmp_path):
-    good = train(RunConfig(layers=(1, 4, 1), epochs=10)).save(tmp_path / "good.npz")
+def test_an_old_format_file_says_how_to_recreate_it(tmp_path, capsys):
+    """The run file says which version it is and keeps the config it could still read; the CLI
+    says how to train it again, and that command gives back the same run in today's format."""
+    config = RunConfig(layers=(1, 4, 1), epochs=10, lr=0.3, seed=4)
+    good = train(config).save(tmp_path / "good.npz")
     old = tmp_path / "old run.npz"
     rewrite(good, old, "version.npy", np.array(1))
-    with pytest.raises(HistoryFileError) as err:
+    with pytest.raises(OldRunFile) as err:
         History.load(old)
-    message = str(err.value)
-    assert "\n" not in message and "version 1" in message
-    command = message.split("re-create it with: ")[1]
-    assert command.startswith("nnviz train --layers 1,4,1 ") and command.endswith("--out 'old run.npz'"
-                                                                                 .replace("old run.npz", str(old)))
+    assert "version 1" in str(err.value) and err.value.config == config
+    assert main(["info", str(old)]) == 2
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1 and "version 1" in message
+    command = message.strip().split("re-create it with: ")[1]
+    assert command.startswith("nnviz train --layers 1,4,1 ") and command.endswith(f"--out '{old}'")
+    assert main(shlex.split(command)[1:]) == 0
+    assert History.load(old).config == config
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "missing", "version", "shape",

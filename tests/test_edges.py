@@ -266,7 +266,7 @@ def test_available_memory_is_read_from_meminfo(tmp_path, monkeypatch):
     assert memory.available_bytes() == 40960
     monkeypatch.setattr(os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
     assert memory.available_bytes() is None
-    RunConfig(layers=(1, 100_000, 100_000, 1))  # unknown memory: nothing is refused up front
+    memory.check_run_memory(RunConfig(layers=(1, 100_000, 100_000, 1)))  # unknown: nothing is refused
 
 
 @pytest.mark.parametrize("changes", [
@@ -290,12 +290,12 @@ def test_the_suggested_snapshot_interval_is_the_smallest_that_fits(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 2_000_000_000)
     big = dict(layers=(1, 1000, 1000, 1), epochs=100_000)
     with pytest.raises(ConfigError) as err:
-        RunConfig(**big, snapshot_every=10)
+        memory.check_run_memory(RunConfig(**big, snapshot_every=10))
     assert err.value.field == "snapshot_every" and "\n" not in str(err.value)
     every = int(re.search(r"keep a snapshot every (\d+) epochs", err.value.allowed).group(1))
-    RunConfig(**big, snapshot_every=every)
+    memory.check_run_memory(RunConfig(**big, snapshot_every=every))
     with pytest.raises(ConfigError):
-        RunConfig(**big, snapshot_every=every - 1)
+        memory.check_run_memory(RunConfig(**big, snapshot_every=every - 1))
 
 
 def test_running_out_of_memory_anyway_is_one_line(workdir, capsys, monkeypatch):
