@@ -358,6 +358,22 @@ def test_the_trace_covers_every_epoch(seed_history):
     assert high == max(s.activations[-1].max() for s in every)
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_the_trace_counts_dead_units_as_states_do_and_the_estimate_counts_the_trace(activation):
+    """One rule for which units die (only ReLU's: 0 with no gradient on every input), read the
+    same by training's trace and by every State; and the memory estimate counts what is kept."""
+    config = RunConfig(layers=(1, 6, 3, 1), activation=activation, lr=0.5, epochs=12, snapshot_every=5, seed=3)
+    h = train(config)
+    for e in range(h.epochs + 1):
+        s = h.at_epoch(e)
+        off = [np.all(a <= 0, axis=0) if activation == "relu" else np.zeros(a.shape[1], bool)
+               for a in s.activations[:-1]]
+        assert list(h.trace["dead_counts"][e]) == [d.sum() for d in off]
+        assert all(np.array_equal(d, o) for d, o in zip(s.dead_units(), off))
+    kept = h.loss[:1].size + sum(a.shape[1] for a in h.trace.values())  # numbers per epoch
+    assert config.memory_needed()["trace"] == 8 * (config.epochs + 1) * kept
+
+
 # -- persistence ------------------------------------------------------------------------------
 def test_save_load_round_trip(seed_history, tmp_path):
     path = seed_history.save(tmp_path / "run.npz")

@@ -15,7 +15,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nnviz_core import ConfigError, NnvizError, RunConfig, memory, train
+from nnviz_core import ConfigError, History, NnvizError, RunConfig, memory, train
 from nnviz_core import files
 from nnviz_core.cli import main
 from nnviz_core.config import FIELD_TYPES
@@ -27,6 +27,7 @@ CFG_FILES = {
     "unknown.cfg": "[nnviz]\nlearning_rate = 0.1\n",
     "broken.cfg": "layers = 1,10,1\n",  # no section header
     "missing-run.cfg": "[nnviz]\nrun = nowhere.npz\n",
+    "huge.cfg": "[nnviz]\nlayers = 1,100000,100000,1\n",
 }
 
 
@@ -117,6 +118,7 @@ BAD_INPUT = {
     "cfg-syntax": (["train", "--config", "broken.cfg"], "cannot parse"),
     "cfg-missing": (["train", "--config", "nowhere.cfg"], "--config nowhere.cfg"),
     "cfg-run-missing": (["gif", "--config", "missing-run.cfg"], "nowhere.npz: no such run file"),
+    "cfg-memory": (["train", "--config", "huge.cfg"], "huge.cfg [nnviz] layers 1,100000,100000,1: needs about"),
     # run files
     "run-missing": (["gif", "--run", "nowhere.npz"], "no such run file"),
     "run-garbage": (["gif", "--run", "garbage.npz"], "not a readable nnviz run file"),
@@ -296,6 +298,20 @@ def test_the_suggested_snapshot_interval_is_the_smallest_that_fits(monkeypatch):
     memory.check_run_memory(RunConfig(**big, snapshot_every=every))
     with pytest.raises(ConfigError):
         memory.check_run_memory(RunConfig(**big, snapshot_every=every - 1))
+
+
+def test_a_saved_run_loads_whatever_memory_is_free_today(workdir, capsys, monkeypatch):
+    """Loading and describing a run allocate nothing new; only training it, or replaying it to
+    draw, needs memory, and each of those is refused in one line when it is short."""
+    monkeypatch.setattr(memory, "available_bytes", lambda: 4096)  # 4 kB free: nothing fits
+    history = History.load("run.npz")
+    assert history.config == RunConfig(epochs=5)
+    assert main(["info", "run.npz"]) == 0
+    assert "checkpoints" in capsys.readouterr().out
+    assert_refused(main(["train", "--out", "new.npz"]), capsys.readouterr().err, "--layers 1,10,1: needs about")
+    assert_refused(main(["script", "--run", "run.npz"]), capsys.readouterr().err,
+                   "run.npz: drawing this run needs about")
+    assert not (workdir / "new.npz").exists()
 
 
 def test_running_out_of_memory_anyway_is_one_line(workdir, capsys, monkeypatch):
