@@ -339,10 +339,12 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `nnviz render --list | head -3`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
         return 128 + signal.SIGPIPE
-    except KeyboardInterrupt:
-        message = "nnviz: interrupted"
+    except KeyboardInterrupt:  # a shell reads 128 + the signal's number as "stopped by it"
+        print("nnviz: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
     except Terminated:
-        message = "nnviz: terminated"
+        print("nnviz: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

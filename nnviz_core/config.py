@@ -194,4 +194,7 @@ def read_cfg_section(path: str | Path = "manim.cfg") -> dict[str, str]:
         parser.read(path, encoding="utf-8")
     except configparser.Error as exc:
         raise NnvizError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file's syntax") from None
+    except UnicodeDecodeError as exc:  # e.g. saved as UTF-16 by a Windows editor (bytes FF FE)
+        raise NnvizError(f"{path}: cannot read, it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                         f"at offset {exc.start}); save it as UTF-8") from None
     return dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -28,6 +29,7 @@ CFG_FILES = {
     "broken.cfg": "layers = 1,10,1\n",  # no section header
     "missing-run.cfg": "[nnviz]\nrun = nowhere.npz\n",
     "huge.cfg": "[nnviz]\nlayers = 1,100000,100000,1\n",
+    "utf16.cfg": "[nnviz]\nlr = 0.5\n".encode("utf-16"),  # a Windows editor's "Unicode": bytes FF FE
 }
 
 
@@ -61,7 +63,7 @@ def workdir(tmp_path, monkeypatch, run_bytes):
     (tmp_path / "truncated.npz").write_bytes(run_bytes[:len(run_bytes) // 2])
     (tmp_path / "old.npz").write_bytes(with_member(run_bytes, "version.npy", np.array(1)))
     for name, text in CFG_FILES.items():
-        (tmp_path / name).write_text(text)
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -118,6 +120,9 @@ BAD_INPUT = {
     "cfg-syntax": (["train", "--config", "broken.cfg"], "cannot parse"),
     "cfg-missing": (["train", "--config", "nowhere.cfg"], "--config nowhere.cfg"),
     "cfg-run-missing": (["gif", "--config", "missing-run.cfg"], "nowhere.npz: no such run file"),
+    **{f"cfg-not-utf8-{command}": ([command, *scene, "--config", "utf16.cfg"],
+                                   "utf16.cfg: cannot read, it is not UTF-8 text (byte 0xff at offset 0)")
+       for command, scene in [("train", []), ("gif", []), ("render", ["LossCurve"]), ("script", [])]},
     "cfg-memory": (["train", "--config", "huge.cfg"], "huge.cfg [nnviz] layers 1,100000,100000,1: needs about"),
     # run files
     "run-missing": (["gif", "--run", "nowhere.npz"], "no such run file"),
@@ -255,6 +260,66 @@ def test_gif_makes_its_own_default_folder_and_takes_it_back_on_failure(workdir, 
     assert main(args) == 0
     assert (workdir / "media" / "gifs" / "NN_vis.gif").is_file()
     assert "2 frames" in capsys.readouterr().out
+
+
+# -- a full disk during a render -----------------------------------------------------------------
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a 64 kB tmpfs, which a render fills at once; skipped where none can be
+    mounted (not root, or no mount in the container): the faked test below still runs."""
+    folder = tmp_path / "small disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                             capture_output=True) if os.geteuid() == 0 else None
+    if not mounted or mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def assert_render_refused_naming_its_log(code, err, words):
+    assert_refused(code, err, words)
+    assert err.count("\n") == 1, err
+    log = Path(re.search(r"manim's output: (\S+\.log)\)", err).group(1))
+    text = log.read_text(encoding="utf-8")
+    log.unlink()  # kept for the user; a test has read it
+    return text
+
+
+def test_a_full_disk_during_a_render_is_one_line_naming_the_folder_and_the_log(workdir, full_disk, capsys):
+    code = main(["render", "LossCurve", "--run", "run.npz", "--quality", "l", "--jobs", "1",
+                 "--media-dir", str(full_disk)])
+    log = assert_render_refused_naming_its_log(
+        code, capsys.readouterr().err, f"cannot render LossCurve into {full_disk}: no space left on the device")
+    assert "No space left on device" in log and "Traceback" in log  # manim's own words, in its log
+
+
+FAKE_MANIM = """#!/bin/sh
+echo "Traceback (most recent call last):" >&2
+echo "  File \\"manim/scene/scene_file_writer.py\\", line 1, in write_frame" >&2
+echo "$LAST_LINE" >&2
+exit 1
+"""
+
+
+@pytest.mark.parametrize("last_line, words", [
+    ("OSError: [Errno 28] No space left on device: '/m/videos/x.mp4'", "no space left on the device of"),
+    ("OSError: [Errno 30] Read-only file system", "is on a read-only file system"),
+    ("ValueError: something else", "manim stopped with exit status 1 while rendering LossCurve: ValueError")])
+def test_manims_failure_is_one_line_and_its_output_goes_to_a_log(workdir, capsys, monkeypatch, last_line, words):
+    """manim faked by a script that fails as manim does, with its traceback on stderr."""
+    fake = workdir / "fake-python"
+    fake.write_text(FAKE_MANIM)
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    monkeypatch.setenv("LAST_LINE", last_line)
+    code = main(["render", "LossCurve", "--run", "run.npz", "--quality", "l", "--jobs", "1",
+                 "--media-dir", "a_dir"])
+    captured = capsys.readouterr()
+    log = assert_render_refused_naming_its_log(code, captured.err, words)
+    assert "Traceback" in log and last_line in log and "Traceback" not in captured.out
+    if "Errno" in last_line:
+        assert f"into {workdir / 'a_dir'}" in captured.err
 
 
 # -- memory -------------------------------------------------------------------------------------
