@@ -425,3 +425,17 @@ def test_render_has_manims_settings_without_the_repository(tmp_path, monkeypatch
     written.read_string(_cfg_text({"run": str(tmp_path / "run.npz")}, tmp_path / "talk.cfg"))
     assert written["CLI"]["background_color"] == "#000000" and written["CLI"]["disable_caching"] == "True"
     assert dict(written["nnviz"]) == {"run": str(tmp_path / "run.npz")}
+
+
+# -- the repository -----------------------------------------------------------------------------
+def test_stray_captures_at_the_top_level_are_kept_out_of_git():
+    """`cmd > out.txt 2>&1` at the top level once committed a file of worker tracebacks."""
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    top = [name for name in listed.stdout.splitlines() if "/" not in name]
+    assert not [name for name in top if name.endswith((".txt", ".log", ".out"))], top
+    ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "--no-index", "out.txt", "render.log",
+                              "nohup.out"], capture_output=True, text=True)
+    assert ignored.stdout.split() == ["out.txt", "render.log", "nohup.out"]
