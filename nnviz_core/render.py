@@ -108,12 +108,16 @@ def _render_in_one(scene: str, cfg: Path, quality: str, fmt: str, media_dir: Pat
     # The log goes to the system's temporary folder: media_dir's disk may be the one that is full.
     fd, name = tempfile.mkstemp(prefix=f"nnviz-render-{scene}-", suffix=".log")
     log = Path(name)
-    print(f"nnviz render: rendering {scene} with manim (its output: {log})", flush=True)
+    print(f"nnviz render: rendering {scene} with manim (its output goes to {log}, kept if it fails)", flush=True)
     started = time.time()
-    with os.fdopen(fd, "w", encoding="utf-8") as output_file:
-        result = subprocess.run(command, stdout=output_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                env={**os.environ, "COLUMNS": "10000"},  # manim's error, unwrapped, on one line
-                                preexec_fn=functools.partial(die_with_parent, os.getpid()))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as output_file:
+            result = subprocess.run(command, stdout=output_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, "COLUMNS": "10000"},  # manim's error, unwrapped, on one line
+                                    preexec_fn=functools.partial(die_with_parent, os.getpid()))
+    except BaseException:  # Ctrl-C: nothing failed, so nothing to keep
+        log.unlink(missing_ok=True)
+        raise
     if result.returncode != 0:
         said = _last_line(log)
         errno_said = re.search(r"\[Errno (\d+)\] ([^:']+)", said)
