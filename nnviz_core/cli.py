@@ -7,14 +7,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import sys
 
-from .config import FIELD_HELP, flag_for
+from .config import FIELD_HELP, RunConfig, flag_for
 from .errors import ConfigError, NnvizError
 from .files import check_output_path
 from .panels import CLASSIC, PANELS
 from .progress import ProgressBar
+from .run_file import OldRunFile
 
 TRAINING_FIELDS = list(FIELD_HELP)  # each becomes a flag: snapshot_every -> --snapshot-every
 DEFAULT_GIF = "media/gifs/NN_vis.gif"
@@ -70,6 +72,20 @@ def comparison_from_args(args):
     if getattr(args, "run", None):
         raise UserError("nnviz: --run and a comparison do not go together: a comparison trains its runs")
     return resolve_comparison(args.config, training_overrides(args), args.compare, progress=ProgressBar("training"))
+
+
+def recreate_flags(config: RunConfig) -> str:
+    """The `nnviz train` flags that give ``config`` (every field, so none depends on a cfg file)."""
+    values = config.to_dict()
+    return " ".join(f"{flag_for(k)} {','.join(map(str, v)) if isinstance(v, list) else v}"
+                    for k, v in values.items())
+
+
+def recreate_command(old: OldRunFile) -> str:
+    """How to train an old run file's run again, in this nnviz's format, at the same path."""
+    if old.config is None:
+        return "nnviz train"
+    return f"nnviz train {recreate_flags(old.config)} --out {shlex.quote(str(old.path))}"
 
 
 def cmd_train(args) -> int:
@@ -312,6 +328,8 @@ def main(argv=None) -> int:
         return args.func(args)
     except ConfigError as exc:
         message = f"nnviz: {exc.named(flag_for(exc.field))}"
+    except OldRunFile as exc:
+        message = f"nnviz: {exc}; re-create it with: {recreate_command(exc)}"
     except NnvizError as exc:
         text = str(exc)
         message = text if text.startswith(("nnviz:", "nnviz ")) else f"nnviz: {text}"
@@ -321,10 +339,12 @@ def main(argv=None) -> int:
     except BrokenPipeError:  # e.g. `nnviz render --list | head -3`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so exit's flush is quiet
         return 128 + signal.SIGPIPE
-    except KeyboardInterrupt:
-        message = "nnviz: interrupted"
+    except KeyboardInterrupt:  # a shell reads 128 + the signal's number as "stopped by it"
+        print("nnviz: interrupted", file=sys.stderr)
+        return 128 + signal.SIGINT
     except Terminated:
-        message = "nnviz: terminated"
+        print("nnviz: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -3,8 +3,9 @@
 Each field is declared once, in the class: its type (which also turns text from flags and cfg
 files into a value), its default, its help text and the values it accepts. The same checks serve
 the CLI flags, manim.cfg's ``[nnviz]`` section and saved runs; each front end names the bad
-setting in its own words via ``ConfigError.field``. Validation ends with the memory the run needs,
-so a run that cannot fit is refused before anything is allocated.
+setting in its own words via ``ConfigError.field``. Memory is not checked here, so a saved run
+loads whatever memory is free today: ``memory.check_run_memory`` refuses a run that cannot fit
+where it is trained or drawn.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from . import memory
+from . import trace
 from .data import DATASETS, GRID_POINTS, INPUT_DIM, OUTPUT_DIM
 from .errors import ConfigError, NnvizError
 
@@ -119,7 +120,7 @@ class RunConfig:
             "weights": 3 * sum(per_layer) + max(per_layer),
             "activations": (self.samples + GRID_POINTS) * (2 * sum(widths) + 2 * neighbours + max(widths)),
             "checkpoints": self.snapshots * sum(per_layer),
-            "trace": (self.epochs + 1) * (6 + len(self.layers) - 2),  # loss, ranges, largest, dead units
+            "trace": (self.epochs + 1) * trace.floats_per_epoch(self.layers),
         }
         return {name: 8 * count for name, count in floats.items()}
 
@@ -183,29 +184,6 @@ def _check(c: RunConfig) -> None:
     if c.layers[-1] != outputs:
         raise ConfigError("layers", c.layers, f"the {c.dataset} dataset has {outputs} output(s), "
                                               f"so the last layer must be {outputs}")
-    _check_memory(c)
-
-
-def _check_memory(c: RunConfig) -> None:
-    """Refuse a run that would not fit in the memory available now, and say what to change."""
-    parts = c.memory_needed()
-    needed, available = sum(parts.values()), memory.available_bytes()
-    if available is None or needed <= available:
-        return
-    what = f"needs about {memory.shown(needed)} of memory (available {memory.shown(available)})"
-    biggest = max(parts, key=parts.get)
-    params = sum(parameter_counts(c.layers))
-    room = (available - needed + parts["checkpoints"]) // (8 * params)  # snapshots that would fit
-    if biggest == "checkpoints" and room >= 2:
-        every = c.epochs // (room - 1) + 1  # the smallest with epochs // every + 2 <= room
-        raise ConfigError("snapshot_every", c.snapshot_every,
-                          f"{what}, mostly for {c.snapshots:,} snapshots of {params:,} weights and "
-                          f"biases; keep a snapshot every {every} epochs or more, or use smaller layers")
-    if biggest == "activations" and c.samples > GRID_POINTS:
-        raise ConfigError("samples", c.samples, f"{what}; use fewer samples or smaller layers")
-    if biggest == "trace":
-        raise ConfigError("epochs", c.epochs, f"{what}; use fewer epochs or fewer layers")
-    raise ConfigError("layers", c.layers, f"{what}; use smaller layers or fewer samples")
 
 
 # -- manim.cfg ---------------------------------------------------------------------------------
@@ -216,4 +194,7 @@ def read_cfg_section(path: str | Path = "manim.cfg") -> dict[str, str]:
         parser.read(path, encoding="utf-8")
     except configparser.Error as exc:
         raise NnvizError(f"{path}: cannot parse ({exc.__class__.__name__}); fix the file's syntax") from None
+    except UnicodeDecodeError as exc:  # e.g. saved as UTF-16 by a Windows editor (bytes FF FE)
+        raise NnvizError(f"{path}: cannot read, it is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} "
+                         f"at offset {exc.start}); save it as UTF-8") from None
     return dict(parser[CFG_SECTION]) if parser.has_section(CFG_SECTION) else {}

@@ -6,7 +6,7 @@ recorded) and reports only what occurred:
 - ``spike``: the loss more than doubled in one epoch;
 - ``oscillation``: the loss went up and down on alternate epochs for a stretch (the learning rate
   is near the edge of stability);
-- ``dead``: ReLU units that output 0 on every training input, and how many died during training;
+- ``dead``: units that output 0 on every training input (of an activation that can die), and how many died during training;
 - ``underfit``: the final loss is still well above the label noise's variance;
 - ``worse``: the final loss is above the first one;
 - ``diverged``: the loss stopped being finite.
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .model import CAN_DIE
 from .numbers import fmt_value
 
 SPIKE_FACTOR = 2.0  # a loss that more than doubles in one epoch
@@ -71,7 +72,7 @@ def oscillations(loss) -> list[Event]:
 
 def dead_units(history) -> list[Event]:
     counts = history.trace["dead_counts"]  # (epochs + 1, hidden layers)
-    if history.config.activation != "relu" or counts.size == 0:
+    if history.config.activation not in CAN_DIE or counts.size == 0:
         return []
     total = int(sum(history.config.layers[1:-1]))
     first, last = history.at_epoch(0).dead_units(), history.at_epoch(history.epochs).dead_units()

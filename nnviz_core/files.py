@@ -48,7 +48,7 @@ def check_output_path(path, flag: str, *, folder: bool = False, make_parents: bo
     try:
         _probe(existing)
     except OSError as exc:
-        raise NnvizError(f"{said}: cannot write, {_reason(exc, existing)}; choose another {flag}") from None
+        raise NnvizError(f"{said}: cannot write, {write_failure(exc, existing)}; choose another {flag}") from None
     return path
 
 
@@ -60,8 +60,8 @@ def _probe(folder: Path) -> None:
     os.unlink(name)
 
 
-def _reason(exc: OSError, folder: Path) -> str:
-    """Why a file could not be written in ``folder``, in words."""
+def write_failure(exc: OSError, folder: Path) -> str:
+    """Why a file could not be written in ``folder``, in words (from the OSError's errno)."""
     if exc.errno in (errno.EACCES, errno.EPERM):
         return f"no permission to create files in {folder}"
     if exc.errno == errno.EROFS:
@@ -95,5 +95,5 @@ def atomic_output(path, make_parents: bool = False):
             with suppress(OSError):
                 folder.rmdir()
         if isinstance(exc, OSError):
-            raise NnvizError(f"cannot write {path}: {_reason(exc, path.parent)}; choose a writable path") from None
+            raise NnvizError(f"cannot write {path}: {write_failure(exc, path.parent)}; choose a writable path") from None
         raise

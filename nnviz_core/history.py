@@ -1,5 +1,7 @@
 """History: the record of one training run, and State: the network at one moment.
 
+This is replay and the cache; the file a History is saved to is nnviz_core.run_file.
+
 The snapshot rule. ``snapshot_every`` sets the *checkpoints*: the weights and biases before
 update e, for e = 0, N, 2N, ... and the last epoch. Full-batch gradient descent is deterministic,
 so ``History.at_epoch(e)`` replays the few updates since the nearest earlier checkpoint and gives
@@ -17,11 +19,7 @@ update training made, part done. It never glides across several steps.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
-import shlex
-import zipfile
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
@@ -29,16 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import RunConfig, flag_for
-from .errors import ConfigError, HistoryFileError
-from .files import atomic_output
-from .model import backward, forward, mse, sample_deltas, sgd_step
+from . import trace as per_epoch
+from .config import RunConfig
+from .model import backward, dead_units, forward, mse, sample_deltas, sgd_step
 
-FORMAT_NAME = "nnviz-history"
-FORMAT_VERSION = 3  # 3: a digest of every array, so damaged or mixed-up files are caught
-# Per-epoch numbers kept beside the loss: name -> columns (None: one per hidden layer).
-TRACE = {"prediction_range": 2, "dead_counts": None, "largest": 3}
-LARGEST = ("weights", "biases", "grad_weights")  # the columns of trace["largest"]
 CACHED_EPOCHS = 64  # exact states kept for sequential and repeated access
 
 
@@ -130,11 +122,9 @@ class State:
         return points
 
     def dead_units(self) -> list:
-        """Per hidden layer, (width,) bool: a ReLU unit whose activation is 0 on every training
-        input (it passes no signal and gets no gradient). Other activations are never dead."""
-        if self.problem.activation != "relu":
-            return [np.zeros(a.shape[1], bool) for a in self.activations[:-1]]
-        return [np.all(a <= 0, axis=0) for a in self.activations[:-1]]
+        """Per hidden layer, (width,) bool: a unit whose activation is 0 on every training input
+        (see model.dead_units for which activations can die)."""
+        return dead_units(self.activations[:-1], self.problem.activation)
 
     # -- where a gradient comes from ---------------------------------------------------------
     @cached_property
@@ -185,7 +175,7 @@ class History:
         # checkpoints[l]: (S, d_l, d_{l+1}) weights and (S, 1, d_{l+1}) biases, S checkpoints
         self.checkpoint_weights = [arrays[f"w{l}"] for l in range(depth)]
         self.checkpoint_biases = [arrays[f"b{l}"] for l in range(depth)]
-        self.trace = {name: arrays[name] for name in TRACE}
+        self.trace = {name: arrays[name] for name in per_epoch.columns(config.layers)}
         self.problem = Problem(X, y, grid, config.activation)
         self._exact: OrderedDict[int, tuple[list, list]] = OrderedDict()  # epoch -> (weights, biases)
 
@@ -202,7 +192,7 @@ class History:
     def largest(self, name: str) -> float:
         """max |value| of ``name`` ("weights", "biases" or "grad_weights") over every layer and
         every epoch: the fixed, symmetric scale a colour or a bar of that kind is drawn against."""
-        return float(self.trace["largest"][:, LARGEST.index(name)].max())
+        return float(self.trace["largest"][:, per_epoch.LARGEST.index(name)].max())
 
     def prediction_bounds(self) -> tuple[float, float]:
         """The lowest and highest prediction on the grid over every epoch of the run."""
@@ -263,87 +253,19 @@ class History:
             self._exact.popitem(last=False)
         return weights, biases
 
-    # -- persistence -------------------------------------------------------------------------
-    def _arrays(self) -> dict:
-        out = {"format": np.array(FORMAT_NAME), "version": np.array(FORMAT_VERSION),
-               "config": np.array(self.config.to_json()), "X": self.X, "y": self.y,
-               "grid": self.grid, "loss": self.loss, "checkpoint_epochs": self.checkpoint_epochs,
-               "diverged_at": np.array(-1 if self.diverged_at is None else self.diverged_at)}
-        for l, (w, b) in enumerate(zip(self.checkpoint_weights, self.checkpoint_biases)):
-            out[f"w{l}"], out[f"b{l}"] = w, b
-        out.update(self.trace)
-        out["digest"] = np.array(_digest(out))
-        return out
-
+    # -- the run file (its format: nnviz_core.run_file) -------------------------------------
     def save(self, path) -> Path:
-        """Write an .npz atomically; the same run always gives the same bytes. Stored, not
-        deflated: float64 weights barely compress, and deflate took longer than training.
-        Each array goes straight into its zip member, so a large run is never held twice."""
-        path = Path(path)
-        with atomic_output(path) as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as zf:
-            for name, array in self._arrays().items():
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))  # no clock time
-                with zf.open(info, "w", force_zip64=array.nbytes * 1.05 > zipfile.ZIP64_LIMIT) as member:
-                    np.lib.format.write_array(member, np.asarray(array), allow_pickle=False)
-        return path
+        """Write the run to an .npz, atomically; the same run always gives the same bytes."""
+        from .run_file import save_run
+
+        return save_run(self, path)
 
     @classmethod
     def load(cls, path) -> "History":
-        path = Path(path)
-        hint = "create one with: nnviz train --out run.npz"
-        if path.is_dir():
-            raise HistoryFileError(f"{path}: is a folder, not a run file; {hint}")
-        if not path.is_file():
-            raise HistoryFileError(f"{path}: no such run file; {hint}")
-        try:
-            with np.load(path, allow_pickle=False) as npz:
-                arrays = {k: npz[k] for k in npz.files}
-        except Exception as exc:  # zip, header and pickle errors all mean "not our file"
-            raise HistoryFileError(f"{path}: not a readable nnviz run file ({exc.__class__.__name__}); {hint}") from None
-        if str(arrays.get("format", "")) != FORMAT_NAME:
-            raise HistoryFileError(f"{path}: not an nnviz run file (no nnviz format tag); {hint}")
-        try:
-            version = int(arrays.get("version"))
-        except (TypeError, ValueError):
-            version = None
-        try:
-            config = RunConfig.from_dict(json.loads(str(arrays["config"])))
-        except (KeyError, ConfigError, ValueError, TypeError) as exc:
-            config = None
-            config_problem = f"its stored config is missing or invalid ({exc})"
-        if version != FORMAT_VERSION:
-            remake = f"nnviz train {recreate_flags(config)} --out {shlex.quote(str(path))}" if config else "nnviz train"
-            raise HistoryFileError(f"{path}: run file format version {arrays.get('version')}, this "
-                                   f"nnviz reads version {FORMAT_VERSION}; re-create it with: {remake}")
-        if config is None:
-            raise HistoryFileError(f"{path}: {config_problem}; {hint}")
-        if str(arrays.get("digest", "")) != _digest(arrays):
-            raise HistoryFileError(f"{path}: its arrays do not match its digest (the file is damaged "
-                                   f"or mixes arrays of different runs); {hint}")
-        problem = _shape_problem(config, arrays)
-        if problem:
-            raise HistoryFileError(f"{path}: {problem}; the file is damaged, {hint}")
-        diverged = int(arrays["diverged_at"])
-        return cls(config, arrays["X"], arrays["y"], arrays["grid"], arrays["loss"], arrays,
-                   None if diverged < 0 else diverged)
+        """The run saved at ``path``, checked; any problem is one HistoryFileError line."""
+        from .run_file import load_run
 
-
-def recreate_flags(config: RunConfig) -> str:
-    """The `nnviz train` flags that give ``config`` (every field, so none depends on a cfg file)."""
-    values = config.to_dict()
-    return " ".join(f"{flag_for(k)} {','.join(map(str, v)) if isinstance(v, list) else v}"
-                    for k, v in values.items())
-
-
-def _digest(arrays: dict) -> str:
-    """SHA-256 of every array but the digest itself: names, types, shapes and values."""
-    sha = hashlib.sha256()
-    for name in sorted(arrays):
-        if name != "digest":
-            array = np.ascontiguousarray(arrays[name])
-            sha.update(f"{name} {array.dtype.str} {array.shape}\n".encode())
-            sha.update(array.reshape(-1).view(np.uint8))  # raw bytes of any dtype, no copy
-    return sha.hexdigest()
+        return load_run(path)
 
 
 def checkpoint_epochs(epochs: int, every: int, last: int | None = None) -> list[int]:
@@ -351,40 +273,3 @@ def checkpoint_epochs(epochs: int, every: int, last: int | None = None) -> list[
     last = epochs if last is None else last
     picks = list(range(0, last + 1, every))
     return picks if picks[-1] == last else picks + [last]
-
-
-def _shape_problem(config: RunConfig, arrays: dict) -> str | None:
-    """Why the arrays cannot belong to this config, or None when they all fit."""
-    layers, n = config.layers, config.samples
-    loss = arrays.get("loss")
-    diverged = arrays.get("diverged_at")
-    if diverged is None or diverged.shape != () or not np.issubdtype(diverged.dtype, np.integer):
-        return "array 'diverged_at' is missing or not a whole number"
-    if loss is None or loss.ndim != 1 or not 1 <= len(loss) <= config.epochs + 1:
-        return "array 'loss' is missing or has the wrong length"
-    last = len(loss) - 1
-    if (int(diverged) < 0) != (last == config.epochs) or (int(diverged) >= 0 and int(diverged) != last + 1):
-        return "its loss length and divergence epoch disagree"
-    expected_epochs = checkpoint_epochs(config.epochs, config.snapshot_every, last)
-    S = len(expected_epochs)
-    expect = {"X": (n, layers[0]), "y": (n, layers[-1]), "checkpoint_epochs": (S,),
-              "prediction_range": (last + 1, 2), "dead_counts": (last + 1, len(layers) - 2),
-              "largest": (last + 1, len(LARGEST))}
-    grid = arrays.get("grid")
-    if grid is None or grid.ndim != 2 or grid.shape[1] != layers[0] or len(grid) < 2:
-        return "grid has the wrong shape"
-    for l, (d_in, d_out) in enumerate(zip(layers[:-1], layers[1:])):
-        expect |= {f"w{l}": (S, d_in, d_out), f"b{l}": (S, 1, d_out)}
-    for key, shape in expect.items():
-        a = arrays.get(key)
-        if a is None:
-            return f"array {key!r} is missing"
-        if a.shape != shape:
-            return f"array {key!r} has shape {a.shape}, expected {shape}"
-    for key in [*expect, "grid", "loss"]:
-        a = arrays[key]
-        if not np.issubdtype(a.dtype, np.number) or not np.all(np.isfinite(a)):
-            return f"array {key!r} holds non-finite or non-numeric values"
-    if list(arrays["checkpoint_epochs"]) != expected_epochs:
-        return "its checkpoint epochs do not match its config"
-    return None

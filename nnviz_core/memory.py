@@ -1,11 +1,17 @@
 """How much memory the machine has free, and how to say an amount of it.
 
-RunConfig and `nnviz gif` compare their estimates with ``available_bytes()`` before they allocate,
-so a run that cannot fit is refused in one line instead of dying in NumPy or the OOM killer.
+Training, drawing a saved run and `nnviz gif` compare their estimates with ``available_bytes()``
+before they allocate, so a run that cannot fit is refused in one line instead of dying in NumPy
+or the OOM killer. Making a RunConfig or loading a run file checks nothing: whether a saved run
+loads never depends on today's free memory.
 """
 from __future__ import annotations
 
 import os
+
+from .config import parameter_counts
+from .data import GRID_POINTS
+from .errors import ConfigError, NnvizError
 
 MEMINFO = "/proc/meminfo"
 
@@ -43,3 +49,37 @@ def shown(nbytes: float) -> str:
 def available_shown() -> str:
     available = available_bytes()
     return "unknown" if available is None else shown(available)
+
+
+def check_run_memory(config) -> None:
+    """Refuse to train a run (a RunConfig) that would not fit in the memory available now, and
+    say what to change, naming the setting (ConfigError)."""
+    parts = config.memory_needed()
+    needed, available = sum(parts.values()), available_bytes()
+    if available is None or needed <= available:
+        return
+    what = f"needs about {shown(needed)} of memory (available {shown(available)})"
+    biggest = max(parts, key=parts.get)
+    params = sum(parameter_counts(config.layers))
+    room = (available - needed + parts["checkpoints"]) // (8 * params)  # snapshots that would fit
+    if biggest == "checkpoints" and room >= 2:
+        every = config.epochs // (room - 1) + 1  # the smallest with epochs // every + 2 <= room
+        raise ConfigError("snapshot_every", config.snapshot_every,
+                          f"{what}, mostly for {config.snapshots:,} snapshots of {params:,} weights and "
+                          f"biases; keep a snapshot every {every} epochs or more, or use smaller layers")
+    if biggest == "activations" and config.samples > GRID_POINTS:
+        raise ConfigError("samples", config.samples, f"{what}; use fewer samples or smaller layers")
+    if biggest == "trace":
+        raise ConfigError("epochs", config.epochs, f"{what}; use fewer epochs or fewer layers")
+    raise ConfigError("layers", config.layers, f"{what}; use smaller layers or fewer samples")
+
+
+def check_replay_memory(history, path) -> None:
+    """Refuse to draw a loaded run (saved at ``path``) whose replay would not fit now: replaying
+    an epoch holds the weights, their gradients and every layer's activations (the checkpoints
+    and the trace are already in memory)."""
+    parts = history.config.memory_needed()
+    needed = parts["weights"] + parts["activations"]
+    if not fits(needed):
+        raise NnvizError(f"{path}: drawing this run needs about {shown(needed)} of memory "
+                         f"(available {available_shown()}); close other programs and try again")

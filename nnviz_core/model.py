@@ -23,6 +23,17 @@ ACTIVATION_FUNCS = {
     "leaky_relu": (lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
                    lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE)),
 }
+# Activations whose units can die: f(z) = 0 and f'(z) = 0 on a whole half-line, so a unit at 0 on
+# every input passes no signal and gets no gradient. Leaky ReLU, tanh and sigmoid never do.
+CAN_DIE = ("relu",)
+
+
+def dead_units(hidden_acts, activation: str) -> list[np.ndarray]:
+    """Per hidden layer, (width,) bool: a unit whose activation is 0 on every input, when its
+    activation is one that can die (CAN_DIE); otherwise no unit is dead."""
+    if activation not in CAN_DIE:
+        return [np.zeros(a.shape[1], bool) for a in hidden_acts]
+    return [np.all(a <= 0, axis=0) for a in hidden_acts]
 
 
 def init_params(layers, activation: str, init: str, rng: np.random.RandomState):

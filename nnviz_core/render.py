@@ -15,10 +15,12 @@ as manim itself would join them, into the file a single process writes, with the
 from __future__ import annotations
 
 import configparser
+import errno
 import functools
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -32,7 +34,7 @@ from scenes.registry import SCENES
 
 from .config import CFG_SECTION
 from .errors import NnvizError
-from .files import atomic_output
+from .files import atomic_output, write_failure
 from .workers import die_with_parent
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -93,16 +95,42 @@ def render_scene(scene: str, history, quality: str = "h", fmt: str = "mp4",
         return _render_in_one(scene, cfg, quality, fmt, media_dir, save_sections)
 
 
+# What manim's last line says when it could not write into the media folder.
+WRITE_FAILURES = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+
+
 def _render_in_one(scene: str, cfg: Path, quality: str, fmt: str, media_dir: Path, save_sections: bool) -> Path:
+    """Render in one manim process whose output goes to a log file (kept when it fails), so a
+    failure is one line that says why and names the log, not manim's whole traceback."""
     output = ["-s"] if fmt == "png" else ["--format", fmt]  # png: the closing frame
     sections = ["--save_sections"] if save_sections else []
     command = [sys.executable, "-m", "manim", "render", f"-q{quality}", *output, *sections,
                "-c", str(cfg), "--media_dir", str(media_dir), str(SCENES[scene].file), scene]
+    # The log goes to the system's temporary folder: media_dir's disk may be the one that is full.
+    fd, name = tempfile.mkstemp(prefix=f"nnviz-render-{scene}-", suffix=".log")
+    log = Path(name)
+    print(f"nnviz render: rendering {scene} with manim (its output goes to {log}, kept if it fails)", flush=True)
     started = time.time()
-    result = subprocess.run(command, preexec_fn=functools.partial(die_with_parent, os.getpid()))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as output_file:
+            result = subprocess.run(command, stdout=output_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    env={**os.environ, "COLUMNS": "10000"},  # manim's error, unwrapped, on one line
+                                    preexec_fn=functools.partial(die_with_parent, os.getpid()))
+    except BaseException:  # Ctrl-C: nothing failed, so nothing to keep
+        log.unlink(missing_ok=True)
+        raise
     if result.returncode != 0:
-        raise NnvizError(f"manim stopped with exit status {result.returncode} while rendering "
-                         f"{scene}; its message is above")
+        said = _last_line(log)
+        errno_said = re.search(r"\[Errno (\d+)\] ([^:']+)", said)
+        if errno_said and int(errno_said.group(1)) in WRITE_FAILURES:  # name the folder and the cause
+            cause = write_failure(OSError(int(errno_said.group(1)), errno_said.group(2).strip()), media_dir)
+            raise NnvizError(f"cannot render {scene} into {media_dir}: {cause}; choose another --media-dir "
+                             f"(manim's output: {log})")
+        how = f"was killed by signal {-result.returncode}" if result.returncode < 0 else \
+            f"stopped with exit status {result.returncode}"
+        raise NnvizError(f"manim {how} while rendering {scene}{f': {said}' if said else ''} "
+                         f"(manim's output: {log})")
+    log.unlink()
     return _newest_output(media_dir, scene, fmt, started)
 
 

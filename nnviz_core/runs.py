@@ -6,11 +6,13 @@ defaults < the ``[nnviz]`` section of a cfg file < explicit overrides (CLI flags
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from .config import CFG_SECTION, RunConfig, flag_for, read_cfg_section
 from .errors import ConfigError, NnvizError
 from .history import History
+from .memory import check_replay_memory
 from .train import train
 
 DEFAULT_CFG = "manim.cfg"
@@ -49,8 +51,12 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
             flag = flag_for(sorted(overrides)[0])
             raise NnvizError(f"{flag} cannot be combined with a saved run ({run_path}): the run "
                              "already fixes its config; drop one of them")
-        return History.load(run_path)
-    return train(base_config(section, source, overrides), progress=progress, keep_diverged=keep_diverged)
+        history = History.load(run_path)
+        check_replay_memory(history, run_path)  # where it is drawn, not where it is loaded
+        return history
+    config = base_config(section, source, overrides)
+    with said_as_in(section, overrides, source):  # training refuses a run that cannot fit in memory
+        return train(config, progress=progress, keep_diverged=keep_diverged)
 
 
 def base_config(section: dict[str, str], source: str, overrides: dict | None = None) -> RunConfig:
@@ -58,11 +64,19 @@ def base_config(section: dict[str, str], source: str, overrides: dict | None = N
     fix a bad cfg value."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION, *COMPARISON)}
-    try:
+    with said_as_in(fields, overrides, source):
         return RunConfig().updated({**fields, **overrides})
+
+
+@contextmanager
+def said_as_in(section: dict, overrides: dict, source: str):
+    """A ConfigError about a setting that came from ``section`` (and no flag overrode) names the
+    cfg file's key; any other (a flag, a default) is left to the front end, which names its flag."""
+    try:
+        yield
     except ConfigError as exc:
-        if exc.field in overrides:
-            raise  # the front end names its own flag
+        if exc.field not in section or exc.field in overrides:
+            raise
         raise NnvizError(f"{source} [{CFG_SECTION}] {exc.named(exc.field)}") from None
 
 

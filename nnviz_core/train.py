@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import trace as per_epoch
 from .config import RunConfig
 from .data import input_grid, make_dataset
 from .errors import TrainingDiverged
 from .history import History, checkpoint_epochs
+from .memory import check_run_memory
 from .model import backward, forward, init_params, mse, sgd_step
 
 
@@ -21,6 +23,7 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
     A run whose loss stops being finite raises TrainingDiverged, or with ``keep_diverged`` ends
     at its last finite epoch with ``History.diverged_at`` set.
     """
+    check_run_memory(config)  # refused before anything is allocated
     rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights
     X, y = make_dataset(config.dataset, config.samples, config.noise, rng)
     weights, biases = init_params(config.layers, config.activation, config.init, rng)
@@ -29,13 +32,8 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
         return _run(config, X, y, grid, weights, biases, progress, keep_diverged)
 
 
-def _largest(a: np.ndarray) -> float:
-    return np.abs(a).max()
-
-
 def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> History:
     keep = set(checkpoint_epochs(config.epochs, config.snapshot_every))
-    hidden = len(config.layers) - 2
     # Checkpoints are copied straight into their final arrays, so the run never holds them twice
     # (RunConfig.memory_needed counts them once). A diverged run stops early and fills fewer.
     stored_w = [np.empty((len(keep), d_in, d_out)) for d_in, d_out in zip(config.layers[:-1], config.layers[1:])]
@@ -49,9 +47,7 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
         stored_epochs.append(epoch)
 
     losses = np.empty(config.epochs + 1)
-    trace = {"prediction_range": np.empty((config.epochs + 1, 2)),
-             "dead_counts": np.zeros((config.epochs + 1, hidden), dtype=np.int32),
-             "largest": np.empty((config.epochs + 1, 3))}
+    trace = per_epoch.empty(config.epochs, config.layers)
     diverged_at = None
     finite = None  # (epoch, weights, biases) of the last epoch whose loss was finite
     for epoch in range(config.epochs + 1):
@@ -67,10 +63,7 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
         losses[epoch] = loss
         finite = (epoch, weights, biases)
         grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation)
-        trace["prediction_range"][epoch] = acts[-1].min(), acts[-1].max()
-        if config.activation == "relu":
-            trace["dead_counts"][epoch] = [np.all(a <= 0, axis=0).sum() for a in acts[:-1]]
-        trace["largest"][epoch] = [max(map(_largest, arrays)) for arrays in (weights, biases, grad_w)]
+        per_epoch.record(trace, epoch, acts, weights, biases, grad_w, config.activation)
         if epoch in keep:
             store(epoch, weights, biases)
         if epoch < config.epochs:  # the last epoch's update would never be shown

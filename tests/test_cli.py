@@ -1,7 +1,9 @@
 """`nnviz train` and `nnviz info`, with good and bad input."""
 import json
+import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +115,19 @@ def test_bad_gif_setting_leaves_no_folder(tmp_path):
     result = run_cli("gif", "--lr", "-1", cwd=tmp_path)  # the default --out, whose folder nnviz may make
     assert result.returncode == 2 and "--lr" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum, words", [(signal.SIGINT, "nnviz: interrupted"), (signal.SIGTERM, "nnviz: terminated")])
+def test_ctrl_c_exits_130_as_a_shell_expects(tmp_path, signum, words):
+    """The real command, stopped by ``timeout -s INT`` (or TERM) mid-training: 128 + the signal,
+    one line, no file. SIGINT is set back to its default for the child, since a shell starts
+    background jobs with it ignored and the child would inherit that."""
+    nnviz = Path(sys.executable).with_name("nnviz")
+    empty_cfg(tmp_path)
+    result = subprocess.run(["timeout", "--preserve-status", "-s", signum.name, "3", str(nnviz), "train", "--epochs", "1000000",
+                             "--layers", "1,32,1", "--snapshot-every", "100000", "--config", "empty.cfg"],
+                            cwd=tmp_path, capture_output=True, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert result.returncode == 128 + signum, result.stderr
+    assert result.stderr == words + "\n" and result.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.cfg"]

@@ -2,6 +2,7 @@
 core's independence from manim."""
 import io
 import json
+import shlex
 import subprocess
 import sys
 import zipfile
@@ -11,7 +12,9 @@ import pytest
 
 from nnviz_core import ConfigError, History, RunConfig, TrainingDiverged, train
 from nnviz_core.data import DATASETS, make_dataset
+from nnviz_core.cli import main
 from nnviz_core.errors import HistoryFileError
+from nnviz_core.run_file import OldRunFile
 from nnviz_core.model import ACTIVATION_FUNCS, LEAKY_SLOPE, backward, forward, init_params, mse
 
 
@@ -355,6 +358,22 @@ def test_the_trace_covers_every_epoch(seed_history):
     assert high == max(s.activations[-1].max() for s in every)
 
 
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh", "sigmoid"])
+def test_the_trace_counts_dead_units_as_states_do_and_the_estimate_counts_the_trace(activation):
+    """One rule for which units die (only ReLU's: 0 with no gradient on every input), read the
+    same by training's trace and by every State; and the memory estimate counts what is kept."""
+    config = RunConfig(layers=(1, 6, 3, 1), activation=activation, lr=0.5, epochs=12, snapshot_every=5, seed=3)
+    h = train(config)
+    for e in range(h.epochs + 1):
+        s = h.at_epoch(e)
+        off = [np.all(a <= 0, axis=0) if activation == "relu" else np.zeros(a.shape[1], bool)
+               for a in s.activations[:-1]]
+        assert list(h.trace["dead_counts"][e]) == [d.sum() for d in off]
+        assert all(np.array_equal(d, o) for d, o in zip(s.dead_units(), off))
+    kept = h.loss[:1].size + sum(a.shape[1] for a in h.trace.values())  # numbers per epoch
+    assert config.memory_needed()["trace"] == 8 * (config.epochs + 1) * kept
+
+
 # -- persistence ------------------------------------------------------------------------------
 def test_save_load_round_trip(seed_history, tmp_path):
     path = seed_history.save(tmp_path / "run.npz")
@@ -393,17 +412,23 @@ def rewrite(src, dst, name, array=None):
                 zout.writestr(item, buf.getvalue())
 
 
-def test_an_old_format_file_says_how_to_recreate_it(tmp_path):
-    good = train(RunConfig(layers=(1, 4, 1), epochs=10)).save(tmp_path / "good.npz")
+def test_an_old_format_file_says_how_to_recreate_it(tmp_path, capsys):
+    """The run file says which version it is and keeps the config it could still read; the CLI
+    says how to train it again, and that command gives back the same run in today's format."""
+    config = RunConfig(layers=(1, 4, 1), epochs=10, lr=0.3, seed=4)
+    good = train(config).save(tmp_path / "good.npz")
     old = tmp_path / "old run.npz"
     rewrite(good, old, "version.npy", np.array(1))
-    with pytest.raises(HistoryFileError) as err:
+    with pytest.raises(OldRunFile) as err:
         History.load(old)
-    message = str(err.value)
-    assert "\n" not in message and "version 1" in message
-    command = message.split("re-create it with: ")[1]
-    assert command.startswith("nnviz train --layers 1,4,1 ") and command.endswith("--out 'old run.npz'"
-                                                                                 .replace("old run.npz", str(old)))
+    assert "version 1" in str(err.value) and err.value.config == config
+    assert main(["info", str(old)]) == 2
+    message = capsys.readouterr().err
+    assert message.count("\n") == 1 and "version 1" in message
+    command = message.strip().split("re-create it with: ")[1]
+    assert command.startswith("nnviz train --layers 1,4,1 ") and command.endswith(f"--out '{old}'")
+    assert main(shlex.split(command)[1:]) == 0
+    assert History.load(old).config == config
 
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "foreign", "missing", "version", "shape",

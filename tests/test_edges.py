@@ -11,11 +11,12 @@ import subprocess
 import sys
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from nnviz_core import ConfigError, NnvizError, RunConfig, memory, train
+from nnviz_core import ConfigError, History, NnvizError, RunConfig, memory, train
 from nnviz_core import files
 from nnviz_core.cli import main
 from nnviz_core.config import FIELD_TYPES
@@ -27,6 +28,8 @@ CFG_FILES = {
     "unknown.cfg": "[nnviz]\nlearning_rate = 0.1\n",
     "broken.cfg": "layers = 1,10,1\n",  # no section header
     "missing-run.cfg": "[nnviz]\nrun = nowhere.npz\n",
+    "huge.cfg": "[nnviz]\nlayers = 1,100000,100000,1\n",
+    "utf16.cfg": "[nnviz]\nlr = 0.5\n".encode("utf-16"),  # a Windows editor's "Unicode": bytes FF FE
 }
 
 
@@ -60,7 +63,7 @@ def workdir(tmp_path, monkeypatch, run_bytes):
     (tmp_path / "truncated.npz").write_bytes(run_bytes[:len(run_bytes) // 2])
     (tmp_path / "old.npz").write_bytes(with_member(run_bytes, "version.npy", np.array(1)))
     for name, text in CFG_FILES.items():
-        (tmp_path / name).write_text(text)
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -117,6 +120,10 @@ BAD_INPUT = {
     "cfg-syntax": (["train", "--config", "broken.cfg"], "cannot parse"),
     "cfg-missing": (["train", "--config", "nowhere.cfg"], "--config nowhere.cfg"),
     "cfg-run-missing": (["gif", "--config", "missing-run.cfg"], "nowhere.npz: no such run file"),
+    **{f"cfg-not-utf8-{command}": ([command, *scene, "--config", "utf16.cfg"],
+                                   "utf16.cfg: cannot read, it is not UTF-8 text (byte 0xff at offset 0)")
+       for command, scene in [("train", []), ("gif", []), ("render", ["LossCurve"]), ("script", [])]},
+    "cfg-memory": (["train", "--config", "huge.cfg"], "huge.cfg [nnviz] layers 1,100000,100000,1: needs about"),
     # run files
     "run-missing": (["gif", "--run", "nowhere.npz"], "no such run file"),
     "run-garbage": (["gif", "--run", "garbage.npz"], "not a readable nnviz run file"),
@@ -255,6 +262,66 @@ def test_gif_makes_its_own_default_folder_and_takes_it_back_on_failure(workdir, 
     assert "2 frames" in capsys.readouterr().out
 
 
+# -- a full disk during a render -----------------------------------------------------------------
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a 64 kB tmpfs, which a render fills at once; skipped where none can be
+    mounted (not root, or no mount in the container): the faked test below still runs."""
+    folder = tmp_path / "small disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                             capture_output=True) if os.geteuid() == 0 else None
+    if not mounted or mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def assert_render_refused_naming_its_log(code, err, words):
+    assert_refused(code, err, words)
+    assert err.count("\n") == 1, err
+    log = Path(re.search(r"manim's output: (\S+\.log)\)", err).group(1))
+    text = log.read_text(encoding="utf-8")
+    log.unlink()  # kept for the user; a test has read it
+    return text
+
+
+def test_a_full_disk_during_a_render_is_one_line_naming_the_folder_and_the_log(workdir, full_disk, capsys):
+    code = main(["render", "LossCurve", "--run", "run.npz", "--quality", "l", "--jobs", "1",
+                 "--media-dir", str(full_disk)])
+    log = assert_render_refused_naming_its_log(
+        code, capsys.readouterr().err, f"cannot render LossCurve into {full_disk}: no space left on the device")
+    assert "No space left on device" in log and "Traceback" in log  # manim's own words, in its log
+
+
+FAKE_MANIM = """#!/bin/sh
+echo "Traceback (most recent call last):" >&2
+echo "  File \\"manim/scene/scene_file_writer.py\\", line 1, in write_frame" >&2
+echo "$LAST_LINE" >&2
+exit 1
+"""
+
+
+@pytest.mark.parametrize("last_line, words", [
+    ("OSError: [Errno 28] No space left on device: '/m/videos/x.mp4'", "no space left on the device of"),
+    ("OSError: [Errno 30] Read-only file system", "is on a read-only file system"),
+    ("ValueError: something else", "manim stopped with exit status 1 while rendering LossCurve: ValueError")])
+def test_manims_failure_is_one_line_and_its_output_goes_to_a_log(workdir, capsys, monkeypatch, last_line, words):
+    """manim faked by a script that fails as manim does, with its traceback on stderr."""
+    fake = workdir / "fake-python"
+    fake.write_text(FAKE_MANIM)
+    fake.chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(fake))
+    monkeypatch.setenv("LAST_LINE", last_line)
+    code = main(["render", "LossCurve", "--run", "run.npz", "--quality", "l", "--jobs", "1",
+                 "--media-dir", "a_dir"])
+    captured = capsys.readouterr()
+    log = assert_render_refused_naming_its_log(code, captured.err, words)
+    assert "Traceback" in log and last_line in log and "Traceback" not in captured.out
+    if "Errno" in last_line:
+        assert f"into {workdir / 'a_dir'}" in captured.err
+
+
 # -- memory -------------------------------------------------------------------------------------
 def test_available_memory_is_read_from_meminfo(tmp_path, monkeypatch):
     meminfo = tmp_path / "meminfo"
@@ -266,7 +333,7 @@ def test_available_memory_is_read_from_meminfo(tmp_path, monkeypatch):
     assert memory.available_bytes() == 40960
     monkeypatch.setattr(os, "sysconf", lambda name: (_ for _ in ()).throw(ValueError(name)))
     assert memory.available_bytes() is None
-    RunConfig(layers=(1, 100_000, 100_000, 1))  # unknown memory: nothing is refused up front
+    memory.check_run_memory(RunConfig(layers=(1, 100_000, 100_000, 1)))  # unknown: nothing is refused
 
 
 @pytest.mark.parametrize("changes", [
@@ -290,12 +357,26 @@ def test_the_suggested_snapshot_interval_is_the_smallest_that_fits(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda: 2_000_000_000)
     big = dict(layers=(1, 1000, 1000, 1), epochs=100_000)
     with pytest.raises(ConfigError) as err:
-        RunConfig(**big, snapshot_every=10)
+        memory.check_run_memory(RunConfig(**big, snapshot_every=10))
     assert err.value.field == "snapshot_every" and "\n" not in str(err.value)
     every = int(re.search(r"keep a snapshot every (\d+) epochs", err.value.allowed).group(1))
-    RunConfig(**big, snapshot_every=every)
+    memory.check_run_memory(RunConfig(**big, snapshot_every=every))
     with pytest.raises(ConfigError):
-        RunConfig(**big, snapshot_every=every - 1)
+        memory.check_run_memory(RunConfig(**big, snapshot_every=every - 1))
+
+
+def test_a_saved_run_loads_whatever_memory_is_free_today(workdir, capsys, monkeypatch):
+    """Loading and describing a run allocate nothing new; only training it, or replaying it to
+    draw, needs memory, and each of those is refused in one line when it is short."""
+    monkeypatch.setattr(memory, "available_bytes", lambda: 4096)  # 4 kB free: nothing fits
+    history = History.load("run.npz")
+    assert history.config == RunConfig(epochs=5)
+    assert main(["info", "run.npz"]) == 0
+    assert "checkpoints" in capsys.readouterr().out
+    assert_refused(main(["train", "--out", "new.npz"]), capsys.readouterr().err, "--layers 1,10,1: needs about")
+    assert_refused(main(["script", "--run", "run.npz"]), capsys.readouterr().err,
+                   "run.npz: drawing this run needs about")
+    assert not (workdir / "new.npz").exists()
 
 
 def test_running_out_of_memory_anyway_is_one_line(workdir, capsys, monkeypatch):
@@ -344,3 +425,17 @@ def test_render_has_manims_settings_without_the_repository(tmp_path, monkeypatch
     written.read_string(_cfg_text({"run": str(tmp_path / "run.npz")}, tmp_path / "talk.cfg"))
     assert written["CLI"]["background_color"] == "#000000" and written["CLI"]["disable_caching"] == "True"
     assert dict(written["nnviz"]) == {"run": str(tmp_path / "run.npz")}
+
+
+# -- the repository -----------------------------------------------------------------------------
+def test_stray_captures_at_the_top_level_are_kept_out_of_git():
+    """`cmd > out.txt 2>&1` at the top level once committed a file of worker tracebacks."""
+    root = Path(__file__).resolve().parents[1]
+    listed = subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    top = [name for name in listed.stdout.splitlines() if "/" not in name]
+    assert not [name for name in top if name.endswith((".txt", ".log", ".out"))], top
+    ignored = subprocess.run(["git", "-C", str(root), "check-ignore", "--no-index", "out.txt", "render.log",
+                              "nohup.out"], capture_output=True, text=True)
+    assert ignored.stdout.split() == ["out.txt", "render.log", "nohup.out"]

@@ -9,7 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from nnviz_core import History, RunConfig, train
+from nnviz_core import History, RunConfig, run_file, train
 from nnviz_core.errors import HistoryFileError
 
 FLIPS = 1000
@@ -93,3 +93,60 @@ def test_an_array_from_another_run_is_refused(tmp_path, runs, other):
     # and two at once: the config with the arrays that depend on it
     assert_refused(tmp_path, with_members(runs["a"], {"config.npy": theirs["config.npy"],
                                                       "w0.npy": theirs["w0.npy"]}))
+
+
+# -- files written whole but wrong: the digest matches, so only the shape checks can refuse them --
+def resealed(npz: bytes, change) -> bytes:
+    """A run file whose arrays ``change(arrays)`` damaged, with its digest computed again over
+    the damaged arrays, as a buggy or hostile writer would leave it."""
+    with np.load(io.BytesIO(npz), allow_pickle=False) as z:
+        arrays = {name: z[name] for name in z.files}
+    change(arrays)
+    arrays["digest"] = np.array(run_file.digest(arrays))
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+def nan_in(name, index=0):
+    def change(arrays):
+        arrays[name] = arrays[name].astype(float)
+        arrays[name].flat[index] = np.nan
+    return change
+
+
+WHOLE_BUT_WRONG = {
+    "missing-weights": (lambda a: a.pop("w1"), "'w1' is missing"),
+    "missing-trace": (lambda a: a.pop("largest"), "'largest' is missing"),
+    "short-loss": (lambda a: a.update(loss=a["loss"][:7]), "loss length and divergence epoch disagree"),
+    "long-loss": (lambda a: a.update(loss=np.zeros(40)), "'loss' is missing or has the wrong length"),
+    "extra-checkpoint": (lambda a: a.update(w0=np.concatenate([a["w0"], a["w0"][:1]])), "'w0' has shape"),
+    "wide-trace": (lambda a: a.update(dead_counts=np.zeros((13, 2), np.int32)), "'dead_counts' has shape"),
+    "flat-grid": (lambda a: a.update(grid=a["grid"][:, 0]), "grid has the wrong shape"),
+    "text-divergence": (lambda a: a.update(diverged_at=np.array("no")), "'diverged_at' is missing"),
+    "divergence-without-end": (lambda a: a.update(diverged_at=np.array(5)), "divergence epoch disagree"),
+    "nan-weight": (nan_in("w0", 2), "'w0' holds non-finite"),
+    "nan-loss": (nan_in("loss", 3), "'loss' holds non-finite"),
+    "inf-input": (lambda a: a["X"].__setitem__((0, 0), np.inf), "'X' holds non-finite"),
+    "nan-grid": (nan_in("grid", 10), "'grid' holds non-finite"),
+    "text-labels": (lambda a: a.update(y=a["y"].astype(str)), "'y' holds non-finite or non-numeric"),
+    "moved-checkpoints": (lambda a: a.update(checkpoint_epochs=a["checkpoint_epochs"] + 1),
+                          "checkpoint epochs do not match"),
+}
+
+
+@pytest.mark.parametrize("change, words", WHOLE_BUT_WRONG.values(), ids=WHOLE_BUT_WRONG.keys())
+def test_a_file_written_whole_but_wrong_is_refused_by_its_shapes(tmp_path, runs, change, words):
+    """Each damaged file passes the digest (it was computed over the damage), so the refusal
+    shown can only come from the check of shapes, types and finiteness."""
+    data = resealed(runs["a"], change)
+    with pytest.raises(HistoryFileError) as err:
+        load(tmp_path, data)
+    message = str(err.value)
+    assert "\n" not in message and "damaged.npz" in message and words in message, message
+    assert "digest" not in message
+
+
+def test_a_resealed_file_without_damage_loads_the_same_run(tmp_path, runs):
+    """The resealing itself damages nothing: the cases above fail for their damage alone."""
+    assert_same_run(load(tmp_path, resealed(runs["a"], lambda arrays: None)), load(tmp_path, runs["a"]))
