@@ -120,18 +120,24 @@ def _render_in_one(scene: str, cfg: Path, quality: str, fmt: str, media_dir: Pat
         log.unlink(missing_ok=True)
         raise
     if result.returncode != 0:
-        said = _last_line(log)
-        errno_said = re.search(r"\[Errno (\d+)\] ([^:']+)", said)
-        if errno_said and int(errno_said.group(1)) in WRITE_FAILURES:  # name the folder and the cause
-            cause = write_failure(OSError(int(errno_said.group(1)), errno_said.group(2).strip()), media_dir)
-            raise NnvizError(f"cannot render {scene} into {media_dir}: {cause}; choose another --media-dir "
-                             f"(manim's output: {log})")
-        how = f"was killed by signal {-result.returncode}" if result.returncode < 0 else \
-            f"stopped with exit status {result.returncode}"
-        raise NnvizError(f"manim {how} while rendering {scene}{f': {said}' if said else ''} "
-                         f"(manim's output: {log})")
+        raise _manim_failed(f"rendering {scene}", result.returncode, log, media_dir)
     log.unlink()
     return _newest_output(media_dir, scene, fmt, started)
+
+
+def _manim_failed(doing: str, status: int, log: Path, media_dir: Path) -> NnvizError:
+    """One line for a manim process that failed while ``doing`` ("rendering LossCurve"): the cause
+    (a full or read-only disk names the folder), from the last line of its ``log``, which the line
+    names."""
+    said = _last_line(log)
+    errno_said = re.search(r"\[Errno (\d+)\] ([^:']+)", said)
+    if errno_said and int(errno_said.group(1)) in WRITE_FAILURES:  # name the folder and the cause
+        cause = write_failure(OSError(int(errno_said.group(1)), errno_said.group(2).strip()), media_dir)
+        what = doing.removeprefix("rendering ")
+        return NnvizError(f"cannot render {what} into {media_dir}: {cause}; choose another "
+                          f"--media-dir (manim's output: {log})")
+    how = f"was killed by signal {-status}" if status < 0 else f"stopped with exit status {status}"
+    return NnvizError(f"manim {how} while {doing}{f': {said}' if said else ''} (manim's output: {log})")
 
 
 def saved_runs(shown, folder: Path) -> dict:
@@ -227,7 +233,7 @@ def _render_in_parts(scene: str, section: dict, cfg_path, quality: str, fmt: str
         raise NnvizError(f"cannot write {video_dir}: {exc.strerror or exc}; choose a writable --media-dir") from None
     cfg = tmp / "parts.cfg"  # every play keeps its own partial movie file, named by its number
     cfg.write_text(_cfg_text(section, cfg_path, disable_caching=True, max_files_cached=10**9), encoding="utf-8")
-    plan = _plan(scene, cfg, quality, tmp)
+    plan = _plan(scene, cfg, quality, tmp, media_dir)
     ranges = split_plays(*expected_costs(plan), jobs)
     if len(ranges) == 1:
         return _render_in_one(scene, tmp / "run.cfg", quality, fmt, media_dir, save_sections)
@@ -238,21 +244,21 @@ def _render_in_parts(scene: str, section: dict, cfg_path, quality: str, fmt: str
                  "--media_dir", str(part), "-n", f"{r.start},{r.stop - 1}", "--progress_bar", "none",
                  str(SCENES[scene].file), scene] for part, r in zip(parts, ranges)]
     _run_all(commands, [part.with_suffix(".log") for part in parts],
-             [f"rendering plays {r.start}-{r.stop - 1} of {scene}" for r in ranges])
+             [f"rendering plays {r.start}-{r.stop - 1} of {scene}" for r in ranges], media_dir)
     return _join_parts(scene, plan, ranges, parts, where, video_dir, fmt, save_sections)
 
 
-def _plan(scene: str, cfg: Path, quality: str, tmp: Path) -> dict:
+def _plan(scene: str, cfg: Path, quality: str, tmp: Path, media_dir: Path) -> dict:
     out, log = tmp / "plan.json", tmp / "plan.log"
     command = [sys.executable, "-m", "scenes.plan", "--config", str(cfg), "--quality", quality,
                "--media-dir", str(tmp / "plan"), "--out", str(out), scene]
-    _run_all([command], [log], [f"listing the plays of {scene}"])
+    _run_all([command], [log], [f"listing the plays of {scene}"], media_dir)
     return json.loads(out.read_text(encoding="utf-8"))
 
 
-def _run_all(commands, logs, names) -> None:
+def _run_all(commands, logs, names, media_dir: Path) -> None:
     """Run the commands at once, each writing to its log; when one fails, stop the others and
-    raise one line that names it, with the last line of its log."""
+    raise one line that names it, with the last line of its log, which is kept."""
     processes = []
     wide = {**os.environ, "COLUMNS": "10000"}  # manim's error, unwrapped, is its log's last line
     try:
@@ -270,11 +276,12 @@ def _run_all(commands, logs, names) -> None:
                 if status == 0:
                     running.remove(k)
                     print(f"nnviz render: done {names[k]} ({time.monotonic() - started:.0f} s)", flush=True)
-                elif status is not None:
-                    how = f"was killed by signal {-status}" if status < 0 else f"stopped with exit status {status}"
-                    said = _last_line(logs[k])
-                    raise NnvizError(f"manim {how} while {names[k]}{f': {said}' if said else ''}; "
-                                     "run with --jobs 1 to see all of manim's output")
+                elif status is not None:  # its log outlives the scratch folder, for the user to read
+                    slug = re.sub(r"\W+", "-", names[k])  # "rendering-plays-0-3-of-LossCurve"
+                    fd, kept = tempfile.mkstemp(prefix=f"nnviz-{slug}-", suffix=".log")
+                    with os.fdopen(fd, "wb") as copy:
+                        copy.write(logs[k].read_bytes())
+                    raise _manim_failed(names[k], status, Path(kept), media_dir)
     finally:
         for process in processes:  # none is left behind, whatever happened
             if process.poll() is None:

@@ -3,6 +3,7 @@ is the video one process writes, and a failing or killed render leaves nothing b
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -216,6 +217,9 @@ def test_a_killed_worker_stops_the_render_with_one_line_and_no_file(tmp_path):
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2
     assert stderr.count("\n") == 1 and "killed by signal 9" in stderr, stderr
+    log = Path(re.search(r"manim's output: (\S+\.log)\)", stderr).group(1))  # kept for the user
+    assert log.is_file() and "LossCurve" in log.name
+    log.unlink()
     assert gone(workers) and not children(process.pid)
     assert not [p for p in tmp_path.rglob("*") if p.suffix in (".mp4", ".json", ".srt", ".tmp")]
     assert not list(tmp_path.glob("nnviz-render-*"))
