@@ -26,7 +26,7 @@ def main() -> None:
         seed_gif, our_gif = Path(tmp) / "seed.gif", Path(tmp) / "nnviz.gif"
         commands = {
             "seed": [sys.executable, str(REFERENCE), str(seed_gif)],
-            "nnviz": [sys.executable, "-m", "nnviz_core.cli", "gif", "--out", str(our_gif)],
+            "nnviz": [sys.executable, "-m", "nnviz_core.frontends.cli", "gif", "--out", str(our_gif)],
         }
         walls, cpus, peaks = ({name: [] for name in commands} for _ in range(3))
         for k in range(args.repeats):

@@ -30,7 +30,7 @@ FRAMES = 1200
 
 
 def train_command(out: Path, epochs: int, every: int) -> list[str]:
-    return [sys.executable, "-m", "nnviz_core.cli", "train", "--layers", LAYERS, "--epochs", str(epochs),
+    return [sys.executable, "-m", "nnviz_core.frontends.cli", "train", "--layers", LAYERS, "--epochs", str(epochs),
             "--snapshot-every", str(every), "--out", str(out)]
 
 

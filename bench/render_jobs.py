@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def render(scene: str, quality: str, jobs: int, media_dir: Path) -> tuple[float, float, Path]:
     """Wall and CPU seconds (user + sys of every process) of one render, and the file it wrote."""
-    command = [sys.executable, "-m", "nnviz_core.cli", "render", scene, "--quality", quality,
+    command = [sys.executable, "-m", "nnviz_core.frontends.cli", "render", scene, "--quality", quality,
                "--jobs", str(jobs), "--media-dir", str(media_dir)]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()

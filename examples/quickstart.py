@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 from nnviz_core import RunConfig, train
-from nnviz_core.gif import write_dashboard_gif
+from nnviz_core.frontends.gif import write_dashboard_gif
 
 
 def main(argv=None) -> None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .colormaps import MAPS
+
 @dataclass(frozen=True)
 class Theme:
     """Every named colour of both renderers, for one background. Text colours keep a WCAG
@@ -81,9 +83,7 @@ _LUT_SIZE = 256
 
 @functools.lru_cache(maxsize=None)
 def _lut(cmap: str) -> np.ndarray:
-    from matplotlib import colormaps  # matplotlib is a core dependency; manim never needed
-
-    return colormaps[cmap](np.linspace(0, 1, _LUT_SIZE))[:, :3]
+    return np.array([hex_rgb("#" + colour) for colour in MAPS[cmap]])
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,7 @@ class SymmetricNorm:
 
 
 def diverging_rgb(values, norm: SymmetricNorm) -> np.ndarray:
-    """RGB in [0, 1], shape values.shape + (3,), exactly as matplotlib draws the theme's map."""
+    """RGB in [0, 1], shape values.shape + (3,), as matplotlib draws the theme's map."""
     idx = (norm(values) * _LUT_SIZE).astype(int)  # the same binning as a matplotlib Colormap
     return _lut(theme().cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nnviz_core import History
-from nnviz_core.cli import main
+from nnviz_core.frontends.cli import main
 
 
 
@@ -19,7 +19,7 @@ def empty_cfg(folder):
     return path
 
 def run_cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "nnviz_core.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "nnviz_core.frontends.cli", *args], capture_output=True,
                           text=True, cwd=cwd)
 
 

@@ -117,7 +117,7 @@ def test_the_compare_gif_panels_show_each_runs_own_numbers(with_divergence):
 def test_nnviz_gif_compare_writes_the_comparison_and_refuses_bad_values(tmp_path, capsys):
     from PIL import Image
 
-    from nnviz_core.cli import main
+    from nnviz_core.frontends.cli import main
 
     (tmp_path / "empty.cfg").touch()
     base = ["gif", "--config", str(tmp_path / "empty.cfg"), "--dpi", "20", "--jobs", "1", "--epochs", "80",
@@ -139,7 +139,7 @@ def test_nnviz_gif_compare_writes_the_comparison_and_refuses_bad_values(tmp_path
 
 def test_train_keeps_a_diverged_run_only_when_asked(tmp_path, capsys):
     from nnviz_core import History
-    from nnviz_core.cli import main
+    from nnviz_core.frontends.cli import main
 
     (tmp_path / "empty.cfg").touch()
     args = ["train", "--config", str(tmp_path / "empty.cfg"), "--lr", "50", "--epochs", "80", "--samples", "30"]

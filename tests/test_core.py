@@ -12,7 +12,7 @@ import pytest
 
 from nnviz_core import ConfigError, History, RunConfig, TrainingDiverged, train
 from nnviz_core.data import DATASETS, make_dataset
-from nnviz_core.cli import main
+from nnviz_core.frontends.cli import main
 from nnviz_core.errors import HistoryFileError
 from nnviz_core.run_file import OldRunFile
 from nnviz_core.model import ACTIVATION_FUNCS, LEAKY_SLOPE, backward, forward, init_params, mse

@@ -10,11 +10,11 @@ import pytest
 from PIL import Image
 
 from nnviz_core import RunConfig, train
-from nnviz_core.cli import main
+from nnviz_core.frontends.cli import main
 from nnviz_core.numbers import fmt_value
 from nnviz_core.dashboard import FIGSIZE, Dashboard, sign_colours
 from nnviz_core.dashboard.heatmap import MIN_CELL_PT
-from nnviz_core.gif import iter_frames
+from nnviz_core.frontends.gif import iter_frames
 from nnviz_core.palette import DEAD_ALPHA, text_color_on
 from nnviz_core.panels import CLASSIC
 from nnviz_core.timeline import gif_epochs
@@ -304,7 +304,7 @@ def test_renders_a_saved_run(tmp_path, capsys):
 
 
 def run_cli(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "nnviz_core.cli", "gif", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "nnviz_core.frontends.cli", "gif", *args], capture_output=True,
                           text=True, cwd=cwd)
 
 

@@ -1,6 +1,6 @@
 """Bad input of every kind: one line on stderr, exit status 2, no traceback, nothing left behind.
 
-Most cases run `nnviz_core.cli.main` in-process in a folder of their own; a few run the real
+Most cases run `nnviz_core.frontends.cli.main` in-process in a folder of their own; a few run the real
 command, to see the process's own exit status and stderr.
 """
 import errno
@@ -18,7 +18,7 @@ import pytest
 
 from nnviz_core import ConfigError, History, NnvizError, RunConfig, memory, train
 from nnviz_core import files
-from nnviz_core.cli import main
+from nnviz_core.frontends.cli import main
 from nnviz_core.config import FIELD_TYPES
 
 CFG_FILES = {
@@ -176,7 +176,7 @@ def test_bad_input_is_refused_in_one_line_and_leaves_nothing(workdir, capsys, ar
 def test_the_real_command_exits_2_with_one_line(tmp_path, args, words):
     (tmp_path / "a_file").write_text("")
     before = listing(tmp_path)
-    result = subprocess.run([sys.executable, "-m", "nnviz_core.cli", *args], capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "nnviz_core.frontends.cli", *args], capture_output=True,
                             text=True, cwd=tmp_path)
     assert_refused(result.returncode, result.stderr, words)
     assert result.stderr.count("\n") == 1 and result.stdout == ""
@@ -187,7 +187,7 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     read, write = os.pipe()
     os.close(read)  # like `nnviz render --list | head -1` once head has its line
     try:
-        result = subprocess.run([sys.executable, "-m", "nnviz_core.cli", "render", "--list"], stdout=write,
+        result = subprocess.run([sys.executable, "-m", "nnviz_core.frontends.cli", "render", "--list"], stdout=write,
                                 stderr=subprocess.PIPE, text=True)
     finally:
         os.close(write)
@@ -247,7 +247,7 @@ def test_folders_made_for_an_output_are_removed_when_writing_fails(tmp_path):
 
 
 def test_gif_makes_its_own_default_folder_and_takes_it_back_on_failure(workdir, capsys, monkeypatch):
-    import nnviz_core.gif as gif
+    import nnviz_core.frontends.gif as gif
 
     args = ["gif", "--config", "empty.cfg", "--epochs", "5", "--dpi", "20", "--jobs", "1"]
     before = listing(workdir)
@@ -412,7 +412,7 @@ def test_render_has_manims_settings_without_the_repository(tmp_path, monkeypatch
     import configparser
     from pathlib import Path
 
-    from nnviz_core.render import _cfg_text
+    from nnviz_core.frontends.render import _cfg_text
 
     repo_cfg = configparser.ConfigParser()
     repo_cfg.read(Path(__file__).resolve().parents[1] / "manim.cfg")

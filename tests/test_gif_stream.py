@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from nnviz_core import NnvizError, RunConfig, train
-from nnviz_core.gif import iter_frames, write_dashboard_gif, write_gif
+from nnviz_core.frontends.gif import iter_frames, write_dashboard_gif, write_gif
 from nnviz_core.panels import CLASSIC
 
 DPI = 20
@@ -108,7 +108,7 @@ def test_workers_open_their_own_fonts_not_the_parents(small_run):
     worker starts without them."""
     from matplotlib.mathtext import MathTextParser
 
-    from nnviz_core.workers import ordered_map
+    from nnviz_core.frontends.workers import ordered_map
 
     frames = iter_frames(small_run, [0, small_run.epochs], CLASSIC, DPI, jobs=1)
     next(frames)  # the parent draws the first frame, as before it forks

@@ -15,8 +15,8 @@ import pytest
 
 av = pytest.importorskip("av")  # comes with manim
 
-from nnviz_core.joining import frame_count, join_subtitles
-from nnviz_core.render import expected_costs, split_plays
+from nnviz_core.frontends.joining import frame_count, join_subtitles
+from nnviz_core.frontends.render import expected_costs, split_plays
 
 BIN = Path(sys.executable).parent
 TINY_RUN = "[nnviz]\nepochs = 6\nsnapshot_every = 2\nsamples = 16\nlayers = 1,3,1\n"

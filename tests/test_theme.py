@@ -4,7 +4,7 @@ import pytest
 
 from nnviz_core import RunConfig, train
 from nnviz_core import palette as pal
-from nnviz_core.cli import main
+from nnviz_core.frontends.cli import main
 
 TEXT = ("ink", "muted_ink")
 CURVES = ("backward_flow", "data_points", "prediction", "loss_curve", "loss_marker", "other_units",

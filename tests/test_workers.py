@@ -8,7 +8,7 @@ import time
 import pytest
 
 from nnviz_core.errors import NnvizError
-from nnviz_core.workers import ordered_map
+from nnviz_core.frontends.workers import ordered_map
 
 
 def children(pid: int) -> list[int]:
@@ -70,7 +70,7 @@ def test_a_worker_that_dies_is_one_line(monkeypatch):
 
 SLEEPER = """
 import multiprocessing, os, sys, time
-from nnviz_core.workers import die_with_parent
+from nnviz_core.frontends.workers import die_with_parent
 
 def sleep(parent):
     die_with_parent(parent)
@@ -106,7 +106,7 @@ def test_a_worker_dies_with_its_parent_even_when_it_is_busy():
 def test_gif_workers_die_quietly_when_the_parent_is_killed(tmp_path):
     (tmp_path / "empty.cfg").write_text("")
     output = tmp_path / "terminal.txt"
-    command = [sys.executable, "-m", "nnviz_core.cli", "gif", "--config", "empty.cfg", "--epochs", "400",
+    command = [sys.executable, "-m", "nnviz_core.frontends.cli", "gif", "--config", "empty.cfg", "--epochs", "400",
                "--snapshot-every", "1", "--dpi", "20", "--jobs", "2", "--out", "x.gif"]
     with open(output, "w") as terminal:  # stdout and stderr of the parent and of every worker
         parent = subprocess.Popen(command, stdout=terminal, stderr=terminal, cwd=tmp_path,

@@ -11,12 +11,12 @@ import shlex
 import signal
 import sys
 
-from .config import FIELD_HELP, RunConfig, flag_for
-from .errors import ConfigError, NnvizError
-from .files import check_output_path
-from .panels import CLASSIC, PANELS
+from ..config import FIELD_HELP, RunConfig, flag_for
+from ..errors import ConfigError, NnvizError
+from ..files import check_output_path
+from ..panels import CLASSIC, PANELS
+from ..run_file import OldRunFile
 from .progress import ProgressBar
-from .run_file import OldRunFile
 
 TRAINING_FIELDS = list(FIELD_HELP)  # each becomes a flag: snapshot_every -> --snapshot-every
 DEFAULT_GIF = "media/gifs/NN_vis.gif"
@@ -59,7 +59,7 @@ def training_overrides(args) -> dict:
 
 def history_from_args(args, keep_diverged: bool = False):
     """The History the flags ask for: loaded with --run, else trained once."""
-    from .runs import resolve_history
+    from ..runs import resolve_history
 
     return resolve_history(args.config, training_overrides(args), getattr(args, "run", None),
                            progress=ProgressBar("training"), keep_diverged=keep_diverged)
@@ -67,7 +67,7 @@ def history_from_args(args, keep_diverged: bool = False):
 
 def comparison_from_args(args):
     """The runs --compare (or the cfg's [nnviz] compare) asks for, each trained once."""
-    from .runs import resolve_comparison
+    from ..runs import resolve_comparison
 
     if getattr(args, "run", None):
         raise UserError("nnviz: --run and a comparison do not go together: a comparison trains its runs")
@@ -99,7 +99,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from .history import History
+    from ..history import History
 
     history = History.load(args.run_file)
     info = {"file": args.run_file, "config": history.config.to_dict(),
@@ -151,8 +151,8 @@ def panel_list(text):
 
 def use_presentation(args) -> dict:
     """Check and apply the presentation settings (``--theme`` or the cfg's ``theme``)."""
-    from .palette import use_theme
-    from .runs import resolve_presentation
+    from ..palette import use_theme
+    from ..runs import resolve_presentation
 
     chosen = resolve_presentation(args.config, {"theme": args.theme})
     use_theme(chosen["theme"])

@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 
-from .errors import NnvizError
+from ..errors import NnvizError
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 

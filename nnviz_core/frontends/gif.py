@@ -19,11 +19,11 @@ from matplotlib.colors import to_rgb
 from matplotlib.mathtext import MathTextParser
 from PIL import GifImagePlugin, Image
 
-from . import memory
-from .dashboard import Dashboard, figure_size, named_colours
-from .errors import NnvizError
-from .files import atomic_output, check_output_path
-from .palette import UNIT_NORM, diverging_rgb
+from .. import memory
+from ..dashboard import Dashboard, figure_size, named_colours
+from ..errors import NnvizError
+from ..files import atomic_output, check_output_path
+from ..palette import UNIT_NORM, diverging_rgb
 from .workers import ordered_map
 
 MAX_SIDE = 65535  # GIF stores a width and a height in 16 bits
@@ -195,8 +195,8 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
     >>> from nnviz_core import RunConfig, train
     >>> path, count = write_dashboard_gif(train(RunConfig()), "NN_vis.gif")  # doctest: +SKIP
     """
-    from .panels import CLASSIC
-    from .timeline import gif_epochs
+    from ..panels import CLASSIC
+    from ..timeline import gif_epochs
 
     panels = tuple(panels or CLASSIC)
     times, note = gif_epochs(history, every, smooth)
@@ -210,8 +210,8 @@ def write_comparison_gif(comparison, out, fps: float = 2.0, dpi: int = 120, ever
                          jobs: int = 2, progress=None, make_folders: bool = True) -> tuple[Path, int]:
     """Runs side by side as a GIF: a fit per run and one shared loss panel, at the epochs of the
     longest run that did not diverge (the others stay at their last finite state)."""
-    from .dashboard.compare import CompareDashboard, comparison_inches
-    from .timeline import gif_epochs
+    from ..dashboard.compare import CompareDashboard, comparison_inches
+    from ..timeline import gif_epochs
 
     clock = comparison.clock()
     times, _ = gif_epochs(clock, every, smooth)

@@ -32,9 +32,9 @@ import numpy as np
 
 from scenes.registry import SCENES
 
-from .config import CFG_SECTION
-from .errors import NnvizError
-from .files import atomic_output, write_failure
+from ..config import CFG_SECTION
+from ..errors import NnvizError
+from ..files import atomic_output, write_failure
 from .workers import die_with_parent
 
 QUALITIES = {"l": "480p15", "m": "720p30", "h": "1080p60", "p": "1440p60", "k": "2160p60"}
@@ -144,7 +144,7 @@ def saved_runs(shown, folder: Path) -> dict:
     """What the scene shows, saved into ``folder``, as the [nnviz] keys that point at it: a run
     (``run``), or a comparison's runs (``compare`` and ``compare_runs``), so that manim's
     processes load them and never train again."""
-    from .compare import Comparison
+    from ..compare import Comparison
 
     if not isinstance(shown, Comparison):
         return {"run": str(shown.save(folder / "run.npz"))}
