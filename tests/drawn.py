@@ -66,6 +66,15 @@ def mpl_marks(marks) -> list[tuple[str, float, str]]:
     return found
 
 
+def true_contributions(state, units) -> list[np.ndarray]:
+    """Each drawn unit's w_out[j]·a_j(x), and the sum of the rest for the "other units" curve."""
+    parts = state.contributions()
+    shown = [i for i in units if i is not None]
+    rest = np.setdiff1d(np.arange(parts.shape[1]), shown)
+    return [parts[:, i] if i is not None else parts[:, rest].sum(axis=1) for i in units]
+
+
+
 # -- the checks -------------------------------------------------------------------------------
 def check_curve(pieces, xs, true, low, high, log=False, where=""):
     """Every drawn point is inside the plot and on the true polyline (xs, true) (straight in

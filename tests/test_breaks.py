@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from drawn import (boxes_overlap, check_curve, check_marks, manim_marks, manim_pieces, mpl_marks,
-                   mpl_pieces)
+                   mpl_pieces, true_contributions)
 from nnviz_core import RunConfig, train
 from nnviz_core.compare import compare
 from nnviz_core.data import DATASETS
@@ -42,14 +42,6 @@ def telling_epochs(h) -> list[int]:
     loss = np.where(np.isfinite(h.loss), h.loss, np.inf)
     rise = int(np.argmax(np.diff(loss))) + 1 if len(loss) > 1 else 0
     return sorted({0, int(np.argmax(loss)), int(np.argmin(loss)), rise, h.epochs})
-
-
-def true_contributions(state, units) -> list[np.ndarray]:
-    """Each drawn unit's w_out[j]·a_j(x), and the sum of the rest for the "other units" curve."""
-    parts = state.contributions()
-    shown = [i for i in units if i is not None]
-    rest = np.setdiff1d(np.arange(parts.shape[1]), shown)
-    return [parts[:, i] if i is not None else parts[:, rest].sum(axis=1) for i in units]
 
 
 def manim_box(m):
