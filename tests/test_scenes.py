@@ -394,3 +394,34 @@ def test_every_chapter_draws_edges_and_pulses_under_neurons_and_their_labels(dee
         scene.history = deep
         scene.render()
     assert {"build-the-network", "forward-pass", "backward-pass", "what-each-neuron-computes"} <= set(checked)
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+def test_dead_units_are_crossed_out_in_the_frame_and_edges_keep_their_sign_colour(theme_name, tmp_path):
+    """Pixels: a dead unit's neuron shows the cross's ink where a live one shows its fill; on both
+    themes the thickest edges are warm for w > 0 and cool for w < 0 (the weight map's two ends)."""
+    from nnviz_core import palette as pal
+
+    h = train(RunConfig(layers=(1, 8, 1), lr=0.8, epochs=20, seed=1))
+    state = h.at_epoch(h.epochs)
+    dead = state.dead_units()[0]
+    assert dead.any() and not dead.all()  # the run this test is about
+    pal.use_theme(theme_name)
+    try:
+        with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+            net = NetworkDiagram(h, width=6, height=6)
+            net.set_state(state)
+            frame = render_frame(net)
+            ink = np.array(manim.utils.color.ManimColor(theme().muted_ink).to_int_rgb())
+            for k, is_dead in enumerate(dead):
+                circle = net.neurons[(1, k)]
+                spot = circle.get_center() + 0.5 * circle.width / 2 * np.array([-0.707, -0.707, 0])
+                near_ink = np.abs(frame[to_pixel(spot, frame)] - ink).max() <= 40
+                assert near_ink == bool(is_dead), (k, is_dead, frame[to_pixel(spot, frame)])
+            w = state.weights[1][:, 0]
+            for sign, k in ((1, int(np.argmax(w))), (-1, int(np.argmin(w)))):
+                line = net.edge_line(1, k, 0)
+                r, _, b = frame[to_pixel(line.point_from_proportion(0.3), frame)]
+                assert np.sign(int(r) - int(b)) == sign, (theme_name, sign, w[k])
+    finally:
+        pal.use_theme("light")
