@@ -93,24 +93,132 @@ def fit_y_range(history) -> tuple[float, float]:
     return max(low, lo - OVERSHOOT * span), min(high, hi + OVERSHOOT * span)
 
 
+def padded(lo: float, hi: float, share: float = 0.08) -> tuple[float, float]:
+    """[lo, hi] widened by ``share`` of its span on each side (0.5 for an empty span)."""
+    pad = (hi - lo) * share or 0.5
+    return lo - pad, hi + pad
+
+
+def contributions_range(history, layout) -> tuple[float, float]:
+    """A y-range for the run's contributions plot: the fit plot's, widened for the unit curves at
+    every checkpoint (within the same squash limit; off_plot_marks mark the rest)."""
+    fit_lo, fit_hi = low, high = fit_y_range(history)
+    for e in history.checkpoint_epochs:
+        for _, _, values in contribution_curves(history.at_epoch(int(e)), layout):
+            low, high = min(low, values.min()), max(high, values.max())
+    span = fit_hi - fit_lo
+    return max(low, fit_lo - span), min(high, fit_hi + span)
+
+
+# -- curves that leave a plot: drawn up to the edge, broken, and marked -------------------------
+MARK_GAP = 0.3  # off-plot marks on one side are at least this share of the x span apart
+MARK_WIDTH = 0.18  # a mark's text is at most this share of the plot's width: marks never overlap
+
+
 @dataclass(frozen=True)
 class OffPlot:
     side: str  # "above" or "below"
-    x: float  # where the curve is furthest out
-    value: float  # how far: the true value there
+    x: float  # where the stretch beyond the plot starts: the curve stops there
+    value: float  # how far it goes: the stretch's most extreme true value
+    curve: int = 0  # which of the curves given (a row of ys) it is
+
+    @property
+    def text(self) -> str:
+        """What the mark says, in both renderers: "↑2.15", "↓−3.97"."""
+        return mark_text(self.side, self.value)
 
 
-def off_plot_marks(xs, ys, low: float, high: float) -> list[OffPlot]:
-    """Where a curve leaves a plot of y-range [low, high]: at most one mark per side, at the
-    most extreme point, with its true value."""
+def mark_text(side: str, value: float) -> str:
+    from .numbers import fmt_value  # numbers is a leaf module; imported here to keep layout's top light
+
+    return ("↑" if side == "above" else "↓") + fmt_value(value)
+
+
+def _band(ys, low: float, high: float, log: bool) -> tuple[np.ndarray, float, float]:
+    ys = np.asarray(ys, float)
+    if log:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log10(np.where(ys > 0, ys, 0.0)), np.log10(low), np.log10(high)
+    return ys, low, high
+
+
+def curve_pieces(xs, ys, low: float, high: float, log: bool = False) -> list[np.ndarray]:
+    """The parts of the polyline (xs, ys) inside the band [low, high], each an (n, 2) array of
+    (x, y): where the curve leaves, its piece ends on the edge, at the crossing, and the next
+    piece starts where it comes back. Nothing runs along an edge. ``log``: straight in log10(y),
+    as a log axis draws it."""
+    xs, raw = np.asarray(xs, float), np.asarray(ys, float)
+    y, lo, hi = _band(raw, low, high, log)
+    if xs.size < 2:
+        keep = np.isfinite(y) & (y >= lo) & (y <= hi)
+        return [np.column_stack([xs, np.asarray(ys, float)])] if keep.all() and xs.size else []
+    ya, yb = y[:-1], y[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = yb - ya
+        t_lo, t_hi = (lo - ya) / rise, (hi - ya) / rise
+        t0 = np.where(rise == 0, 0.0, np.maximum(0.0, np.minimum(t_lo, t_hi)))
+        t1 = np.where(rise == 0, 1.0, np.minimum(1.0, np.maximum(t_lo, t_hi)))
+    flat_inside = (ya >= lo) & (ya <= hi)
+    keep = np.isfinite(ya) & np.isfinite(yb) & np.where(rise == 0, flat_inside, t1 - t0 > 1e-12)
+    pieces, current, last = [], [], None
+    for k in np.flatnonzero(keep):
+        if not (last == k - 1 and t1[k - 1] == 1.0 and t0[k] == 0.0):  # not joined to the last
+            if current:
+                pieces.append(np.array(current))
+            current = [_point(xs, raw, y, k, t0[k], log, lo, hi)]
+        current.append(_point(xs, raw, y, k, t1[k], log, lo, hi))
+        last = k
+    if current:
+        pieces.append(np.array(current))
+    return pieces
+
+
+def _point(xs, raw, y, k: int, t: float, log: bool, lo: float, hi: float) -> tuple[float, float]:
+    """The point a share t along segment k, back in data units (a crossing exactly on its edge)."""
+    x = xs[k] + t * (xs[k + 1] - xs[k])
+    if t in (0.0, 1.0):  # a point of the curve itself: its own value
+        return float(xs[k + int(t)]), float(raw[k + int(t)])
+    v = float(np.clip(y[k] + t * (y[k + 1] - y[k]), lo, hi))
+    return float(x), float(10 ** v if log else v)
+
+
+def off_stretches(xs, ys, low: float, high: float, curve: int = 0) -> list[OffPlot]:
+    """One OffPlot per stretch of consecutive points beyond the band: at the stretch's first point
+    (where the curve stops), with its most extreme value."""
     xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    found = []
+    for side, beyond in (("above", ys > high), ("below", ys < low)):  # NaN: no value, no mark
+        edges = np.diff(np.r_[0, beyond.astype(int), 0])
+        for start, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+            part = ys[start:stop]
+            value = part.max() if side == "above" else part.min()
+            found.append(OffPlot(side, float(xs[start]), float(value), curve))
+    return found
+
+
+def off_plot_marks(xs, ys, low: float, high: float, x_span=None) -> list[OffPlot]:
+    """Where curves leave a plot of y-range [low, high]: one mark per stretch beyond it, where the
+    stretch starts, with its most extreme true value. ``ys`` may hold several curves, one per
+    row (``xs`` the same shape, or one row for all; pad shorter curves with NaN). Marks on one side closer than MARK_GAP of
+    ``x_span`` (default: the xs' own span) are one mark, the most extreme of them, so no two
+    marks overlap. Above first, then below, each from left to right."""
+    ys = np.atleast_2d(np.asarray(ys, float))
+    xs = np.broadcast_to(np.atleast_2d(np.asarray(xs, float)), ys.shape)
+    if ys.size == 0:
+        return []
+    lo_x, hi_x = x_span if x_span is not None else (float(np.nanmin(xs)), float(np.nanmax(xs)))
+    gap = MARK_GAP * (hi_x - lo_x)
     marks = []
-    if ys.size and ys.max() > high:
-        k = int(np.argmax(ys))
-        marks.append(OffPlot("above", float(xs[k]), float(ys[k])))
-    if ys.size and ys.min() < low:
-        k = int(np.argmin(ys))
-        marks.append(OffPlot("below", float(xs[k]), float(ys[k])))
+    for side in ("above", "below"):
+        further = (lambda m: -m.value) if side == "above" else (lambda m: m.value)
+        found = sorted((m for row, (row_x, row_y) in enumerate(zip(xs, ys))
+                        for m in off_stretches(row_x, row_y, low, high, row)
+                        if m.side == side), key=further)
+        kept: list[OffPlot] = []
+        for m in found:  # the most extreme first: a nearby, smaller exit is covered by its mark
+            if all(abs(m.x - k.x) >= gap for k in kept):
+                kept.append(m)
+        marks += sorted(kept, key=lambda m: m.x)
     return marks
 
 

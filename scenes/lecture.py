@@ -551,7 +551,7 @@ class LectureSteps(LectureScene):
                 glow = net.edges_of_unit(layer, index).copy().set_stroke(parts.colours[k], EDGE_WIDTH[1] + 4, opacity=0.45)
                 glow.add(net.neurons[(layer, index)].copy().set_fill(opacity=0).set_stroke(parts.colours[k], 8))
             total = parts.running_sum(state, k + 1)
-            step = VMobject().set_points_as_corners(parts.curve_points(total)).match_style(running)
+            step = parts.draw(VMobject(), total).match_style(running)
             self.play(Create(curve), FadeIn(glow), run_time=CURVE_PACE)
             self.play(Transform(running, step), run_time=CURVE_PACE)
             self.play(FadeOut(glow), run_time=0.2)

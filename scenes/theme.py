@@ -114,6 +114,10 @@ class LiveNumber(VGroup):
     def get_value(self) -> float:
         return self.value
 
+    def scale_factor(self) -> float:
+        """How much the number was scaled since it was built."""
+        return float(np.linalg.norm(self._anchor.points[-1] - self._anchor.points[0]) / ANCHOR_LENGTH)
+
     # Layout helpers measure the glyphs, not the anchor (which sits on the baseline).
     def get_critical_point(self, direction):
         shown = [s for s in self._slots if s.has_points()]

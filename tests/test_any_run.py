@@ -16,6 +16,9 @@ from nnviz_core.data import DATASETS
 from nnviz_core.model import ACTIVATION_FUNCS
 from nnviz_core.numbers import fmt_loss
 
+from nnviz_core.layout import network_layout
+from drawn import check_curve, check_marks, manim_pieces, mpl_marks, mpl_pieces, true_contributions
+
 EXAMPLES = int(os.environ.get("NNVIZ_EXAMPLES", 6))  # more for a deeper check by hand
 
 
@@ -94,20 +97,24 @@ def test_dashboard_stills_are_legible_and_true(history, monkeypatch):
         for text, (x0, y0, x1, y1) in drawn:
             assert x0 >= -1 and y0 >= -1 and x1 <= width + 1 and y1 <= height + 1, f"{text!r} leaves the frame"
         # Every curve point is inside its plot, or a mark says where it leaves.
+        x = history.grid[:, 0]
         for name in ("fit", "contributions"):
             panel = d.panels[name]
             low, high = panel.ax.get_ylim()
-            lines = [panel.line] if name == "fit" else [*panel.lines, panel.total, panel.bias]
-            ys = np.concatenate([line.get_ydata() for line in lines])
-            for side, beyond in (("above", ys > high), ("below", ys < low)):
-                assert panel.marks.artists[side][0].get_visible() == bool(beyond.any()), (name, side)
+            lines = [panel.line] if name == "fit" else [*panel.lines, panel.bias, panel.total]
+            rows = [state.prediction[:, 0]] if name == "fit" else [
+                *true_contributions(state, [i for _, i, _ in panel.units]),
+                np.full_like(x, state.biases[-1][0, 0]), state.prediction[:, 0]]
+            for line, values in zip(lines, rows):
+                check_curve(mpl_pieces(line), x, values, low, high, where=f"{name}, epoch {epoch}")
+            check_marks(mpl_marks(panel.marks), x, rows, low, high, panel.ax.get_xlim(), where=name)
         # The numbers shown are the State's.
         assert f"Loss: {fmt_loss(state.loss)}" in d.axes["fit"].get_title()
         assert f"(Epoch {epoch})" in d.axes["network"].get_title()
         assert list(d.panels["loss"].marker.get_ydata()) == [state.loss]
-        np.testing.assert_array_equal(d.panels["fit"].line.get_ydata(), state.prediction[:, 0])
         biases = [r.get_height() for r in d.panels["biases"].rects]
-        np.testing.assert_array_equal(biases, d.panels["biases"].values(state))
+        shown = [(n.layer, n.index) for column in network_layout(history.config.layers).neurons[1:] for n in column]
+        np.testing.assert_array_equal(biases, [state.biases[layer - 1][0, i] for layer, i in shown])  # each unit's own
 
 
 # -- the Manim lecture ------------------------------------------------------------------------------
@@ -175,11 +182,8 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
             if self.on_screen(self.losses):
                 assert self.losses.value.text == fmt_loss(state.loss), where
             if self.on_screen(self.fit):
-                xs, ys = scene_data(self.fit.plot, self.fit.curve.points[::4])
-                lo, hi = self.fit.plot.y_span
-                inside = (ys > lo + 1e-6) & (ys < hi - 1e-6)
-                truth = state.prediction[:-1, 0]
-                np.testing.assert_allclose(ys[inside], truth[inside], atol=1e-6, err_msg=where)
+                check_curve(manim_pieces(self.fit.plot, self.fit.curve), self.history.grid[:, 0],
+                            state.prediction[:, 0], *self.fit.plot.y_span, where=where)
             panels = [self.fit] + ([self.contributions] if getattr(self, "contributions", None) else [])
             for panel in panels:
                 if not self.on_screen(panel):

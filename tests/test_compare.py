@@ -6,6 +6,7 @@ import pytest
 from nnviz_core import NnvizError, RunConfig, TrainingDiverged, train
 from nnviz_core.compare import compare, parse_compare
 from nnviz_core.numbers import fmt_loss
+from drawn import check_curve, mpl_pieces
 
 BASE = RunConfig(epochs=30, samples=30)
 
@@ -89,7 +90,7 @@ def test_the_compare_scene_shows_each_runs_own_numbers_at_the_shared_epoch(with_
     assert any(seen)  # the diverged run was shown frozen, after its divergence
     losses = scene.losses
     wild = with_divergence.histories[2]
-    assert losses.exits[2].note.get_fill_opacity() == 1.0  # "diverged at epoch N" is on screen
+    assert losses.diverged[0].get_fill_opacity() == 1.0  # "diverged at epoch N" is on screen
     narration = scene.storyboard["runs-training"].narration
     assert f"diverged at epoch {wild.diverged_at}" in narration
     assert fmt_loss(with_divergence.histories[0].final_loss) in narration
@@ -104,13 +105,14 @@ def test_the_compare_gif_panels_show_each_runs_own_numbers(with_divergence):
         d.render_rgb(clock.at_epoch(epoch))
         for panel, h in zip(d.panels, with_divergence.histories):
             own = h.at_epoch(min(epoch, h.epochs))
-            np.testing.assert_array_equal(panel.line.get_ydata(), own.prediction[:, 0])
+            check_curve(mpl_pieces(panel.line), h.grid[:, 0], own.prediction[:, 0], *panel.ax.get_ylim())
         losses = d.panels[-1]
         for h, line in zip(with_divergence.histories, losses.lines):
             shown = min(epoch, h.epochs)
-            np.testing.assert_array_equal(line.get_ydata(), h.loss[:shown + 1])
+            check_curve(mpl_pieces(line), np.arange(shown + 1), h.loss[:shown + 1], *losses.ax.get_ylim(),
+                        log=losses.axis.log)
     wild = with_divergence.histories[2]
-    assert losses.exits[2].get_visible() and f"diverged at epoch {wild.diverged_at}" in losses.exits[2].get_text()
+    assert losses.notes[2].get_visible() and f"diverged at epoch {wild.diverged_at}" in losses.notes[2].get_text()
     assert "diverged at epoch" in d.panels[2].title.get_text()
 
 

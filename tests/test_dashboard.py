@@ -20,6 +20,8 @@ from nnviz_core.panels import CLASSIC
 from nnviz_core.timeline import gif_epochs
 from matplotlib.colors import to_hex
 
+from drawn import check_curve, mpl_pieces, true_contributions
+
 DPI = 30
 
 
@@ -214,7 +216,7 @@ def test_a_wild_first_guess_is_marked_where_it_leaves_the_plot():
     low, high = fit.ax.get_ylim()
     assert state.prediction.max() > high
     tip, text = fit.marks.artists["above"]
-    assert tip.get_visible() and text.get_text() == f"↑ {fmt_value(state.prediction.max())}"
+    assert tip.get_visible() and text.get_text() == f"↑{fmt_value(state.prediction.max())}"
     assert list(tip.get_ydata()) == [high]
     d.update(h.at_epoch(20))
     assert not fit.marks.artists["above"][0].get_visible()
@@ -232,10 +234,12 @@ def test_contributions_panel_draws_the_states_numbers(config):
     for t in (0, 13, h.epochs):
         state = h.at_epoch(t)
         d.update(state)
-        lines = np.array([line.get_ydata() for line in panel.lines])
-        bias = panel.bias.get_ydata()
-        np.testing.assert_allclose(lines.sum(0) + bias, state.prediction[:, 0], atol=1e-9)
-        np.testing.assert_array_equal(panel.total.get_ydata(), state.prediction[:, 0])
+        rows = true_contributions(state, [index for _, index, _ in panel.units])
+        bias = np.full(len(h.grid), state.biases[-1][0, 0])
+        np.testing.assert_allclose(sum(rows) + bias, state.prediction[:, 0], atol=1e-9)  # they add up
+        low, high = panel.ax.get_ylim()
+        for line, values in zip([*panel.lines, panel.bias, panel.total], [*rows, bias, state.prediction[:, 0]]):
+            check_curve(mpl_pieces(line), h.grid[:, 0], values, low, high, where=f"epoch {t}")
         switches = state.switch_points()[-1]
         for tick, index in panel.switches:
             xs = tick.get_xdata()
@@ -336,3 +340,28 @@ def test_frames_too_big_for_memory_are_refused_before_training(tmp_path, capsys,
     assert code == 2 and len(err.strip().splitlines()) == 1
     assert "--dpi" in err and "--jobs" in err and "MB" in err
     assert not out.exists()
+
+
+# -- each bar and cell is its own number (expected values straight from the weights and biases) --
+def test_bias_bars_are_each_units_own_bias(dashboard, seed_history):
+    for epoch in (0, 40, seed_history.epochs):
+        state = seed_history.at_epoch(epoch)
+        dashboard.update(state)
+        biases = dashboard.panels["biases"]
+        names = [t.get_text() for t in biases.ax.get_xticklabels()]
+        assert names == [f"h{k}" for k in range(1, 11)] + ["ŷ"]  # 1-10-1: every unit has a bar
+        expected = np.r_[state.biases[0][0], state.biases[1][0]]
+        np.testing.assert_allclose([r.get_height() for r in biases.rects], expected, rtol=1e-12)
+
+
+def test_heatmap_cells_write_their_own_weight(dashboard, seed_history):
+    from nnviz_core.numbers import fmt_fixed
+
+    state = seed_history.at_epoch(seed_history.epochs)
+    dashboard.update(state)
+    w1, w2 = state.weights
+    for name, weight_at, plus in (("weights_in", lambda r, c: w1[c, r], False), ("weights_out", lambda r, c: w2[r, c], True)):
+        panel = dashboard.panels[name]
+        assert len(panel.cells) == 10
+        for r, c, text in panel.cells:  # row r is hidden unit r in both maps
+            assert text.get_text() == fmt_fixed(weight_at(r, c), 2, plus=plus), (name, r)

@@ -26,6 +26,8 @@ from scenes.mobjects.network import EDGE_WIDTH
 from scenes.run import load_history
 from scenes.training import TrainingLecture
 
+from drawn import check_curve, manim_pieces, true_contributions
+
 TINY = dict(layers=(1, 3, 1), epochs=8, snapshot_every=2, samples=16)
 # TrainingLecture has its own, stricter test below.
 # (CompareRuns shows several runs: tests/test_compare.py renders it.)
@@ -137,14 +139,38 @@ def test_weight_labels_show_each_edges_weight(tiny):
         assert number.text == f"{state.weights[e.layer][e.i, e.j]:+.2f}".replace("-", "−")
 
 
-def test_bias_ring_follows_the_bias(tiny):
-    net = NetworkDiagram(tiny)
-    state = tiny.at(tiny.epochs)
+def test_bias_ring_follows_the_bias(seed_history):
+    """Wider for a larger |b|; warm for b > 0, cool for b < 0 (the diverging map's two ends), and
+    further from the neutral middle for a larger |b|."""
+    net = NetworkDiagram(seed_history)
+    state = seed_history.at(seed_history.epochs)
     net.set_state(state)
     b = state.biases[0][0]
-    widest = int(np.argmax(np.abs(b)))
-    assert net.neurons[(1, widest)].get_stroke_width() == pytest.approx(max(
-        c.get_stroke_width() for c in net.layer_neurons(1)))
+    assert (b > 0).any() and (b < 0).any()  # the run this test is about
+    rings = [net.neurons[(1, k)] for k in range(len(b))]
+    widths = np.array([r.get_stroke_width() for r in rings])
+    rgb = np.array([r.get_stroke_rgbas()[0][:3] for r in rings])
+    order = np.argsort(np.abs(b))
+    assert np.all(np.diff(widths[order]) > 0), "a larger bias gets a wider ring"
+    warm = rgb[:, 0] - rgb[:, 2]
+    assert np.all(np.sign(warm[np.abs(b) > 0.05]) == np.sign(b[np.abs(b) > 0.05])), "the ring's colour is the sign's"
+    strength = np.linalg.norm(rgb - 0.865, axis=1)  # from coolwarm's neutral grey middle
+    assert np.all(np.diff(strength[order]) > -1e-3), "a larger bias, a stronger colour"
+
+
+def test_heatmap_cells_show_their_own_weight(tiny):
+    from nnviz_core.numbers import fmt_fixed
+    from scenes.mobjects import WeightHeatmap
+
+    state = tiny.at_epoch(tiny.epochs)
+    for layer, weight_at in ((0, lambda r: state.weights[0][0, r]), (1, lambda r: state.weights[1][r, 0])):
+        heat = WeightHeatmap(tiny, layer)
+        heat.set_state(state)
+        assert len(heat.values) == 3
+        tops = [cell.get_center()[1] for cell in heat.cells]
+        assert tops == sorted(tops, reverse=True)  # row r, top to bottom, is hidden unit r
+        for r, number in enumerate(heat.values):
+            assert number.text == fmt_fixed(weight_at(r), 2, plus=True), (layer, r)
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -255,10 +281,13 @@ def test_gradient_bars_follow_the_states_own_largest_gradient(seed_history):
         grads = np.concatenate([g.ravel() for g in state.grad_weights])
         largest = float(np.abs(grads).max())
         assert bars.scale_number.text == "±" + fmt_value(largest, 3)
-        heights = [bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.bars]
-        assert max(heights) == pytest.approx(1.2, abs=1e-6)  # the largest reaches the panel's edge
-        k = int(np.argmax(np.abs(grads)))
-        assert heights[k] == pytest.approx(1.2, abs=1e-6)
+        heights = np.array([bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.bars])
+        # Every bar, not only the largest: its share of the largest, on its side of the zero line.
+        np.testing.assert_allclose(heights, 1.2 * np.abs(grads) / largest, atol=1e-6)
+        zero = bars.zero.get_center()[1]
+        ups = np.array([bar.get_center()[1] > zero for bar in bars.bars])
+        big = np.abs(grads) > 1e-3 * largest
+        assert np.array_equal(ups[big], grads[big] > 0)
 
 
 def test_loss_panel_shows_huge_losses_of_a_run_that_nearly_diverged():
@@ -312,16 +341,12 @@ def test_contribution_curves_are_the_states_numbers(name):
     for t in (0.0, 5.5, h.epochs):
         state = h.at(t)
         parts.set_state(state)
-        inside = lambda ys: (ys > parts.plot.y_span[0] + 1e-4) & (ys < parts.plot.y_span[1] - 1e-4)
-        anchors = lambda curve: curve.points[::4]  # the grid's points (between them, Bezier handles)
-        values = [scene_xy(parts.plot, anchors(c))[1] for c in parts.unit_curves]
-        bias = scene_xy(parts.plot, anchors(parts.bias_line))[1]
-        xs, total = scene_xy(parts.plot, anchors(parts.total))
-        ok = inside(total) & inside(bias) & np.all([inside(v) for v in values], axis=0)
-        assert ok.mean() > 0.5  # most points are drawn where they are (the rest are marked)
-        np.testing.assert_allclose((sum(values) + bias)[ok], total[ok], atol=1e-6)
-        np.testing.assert_allclose(xs, h.grid[:-1, 0], atol=1e-6)
-        np.testing.assert_allclose(total[inside(total)], state.prediction[:-1, 0][inside(total)], atol=1e-6)
+        rows = true_contributions(state, parts.units)
+        bias = np.full(len(h.grid), state.biases[-1][0, 0])
+        np.testing.assert_allclose(sum(rows) + bias, state.prediction[:, 0], atol=1e-9)  # they add up
+        for curve, values in zip([*parts.unit_curves, parts.bias_line, parts.total],
+                                 [*rows, bias, state.prediction[:, 0]]):
+            check_curve(manim_pieces(parts.plot, curve), h.grid[:, 0], values, *parts.plot.y_span, where=f"t={t}")
         switches = state.switch_points()[-1]
         shown = [i for i in parts.units if i is not None]
         for mark, index in zip(parts.switch_marks, shown):
@@ -369,3 +394,34 @@ def test_every_chapter_draws_edges_and_pulses_under_neurons_and_their_labels(dee
         scene.history = deep
         scene.render()
     assert {"build-the-network", "forward-pass", "backward-pass", "what-each-neuron-computes"} <= set(checked)
+
+
+@pytest.mark.parametrize("theme_name", ["light", "dark"])
+def test_dead_units_are_crossed_out_in_the_frame_and_edges_keep_their_sign_colour(theme_name, tmp_path):
+    """Pixels: a dead unit's neuron shows the cross's ink where a live one shows its fill; on both
+    themes the thickest edges are warm for w > 0 and cool for w < 0 (the weight map's two ends)."""
+    from nnviz_core import palette as pal
+
+    h = train(RunConfig(layers=(1, 8, 1), lr=0.8, epochs=20, seed=1))
+    state = h.at_epoch(h.epochs)
+    dead = state.dead_units()[0]
+    assert dead.any() and not dead.all()  # the run this test is about
+    pal.use_theme(theme_name)
+    try:
+        with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+            net = NetworkDiagram(h, width=6, height=6)
+            net.set_state(state)
+            frame = render_frame(net)
+            ink = np.array(manim.utils.color.ManimColor(theme().muted_ink).to_int_rgb())
+            for k, is_dead in enumerate(dead):
+                circle = net.neurons[(1, k)]
+                spot = circle.get_center() + 0.5 * circle.width / 2 * np.array([-0.707, -0.707, 0])
+                near_ink = np.abs(frame[to_pixel(spot, frame)] - ink).max() <= 40
+                assert near_ink == bool(is_dead), (k, is_dead, frame[to_pixel(spot, frame)])
+            w = state.weights[1][:, 0]
+            for sign, k in ((1, int(np.argmax(w))), (-1, int(np.argmin(w)))):
+                line = net.edge_line(1, k, 0)
+                r, _, b = frame[to_pixel(line.point_from_proportion(0.3), frame)]
+                assert np.sign(int(r) - int(b)) == sign, (theme_name, sign, w[k])
+    finally:
+        pal.use_theme("light")

@@ -118,11 +118,11 @@ def test_the_fit_range_holds_every_prediction_unless_that_squashes_the_data(seed
     assert low <= spiking.y.min() and high >= spiking.y.max()
 
 
-def test_off_plot_marks_name_the_most_extreme_value_on_each_side():
+def test_off_plot_marks_sit_where_each_stretch_leaves_with_its_most_extreme_value():
     xs = np.linspace(-1, 1, 11)
     ys = np.array([0, 3, 5, 1, 0, -4, -7, 0, 0, 0, 0], float)
     marks = off_plot_marks(xs, ys, -2, 2)
-    assert [(m.side, m.x, m.value) for m in marks] == [("above", xs[2], 5.0), ("below", xs[6], -7.0)]
+    assert [(m.side, m.x, m.value) for m in marks] == [("above", xs[1], 5.0), ("below", xs[5], -7.0)]
     assert off_plot_marks(xs, np.zeros(11), -2, 2) == []
 
 

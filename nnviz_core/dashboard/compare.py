@@ -11,10 +11,10 @@ from matplotlib.gridspec import GridSpec
 from .. import palette as pal
 from ..compare import shown_at
 from ..layout import loss_axis
-from ..numbers import fmt_loss, fmt_value
+from ..numbers import fmt_loss
 from . import DPI, theme_rc
 from .fit import DataFitPanel
-from .panel import TITLE_SIZE, DashboardPanel, epoch_text
+from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 COLUMN_INCHES = 7.3  # a run's column
 HEIGHT_INCHES = 10
@@ -59,29 +59,37 @@ class SharedLossPanel(DashboardPanel):
         ax.set_xlabel("Epoch")
         ax.grid(True)
         ax.set_title("Training Loss" + (" (log scale)" if self.axis.log else ""), fontsize=TITLE_SIZE)
-        self.lines, self.markers, self.exits = [], [], []
+        self.lines, self.markers, self.notes = [], [], []
         for name, colour in zip(comparison.labels, colours):
             (line,) = ax.plot([], [], "-", color=colour, linewidth=2, label=name)
             (marker,) = ax.plot([], [], "o", color=colour, markersize=7, clip_on=False)
-            exit_text = ax.text(0, self.axis.high, "", color=colour, fontsize=10, ha="left", va="top",
-                                bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
-            exit_text.set_in_layout(False)
-            self.lines.append(line), self.markers.append(marker), self.exits.append(exit_text)
+            self.lines.append(line), self.markers.append(marker)
+        # "✕ diverged at epoch N", under the legend, from that epoch on.
+        for k, (h, name, colour) in enumerate(zip(self.runs, comparison.labels, colours)):
+            note = ax.text(0.99, 0.62 - 0.1 * len(self.notes), f"✕ {name}: diverged at epoch {h.diverged_at}",
+                           transform=ax.transAxes, color=colour, fontsize=10, ha="right", va="top",
+                           bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
+            note.set_visible(False)
+            self.notes.append(note if h.diverged_at is not None else None)
+            if h.diverged_at is None:
+                note.remove()
+        self.marks = OffPlotMarks(ax, self.axis.low, self.axis.high, colours=list(colours))
         ax.legend(loc="upper right")
 
     def set_state(self, state) -> None:
-        top = self.axis.high
-        for h, line, marker, exit_text in zip(self.runs, self.lines, self.markers, self.exits):
+        low, high = self.axis.low, self.axis.high
+        drawn = []
+        for h, line, marker, note in zip(self.runs, self.lines, self.markers, self.notes):
             epoch = min(int(state.epoch), h.epochs)
-            line.set_data(np.arange(epoch + 1), h.loss[:epoch + 1])
-            marker.set_data([epoch], [min(h.loss[epoch], top)])
-            beyond = np.flatnonzero(h.loss[:epoch + 1] > top)
-            exit_text.set_visible(beyond.size > 0)
-            if beyond.size:
-                exit_text.set_x(beyond[0])
-                diverged = h.diverged_at is not None and state.epoch >= h.diverged_at
-                exit_text.set_text(f"✕ diverged at epoch {h.diverged_at}" if diverged
-                                   else f"✕ ↑ {fmt_value(h.loss[:epoch + 1].max())}")
+            xs, ys = np.arange(epoch + 1, dtype=float), h.loss[:epoch + 1]
+            set_curve(line, xs, ys, low, high, self.axis.log)
+            marker.set_data([epoch], [min(max(h.loss[epoch], low), high)])  # beyond the plot: on its edge
+            drawn.append(ys)
+            if note is not None:
+                note.set_visible(state.epoch >= h.diverged_at)
+        most = max(len(ys) for ys in drawn)  # one row per run, padded with NaN (no value, no mark)
+        rows = np.array([np.r_[ys, np.full(most - len(ys), np.nan)] for ys in drawn])
+        self.marks.show(np.arange(most, dtype=float), rows)
 
 
 class CompareDashboard:

@@ -5,20 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import palette as pal
-from ..layout import contribution_curves, fit_y_range, network_layout
-from .fit import padded
-from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text
-
-
-def contributions_range(history, layout) -> tuple[float, float]:
-    """A y-range for the run: the fit plot's, widened for the unit curves at every checkpoint
-    (within the same squash limit; OffPlotMarks mark the rest)."""
-    fit_lo, fit_hi = low, high = fit_y_range(history)
-    for e in history.checkpoint_epochs:
-        for _, _, values in contribution_curves(history.at_epoch(int(e)), layout):
-            low, high = min(low, values.min()), max(high, values.max())
-    span = fit_hi - fit_lo
-    return max(low, fit_lo - span), min(high, fit_hi + span)
+from ..layout import contribution_curves, contributions_range, network_layout, padded
+from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 
 class ContributionsPanel(DashboardPanel):
@@ -33,11 +21,12 @@ class ContributionsPanel(DashboardPanel):
         self.x = x
         state = history.at_epoch(0)
         self.units = contribution_curves(state, self.layout)
-        self.lines = []
+        self.lines, colours = [], []
         for k, (label, index, values) in enumerate(self.units):
             colour = pal.unit_colour(k) if index is not None else pal.theme().other_units
             (line,) = ax.plot(x, values, color=colour, linewidth=1.6, label=label)
             self.lines.append(line)
+            colours.append(colour)
         (self.bias,) = ax.plot(x, x * 0, color=pal.theme().output_bias, linewidth=1.4, linestyle="--",
                                label="output bias")
         (self.total,) = ax.plot(x, x * 0, color=pal.theme().prediction, linewidth=2.6, label="sum = prediction")
@@ -55,28 +44,27 @@ class ContributionsPanel(DashboardPanel):
             tick.set_in_layout(False)  # on the x axis, inside the plot's frame
             self.switches.append((tick, index))
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
-        self.marks = OffPlotMarks(ax, *self.ylim)
+        self.marks = OffPlotMarks(ax, *self.ylim, colours=[*colours, pal.theme().output_bias, pal.theme().prediction])
 
     def set_state(self, state) -> None:
         curves = contribution_curves(state, self.layout)
         dead = state.dead_units()[-1] if len(state.dead_units()) else np.zeros(0, bool)
         extremes = []
         for line, (_, index, values) in zip(self.lines, curves):
-            line.set_ydata(values)
+            set_curve(line, self.x, values, *self.ylim)
             is_dead = index is not None and bool(dead[index])
             line.set_alpha(pal.DEAD_ALPHA if is_dead else 1.0)
             line.set_linestyle(":" if is_dead else "-")
             extremes.append(values)
         b = float(state.biases[-1][0, 0])
-        self.bias.set_ydata(np.full_like(self.x, b))
-        self.total.set_ydata(state.prediction[:, 0])
+        bias = np.full_like(self.x, b)
+        set_curve(self.bias, self.x, bias, *self.ylim)
+        set_curve(self.total, self.x, state.prediction[:, 0], *self.ylim)
         switch = state.switch_points()[-1] if len(state.weights) > 1 else np.zeros(0)
         for tick, index in self.switches:
             at = switch[index]
             tick.set_data([at] if np.isfinite(at) else [], [0.0] if np.isfinite(at) else [])
-        everything = np.concatenate(extremes + [state.prediction[:, 0]])
-        xs = np.tile(self.x, len(extremes) + 1)
-        self.marks.show(xs, everything)
+        self.marks.show(self.x, np.array(extremes + [bias, state.prediction[:, 0]]))
         n_dead = int(dead.sum())
         dead_text = f"; {n_dead} dead unit{'s' if n_dead != 1 else ''} (faded)" if n_dead else ""
         self.title.set_text(f"What each unit adds (Epoch {epoch_text(state.epoch)})\n"

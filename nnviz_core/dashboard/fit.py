@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 from .. import palette as pal
-from ..layout import fit_y_range
+from ..layout import fit_y_range, padded
 from ..numbers import fmt_loss
-from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text
-
-
-def padded(lo: float, hi: float, share: float = 0.08) -> tuple[float, float]:
-    pad = (hi - lo) * share or 0.5
-    return lo - pad, hi + pad
+from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 
 class DataFitPanel(DashboardPanel):
@@ -36,6 +31,6 @@ class DataFitPanel(DashboardPanel):
 
     def set_state(self, state) -> None:
         prediction = state.prediction[:, 0]
-        self.line.set_ydata(prediction)
+        set_curve(self.line, self.history.grid[:, 0], prediction, *self.ylim)
         self.marks.show(self.history.grid[:, 0], prediction)
         self.title.set_text(f"Data Fit (Epoch {epoch_text(state.epoch)})\nLoss: {fmt_loss(state.loss)}")

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import palette as pal
 from ..layout import loss_axis
-from .panel import TITLE_SIZE, DashboardPanel
+from .panel import TITLE_SIZE, DashboardPanel, set_curve
 
 
 class LossPanel(DashboardPanel):
@@ -29,5 +29,6 @@ class LossPanel(DashboardPanel):
 
     def set_state(self, state) -> None:
         shown = int(np.floor(state.epoch + 1e-9)) + 1
-        self.curve.set_data(np.r_[self.epochs[:shown], state.epoch], np.r_[self.loss[:shown], state.loss])
+        set_curve(self.curve, np.r_[self.epochs[:shown], state.epoch], np.r_[self.loss[:shown], state.loss],
+                  self.axis.low, self.axis.high, self.axis.log)
         self.marker.set_data([state.epoch], [state.loss])

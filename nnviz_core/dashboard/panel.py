@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import palette as pal
-from ..layout import off_plot_marks
-from ..numbers import fmt_value
+from ..layout import MARK_GAP, MARK_WIDTH, curve_pieces, off_plot_marks
 
 
 
@@ -57,41 +56,69 @@ class DashboardPanel:
         return sorted(artists, key=lambda a: a.get_zorder())
 
 
-class OffPlotMarks:
-    """A triangle at the plot's edge and the true value, where a curve leaves the y-range."""
+def set_curve(line, xs, ys, low: float, high: float, log: bool = False):
+    """Draw (xs, ys) in ``line``: the parts inside [low, high], each stopping on the edge where
+    the curve leaves (``curve_pieces``), with NaN between them so nothing runs along an edge."""
+    pieces = curve_pieces(xs, ys, low, high, log)
+    gap = np.full((1, 2), np.nan)
+    joined = np.concatenate([part for piece in pieces for part in (piece, gap)][:-1]) if pieces else np.zeros((0, 2))
+    line.set_data(joined[:, 0], joined[:, 1])
+    return line
 
-    def __init__(self, ax, low: float, high: float):
+
+class OffPlotMarks:
+    """Where curves leave the y-range: at each exit (``off_plot_marks``), a triangle on the edge
+    and the true value ("↑2.15"), in the colour of the curve that left. A fixed pool of marks."""
+
+    POOL = int(1 / MARK_GAP) + 1  # marks per side that fit MARK_GAP apart
+
+    def __init__(self, ax, low: float, high: float, colours=None):
         self.ax, self.low, self.high = ax, low, high
-        self.artists = {}
+        self.colours = colours
+        self.pool = {}
         for side, marker, va, y in (("above", "^", "top", high), ("below", "v", "bottom", low)):
-            (tip,) = ax.plot([], [], marker, color=pal.theme().prediction, markersize=9, clip_on=False, zorder=6)
-            text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=pal.theme().ink, zorder=6,
-                           bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
-            for artist in (tip, text):  # drawn inside the plot: never part of the layout
-                artist.set_in_layout(False)
-            self.artists[side] = (tip, text)
+            self.pool[side] = []
+            for _ in range(self.POOL):
+                (tip,) = ax.plot([], [], marker, color=pal.theme().prediction, markersize=9, clip_on=False, zorder=6)
+                text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=pal.theme().ink, zorder=6,
+                               bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
+                for artist in (tip, text):  # drawn inside the plot: never part of the layout
+                    artist.set_in_layout(False)
+                self.pool[side].append((tip, text))
+        self.shown: list = []
+
+    @property
+    def artists(self) -> dict:
+        """Each side's first mark (tip, text)."""
+        return {side: marks[0] for side, marks in self.pool.items()}
 
     def all(self) -> list:
-        return [artist for pair in self.artists.values() for artist in pair]
+        return [artist for pool in self.pool.values() for pair in pool for artist in pair]
 
     def show(self, xs, ys, colour: str | None = None) -> list:
-        """Place the marks for one curve; returns the marks (empty when it stays inside)."""
-        colour = colour or pal.theme().prediction
-        marks = off_plot_marks(xs, ys, self.low, self.high)
-        for side, (tip, text) in self.artists.items():
-            mark = next((m for m in marks if m.side == side), None)
-            tip.set_visible(mark is not None)
-            text.set_visible(mark is not None)
-            if mark is None:
-                continue
-            edge = self.high if side == "above" else self.low
-            tip.set_data([mark.x], [edge])
-            tip.set_color(colour)
-            inside = -1 if side == "above" else 1  # the value sits just inside the edge
-            span = self.high - self.low
-            text.set_position((mark.x, edge + inside * 0.05 * span))
-            left, right = self.ax.get_xlim()
-            share = (mark.x - left) / (right - left)  # near a side: keep the text inside
-            text.set_ha("left" if share < 0.15 else "right" if share > 0.85 else "center")
-            text.set_text(f"{'↑' if side == 'above' else '↓'} {fmt_value(mark.value)}")
-        return marks
+        """Place the marks for the curves (one per row of ys); returns them (empty when inside)."""
+        left, right = self.ax.get_xlim()
+        self.shown = off_plot_marks(xs, ys, self.low, self.high, (left, right)) if np.size(ys) else []
+        log = self.ax.get_yscale() == "log"
+        for side, pool in self.pool.items():
+            marks = [m for m in self.shown if m.side == side]
+            for k, (tip, text) in enumerate(pool):
+                mark = marks[k] if k < len(marks) else None
+                tip.set_visible(mark is not None)
+                text.set_visible(mark is not None)
+                if mark is None:
+                    continue
+                edge = self.high if side == "above" else self.low
+                tip.set_data([mark.x], [edge])
+                tip.set_color(self.colours[mark.curve] if self.colours else colour or pal.theme().prediction)
+                inward = -1 if side == "above" else 1  # the value sits just inside the edge
+                if log:
+                    y = 10 ** (np.log10(edge) + inward * 0.05 * np.log10(self.high / self.low))
+                else:
+                    y = edge + inward * 0.05 * (self.high - self.low)
+                share = (mark.x - left) / (right - left)
+                # Centred, or from the side it is near: MARK_WIDTH of the plot, never past its frame.
+                text.set_position((mark.x, y))
+                text.set_ha("left" if share < MARK_WIDTH / 2 else "right" if share > 1 - MARK_WIDTH / 2 else "center")
+                text.set_text(mark.text)
+        return self.shown

@@ -8,14 +8,13 @@ from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
 from nnviz_core.compare import shown_at
 from nnviz_core.layout import loss_axis
-from nnviz_core.numbers import fmt_value
 from nnviz_core.palette import theme, unit_colour
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .data_fit import DataFitPanel
 from .loss import CURVE_POINTS, envelope
 from .network import NetworkDiagram
-from .panel import Panel, PlotArea
+from .panel import OffPlotMarks, Panel, PlotArea
 
 
 SHOWN = 6  # units per layer in a column's small diagram: few enough to stay legible
@@ -70,63 +69,43 @@ class SharedLossPanel(Panel):
         epochs = max(h.config.epochs for h in histories)
         self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch",
                              "log scale" if self.axis.log else "", log_ticks=self.axis.ticks if self.axis.log else None)
-        self.curves, self.markers, self.exits, self.envelopes = VGroup(), VGroup(), VGroup(), []
+        self.curves, self.markers, self.envelopes = VGroup(), VGroup(), []
         for h, colour in zip(histories, colours):
             self.envelopes.append(envelope(h.loss, CURVE_POINTS))
             self.curves.add(VMobject(stroke_color=colour, stroke_width=4))
             self.markers.add(Dot(radius=0.07, color=colour))
-            text = f"diverged at epoch {h.diverged_at}" if h.diverged_at is not None else None
-            self.exits.add(ExitMark(colour, text))
         keys = VGroup(*(VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=c, stroke_width=5),
                                label(n, SMALL_SIZE)).arrange(RIGHT, buff=0.1) for n, c in zip(names, colours)))
         keys.arrange(RIGHT, buff=0.45)
         header = VGroup(label("Training loss", SMALL_SIZE + 4), keys).arrange(RIGHT, buff=0.6)
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
+        # "✕ diverged at epoch N" after the keys, from that epoch on.
+        self.diverged = VGroup(*(label(f"✕ {n}: diverged at epoch {h.diverged_at}", SMALL_SIZE, color=c)
+                                 for h, n, c in zip(histories, names, colours) if h.diverged_at is not None))
+        if len(self.diverged):
+            self.diverged.arrange(RIGHT, buff=0.4).next_to(header, RIGHT, buff=0.6).set_opacity(0.0)
+        self.marks = OffPlotMarks(self.plot, colours=list(colours))
         self.static.add(self.plot.mobject, header)
-        self.live.add(self.curves, self.markers, self.exits)
+        self.live.add(self.curves, self.markers, self.marks, self.diverged)
 
     def set_state(self, state) -> "SharedLossPanel":
-        top = self.plot.y_span[1]
-        for h, (xs_all, ys_all), curve, marker, exit_mark in zip(self.histories, self.envelopes, self.curves,
-                                                                 self.markers, self.exits):
+        drawn = []
+        for h, (xs_all, ys_all), curve, marker in zip(self.histories, self.envelopes, self.curves, self.markers):
             epoch = min(state.epoch, h.epochs)
             loss = shown_at(h, epoch).loss
-            later = xs_all >= epoch
-            xs, ys = np.where(later, epoch, xs_all), np.where(later, loss, ys_all)
-            curve.set_points_as_corners(self.plot.points(xs, ys))
+            before = xs_all < epoch
+            xs, ys = np.r_[xs_all[before], epoch], np.r_[ys_all[before], loss]
+            self.plot.set_curve(curve, xs, ys)
             marker.move_to(self.plot.points([epoch], [loss])[0])
-            above = np.flatnonzero(ys > top)
-            exit_mark.show(self.plot, float(xs[above[0]]) if above.size else None, float(ys.max()),
-                           diverged=h.diverged_at is not None and state.epoch >= h.diverged_at - 1e-9)
+            drawn.append((xs, ys))
+        most = max(len(xs) for xs, _ in drawn)  # one row per run, padded with NaN (no value, no mark)
+        pad = lambda v: np.r_[v, np.full(most - len(v), np.nan)]
+        self.marks.show(np.array([pad(xs) for xs, _ in drawn]), np.array([pad(ys) for _, ys in drawn]))
+        notes = iter(self.diverged)
+        for h in self.histories:
+            if h.diverged_at is not None:
+                next(notes).set_opacity(1.0 if state.epoch >= h.diverged_at - 1e-9 else 0.0)
         return self
-
-
-class ExitMark(VGroup):
-    """Where a loss curve leaves the top of the plot: a cross and what happened there."""
-
-    def __init__(self, colour: str, diverged_text: str | None):
-        super().__init__()
-        self.cross = label("✕", SMALL_SIZE + 2, color=colour)
-        self.value = LiveNumber(0, lambda v: f"↑{fmt_value(v)}", SMALL_SIZE, color=colour, slots=12)
-        self.note = label(diverged_text, SMALL_SIZE, color=colour) if diverged_text else VGroup()
-        self.add(self.cross, self.value, self.note)
-        self.set_opacity(0.0)
-
-    def show(self, plot, x: float | None, highest: float, diverged: bool) -> None:
-        if x is None:
-            self.set_opacity(0.0)
-            return
-        at = plot.points([x], [plot.y_span[1]])[0]
-        self.cross.move_to(at).shift(0.5 * self.cross.height * DOWN)  # on the edge, just inside
-        self.value.set_value(highest)
-        right = plot.x_axis.get_end()[0]
-        for text in (self.value, self.note):  # beside the cross, on the side with room
-            text.next_to(self.cross, RIGHT, buff=0.08)
-            if text.get_right()[0] > right:
-                text.next_to(self.cross, LEFT, buff=0.08)
-        self.cross.set_opacity(1.0)
-        self.value.set_fill(opacity=0.0 if diverged else 1.0)
-        self.note.set_opacity(1.0 if diverged else 0.0)
 
 
 def run_colours(count: int) -> list[str]:

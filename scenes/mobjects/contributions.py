@@ -4,9 +4,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, Triangle, VGroup, VMobject
 
-from nnviz_core.dashboard.contributions import contributions_range
-from nnviz_core.dashboard.fit import padded
-from nnviz_core.layout import contribution_curves, network_layout
+from nnviz_core.layout import contribution_curves, contributions_range, network_layout, padded
 from nnviz_core.palette import DEAD_ALPHA, theme, unit_colour
 
 from ..theme import SMALL_SIZE, label, muted
@@ -62,13 +60,14 @@ class ContributionsPanel(Panel):
                          label("sum = prediction", SMALL_SIZE)).arrange(RIGHT, buff=0.1)
         keys = VGroup(sum_key, bias_key).arrange(RIGHT, buff=0.4)
         keys.next_to(self.plot.y_axis, UP, buff=0.3).align_to(self.plot.y_axis, LEFT)
-        self.marks = OffPlotMarks(self.plot)
+        self.marks = OffPlotMarks(self.plot, colours=[*self.colours, theme().output_bias, theme().prediction])
         self.static.add(self.plot.mobject, keys, self.names)
         self.live.add(self.bias_line, self.unit_curves, self.total, self.switch_marks, self.dead_tags, self.marks)
         self.dead = np.zeros(len(self.units), bool)
 
-    def curve_points(self, values) -> np.ndarray:
-        return self.plot.points(self.grid_x, values)
+    def draw(self, curve, values):
+        """``curve`` drawn through ``values`` on the grid, broken where it leaves the plot."""
+        return self.plot.set_curve(curve, self.grid_x, values)
 
     def set_state(self, state) -> "ContributionsPanel":
         curves = contribution_curves(state, self.layout)
@@ -76,13 +75,13 @@ class ContributionsPanel(Panel):
         dead = dead_units[-1] if dead_units else np.zeros(0, bool)
         self.dead = np.array([index is not None and bool(dead[index]) for index in self.units])
         for curve, (_, _, values), is_dead in zip(self.unit_curves, curves, self.dead):
-            curve.set_points_as_corners(self.curve_points(values))
+            self.draw(curve, values)
             curve.set_stroke(opacity=DEAD_ALPHA if is_dead else 1.0)
         for tag, is_dead in zip(self.dead_tags, self.dead):
             tag.set_opacity(1.0 if is_dead else 0.0)
         b = float(state.biases[-1][0, 0])
-        self.bias_line.set_points_as_corners(self.curve_points(np.full_like(self.grid_x, b)))
-        self.total.set_points_as_corners(self.curve_points(state.prediction[:, 0]))
+        self.draw(self.bias_line, np.full_like(self.grid_x, b))
+        self.draw(self.total, state.prediction[:, 0])
         switches = state.switch_points()[-1] if len(state.weights) > 1 else np.zeros(0)
         shown = [index for index in self.units if index is not None]
         base = self.plot.points([self.grid_x[0]], [self.plot.y_span[0]])[0]
@@ -94,8 +93,8 @@ class ContributionsPanel(Panel):
                 mark.move_to(self.plot.points([at], [self.plot.y_span[0]])[0] + [0, 0.08, 0])
             else:
                 mark.move_to(base + [0, 0.08, 0])
-        everything = np.concatenate([v for _, _, v in curves] + [state.prediction[:, 0]])
-        self.marks.show(np.tile(self.grid_x, len(curves) + 1), everything)
+        self.marks.show(self.grid_x, np.array([v for _, _, v in curves] + [np.full_like(self.grid_x, b),
+                                                                             state.prediction[:, 0]]))
         return self
 
     def running_sum(self, state, count: int) -> np.ndarray:

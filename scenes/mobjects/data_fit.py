@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
-from nnviz_core.dashboard.fit import padded
-from nnviz_core.layout import fit_y_range
+from nnviz_core.layout import fit_y_range, padded
 from nnviz_core.palette import theme
 
 from ..theme import SMALL_SIZE, label
@@ -46,7 +45,7 @@ class DataFitPanel(Panel):
 
     def set_state(self, state) -> "DataFitPanel":
         prediction = state.prediction[:, 0]
-        self.curve.set_points_as_corners(self.plot.points(self.grid_x, prediction))
+        self.plot.set_curve(self.curve, self.grid_x, prediction)
         self.marks.show(self.grid_x, prediction)
         return self
 

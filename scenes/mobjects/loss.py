@@ -11,7 +11,7 @@ from nnviz_core.palette import theme
 from ..theme import LiveNumber, SMALL_SIZE, label
 from .panel import Panel, PlotArea
 
-CURVE_POINTS = 400  # a fixed point count, so each frame only moves points
+CURVE_POINTS = 400  # at most this many points: each frame stays cheap
 
 
 def envelope(loss, most: int) -> tuple[np.ndarray, np.ndarray]:
@@ -61,10 +61,8 @@ class LossPanel(Panel):
 
     def set_epoch(self, epoch: float, loss: float) -> "LossPanel":
         """The curve through every real epoch loss up to ``epoch``, ending at ``loss``."""
-        later = self.xs >= epoch  # points past the epoch wait at the marker
-        xs = np.where(later, epoch, self.xs)
-        ys = np.where(later, loss, self.ys)
-        self.curve.set_points_as_corners(self.plot.points(xs, ys))
+        before = self.xs < epoch
+        self.plot.set_curve(self.curve, np.r_[self.xs[before], epoch], np.r_[self.ys[before], loss])
         self.marker.move_to(self.plot.points([epoch], [loss])[0])
         right = self.value.get_right()
         self.value.set_value(loss)

@@ -14,6 +14,7 @@ from .panel import Panel
 EDGE_WIDTH = (0.8, 9.0)  # stroke width for w = 0 and for |w| >= the run's largest |w|
 RING_WIDTH = (1.0, 7.0)  # the same for the bias ring around a neuron
 NEURON_FILL = 0.9
+DIAGONAL = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)  # a dead unit's cross
 
 
 def label_position(layout, edge) -> float:
@@ -99,8 +100,17 @@ class NetworkDiagram(Panel):
                 self.tabs.add(tab)
             self.tabs.set_z_index(Z_LABEL).set_opacity(0.0)  # shown by show_tabs()
 
+        # A dead unit (a ReLU that passes nothing on any input) is crossed out from the epoch it
+        # dies, in every chapter that sets a State: shown by set_state, hidden while it lives.
+        self.dead_marks: dict[tuple[int, int], VGroup] = {}
+        for layer, column in enumerate(self.layout.neurons[1:-1], start=1):
+            for n in column:
+                at, r = self._at(n), 0.8 * self.radius
+                cross = VGroup(*(Line(at - r * d, at + r * d) for d in (DIAGONAL, DIAGONAL * [1, -1, 0])))
+                self.dead_marks[(layer, n.index)] = cross.set_stroke(theme().muted_ink, 4, opacity=0.0)
+        self.crosses = VGroup(*self.dead_marks.values()).set_z_index(Z_NEURON)  # under the unit's name
         # Edges at the bottom, labels on top; edges, rings and weight labels change.
-        self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels, self.tabs)
+        self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels, self.tabs, self.crosses)
         self.center()
 
     def _at(self, item) -> np.ndarray:
@@ -122,6 +132,13 @@ class NetworkDiagram(Panel):
 
     def set_state(self, state) -> "NetworkDiagram":
         self.set_weights(state.weights, state.biases)
+        self.set_dead(state.dead_units())
+        return self
+
+    def set_dead(self, dead_units) -> "NetworkDiagram":
+        """Cross out the drawn units that are dead (per hidden layer, (width,) bool)."""
+        for (layer, index), cross in self.dead_marks.items():
+            cross.set_stroke(opacity=1.0 if dead_units[layer - 1][index] else 0.0)
         return self
 
     def set_weights(self, weights, biases) -> "NetworkDiagram":

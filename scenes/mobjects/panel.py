@@ -6,10 +6,10 @@ Cairo renderer paints the static parts into its background once instead of every
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Triangle, VGroup, logger
+from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Triangle, VGroup, VMobject, logger
 
-from nnviz_core.layout import off_plot_marks
-from nnviz_core.numbers import fmt_value, superscript
+from nnviz_core.layout import MARK_GAP, MARK_WIDTH, curve_pieces, mark_text, off_plot_marks
+from nnviz_core.numbers import superscript
 from nnviz_core.palette import theme
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
@@ -83,7 +83,7 @@ class PlotArea:
 
     def points(self, xs, ys) -> np.ndarray:
         """Scene points, (n, 3), for data coordinates, held inside the frame: a point beyond
-        it sits on its edge (OffPlotMarks say so where that matters)."""
+        it sits on its edge (a marker; curves are broken there by set_curve)."""
         corner = self.x_axis.get_start()
         ex = (self.x_axis.get_end() - corner) / (self.x_span[1] - self.x_span[0])
         ey = (self.y_axis.get_end() - corner) / (self._y_hi - self._y_lo)
@@ -91,57 +91,85 @@ class PlotArea:
         ys = np.clip(self._y(ys).reshape(-1, 1), self._y_lo, self._y_hi) - self._y_lo
         return corner + xs * ex + ys * ey
 
+    def set_curve(self, curve: VMobject, xs, ys) -> VMobject:
+        """Draw (xs, ys) in ``curve``: the parts inside the plot, each stopping on the edge where
+        the curve leaves (``curve_pieces``); nothing is drawn along an edge."""
+        curve.clear_points()
+        for piece in curve_pieces(xs, ys, *self.y_span, log=self.log):
+            at = self.points(piece[:, 0], piece[:, 1])
+            curve.start_new_path(at[0])
+            curve.add_points_as_corners(at[1:])
+        return curve
+
     def inside(self, ys) -> np.ndarray:
         y = self._y(ys)
         return (y >= self._y_lo - 1e-9) & (y <= self._y_hi + 1e-9)
 
 
 class OffPlotMarks(VGroup):
-    """Where a curve leaves its plot: a triangle on the edge at its most extreme x, and the
-    true value there ("↑ 2.15"). Hidden while the curve stays inside.
+    """Where curves leave their plot: at each exit (``off_plot_marks``), a triangle on the edge at
+    its most extreme x and the true value there ("↑2.15"), in the colour of the curve that left.
+    A fixed pool of marks, the unused ones hidden, so nothing is rebuilt.
 
         marks = OffPlotMarks(plot)
-        marks.show(xs, ys)  # after the curve was set
+        marks.show(xs, ys)  # after the curve was set; ys may hold one curve per row
     """
 
-    def __init__(self, plot: PlotArea, color=None):
+    POOL = int(1 / MARK_GAP) + 1  # marks per side that fit MARK_GAP apart
+
+    def __init__(self, plot: PlotArea, color=None, colours=None):
         super().__init__()
         self.plot = plot
-        self.sides = {}
+        self.colour = color or theme().prediction
+        self.colours = colours  # per curve (a row of ys), else one colour
+        self.pool = {}
         for side, angle in (("above", 0.0), ("below", np.pi)):
-            tip = Triangle(fill_color=color or theme().prediction, fill_opacity=1, stroke_width=0).scale(0.09).rotate(angle)
-            number = LiveNumber(0, self._text(side), SMALL_SIZE, slots=12).add_halo(theme().background)
-            self.sides[side] = (tip, number)
-            self.add(tip, number)
+            self.pool[side] = []
+            for _ in range(self.POOL):
+                tip = Triangle(fill_color=self.colour, fill_opacity=1, stroke_width=0).scale(0.09).rotate(angle)
+                number = LiveNumber(0, lambda v, side=side: mark_text(side, v), SMALL_SIZE, slots=12)
+                number.add_halo(theme().background)
+                self.pool[side].append((tip, number))
+                self.add(tip, number)
+        self.built_width = plot.x_axis.get_length()
         self.shown: list = []
         self.show([], [])
 
-    @staticmethod
-    def _text(side: str):
-        arrow = "↑" if side == "above" else "↓"
-        return lambda v: f"{arrow}{fmt_value(v)}"
+    @property
+    def sides(self) -> dict:
+        """Each side's first mark (tip, number)."""
+        return {side: marks[0] for side, marks in self.pool.items()}
 
     def show(self, xs, ys) -> list:
         lo, hi = self.plot.y_span
-        self.shown = off_plot_marks(xs, ys, lo, hi)
-        for side, (tip, number) in self.sides.items():
-            mark = next((m for m in self.shown if m.side == side), None)
-            opacity = 0.0 if mark is None else 1.0
-            tip.set_fill(opacity=opacity)
-            number.set_fill(opacity=opacity).set_stroke(opacity=opacity, background=True)
-            if mark is None:
-                continue
-            edge = hi if side == "above" else lo
-            at = self.plot.points([mark.x], [edge])[0]
-            inward = DOWN if side == "above" else UP
-            tip.move_to(at + 0.06 * inward)
-            number.set_value(mark.value)
-            number.next_to(tip, inward, buff=0.08)
-            left, right = self.plot.x_axis.get_start()[0], self.plot.x_axis.get_end()[0]
-            if number.get_left()[0] < left:  # keep the value inside the frame's width
-                number.shift((left - number.get_left()[0]) * RIGHT)
-            if number.get_right()[0] > right:
-                number.shift((right - number.get_right()[0]) * RIGHT)
+        self.shown = off_plot_marks(xs, ys, lo, hi, self.plot.x_span) if np.size(ys) else []
+        width = self.plot.x_axis.get_length()
+        left, right = self.plot.x_axis.get_start()[0], self.plot.x_axis.get_end()[0]
+        for side, pool in self.pool.items():
+            marks = [m for m in self.shown if m.side == side]
+            for k, (tip, number) in enumerate(pool):
+                mark = marks[k] if k < len(marks) else None
+                opacity = 0.0 if mark is None else 1.0
+                tip.set_fill(opacity=opacity)
+                number.set_fill(opacity=opacity).set_stroke(opacity=opacity, background=True)
+                if mark is None:
+                    continue
+                colour = self.colours[mark.curve] if self.colours else self.colour
+                tip.set_fill(colour)
+                edge = hi if side == "above" else lo
+                at = self.plot.points([mark.x], [edge])[0]
+                inward = DOWN if side == "above" else UP
+                tip.move_to(at + 0.06 * inward)
+                number.set_value(mark.value)
+                # As built (the panel's own scale), shrunk to MARK_WIDTH: marks never overlap.
+                number.scale(width / self.built_width / number.scale_factor())
+                if number.width > MARK_WIDTH * width:
+                    number.scale(MARK_WIDTH * width / number.width)
+                number.next_to(tip, inward, buff=0.08)
+                if number.get_left()[0] < left:  # keep the value inside the plot's width
+                    number.shift((left - number.get_left()[0]) * RIGHT)
+                if number.get_right()[0] > right:
+                    number.shift((right - number.get_right()[0]) * RIGHT)
         return self.shown
 
 
