@@ -29,6 +29,7 @@ import numpy as np
 from .events import rising_steps
 
 TWEEN_SLACK = 0.02  # a tween may leave the two epochs' range by this share of the step's change
+ROUNDING = 1e-9  # relative: far below any digit a readout prints
 INVISIBLE = 1e-3  # of the targets' span: a prediction this far out of range is under a pixel
 TWEEN_PROBES = (0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875)  # fractions of a step checked
 _allowed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # history -> {step: bool}
@@ -38,7 +39,7 @@ def _within(values, a, b, floor: float = 0.0) -> bool:
     """Whether ``values`` (probes, ...) stay between a and b (elementwise), give or take
     TWEEN_SLACK of the largest |b − a|, ``floor`` and a rounding margin."""
     low, high = np.minimum(a, b), np.maximum(a, b)
-    slack = TWEEN_SLACK * np.max(high - low) + floor + 1e-12 * (1.0 + np.max(np.abs(high)))
+    slack = TWEEN_SLACK * np.max(high - low) + floor + ROUNDING * (1.0 + np.max(np.abs(high)))
     return bool(np.all(values >= low - slack) and np.all(values <= high + slack))
 
 

@@ -166,15 +166,15 @@ def test_fixed_and_loss_formats():
 def between_the_two(history, t: float, state) -> bool:
     """Whether ``state`` (shown at clock time t) is a real epoch's, or its loss and prediction lie
     between those of the two real epochs around t, as training recorded them."""
-    from nnviz_core.timeline import INVISIBLE, TWEEN_SLACK
+    from nnviz_core.timeline import INVISIBLE, ROUNDING, TWEEN_SLACK
 
     e = int(np.floor(state.epoch))
     if state.epoch == e:
         return abs(e - t) <= 0.5 + 1e-9 and state.loss == history.loss[e]
     a, b = history.loss[e], history.loss[e + 1]
-    slack = TWEEN_SLACK * abs(b - a) + 1e-12
+    slack = TWEEN_SLACK * abs(b - a) + ROUNDING * (1 + max(a, b))
     pa, pb = history.at_epoch(e).prediction, history.at_epoch(e + 1).prediction
-    p_slack = TWEEN_SLACK * np.abs(pb - pa).max() + INVISIBLE * np.ptp(history.y) + 1e-12
+    p_slack = TWEEN_SLACK * np.abs(pb - pa).max() + INVISIBLE * np.ptp(history.y) + ROUNDING * (1 + np.abs(pb).max())
     return (e <= t < e + 1 and min(a, b) - slack <= state.loss <= max(a, b) + slack
             and np.all(state.prediction >= np.minimum(pa, pb) - p_slack)
             and np.all(state.prediction <= np.maximum(pa, pb) + p_slack))
