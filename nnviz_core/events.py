@@ -9,7 +9,12 @@ recorded) and reports only what occurred:
 - ``dead``: units that output 0 on every training input (of an activation that can die), and how many died during training;
 - ``underfit``: the final loss is still well above the label noise's variance;
 - ``worse``: the final loss is above the first one;
-- ``diverged``: the loss stopped being finite.
+- ``rebound``: the loss ended well above its lowest, which came earlier;
+- ``diverged``: the loss grew without bound (``diverges``: not finite, or above
+  DIVERGENCE_FACTOR times its start).
+
+Every sentence about the loss as a whole comes from ``loss_path`` (fell, fell to its lowest then
+rose, rose, diverged), so the words cannot say "falls" of a loss that rose.
 """
 from __future__ import annotations
 
@@ -18,12 +23,61 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .model import CAN_DIE
-from .numbers import fmt_value
+from .numbers import fmt_loss, fmt_value, superscript
 
 SPIKE_FACTOR = 2.0  # a loss that more than doubles in one epoch
 MIN_OSCILLATION_RISES = 2  # alternating up/down steps with at least this many rises
 UNDERFIT_FACTOR = 2.0  # final loss above this many times the noise variance (plus a margin)
 RISE = 1e-6  # a step counts as rising when the loss grows by more than this fraction
+DIVERGENCE_POWER = 6  # a loss above 10⁶ times its start grows without bound
+DIVERGENCE_FACTOR = 10.0 ** DIVERGENCE_POWER
+DIVERGENCE_WORDS = f"10{superscript(DIVERGENCE_POWER)}"
+REBOUND = 0.05  # a final loss more than this share above the run's lowest rose after it
+
+
+def diverges(loss: float, start: float) -> bool:
+    """The divergence rule: a loss that is not finite, or more than DIVERGENCE_FACTOR times the
+    loss at epoch 0 (gradient descent that far past its start is exploding: lr 5 on the default
+    run passes 10⁶× at epoch 4 and reaches 10¹⁹⁰ by epoch 100, still finite)."""
+    return not np.isfinite(loss) or loss > DIVERGENCE_FACTOR * start
+
+
+@dataclass(frozen=True)
+class LossPath:
+    """The loss curve's shape, in the few numbers a sentence needs."""
+    start: float
+    end: float
+    lowest: float
+    lowest_epoch: int
+    last_epoch: int
+    diverged_at: int | None
+
+    @property
+    def kind(self) -> str:
+        """diverged, fell, rebounded (fell to its lowest, then rose), rose, or flat."""
+        if self.diverged_at is not None:
+            return "diverged"
+        if self.end > self.lowest * (1 + REBOUND):
+            return "rebounded" if self.lowest < self.start / (1 + REBOUND) else "rose"
+        return "fell" if self.end < self.start else "flat"
+
+    def phrase(self) -> str:
+        """What the loss did, to follow "the loss ": "fell from 0.5625 to 0.0152"."""
+        a, b, low = fmt_loss(self.start), fmt_loss(self.end), fmt_loss(self.lowest)
+        lowest = f"fell to its lowest, {low} at epoch {self.lowest_epoch}, then"
+        return {"fell": f"fell from {a} to {b}",
+                "rebounded": f"{lowest} rose to {b}",
+                "rose": f"rose from {a} to {b}",
+                "flat": f"stayed at about {a}, ending at {b}",
+                "diverged": (f"{lowest} grew without bound" if self.lowest < self.start / (1 + REBOUND)
+                             else f"grew without bound from {a}")
+                            + f": training diverged at epoch {self.diverged_at}"}[self.kind]
+
+
+def loss_path(history) -> LossPath:
+    loss = history.loss
+    k = int(np.argmin(loss))
+    return LossPath(float(loss[0]), float(loss[-1]), float(loss[k]), k, len(loss) - 1, history.diverged_at)
 
 
 @dataclass(frozen=True)
@@ -84,10 +138,12 @@ def dead_units(history) -> list[Event]:
     # The epoch that killed the most units: the largest one-epoch rise in the count.
     rises = np.diff(per_epoch)
     worst = int(np.argmax(rises)) + 1 if len(rises) and rises.max() > 0 else 0
-    text = f"{dead_end} of {total} hidden units end dead (0 on every input)"
+    text = f"{dead_end} of {total} hidden units {'ends' if dead_end == 1 else 'end'} dead (0 on every input)"
     if died:
         text += f"; {died} died during training"
-        if worst:
+        if worst and int(rises[worst - 1]) == died:
+            text += f", at epoch {worst}"
+        elif worst:
             text += f", {int(rises[worst - 1])} of them at epoch {worst}"
     return [Event("dead", worst, history.epochs, text,
                   {"dead": dead_end, "total": total, "died": died, "worst_epoch": worst})]
@@ -116,32 +172,45 @@ def worse(history) -> list[Event]:
                   "learning rate is too large", {"start": start, "end": end})]
 
 
+def rebound(history) -> list[Event]:
+    """A loss that ended well above the lowest it reached earlier (a run that did not diverge)."""
+    path = loss_path(history)
+    if path.kind != "rebounded":
+        return []
+    return [Event("rebound", path.lowest_epoch, path.last_epoch,
+                  f"the loss was lowest at epoch {path.lowest_epoch} ({fmt_loss(path.lowest)}), then rose "
+                  f"to {fmt_loss(path.end)}, {path.end / path.lowest:.1f}× that",
+                  {"lowest": path.lowest, "end": path.end})]
+
+
 def diverged(history) -> list[Event]:
     if history.diverged_at is None:
         return []
     e = history.diverged_at
-    return [Event("diverged", e, e, f"training diverged at epoch {e}: the loss was no longer a "
-                                    "finite number", {})]
+    return [Event("diverged", e, e, f"training diverged at epoch {e}: the loss grew without bound "
+                                    f"(past {DIVERGENCE_WORDS} times its start, or overflowed)", {})]
 
 
 def detect(history) -> list[Event]:
     loss = history.loss
     events = (spikes(loss) + oscillations(loss) + dead_units(history) + underfit(history) + worse(history)
-              + diverged(history))
+              + rebound(history) + diverged(history))
     return sorted(events, key=lambda e: (e.epoch, e.kind))
 
 
-def summary_lines(history, most: int = 3) -> list[str]:
-    """Up to ``most`` sentences for a summary slide or a dashboard note, joined where one event
-    explains another (a spike that killed units)."""
-    events = history.events()
+def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
+    """Up to ``most`` sentences for a summary slide or a dashboard note, the gravest first
+    (divergence, deaths, a loss that ended above its lowest), joined where one event explains
+    another (a spike that killed units); none of the kinds in ``leave_out`` (what a sentence
+    around them says already)."""
     by_kind = {}
-    for e in events:
-        by_kind.setdefault(e.kind, []).append(e)
-    lines = []
+    for e in history.events():
+        if e.kind not in leave_out:
+            by_kind.setdefault(e.kind, []).append(e)
+    lines = [_sentence(e.text) for e in by_kind.get("diverged", [])]
     dead = by_kind.get("dead", [None])[0]
     spikes_ = by_kind.get("spike", [])
-    if dead and dead.values["died"] and spikes_:
+    if dead and dead.values["died"]:
         near = [s for s in spikes_ if s.epoch <= dead.values["worst_epoch"] <= s.epoch + 2]
         if near:
             s = near[0]
@@ -149,21 +218,31 @@ def summary_lines(history, most: int = 3) -> list[str]:
                          f"{fmt_value(s.values['after'])}) left {dead.values['dead']} of "
                          f"{dead.values['total']} units dead")
             spikes_ = [x for x in spikes_ if x is not s]
-            dead = None
+        else:
+            lines.append(_sentence(dead.text))
+        dead = None
+    lines += [_sentence(e.text) for kind in ("rebound", "worse") for e in by_kind.get(kind, [])]
     if len(spikes_) > 2:
         lines.append(f"{len(spikes_)} loss spikes, the first at epoch {spikes_[0].epoch}")
     else:
         lines += [_sentence(s.text) for s in spikes_]
-    for kind in ("worse", "diverged", "oscillation", "underfit"):
-        found = by_kind.get(kind, [])
-        if kind == "oscillation" and len(found) > 1:
-            lines.append(f"The loss oscillated in {len(found)} stretches, from epoch {found[0].epoch} "
-                         f"to {found[-1].end}: the learning rate is near its stable limit")
-        else:
-            lines += [_sentence(e.text) for e in found]
+    found = by_kind.get("oscillation", [])
+    if len(found) > 1:
+        lines.append(f"The loss oscillated in {len(found)} stretches, from epoch {found[0].epoch} "
+                     f"to {found[-1].end}: the learning rate is near its stable limit")
+    else:
+        lines += [_sentence(e.text) for e in found]
+    lines += [_sentence(e.text) for e in by_kind.get("underfit", [])]
     if dead:
         lines.append(_sentence(dead.text))
     return lines[:most]
+
+
+def deaths_sentence(history) -> str:
+    """ "3 of 10 hidden units end dead (0 on every input); 3 died during training, 2 of them at
+    epoch 4." or "" when no unit ends dead."""
+    dead = [e for e in history.events() if e.kind == "dead"]
+    return _sentence(dead[0].text) + "." if dead else ""
 
 
 def _sentence(text: str) -> str:

@@ -15,7 +15,8 @@ the weights drawn.
 
 ``History.at(t)`` is the renderers' clock, t a fractional epoch. Between epochs e and e + 1 it is
 a tween of that one real step: w(e) + f · (w(e+1) − w(e)), which is w(e) − f · lr · ∂L/∂w(e), the
-update training made, part done. It never glides across several steps.
+update training made, part done, shown only where it stays between the two epochs (else a cut;
+see nnviz_core.timeline). It never glides across several steps.
 """
 from __future__ import annotations
 
@@ -217,14 +218,19 @@ class History:
 
     def at(self, t: float) -> State:
         """The network at fractional epoch t: exact at whole epochs, and between epochs e and
-        e + 1 that one update, a fraction f = t − e done."""
+        e + 1 that one update, a fraction f = t − e done, where that tween stays between the two
+        epochs; else the nearer epoch (the rule: nnviz_core.timeline.shown_epoch)."""
+        from .timeline import shown_epoch
+
         if math.isnan(t) or not (-1e-9 <= t <= self.epochs + 1e-9):
             raise ValueError(f"t = {t} is outside [0, {self.epochs}]")
-        t = min(max(float(t), 0.0), float(self.epochs))
+        t = shown_epoch(self, min(max(float(t), 0.0), float(self.epochs)))
         e = min(int(math.floor(t)), self.epochs)
-        f = t - e
-        if f < 1e-12:
-            return self.at_epoch(e)
+        return self.at_epoch(e) if t - e < 1e-12 else self.between(e, t - e)
+
+    def between(self, e: int, f: float) -> State:
+        """Update e, a fraction f done: w(e) + f · (w(e+1) − w(e)), whether or not it is shown."""
+        t = e + f
         (w0, b0), (w1, b1) = self._params(e), self._params(e + 1)
         weights = [a + f * (b - a) for a, b in zip(w0, w1)]
         biases = [a + f * (b - a) for a, b in zip(b0, b1)]

@@ -6,16 +6,66 @@ and the screen says so (``Timeline.stride_at``). One rule holds either way: wher
 up (a spike, an oscillation), each epoch of that stretch gets a frame of its own, showing that
 exact epoch, so a network flipping back and forth is drawn flipping, not gliding.
 
+The tween rule: every frame is a real epoch, or honestly between two. A tween of the step from
+epoch e to e + 1 is shown only where, all along that step, its loss and its prediction at every
+grid point stay between the two epochs' own values (within TWEEN_SLACK of the step's change;
+``tween_allowed``). An oscillating step overshoots: half done, it passes through the valley
+floor and would look far better than either epoch. Such a step is not tweened: its frames hold
+epoch e, then cut to e + 1 halfway (``shown_epoch``; History.at follows it, so both renderers
+and every caller do). During an allowed tween every readout shows the drawn state's own
+numbers: its loss lies between the two epochs' losses, the loss trace grows to it, and the
+counter shows epoch e until e + 1 is reached.
+
 The GIF shows whole epochs only: the checkpoints, and every epoch of a stretch where the loss
 goes up.
 """
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
 from .events import rising_steps
+
+TWEEN_SLACK = 0.02  # a tween may leave the two epochs' range by this share of the step's change
+ROUNDING = 1e-9  # relative: far below any digit a readout prints
+INVISIBLE = 1e-3  # of the targets' span: a prediction this far out of range is under a pixel
+TWEEN_PROBES = (0.125, 0.25, 0.375, 0.5, 0.625, 0.75, 0.875)  # fractions of a step checked
+_allowed: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # history -> {step: bool}
+
+
+def _within(values, a, b, floor: float = 0.0) -> bool:
+    """Whether ``values`` (probes, ...) stay between a and b (elementwise), give or take
+    TWEEN_SLACK of the largest |b − a|, ``floor`` and a rounding margin."""
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    slack = TWEEN_SLACK * np.max(high - low) + floor + ROUNDING * (1.0 + np.max(np.abs(high)))
+    return bool(np.all(values >= low - slack) and np.all(values <= high + slack))
+
+
+def tween_allowed(history, e: int) -> bool:
+    """Whether the step from epoch e to e + 1 may be drawn part done: at every probed fraction
+    its loss stays between loss[e] and loss[e + 1], and its prediction at every grid point
+    between the two epochs' predictions there (give or take TWEEN_SLACK of the step's change,
+    and, for the prediction, INVISIBLE of the targets' span: a ReLU kink crossing a grid point
+    bends it by far less than a pixel). Cached per history."""
+    cache = _allowed.setdefault(history, {})
+    if e not in cache:
+        a, b = history.at_epoch(e), history.at_epoch(e + 1)
+        tweens = [history.between(e, f) for f in TWEEN_PROBES]
+        floor = INVISIBLE * float(np.ptp(history.y))
+        cache[e] = (_within(np.array([s.loss for s in tweens]), a.loss, b.loss)
+                    and _within(np.array([s.prediction for s in tweens]), a.prediction, b.prediction, floor))
+    return cache[e]
+
+
+def shown_epoch(history, t: float) -> float:
+    """The epoch a frame at clock time t shows: t itself where the step around it may be
+    tweened (or t is a whole epoch), else the nearer of the two epochs around it (a cut)."""
+    e = math.floor(t)
+    if t - e < 1e-12 or e >= history.epochs or tween_allowed(history, e):
+        return t
+    return float(e + 1 if t - e >= 0.5 else e)
 
 MAX_GIF_EXTRA_FRAMES = 300  # epochs added for stretches where the loss rises
 
@@ -40,6 +90,7 @@ class Timeline:
     """
 
     def __init__(self, history, start: float, end: float, frames: int):
+        self.history = history
         self.start, self.end = float(start), float(end)
         frames = max(int(frames), 1)
         first, last = math.ceil(start - 1e-9), math.floor(end + 1e-9)
@@ -73,13 +124,14 @@ class Timeline:
         self.plain_stride = other / room
 
     def epoch_at(self, alpha: float) -> float:
-        """The epoch to draw at ``alpha``: a whole, exact epoch inside a flagged step."""
+        """The epoch to draw at ``alpha``: a whole, exact epoch inside a flagged step, and inside
+        a step that may not be tweened (``shown_epoch``)."""
         u = float(np.interp(alpha, self.knots_alpha, self.knots_epoch))
         if self.holds:
             e = math.floor(u)
             if e < self.end and e in self._flagged:
                 return float(e)
-        return u
+        return shown_epoch(self.history, u)
 
     def stride_at(self, alpha: float) -> float:
         """About how many epochs pass between two frames at ``alpha`` (<= 1: none is skipped)."""

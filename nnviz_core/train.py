@@ -7,9 +7,11 @@ from . import trace as per_epoch
 from .config import RunConfig
 from .data import input_grid, make_dataset
 from .errors import TrainingDiverged
+from .events import DIVERGENCE_WORDS, diverges
 from .history import History, checkpoint_epochs
 from .memory import check_run_memory
 from .model import backward, forward, init_params, mse, sgd_step
+from .numbers import fmt_value
 
 
 def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = False) -> History:
@@ -20,8 +22,9 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
     epoch that the renderers need before they draw (ranges, dead units). Everything else, at any
     epoch, is replayed from the nearest checkpoint by ``History.at_epoch``.
 
-    A run whose loss stops being finite raises TrainingDiverged, or with ``keep_diverged`` ends
-    at its last finite epoch with ``History.diverged_at`` set.
+    A run whose loss diverges (not finite, or past DIVERGENCE_FACTOR times its start: see
+    nnviz_core.events.diverges) raises TrainingDiverged, or with ``keep_diverged`` ends at the
+    last epoch before it with ``History.diverged_at`` set.
     """
     check_run_memory(config)  # refused before anything is allocated
     rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights
@@ -49,14 +52,17 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
     losses = np.empty(config.epochs + 1)
     trace = per_epoch.empty(config.epochs, config.layers)
     diverged_at = None
-    finite = None  # (epoch, weights, biases) of the last epoch whose loss was finite
+    finite = None  # (epoch, weights, biases) of the last epoch before it diverged
     for epoch in range(config.epochs + 1):
         zs, acts = forward(X, weights, biases, config.activation)
         loss = mse(acts[-1], y)
-        if not np.isfinite(loss):
+        if diverges(loss, losses[0] if epoch else loss):
             if not keep_diverged or epoch == 0:
+                grew = (f"became {loss}" if not np.isfinite(loss) else
+                        f"grew to {fmt_value(loss)}, over {DIVERGENCE_WORDS} times its start "
+                        f"({fmt_value(losses[0])}),")
                 raise TrainingDiverged(
-                    f"training diverged: the loss became {loss} at epoch {epoch} "
+                    f"training diverged: the loss {grew} at epoch {epoch} "
                     f"(lr {config.lr}); try a smaller learning rate, e.g. --lr {config.lr / 10:g}")
             diverged_at = epoch
             break

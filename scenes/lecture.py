@@ -498,12 +498,18 @@ class LectureSteps(LectureScene):
         self.wait(1.5)
         # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
         self.play(FadeOut(self.sample_marks), run_time=0.5)
+        # An updater marks the number as moving, so manim redraws it every frame (the notes are
+        # otherwise painted once per play): it shows the weight of the state drawn.
+        live_w.add_updater(lambda m: m)
         self.drive([self.net, self.fit, self.counter], float(int(t) + 1), 2.5,
                    also=[lambda s: live_w.set_value(s.weights[e.layer][e.i, e.j])])
+        live_w.clear_updaters()
         self.wait(0.5)
         self.say()
         self.note(f"each weight moved by at most {fmt_fixed(u.largest_move)}",
-                  f"loss {fmt_loss(state.loss)} → {fmt_loss(u.loss_after)}")
+                  f"each bias by at most {fmt_fixed(u.largest_bias_move)}",
+                  f"loss {fmt_loss(state.loss)} → {fmt_loss(u.loss_after)}"
+                  + (": this step raised it" if u.raised else ""))
         self.wait(1.5)
         self.play(FadeOut(glow), run_time=0.5)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz_core.data import DATASETS
-from nnviz_core.events import summary_lines
+from nnviz_core.events import deaths_sentence, loss_path, summary_lines
 from nnviz_core.layout import network_layout, weight_label
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 
@@ -66,8 +66,15 @@ class Update:
     w: float
     gradient: float
     new_w: float
+    loss_before: float
     loss_after: float
-    largest_move: float
+    largest_move: float  # of any weight
+    largest_bias_move: float
+
+    @property
+    def raised(self) -> bool:
+        """Whether this step made the loss go up."""
+        return self.loss_after > self.loss_before
 
 
 def update_example(history) -> Update:
@@ -78,9 +85,10 @@ def update_example(history) -> Update:
     e = layout.edges[int(np.argmax(np.abs(grads)))]
     after = history.at_epoch(min(1, history.epochs))
     moved = max(np.abs(b - a).max() for a, b in zip(before.weights, after.weights))
+    moved_bias = max(np.abs(b - a).max() for a, b in zip(before.biases, after.biases))
     return Update(e, weight_label(history.config.layers, e.layer, e.i, e.j),
                   float(before.weights[e.layer][e.i, e.j]), float(before.grad_weights[e.layer][e.i, e.j]),
-                  float(after.weights[e.layer][e.i, e.j]), after.loss, float(moved))
+                  float(after.weights[e.layer][e.i, e.j]), before.loss, after.loss, float(moved), float(moved_bias))
 
 
 def layer_pace(history) -> float:
@@ -181,8 +189,9 @@ def weight_update(h, **_) -> Chapter:
                    ("Update: each weight steps against its gradient",
                     "One step, epoch 0 → 1: every weight moved at once"),
                    f"Each weight steps against its gradient, scaled by the learning rate {h.config.lr:g}: "
-                   f"{u.name} moves from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}. After this one step, the "
-                   f"loss is {fmt_loss(u.loss_after)}.", 11.0)
+                   f"{u.name} moves from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}. This one step "
+                   f"{'raised' if u.raised else 'lowered'} the loss from {fmt_loss(u.loss_before)} to "
+                   f"{fmt_loss(u.loss_after)}.", 11.0)
 
 
 MONTAGE_SECONDS = 16.0
@@ -191,7 +200,7 @@ MONTAGE_SECONDS = 16.0
 def training_montage(h, **_) -> Chapter:
     return Chapter("training-montage", "Training", (f"Training: {count(h.config.epochs, 'epoch')} of gradient descent",),
                    f"Then {count(h.epochs, 'epoch')} of gradient descent, every weight stepping at once: "
-                   f"the loss falls from {fmt_loss(h.loss[0])} to {fmt_loss(h.final_loss)}.",
+                   f"the loss {loss_path(h).phrase()}." + with_deaths(h),
                    2.3 + MONTAGE_SECONDS)
 
 
@@ -215,11 +224,10 @@ def what_each_neuron_computes(h, **_) -> Chapter:
 
 def summary(h, **_) -> Chapter:
     happened = summary_lines(h)
-    said = " ".join(line + "." for line in happened)
+    said = " ".join(line + "." for line in summary_lines(h, leave_out=("rebound", "worse")))  # the path says them
     return Chapter("summary", "Summary",
                    (f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}",),
-                   f"After {count(h.epochs, 'epoch')}, the loss went from {fmt_loss(h.loss[0])} to "
-                   f"{fmt_loss(h.final_loss)}." + (f" {said}" if said else ""),
+                   f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + (f" {said}" if said else ""),
                    8.1 if happened else 5.3)
 
 
@@ -245,13 +253,19 @@ dashboard = at_the_start("dashboard", "The dashboard",
 
 def training(h, seconds: float = 12.0, **_) -> Chapter:
     return Chapter("training", "Training", (),
-                   f"Training from epoch 0 to {h.epochs}: the loss falls from {fmt_loss(h.loss[0])} to "
-                   f"{fmt_loss(h.final_loss)}, every panel following the same weights.", seconds)
+                   f"Training from epoch 0 to {h.epochs}, every panel following the same weights: the loss "
+                   f"{loss_path(h).phrase()}." + with_deaths(h), seconds)
 
 
 def final_state(h, **_) -> Chapter:
     return Chapter("final-state", "The end of training", (),
                    f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}.", 2.0)
+
+
+def with_deaths(h) -> str:
+    """ " 3 of 10 hidden units end dead ..." after a sentence, or "" when none does."""
+    said = deaths_sentence(h)
+    return f" {said}" if said else ""
 
 
 def joined(words) -> str:
@@ -269,14 +283,11 @@ def comparison(h, comparison=None, **_) -> Chapter:
 
 def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:
     c = comparison
-    ends = []
-    for value, run in zip(c.values, c.histories):
-        if run.diverged_at is not None:
-            ends.append(f"with {c.field} {value} it diverged at epoch {run.diverged_at}")
-        else:
-            ends.append(f"with {c.field} {value} the loss falls from {fmt_loss(run.loss[0])} to {fmt_loss(run.final_loss)}")
+    ends = [f"with {c.field} {value} the loss {loss_path(run).phrase()}" for value, run in zip(c.values, c.histories)]
+    deaths = [f" With {c.field} {value}: {deaths_sentence(run)}" for value, run in zip(c.values, c.histories)
+              if deaths_sentence(run)]
     return Chapter("runs-training", "Training side by side", (),
-                   f"One clock for all of them: {joined(ends)}.", seconds)
+                   f"One clock for all of them: {joined(ends)}." + "".join(deaths), seconds)
 
 
 def runs_final_state(h, comparison=None, **_) -> Chapter:

@@ -1,59 +1,114 @@
-"""True and legible on any run: seeded random configurations far from the defaults (depth 1-4,
-widths 1-64, every activation and dataset, learning rates at the edge of divergence), rendered
-as stills by both renderers. In every still no two texts overlap, no text leaves the frame,
-every curve point is inside its plot or the plot marks where it leaves, and the numbers shown
-are the State's."""
+"""True and legible on any run: seeded random configurations far from the defaults, drawn from
+the classes of run that go wrong (learning rates from the edge of oscillation to explosion, deep
+nets with wild first guesses, tiny and very wide nets; every depth, activation and dataset),
+rendered as stills by both renderers. In every still no two texts overlap, no text leaves the
+frame, every curve point is inside its plot or the plot marks where it leaves.
+
+The numbers are compared with *training*, not with the State drawn: the counter and the loss
+readout show a real epoch's number (h.loss, h.at_epoch), or, during a tween, a loss between the
+two epochs around it; every frame of the montage's clock is a real epoch or lies between two; and
+every loss sentence of the narration and the summary agrees with the loss curve, read here
+from h.loss alone. Stills are drawn where something happens: spikes, the best epoch, the last.
+
+NNVIZ_EXAMPLES=60 NNVIZ_SEED=... runs many more by hand."""
 from __future__ import annotations
 
 import math
 import os
+import re
 
 import numpy as np
 import pytest
 
 from nnviz_core import RunConfig, TrainingDiverged, train
 from nnviz_core.data import DATASETS
-from nnviz_core.model import ACTIVATION_FUNCS
-from nnviz_core.numbers import fmt_loss
-
 from nnviz_core.layout import network_layout
+from nnviz_core.model import ACTIVATION_FUNCS
+from nnviz_core.numbers import fmt_fixed, fmt_loss
+
 from drawn import check_curve, check_marks, manim_pieces, mpl_marks, mpl_pieces, true_contributions
 
 EXAMPLES = int(os.environ.get("NNVIZ_EXAMPLES", 6))  # more for a deeper check by hand
 
 
-def random_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED", 20261129))) -> list[RunConfig]:
+# The classes of run, in turn: (name, depths, widths (log-uniform), log10 lr range, inits).
+CLASSES = [("edge", (1, 3), (4, 32), (-0.3, 0.8), ("auto",)),  # halved to the edge of divergence
+           ("explode", (1, 2), (4, 16), (0.4, 1.2), ("auto",)),  # kept, diverged
+           ("wild", (3, 5), (4, 16), (-1.3, -0.3), ("seed", "he")),  # deep, a wild first guess
+           ("tiny", (1, 2), (1, 3), (-1.0, 0.3), ("auto", "seed")),
+           ("wide", (1, 2), (48, 64), (-1.3, 0.0), ("auto",)),
+           ("any", (1, 4), (1, 64), (-1.3, 0.6), ("auto",))]
+
+
+def random_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED", 20261129))) -> list[tuple[str, RunConfig]]:
     rng = np.random.default_rng(seed)
     configs = []
-    for _ in range(count):
-        depth = int(rng.integers(1, 5))
-        widths = [int(round(math.exp(rng.uniform(0, math.log(64))))) for _ in range(depth)]
-        configs.append(RunConfig(layers=(1, *widths, 1), activation=str(rng.choice(sorted(ACTIVATION_FUNCS))),
-                                 dataset=str(rng.choice(sorted(DATASETS))), lr=float(10 ** rng.uniform(-1.3, 0.6)),
-                                 epochs=int(rng.integers(12, 40)), snapshot_every=int(rng.integers(2, 9)),
-                                 samples=int(rng.integers(12, 40)), seed=int(rng.integers(0, 1000))))
+    for k in range(count):
+        kind, depths, (w_lo, w_hi), (lr_lo, lr_hi), inits = CLASSES[k % len(CLASSES)]
+        depth = int(rng.integers(depths[0], depths[1] + 1))
+        widths = [int(round(math.exp(rng.uniform(math.log(w_lo), math.log(w_hi))))) for _ in range(depth)]
+        configs.append((kind, RunConfig(layers=(1, *widths, 1), activation=str(rng.choice(sorted(ACTIVATION_FUNCS))),
+                                        dataset=str(rng.choice(sorted(DATASETS))), lr=float(10 ** rng.uniform(lr_lo, lr_hi)),
+                                        epochs=int(rng.integers(12, 40)), snapshot_every=int(rng.integers(2, 9)),
+                                        samples=int(rng.integers(12, 40)), seed=int(rng.integers(0, 1000)),
+                                        init=str(rng.choice(inits)))))
     return configs
 
 
-def at_the_edge(config: RunConfig):
-    """The run with the largest of lr, lr/2, lr/4, ... that does not diverge."""
+def at_the_edge(config: RunConfig, keep_diverged: bool = False):
+    """The run with the largest of lr, lr/2, lr/4, ... that does not diverge (with
+    ``keep_diverged``: that diverges after at least 3 epochs, or does not)."""
     while True:
         try:
-            return train(config)
+            h = train(config, keep_diverged=keep_diverged)
+            if h.epochs >= 3:
+                return h
         except TrainingDiverged:
-            config = config.updated({"lr": config.lr / 2})
+            pass
+        config = config.updated({"lr": config.lr / 2})
 
 
 RUNS = random_configs(EXAMPLES)
 
 
-def run_id(c: RunConfig) -> str:
-    return f"{'-'.join(map(str, c.layers))}-{c.activation}-{c.dataset}-lr{c.lr:.2g}"
+def run_id(run) -> str:
+    kind, c = run
+    return f"{kind}-{'-'.join(map(str, c.layers))}-{c.activation}-{c.dataset}-lr{c.lr:.2g}-{c.init}"
 
 
 @pytest.fixture(scope="module", params=RUNS, ids=run_id)
 def history(request):
-    return at_the_edge(request.param)
+    kind, config = request.param
+    return at_the_edge(config, keep_diverged=kind == "explode")
+
+
+def eventful_epochs(h) -> list[int]:
+    """Where something happens: the start, spikes (and the epoch before), the best epoch, the
+    widest prediction, the last."""
+    loss = h.loss
+    spikes = np.flatnonzero(loss[1:] > 2 * loss[:-1]) + 1
+    wide = int(np.argmax(np.ptp(h.trace["prediction_range"], axis=1)))
+    picks = {0, h.epochs // 2, h.epochs, int(np.argmin(loss)), wide, *spikes[:2].tolist(), *(spikes[:2] - 1).tolist()}
+    return sorted(picks)
+
+
+def real_or_between(h, t: float, epoch_shown: float, loss_shown: float) -> str | None:
+    """Why a readout at clock time t is not a real epoch's (or between the two around t), or
+    None when it is: compared with the loss training recorded."""
+    from nnviz_core.timeline import ROUNDING, TWEEN_SLACK
+
+    e = math.floor(epoch_shown + 1e-9)
+    if not 0 <= e <= h.epochs or abs(e - t) > 1 + 1e-9:
+        return f"epoch {epoch_shown} shown at clock {t}"
+    if loss_shown == h.loss[e]:
+        return None
+    if e == h.epochs:
+        return f"loss {loss_shown} at the last epoch {e}, which had {h.loss[e]}"
+    a, b = h.loss[e], h.loss[e + 1]
+    slack = TWEEN_SLACK * abs(b - a) + ROUNDING * (1 + max(a, b))
+    if not min(a, b) - slack <= loss_shown <= max(a, b) + slack:
+        return f"loss {loss_shown} between epochs {e} ({a}) and {e + 1} ({b})"
+    return None
 
 
 def overlapping(boxes, shrink: float) -> list[tuple[int, int]]:
@@ -84,7 +139,7 @@ def test_dashboard_stills_are_legible_and_true(history, monkeypatch):
 
     d = Dashboard(history, panels=tuple(PANELS), dpi=40)
     monkeypatch.setattr(Text, "draw", recorded)
-    for epoch in sorted({0, history.epochs // 2, history.epochs}):
+    for epoch in eventful_epochs(history):
         state = history.at_epoch(epoch)
         drawn.clear()
         d.update(state)
@@ -108,10 +163,10 @@ def test_dashboard_stills_are_legible_and_true(history, monkeypatch):
             for line, values in zip(lines, rows):
                 check_curve(mpl_pieces(line), x, values, low, high, where=f"{name}, epoch {epoch}")
             check_marks(mpl_marks(panel.marks), x, rows, low, high, panel.ax.get_xlim(), where=name)
-        # The numbers shown are the State's.
-        assert f"Loss: {fmt_loss(state.loss)}" in d.axes["fit"].get_title()
+        # The numbers shown are training's: the loss it recorded at that epoch.
+        assert f"Loss: {fmt_loss(history.loss[epoch])}" in d.axes["fit"].get_title()
         assert f"(Epoch {epoch})" in d.axes["network"].get_title()
-        assert list(d.panels["loss"].marker.get_ydata()) == [state.loss]
+        assert list(d.panels["loss"].marker.get_ydata()) == [history.loss[epoch]]  # on the trace
         biases = [r.get_height() for r in d.panels["biases"].rects]
         shown = [(n.layer, n.index) for column in network_layout(history.config.layers).neurons[1:] for n in column]
         np.testing.assert_array_equal(biases, [state.biases[layer - 1][0, i] for layer, i in shown])  # each unit's own
@@ -154,9 +209,21 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
 
     problems, starts = [], []
 
+    h = history
+    first, second = h.at_epoch(0), h.at_epoch(1)  # the update chapter's step, as training made it
+    moved = {"weight": max(np.abs(b - a).max() for a, b in zip(first.weights, second.weights)),
+             "bias": max(np.abs(b - a).max() for a, b in zip(first.biases, second.biases))}
+
     class Checked(TrainingLecture):
         def play(self, *args, **kwargs):
+            before = {id(m): m.text for m in live_numbers(self)}
             super().play(*args, **kwargs)
+            # A number that changes during a play is redrawn in every frame of it: manim paints
+            # the mobjects that neither move nor update once per play, so it would lag its picture.
+            moving = {id(x) for m in self.moving_mobjects for x in m.get_family()}
+            for m in live_numbers(self):
+                if id(m) in before and before[id(m)] != m.text and id(m) not in moving:
+                    problems.append(f"{self.chapters[-1]}: {before[id(m)]} → {m.text} is frozen during its play")
             self.check()
 
         def next_section(self, *args, **kwargs):
@@ -176,11 +243,22 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
                     problems.append(f"{where}: {getattr(m, 'text', m)!r} at {np.round([x0, y0, x1, y1], 2)} leaves the frame")
             if not hasattr(self, "fit"):
                 return
-            state = self.history.at(self.clock.get_value())
-            if self.on_screen(self.counter):
-                assert self.counter.number.text == str(math.floor(state.epoch + 1e-6)), where
-            if self.on_screen(self.losses):
-                assert self.losses.value.text == fmt_loss(state.loss), where
+            t = self.clock.get_value()
+            state = self.history.at(t)
+            if self.on_screen(self.counter):  # a real epoch: the whole one at or before the clock
+                assert self.counter.number.text == str(math.floor(t + 1e-6)), where
+            if self.on_screen(self.losses):  # training's loss there, or between the two around it
+                shown = self.losses.value.value
+                assert self.losses.value.text == fmt_loss(shown), where
+                why = real_or_between(h, t, t, shown)
+                if why:
+                    problems.append(f"{where}: {why}")
+            if self.chapters[-1] == "weight-update":
+                words = " ".join(getattr(m, "original_text", "") for m, _ in texts)
+                for kind, amount in moved.items():
+                    said = f"each {kind} moved by at most" if kind == "weight" else f"each {kind} by at most"
+                    if said in words:
+                        assert f"{said} {fmt_fixed(amount)}" in words, (where, words)
             if self.on_screen(self.fit):
                 check_curve(manim_pieces(self.fit.plot, self.fit.curve), self.history.grid[:, 0],
                             state.prediction[:, 0], *self.fit.plot.y_span, where=where)
@@ -211,8 +289,93 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
     assert scene.losses.value.text == fmt_loss(state.loss)  # the montage ended on the run's last loss
 
 
+def live_numbers(scene) -> list:
+    """Every LiveNumber on screen with visible glyphs."""
+    from scenes.theme import LiveNumber
+
+    return [m for m, _ in manim_text_boxes(scene) if isinstance(m, LiveNumber)]
+
+
 def scene_data(plot, points):
     corner = plot.x_axis.get_start()
     ex = (plot.x_axis.get_end() - corner)[0] / (plot.x_span[1] - plot.x_span[0])
     ey = (plot.y_axis.get_end() - corner)[1] / (plot.y_span[1] - plot.y_span[0])
     return (points[:, 0] - corner[0]) / ex + plot.x_span[0], (points[:, 1] - corner[1]) / ey + plot.y_span[0]
+
+
+# -- the clock and the words, against training -------------------------------------------------------
+def test_every_frame_of_the_clock_is_a_real_epoch_or_between_two(history):
+    """The montage's clock (and a sampling one, with fewer frames than epochs): every frame's
+    loss and prediction are a real epoch's, or between those of the two epochs around it."""
+    from nnviz_core.timeline import INVISIBLE, ROUNDING, TWEEN_SLACK, Timeline
+
+    h = history
+    truth = [h.at_epoch(e).prediction for e in range(h.epochs + 1)]
+    for frames in (8 * h.epochs, max(h.epochs // 3, 2)):
+        timeline = Timeline(h, 0, h.epochs, frames)
+        for alpha in np.linspace(0, 1, frames + 1):
+            t = float(np.interp(alpha, timeline.knots_alpha, timeline.knots_epoch))
+            shown = timeline.epoch_at(alpha)
+            state = h.at(shown)
+            assert abs(state.epoch - shown) < 1e-9
+            why = real_or_between(h, t, shown, state.loss)
+            assert why is None, why
+            e = math.floor(shown)
+            if shown != e:  # a tween: every grid point between the two epochs' predictions
+                pa, pb = truth[e], truth[e + 1]
+                slack = (TWEEN_SLACK * np.abs(pb - pa).max() + INVISIBLE * np.ptp(h.y)
+                         + ROUNDING * (1 + np.abs(pb).max()))
+                assert np.all(state.prediction >= np.minimum(pa, pb) - slack), (t, "below")
+                assert np.all(state.prediction <= np.maximum(pa, pb) + slack), (t, "above")
+
+
+LOSS_CLAIMS = [("fell", re.compile(r"fell from (\S+) to (\S+?)[.,:]?(?:\s|$)")),
+               ("lowest", re.compile(r"fell to its lowest, (\S+) at epoch (\d+), then")),
+               ("rose", re.compile(r"rose from (\S+) to (\S+?)[.,:]?(?:\s|$)")),
+               ("then rose", re.compile(r"then rose to (\S+?)[.,:]?(?:\s|$)")),
+               ("flat", re.compile(r"stayed at about (\S+), ending at (\S+?)[.,:]?(?:\s|$)")),
+               ("diverged", re.compile(r"diverged at epoch (\d+)"))]
+
+
+def test_every_loss_sentence_agrees_with_the_loss_curve(history):
+    """Read from h.loss alone: where it started and ended, its lowest and when, whether it ended
+    well above that lowest (more than 5%), and whether training stopped early (diverged)."""
+    from scenes.narration import storyboard
+
+    h = history
+    loss = h.loss
+    start, end, best, k = fmt_loss(loss[0]), fmt_loss(loss[-1]), fmt_loss(loss.min()), int(np.argmin(loss))
+    rebounded = loss[-1] > 1.05 * loss.min()  # ended well above its lowest
+    dipped = loss.min() < loss[0] / 1.05  # got well below its start
+    plan = [("training-montage", {}), ("summary", {}), ("training", {}), ("weight-update", {})]
+    for chapter in storyboard(h, plan):
+        words = chapter.narration
+        said = {name: pattern.findall(words) for name, pattern in LOSS_CLAIMS}
+        assert "falls" not in words, words
+        for a, b in said["fell"]:
+            assert (a, b) == (start, end) and loss[-1] < loss[0] and not rebounded, words
+        for c, epoch in said["lowest"]:
+            assert (c, int(epoch)) == (best, k), words
+        for (b,) in [(x,) for x in said["then rose"]]:
+            assert b == end and rebounded, words
+        for a, b in said["rose"]:  # up, with no real dip first
+            assert (a, b) == (start, end) and loss[-1] > loss[0] and not dipped, words
+        for a, b in said["flat"]:
+            assert (a, b) == (start, end) and not rebounded and not loss[-1] < loss[0], words
+        for (epoch,) in [(x,) for x in said["diverged"]]:
+            assert int(epoch) == len(loss), words  # the first epoch training did not keep
+        if chapter.name == "weight-update":
+            verb = "raised" if loss[1] > loss[0] else "lowered"
+            assert f"{verb} the loss from {start} to {fmt_loss(loss[1])}" in words, words
+            continue
+        # Each overview says what the curve did: its end, and its lowest when it rose after it.
+        assert any(said[name] for name in ("fell", "lowest", "rose", "flat", "diverged")), words
+        if h.diverged_at is not None:
+            assert said["diverged"], words
+        elif rebounded and dipped:
+            assert said["lowest"] and said["then rose"], words
+        if h.config.activation == "relu":  # dead: 0 on every training input, at the last epoch
+            last = h.at_epoch(h.epochs)
+            dead = sum(int(np.all(a <= 0, axis=0).sum()) for a in last.activations[:-1])
+            if dead and chapter.name != "summary":
+                assert f"{dead} of {sum(h.config.layers[1:-1])} hidden unit" in words, words

@@ -149,4 +149,12 @@ def test_train_keeps_a_diverged_run_only_when_asked(tmp_path, capsys):
     assert "diverged" in capsys.readouterr().err and not (tmp_path / "a.npz").exists()
     assert main(args + ["--keep-diverged", "--out", str(tmp_path / "b.npz")]) == 0
     kept = History.load(tmp_path / "b.npz")
-    assert kept.diverged_at == 77 and kept.epochs == 76
+    assert kept.diverged_at == kept.epochs + 1 and np.all(kept.loss <= 1e6 * kept.loss[0])
+    # One more real step from the last kept epoch: a loss past 10⁶ times its start (or not finite).
+    from nnviz_core.model import forward, mse, sgd_step
+
+    last = kept.at_epoch(kept.epochs)
+    weights, biases = sgd_step(last.weights, last.biases, last.grad_weights, last.grad_biases, kept.config.lr)
+    with np.errstate(all="ignore"):
+        beyond = mse(forward(kept.X, weights, biases, kept.config.activation)[1][-1], kept.y)
+    assert not beyond <= 1e6 * kept.loss[0]

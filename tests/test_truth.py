@@ -160,3 +160,93 @@ def test_fixed_and_loss_formats():
     assert fmt_fixed(-0.0001, 2) == "0.00" and fmt_fixed(-0.25, 2) == "−0.25" and fmt_fixed(0.5, 2, plus=True) == "+0.50"
     assert fmt_loss(0.5625118) == "0.5625" and fmt_loss(1.2e-5) == "1.2×10⁻⁵" and fmt_loss(3.5e6) == "3.5×10⁶"
     assert axis_scale(0.012) == -3 and axis_scale(5.0) == 0 and axis_scale(2e-5) == -6
+
+
+# -- the tween rule: every frame a real epoch, or honestly between two ---------------------------
+def between_the_two(history, t: float, state) -> bool:
+    """Whether ``state`` (shown at clock time t) is a real epoch's, or its loss and prediction lie
+    between those of the two real epochs around t, as training recorded them."""
+    from nnviz_core.timeline import INVISIBLE, ROUNDING, TWEEN_SLACK
+
+    e = int(np.floor(state.epoch))
+    if state.epoch == e:
+        return abs(e - t) <= 0.5 + 1e-9 and state.loss == history.loss[e]
+    a, b = history.loss[e], history.loss[e + 1]
+    slack = TWEEN_SLACK * abs(b - a) + ROUNDING * (1 + max(a, b))
+    pa, pb = history.at_epoch(e).prediction, history.at_epoch(e + 1).prediction
+    p_slack = TWEEN_SLACK * np.abs(pb - pa).max() + INVISIBLE * np.ptp(history.y) + ROUNDING * (1 + np.abs(pb).max())
+    return (e <= t < e + 1 and min(a, b) - slack <= state.loss <= max(a, b) + slack
+            and np.all(state.prediction >= np.minimum(pa, pb) - p_slack)
+            and np.all(state.prediction <= np.maximum(pa, pb) + p_slack))
+
+
+def test_an_overshooting_step_is_cut_not_tweened():
+    """lr 0.8: half way through an oscillating step the weights pass the valley floor (a loss
+    4-10x below either epoch); the clock shows the nearer real epoch instead."""
+    h = train(RunConfig(lr=0.8))
+    overshoots = [e for e in range(h.epochs) if h.between(e, 0.5).loss < 0.9 * min(h.loss[e], h.loss[e + 1])]
+    assert 96 in overshoots and len(overshoots) > 40
+    for e in overshoots:
+        assert h.at(e + 0.25).epoch == e and h.at(e + 0.75).epoch == e + 1
+        assert h.at(e + 0.5).loss == h.loss[e + 1]
+    timeline = Timeline(h, 0, h.epochs, frames=16 * 15)  # the montage at -ql
+    for alpha in np.linspace(0, 1, 16 * 15 + 1):
+        t = float(np.interp(alpha, timeline.knots_alpha, timeline.knots_epoch))
+        state = h.at(timeline.epoch_at(alpha))
+        assert between_the_two(h, t, state), (alpha, state.epoch, state.loss)
+
+
+def test_a_smooth_step_is_tweened(seed_history):
+    h = seed_history
+    s = h.at(12.5)
+    assert s.epoch == 12.5 and h.loss[13] < s.loss < h.loss[12]
+    for w, w0, w1 in zip(s.weights, h.at_epoch(12).weights, h.at_epoch(13).weights):
+        np.testing.assert_allclose(w, (w0 + w1) / 2, atol=1e-15)
+
+
+# -- words that follow the loss curve --------------------------------------------------------------
+def test_an_oscillating_run_is_said_to_rise_after_its_lowest():
+    from scenes.narration import storyboard
+
+    h = train(RunConfig(lr=0.8))
+    best = int(np.argmin(h.loss))
+    said = f"fell to its lowest, {fmt_loss(h.loss[best])} at epoch {best}, then rose to {fmt_loss(h.final_loss)}"
+    board = {c.name: c.narration for c in storyboard(h, [("training-montage", {}), ("summary", {}), ("training", {})])}
+    for name, words in board.items():
+        assert said in words and "falls" not in words and "fell from" not in words, name
+    assert any(f"epoch {best}" in line for line in summary_lines(h))
+
+
+def test_a_loss_that_explodes_while_finite_is_divergence(capsys, tmp_path):
+    from nnviz_core import TrainingDiverged
+    from nnviz_core.compare import compare
+    from nnviz_core.model import forward, mse, sgd_step
+    from scenes.narration import storyboard
+
+    with pytest.raises(TrainingDiverged, match="10⁶ times its start"):
+        train(RunConfig(lr=5))
+    c = compare(RunConfig(), "lr", ["0.05", "0.5", "5"])
+    run = c.histories[2]
+    # Independently: the kept epochs stay under 10⁶ times the start, and one more real step does not.
+    assert np.all(run.loss <= 1e6 * run.loss[0]) and run.diverged_at == run.epochs + 1
+    last = run.at_epoch(run.epochs)
+    w, b = sgd_step(last.weights, last.biases, last.grad_weights, last.grad_biases, 5.0)
+    with np.errstate(all="ignore"):
+        assert not mse(forward(run.X, w, b, "relu")[1][-1], run.y) <= 1e6 * run.loss[0]
+    words = storyboard(run, [("runs-training", {})], comparison=c)[0].narration
+    assert f"with lr 5 the loss grew without bound from {fmt_loss(run.loss[0])}: training diverged at epoch " \
+           f"{run.diverged_at}" in words and "falls" not in words
+    dead = int(np.all(last.activations[0] <= 0, axis=0).sum())  # every unit 0 on every input
+    assert dead == 10 and "With lr 5: 10 of 10 hidden units end dead" in words
+
+
+def test_the_update_says_a_step_raised_the_loss_and_how_far_biases_moved():
+    from scenes.narration import storyboard, update_example
+
+    h = train(RunConfig(layers=(1, 4, 4, 4, 1), activation="tanh", dataset="step", lr=0.5))
+    assert h.loss[1] > h.loss[0]
+    words = storyboard(h, [("weight-update", {})])[0].narration
+    assert f"This one step raised the loss from {fmt_loss(h.loss[0])} to {fmt_loss(h.loss[1])}" in words
+    a, b = h.at_epoch(0), h.at_epoch(1)
+    u = update_example(h)
+    assert u.largest_bias_move == max(np.abs(y - x).max() for x, y in zip(a.biases, b.biases)) > u.largest_move

@@ -89,8 +89,13 @@ def recreate_command(old: OldRunFile) -> str:
 
 
 def cmd_train(args) -> int:
+    from ..errors import TrainingDiverged
+
     check_output_path(args.out, "--out", example="run.npz")
-    history = history_from_args(args, keep_diverged=args.keep_diverged)
+    try:
+        history = history_from_args(args, keep_diverged=args.keep_diverged)
+    except TrainingDiverged as exc:
+        raise UserError(f"nnviz train: {exc}; or keep the run up to there with --keep-diverged") from None
     path = history.save(args.out)
     diverged = f", diverged at epoch {history.diverged_at}" if history.diverged_at is not None else ""
     print(f"wrote {path}  ({len(history.checkpoint_epochs)} checkpoints, final loss {history.final_loss:.6g}"
@@ -99,13 +104,17 @@ def cmd_train(args) -> int:
 
 
 def cmd_info(args) -> int:
+    from ..events import loss_path
     from ..history import History
 
     history = History.load(args.run_file)
+    path = loss_path(history)
     info = {"file": args.run_file, "config": history.config.to_dict(),
             "checkpoint_epochs": [int(e) for e in history.checkpoint_epochs],
             "initial_loss": float(history.loss[0]), "final_loss": history.final_loss,
             "diverged_at": history.diverged_at,
+            "lowest_loss": path.lowest, "lowest_epoch": path.lowest_epoch,
+            "trajectory": f"the loss {path.phrase()}",
             "events": [{"kind": e.kind, "epoch": e.epoch, "end": e.end, "text": e.text}
                        for e in history.events()]}
     if args.json:
@@ -119,7 +128,9 @@ def cmd_info(args) -> int:
     epochs = info["checkpoint_epochs"]
     shown = ", ".join(map(str, epochs)) if len(epochs) <= 12 else f"{epochs[0]}, {epochs[1]}, ..., {epochs[-1]}"
     print(f"checkpoints     {len(epochs)}: epochs {shown}")
-    print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {history.epochs}")
+    print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {history.epochs}"
+          f" (lowest {path.lowest:.6g} at epoch {path.lowest_epoch})")
+    print(f"trajectory      {info['trajectory']}")
     for event in history.events():
         print(f"happened        {event.text}")
     return 0
@@ -248,8 +259,8 @@ def build_parser() -> Parser:
     add_training_flags(p, with_run=False)
     p.add_argument("--out", default="run.npz", help="where to write the run (default: run.npz)")
     p.add_argument("--keep-diverged", action="store_true",
-                   help="keep a run whose loss stops being finite, up to its last finite epoch "
-                        "(by default such a run is refused)")
+                   help="keep a run whose loss diverges (not finite, or past 10⁶ times its start), "
+                        "up to the epoch before (by default such a run is refused)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("info", help="describe a saved run")
