@@ -25,7 +25,7 @@ HARD_RUNS = {
     "exploding lr 5": (RunConfig(lr=5.0, epochs=12), True),
     "deep wild first guess": (RunConfig(layers=(1, 8, 8, 8, 8, 1), activation="leaky_relu", dataset="abs",
                                         epochs=20), False),
-    "1-2-1 tanh, high lr": (RunConfig(layers=(1, 2, 1), activation="tanh", lr=1.5, epochs=20), False),
+    "1-2-1 tanh, high lr": (RunConfig(layers=(1, 2, 1), activation="tanh", lr=0.8, epochs=20), False),
     **{f"1-24-1 sigmoid {d}": (RunConfig(layers=(1, 24, 1), activation="sigmoid", dataset=d, lr=2.0, epochs=15,
                                          seed=3), False) for d in DATASETS},
 }
