@@ -22,6 +22,8 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
 from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
+from nnviz_core.chapters import (ACTIVATION_NAMES, CURVE_PACE, REPLAY_SECONDS, Chapter, count, cues, forward_sample,
+                                 layer_pace, storyboard, update_example)
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -30,8 +32,6 @@ from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from .mobjects.network import EDGE_WIDTH
-from .narration import (ACTIVATION_NAMES, CURVE_PACE, REPLAY_SECONDS, Chapter, count, cues, forward_sample, layer_pace,
-                        storyboard, update_example)
 from .run import load_history, load_theme
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
@@ -53,7 +53,7 @@ DRIVE_PIECE = 2.0  # seconds of video per play in drive()
 class LectureScene(Scene):
     """A Scene on the light canvas that knows its run (a History) and its chapters.
 
-    ``plan`` lists the scene's chapters in order, as (name, options) for scenes.narration; each
+    ``plan`` lists the scene's chapters in order, as (name, options) for nnviz_core.chapters; each
     step starts its chapter with ``self.chapter(name)``."""
 
     history = None  # set before render() to show a given History; else the cfg's run

@@ -1,5 +1,5 @@
 """One narration per chapter: the on-screen captions, the .srt subtitles, the speaker notes and
-`nnviz script` all come from scenes.narration, with the run's own numbers."""
+`nnviz script` all come from nnviz_core.chapters, with the run's own numbers."""
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +10,7 @@ import srt
 
 from nnviz_core import RunConfig, train
 from nnviz_core.numbers import fmt_fixed, fmt_loss
-from scenes.narration import CHAPTERS, CUE_CHARS, CUE_LINES, cues, forward_sample, script, storyboard, update_example
+from nnviz_core.chapters import CHAPTERS, CUE_CHARS, CUE_LINES, cues, forward_sample, script, storyboard, update_example
 from scenes.registry import SCENES
 
 REPO = Path(__file__).resolve().parents[1]
