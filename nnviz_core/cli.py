@@ -189,7 +189,7 @@ def cmd_render(args) -> int:
 
 
 def cmd_script(args) -> int:
-    from nnviz_core.chapters import script, storyboard
+    from .chapters import script, storyboard
 
     from .render import check_scene
 

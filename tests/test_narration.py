@@ -91,6 +91,13 @@ def test_no_step_plays_a_number_written_in_the_scene():
     assert [spot for path in files for spot in literal_durations(path)] == []
 
 
+def test_the_chapters_need_neither_renderer():
+    """The chapters are the engine's: `nnviz script` reads them with no manim or matplotlib loaded."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, nnviz_core.chapters; print(*sorted(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert not [m for m in loaded if m.split(".")[0] in ("manim", "matplotlib", "scenes")]
+
+
 def test_every_scene_plans_known_chapters():
     for entry in SCENES.values():
         plan = entry.load().plan
@@ -203,6 +210,8 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
     times = [(s.start.total_seconds(), s.end.total_seconds()) for s in subtitles]
     assert all(a < b for a, b in times) and times[-1][1] <= duration + 0.05
     assert all(b1 <= a2 + 1e-6 for (_, b1), (a2, _) in zip(times, times[1:]))  # in order, never overlapping
+    for s, (a, b) in zip(subtitles, times):  # a reader's pace: a chapter's last cue ends a frame early (15 fps)
+        assert b - a >= MIN_CUE - 1 / 15 and len(s.content.replace("\n", " ")) / (b - a) <= MAX_CPS, s.content
     history = train(RunConfig(layers=(1, 3, 1), epochs=12, snapshot_every=4, samples=24))
     board = storyboard(history, SCENES["TrainingLecture"].load().plan)
     assert [s.content for s in subtitles] == [text for c in board for _, _, text in cues(c)]  # every chapter's words
