@@ -10,6 +10,7 @@ goes up each epoch gets a frame of its own (``nnviz_core.timeline``).
 """
 from __future__ import annotations
 
+import math
 import textwrap
 from datetime import timedelta
 
@@ -121,14 +122,22 @@ class LectureScene(Scene):
             raise
         self.nominal += self.duration
 
+    def wait(self, duration: float = 1.0, stop_condition=None, frozen_frame: bool | None = None) -> None:
+        """A hold of the whole frames manim draws for it (a still gets int(duration · fps)), so
+        the scene's clock is the video's: what the rounding leaves, the chapter's end holds."""
+        frames = int(duration * config.frame_rate + 1e-6)
+        self.undrawn += duration - frames / config.frame_rate
+        if frames:
+            super().wait(frames / config.frame_rate + 1e-9, stop_condition, frozen_frame)  # + 1e-9: int(t / dt)
+
     def finish_chapter(self) -> None:
         """Hold the last frame until the chapter's planned end (its beats, or longer where its
         words need longer), so subtitles, scripts and notes keep their times.
 
         Times here are the plays' nominal run times, which do not depend on whether a play is
-        drawn or skipped, so every process of a render in parts (-n) holds the same frames. Less
-        than a frame left is not held (manim would round it up, and say so). Plays that are not
-        the chapter's beats are a bug: a warning here, and a test checks every chapter."""
+        drawn or skipped, so every process of a render in parts (-n) holds the same frames. The
+        hold is whole frames, rounded up, so a chapter never ends before its subtitles. Plays that
+        are not the chapter's beats are a bug: a warning here, and a test checks every chapter."""
         if self.chapter_end is None:
             return
         name = self.chapters[-1]
@@ -137,8 +146,9 @@ class LectureScene(Scene):
             logger.warning(f"nnviz: chapter {name} played {self.played[name]:.2f} s, its beats say "
                            f"{self.beats.total:.2f} s")
         left = self.chapter_end - self.nominal
-        if left >= 1 / config.frame_rate - 1e-9:
-            self.wait(left)
+        frames = math.ceil(left * config.frame_rate - 1e-6)  # whole frames, never fewer: no cue outlasts its chapter
+        if frames >= 1:
+            self.wait(frames / config.frame_rate, frozen_frame=True)
         self.chapter_end = None
 
     def tear_down(self):
