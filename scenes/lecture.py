@@ -49,6 +49,7 @@ ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 10
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
 BEATS_KEPT = 1e-6  # a chapter whose plays differ from its declared beats by more: a warning (a bug)
 DRIVE_PIECE = 2.0  # seconds of video per play in drive()
+CUE_MARGIN_FRAMES = 2  # a chapter's last subtitle ends this many frames before the chapter's planned end
 
 
 class LectureScene(Scene):
@@ -101,8 +102,8 @@ class LectureScene(Scene):
         self.planned_end += chapter.seconds  # the plan's clock: a frame short never adds up
         self.chapter_end = self.planned_end
         self.beats, self.beats_begun, self.undrawn = chapter.beats, self.nominal, 0.0
-        if self.writes_video():  # the last cue ends a frame early: the next chapter may start a frame early
-            for start, end, text in cues(chapter, margin=1 / config.frame_rate):
+        if self.writes_video():  # the last cue ends early: manim's frame rounding may start the next chapter early
+            for start, end, text in cues(chapter, margin=CUE_MARGIN_FRAMES / config.frame_rate):
                 self.add_subcaption(text, duration=end - start, offset=start)
         self.captions = list(chapter.captions)
         return chapter
@@ -122,14 +123,6 @@ class LectureScene(Scene):
             raise
         self.nominal += self.duration
 
-    def wait(self, duration: float = 1.0, stop_condition=None, frozen_frame: bool | None = None) -> None:
-        """A hold of the whole frames manim draws for it (a still gets int(duration · fps)), so
-        the scene's clock is the video's: what the rounding leaves, the chapter's end holds."""
-        frames = int(duration * config.frame_rate + 1e-6)
-        self.undrawn += duration - frames / config.frame_rate
-        if frames:
-            super().wait(frames / config.frame_rate + 1e-9, stop_condition, frozen_frame)  # + 1e-9: int(t / dt)
-
     def finish_chapter(self) -> None:
         """Hold the last frame until the chapter's planned end (its beats, or longer where its
         words need longer), so subtitles, scripts and notes keep their times.
@@ -148,7 +141,7 @@ class LectureScene(Scene):
         left = self.chapter_end - self.nominal
         frames = math.ceil(left * config.frame_rate - 1e-6)  # whole frames, never fewer: no cue outlasts its chapter
         if frames >= 1:
-            self.wait(frames / config.frame_rate, frozen_frame=True)
+            self.wait(frames / config.frame_rate + 1e-9, frozen_frame=True)  # + 1e-9: manim counts int(t / dt)
         self.chapter_end = None
 
     def tear_down(self):

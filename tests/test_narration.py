@@ -14,6 +14,7 @@ from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.chapters import (CHAPTERS, CUE_CHARS, CUE_LINES, READING_CPS, cues, forward_sample, script, storyboard,
                                  update_example)
 from nnviz_core.compare import compare
+from scenes.lecture import CUE_MARGIN_FRAMES
 from scenes.registry import SCENES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -210,8 +211,9 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
     times = [(s.start.total_seconds(), s.end.total_seconds()) for s in subtitles]
     assert all(a < b for a, b in times) and times[-1][1] <= duration + 0.05
     assert all(b1 <= a2 + 1e-6 for (_, b1), (a2, _) in zip(times, times[1:]))  # in order, never overlapping
-    for s, (a, b) in zip(subtitles, times):  # a reader's pace: a chapter's last cue ends a frame early (15 fps)
-        assert b - a >= MIN_CUE - 1 / 15 and len(s.content.replace("\n", " ")) / (b - a) <= MAX_CPS, s.content
+    margin = CUE_MARGIN_FRAMES / 15  # a chapter's last cue ends this much early (-ql: 15 fps)
+    for s, (a, b) in zip(subtitles, times):  # a reader's pace
+        assert b - a >= MIN_CUE - margin and len(s.content.replace("\n", " ")) / (b - a + margin) <= MAX_CPS, s.content
     history = train(RunConfig(layers=(1, 3, 1), epochs=12, snapshot_every=4, samples=24))
     board = storyboard(history, SCENES["TrainingLecture"].load().plan)
     assert [s.content for s in subtitles] == [text for c in board for _, _, text in cues(c)]  # every chapter's words
