@@ -33,7 +33,7 @@ class CompareRuns(LectureScene):
 
     def construct(self):
         c = self.comparison
-        self.chapter("comparison")
+        beats = self.chapter("comparison").beats
         colours = run_colours(len(c.histories))
         width = (ROW[1] - ROW[0]) / len(c.histories)
         self.columns = [RunColumn(h, name, colour, width=width)
@@ -44,7 +44,8 @@ class CompareRuns(LectureScene):
         panels = [*self.columns, self.losses, counter]
         self.say()
         self.show_state(panels, 0.0)
-        self.play(*(FadeIn(p) for p in panels), run_time=1)
-        training = self.chapter("runs-training")
-        self.drive(panels, float(self.history.epochs), training.seconds)
-        self.chapter("runs-final-state")
+        self.play(*(FadeIn(p) for p in panels), run_time=beats.fade_in)
+        beats = self.chapter("runs-training").beats
+        self.drive(panels, float(self.history.epochs), beats.training)
+        beats = self.chapter("runs-final-state").beats
+        self.wait(beats.hold)

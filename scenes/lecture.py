@@ -10,6 +10,7 @@ goes up each epoch gets a frame of its own (``nnviz_core.timeline``).
 """
 from __future__ import annotations
 
+import math
 import textwrap
 from datetime import timedelta
 
@@ -22,6 +23,8 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
 from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
+from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, forward_sample, storyboard,
+                                 update_example)
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -30,8 +33,6 @@ from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from .mobjects.network import EDGE_WIDTH
-from .narration import (ACTIVATION_NAMES, CURVE_PACE, REPLAY_SECONDS, Chapter, count, cues, forward_sample, layer_pace,
-                        storyboard, update_example)
 from .run import load_history, load_theme
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
@@ -46,14 +47,15 @@ MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, 
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
-OVERRUN = 0.1  # a chapter's plays longer than its plan by more than this: a warning (a bug)
+BEATS_KEPT = 1e-6  # a chapter whose plays differ from its declared beats by more: a warning (a bug)
 DRIVE_PIECE = 2.0  # seconds of video per play in drive()
+CUE_MARGIN_FRAMES = 2  # a chapter's last subtitle ends this many frames before the chapter's planned end
 
 
 class LectureScene(Scene):
     """A Scene on the light canvas that knows its run (a History) and its chapters.
 
-    ``plan`` lists the scene's chapters in order, as (name, options) for scenes.narration; each
+    ``plan`` lists the scene's chapters in order, as (name, options) for nnviz_core.chapters; each
     step starts its chapter with ``self.chapter(name)``."""
 
     history = None  # set before render() to show a given History; else the cfg's run
@@ -73,6 +75,11 @@ class LectureScene(Scene):
         self.chapter_starts: list[float] = []
         self.chapter_end = None
         self.nominal = 0.0  # the scene's time as the sum of its plays' run times
+        self.beats = Beats()  # the chapter's, for its steps: run_time=self.beats.<name>
+        self.beats_begun = 0.0  # self.nominal when the chapter started
+        self.undrawn = 0.0  # what drive() leaves of its run time to the chapter's end to hold
+        self.played: dict[str, float] = {}  # each chapter's plays, by their nominal run times
+        self.ended_early = False
         self.planned_end = 0.0  # where the plan ends the chapters so far
         self.captions: list[str] = []
         self.caption = VGroup()
@@ -94,8 +101,9 @@ class LectureScene(Scene):
         self.next_section(name)
         self.planned_end += chapter.seconds  # the plan's clock: a frame short never adds up
         self.chapter_end = self.planned_end
-        if self.writes_video():  # the last cue ends a frame early: the next chapter may start a frame early
-            for start, end, text in cues(chapter, margin=1 / config.frame_rate):
+        self.beats, self.beats_begun, self.undrawn = chapter.beats, self.nominal, 0.0
+        if self.writes_video():  # the last cue ends early: manim's frame rounding may start the next chapter early
+            for start, end, text in cues(chapter, margin=CUE_MARGIN_FRAMES / config.frame_rate):
                 self.add_subcaption(text, duration=end - start, offset=start)
         self.captions = list(chapter.captions)
         return chapter
@@ -108,23 +116,32 @@ class LectureScene(Scene):
         return write_to_movie() and (ranged or not self.renderer.skip_animations)
 
     def play(self, *args, **kwargs):
-        super().play(*args, **kwargs)
+        try:
+            super().play(*args, **kwargs)
+        except EndSceneEarlyException:  # a render of a range of plays (-n): its chapter is cut short
+            self.ended_early = True
+            raise
         self.nominal += self.duration
 
     def finish_chapter(self) -> None:
-        """Hold the last frame until the chapter's planned end, so subtitles, scripts and notes
-        keep their times (a chapter running long is a bug: a test checks every chapter).
+        """Hold the last frame until the chapter's planned end (its beats, or longer where its
+        words need longer), so subtitles, scripts and notes keep their times.
 
         Times here are the plays' nominal run times, which do not depend on whether a play is
-        drawn or skipped, so every process of a render in parts (-n) holds the same frames. Less
-        than a frame left is not held (manim would round it up, and say so)."""
+        drawn or skipped, so every process of a render in parts (-n) holds the same frames. The
+        hold is whole frames, rounded up, so a chapter never ends before its subtitles. Plays that
+        are not the chapter's beats are a bug: a warning here, and a test checks every chapter."""
         if self.chapter_end is None:
             return
+        name = self.chapters[-1]
+        self.played[name] = self.nominal - self.beats_begun + self.undrawn
+        if abs(self.played[name] - self.beats.total) > BEATS_KEPT and not self.ended_early:
+            logger.warning(f"nnviz: chapter {name} played {self.played[name]:.2f} s, its beats say "
+                           f"{self.beats.total:.2f} s")
         left = self.chapter_end - self.nominal
-        if left >= 1 / config.frame_rate - 1e-9:
-            self.wait(left)
-        elif left < -OVERRUN:
-            logger.warning(f"nnviz: chapter {self.chapters[-1]} ran {-left:.2f} s past its plan")
+        frames = math.ceil(left * config.frame_rate - 1e-6)  # whole frames, never fewer: no cue outlasts its chapter
+        if frames >= 1:
+            self.wait(frames / config.frame_rate + 1e-9, frozen_frame=True)  # + 1e-9: manim counts int(t / dt)
         self.chapter_end = None
 
     def tear_down(self):
@@ -199,6 +216,8 @@ class LectureScene(Scene):
             # Half a frame short of stop, so manim draws frames start .. stop - 1, no more.
             self.play(frame.animate.set_value(stop - 0.5), *animations, run_time=(stop - start - 0.5) * dt,
                       rate_func=linear)
+            self.undrawn += 0.5 * dt  # the pieces' half frames, and below the whole frames left
+        self.undrawn += run_time - drawn * dt
         driver.remove_updater(follow)
         self.clock.set_value(t_end)
         for counter in counters:
@@ -208,14 +227,17 @@ class LectureScene(Scene):
         """Fade the panels in at epoch 0, run the whole History, hold the end (the chapters
         "training" and "final-state" of the plan)."""
         self.show_state(panels, 0.0)
-        self.play(*(FadeIn(p) for p in panels), run_time=1)
-        self.wait(0.5)
-        training = self.chapter("training")
-        self.drive(panels, self.history.epochs, training.seconds)
-        self.chapter("final-state")
+        self.play(*(FadeIn(p) for p in panels), run_time=self.beats.fade_in)
+        self.wait(self.beats.hold)
+        beats = self.chapter("training").beats
+        self.drive(panels, self.history.epochs, beats.training)
+        beats = self.chapter("final-state").beats
+        self.wait(beats.hold)
 
-    def say(self, text: str | None = None, run_time: float = 0.8) -> None:
-        """Replace the caption at the top left: ``text``, or the chapter's next caption."""
+    def say(self, text: str | None = None, run_time: float | None = None) -> None:
+        """Replace the caption at the top left: ``text``, or the chapter's next caption, in the
+        chapter's ``caption`` beat."""
+        run_time = self.beats.caption if run_time is None else run_time
         new = label(text if text is not None else self.captions.pop(0), CAPTION_SIZE)
         if new.width > CAPTION_WIDTH:  # keep clear of the epoch counter; stays >= 24 pt
             new.scale_to_fit_width(CAPTION_WIDTH)
@@ -254,10 +276,12 @@ class LectureSteps(LectureScene):
         self.activation_values = VGroup()
         self.show_state([self.net, self.fit, self.losses, self.counter], 0.0)
 
-    def note(self, *lines, run_time: float = 0.8, color=None, at=None, top: float | None = None,
+    def note(self, *lines, run_time: float | None = None, color=None, at=None, top: float | None = None,
              size: int = LABEL_SIZE, width: float = NOTES_WIDTH) -> None:
-        """Replace the notes in the lower right (where the loss panel goes later). Text lines
-        too long for the notes' width wrap onto more lines instead of shrinking."""
+        """Replace the notes in the lower right (where the loss panel goes later), in the
+        chapter's ``note`` beat. Text lines too long for the notes' width wrap onto more lines
+        instead of shrinking."""
+        run_time = self.beats.note if run_time is None else run_time
         new = VGroup(*(wrapped(line, size, color, width) if isinstance(line, str) else line for line in lines))
         new.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         if new.width > width:
@@ -270,12 +294,13 @@ class LectureSteps(LectureScene):
         self.notes = new
 
     def clear_notes(self) -> None:
-        self.play(FadeOut(self.notes), run_time=0.5)
+        self.play(FadeOut(self.notes), run_time=self.beats.clear)
         self.notes = VGroup()
 
     # -- 1. title ----------------------------------------------------------------------------
     def show_title(self) -> None:
         chapter = self.chapter("title")
+        beats = chapter.beats
         c = self.history.config
         shape = "-".join(map(str, c.layers))
         title = label(chapter.title, TITLE_SIZE)
@@ -286,14 +311,14 @@ class LectureSteps(LectureScene):
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
         if card.width > 13:
             card.scale_to_fit_width(13)
-        self.play(Write(title), run_time=1.5)
-        self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP), run_time=1)
-        self.wait(1.5)
-        self.play(FadeOut(card), run_time=1)
+        self.play(Write(title), run_time=beats.write_title)
+        self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP), run_time=beats.card)
+        self.wait(beats.hold)
+        self.play(FadeOut(card), run_time=beats.fade_out)
 
     # -- 2. the network ----------------------------------------------------------------------
     def build_network(self, animate: bool = True) -> None:
-        self.chapter("build-the-network" if animate else "the-network")
+        beats = self.chapter("build-the-network" if animate else "the-network").beats
         self.cast()
         net = self.net
         self.say()
@@ -301,23 +326,22 @@ class LectureSteps(LectureScene):
             self.add(net, self.legend, self.fit)
             return
         layers = self.history.config.layers
-        pace = layer_pace(self.history)
         for layer in range(len(layers)):
             if layer > 0:  # edges are drawn under the neurons (their z-index), never over them
                 self.play(LaggedStart(*(Create(line) for line, _ in net.layer_edges(layer - 1)), lag_ratio=0.02),
-                          run_time=1.0 * pace)
+                          run_time=beats.edges)
             self.play(LaggedStart(*(GrowFromCenter(c) for c in net.layer_neurons(layer)), lag_ratio=0.05),
-                      FadeIn(net.layer_labels(layer)), run_time=0.8 * pace)
+                      FadeIn(net.layer_labels(layer)), run_time=beats.neurons)
         self.add(net)  # the whole diagram, including the size labels of wide layers
-        self.play(FadeIn(net.sizes), FadeIn(self.legend), run_time=0.8)
-        self.wait(1)
+        self.play(FadeIn(net.sizes), FadeIn(self.legend), run_time=beats.sizes)
+        self.wait(beats.look)
         self.say()
-        self.play(FadeIn(self.fit), run_time=1)
-        self.wait(1.5)
+        self.play(FadeIn(self.fit), run_time=beats.fit)
+        self.wait(beats.hold)
 
     # -- 3. forward pass ---------------------------------------------------------------------
     def forward_pass(self) -> None:
-        self.chapter("forward-pass")
+        beats = self.chapter("forward-pass").beats
         net, h = self.net, self.history
         state = h.at(self.clock.get_value())
         self.sample = forward_sample(h)
@@ -326,26 +350,25 @@ class LectureSteps(LectureScene):
         values = [np.array([[x]])] + acts  # activations per layer, input first
         self.say()
         ring = Circle(0.12, color=theme().ink, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
-        self.play(Create(ring), run_time=0.6)
+        self.play(Create(ring), run_time=beats.ring)
         # Neurons empty out; each then fills by its activation as the signal arrives.
-        self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=0.6)
+        self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=beats.empty)
         scale = [np.abs(v).max() or 1.0 for v in [h.X] + state.activations]
-        pace = layer_pace(h)
-        self._fill_layer(0, values[0][0], scale[0], 0.7)
+        self._fill_layer(0, values[0][0], scale[0], beats.fill_input)
         for layer in range(len(values) - 1):
             pulses = VGroup()
             for line, e in net.layer_edges(layer):
                 strength = abs(values[layer][0, e.i] * state.weights[layer][e.i, e.j]) / scale[layer + 1]
                 pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=theme().signal))
             pulses.set_z_index(Z_PULSE)  # under the neurons and their numbers
-            self.play(FadeIn(pulses), run_time=0.3 * pace)
+            self.play(FadeIn(pulses), run_time=beats.pulses)
             self.play(*(p.animate.move_to(line.get_end()) for p, (line, _) in zip(pulses, net.layer_edges(layer))),
-                      run_time=1.2 * pace, rate_func=smooth)
+                      run_time=beats.travel, rate_func=smooth)
             self.remove(pulses)
-            self._fill_layer(layer + 1, values[layer + 1][0], scale[layer + 1], 0.7 * pace)
+            self._fill_layer(layer + 1, values[layer + 1][0], scale[layer + 1], beats.fill)
         self.sample_marks = VGroup(ring, self._true_value_mark(x, self.sample.y_hat))
-        self.play(FadeIn(self.sample_marks[1], scale=2), run_time=0.6)
-        self.wait(1.5)
+        self.play(FadeIn(self.sample_marks[1], scale=2), run_time=beats.mark)
+        self.wait(beats.hold)
 
     def _true_value_mark(self, x: float, value: float) -> VMobject:
         """A dot at (x, value) on the data plot; off the plot, a triangle on its edge pointing
@@ -378,17 +401,17 @@ class LectureSteps(LectureScene):
 
     # -- 4. the loss for that sample -----------------------------------------------------------
     def sample_loss(self) -> None:
-        self.chapter("loss-for-one-sample")
+        beats = self.chapter("loss-for-one-sample").beats
         s = self.sample
         state = self.history.at(self.clock.get_value())
         gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=theme().ink, stroke_width=3)
         self.say()
-        self.play(Create(gap), run_time=0.6)
+        self.play(Create(gap), run_time=beats.gap)
         self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
                   f"this sample's loss (ŷ − y)² = {fmt_loss((s.y_hat - s.y) ** 2)}",
                   f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}")
         self.sample_marks.add(gap)
-        self.wait(2.5)
+        self.wait(beats.hold)
 
     # -- 5. backward pass --------------------------------------------------------------------
     def swatch(self, sign: float) -> Dot:
@@ -397,12 +420,12 @@ class LectureSteps(LectureScene):
         return Dot(radius=0.1, color=to_hex(rgb), stroke_color=theme().backward_flow, stroke_width=2)
 
     def backward_pass(self) -> None:
-        self.chapter("backward-pass")
+        beats = self.chapter("backward-pass").beats
         net = self.net
         state = self.history.at(self.clock.get_value())
         self.say()
         restore = [c.animate.set_fill(opacity=0.9) for c in net.circles]
-        self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=0.7)
+        self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=beats.restore)
         self.activation_values = VGroup()
         self.note(label("Pulses run from ŷ back to x", LABEL_SIZE, color=theme().backward_flow),
                   VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", LABEL_SIZE)).arrange(RIGHT),
@@ -411,7 +434,6 @@ class LectureSteps(LectureScene):
         grads = net.edge_values(state.grad_weights)
         strength = np.abs(2 * self.palette.grads(grads) - 1)  # |g| / largest |g| of the run
         colors = [to_hex(rgb) for rgb in self.palette.grad_rgb(grads)]
-        pace = layer_pace(self.history)
         for layer in reversed(range(len(self.history.config.layers) - 1)):
             pulses, moves = VGroup(), []
             for k, (line, e) in enumerate(zip(net.edges, net.layout.edges)):
@@ -422,17 +444,17 @@ class LectureSteps(LectureScene):
                 pulses.add(pulse)
                 moves.append(pulse.animate.move_to(line.get_start()))
             pulses.set_z_index(Z_PULSE)  # they travel under the neurons and their names
-            self.play(FadeIn(pulses), run_time=0.3 * pace)
-            self.play(*moves, run_time=1.4 * pace, rate_func=smooth)
-            self.play(FadeOut(pulses), run_time=0.3 * pace)
-        self.wait(1)
+            self.play(FadeIn(pulses), run_time=beats.pulses_in)
+            self.play(*moves, run_time=beats.travel, rate_func=smooth)
+            self.play(FadeOut(pulses), run_time=beats.pulses_out)
+        self.wait(beats.hold)
 
     # -- 6. where a gradient comes from --------------------------------------------------------
     def gradient_from_points(self) -> None:
         """The update's weight: one gradient per training point on the data plot, the forward
         pass's point with its 2(ŷ − y), then all of them gathering into their mean, the very
         pulse and number the update uses."""
-        self.chapter("where-the-gradient-comes-from")
+        beats = self.chapter("where-the-gradient-comes-from").beats
         h, net, fit = self.history, self.net, self.fit
         u, s = update_example(h), forward_sample(h)
         state = h.at_epoch(0)
@@ -446,39 +468,39 @@ class LectureSteps(LectureScene):
         glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(theme().backward_flow, EDGE_WIDTH[1] + 6,
                                                                                  opacity=0.35)
         self.play(FadeOut(self.notes), FadeIn(glow), LaggedStart(*(FadeIn(m, scale=0.5) for m in marks),
-                                                                 lag_ratio=0.01), run_time=1.5)
+                                                                 lag_ratio=0.01), run_time=beats.marks)
         self.notes = VGroup()
         self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", SMALL_SIZE + 2)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("< 0", SMALL_SIZE + 2)).arrange(RIGHT),
                   label("size: how hard the point pulls", SMALL_SIZE, color=theme().muted_ink))
-        self.wait(1.2)
+        self.wait(beats.look)
         # The forward pass's point: its error factor 2(ŷ − y) times how ŷ moves with the weight.
         factor = 2 * (s.y_hat - s.y)
         moves_y_hat = per_point[s.index] / factor if factor else 0.0
         ring = Circle(0.16, color=theme().ink, stroke_width=4).move_to(marks[s.index])
-        self.play(Create(ring), run_time=0.6)
+        self.play(Create(ring), run_time=beats.ring)
         self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
                   f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
                   f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2,
                   width=SUMMARY_WIDTH)
-        self.wait(2.0)
+        self.wait(beats.hold)
         # All gather into their mean: the pulse, and the number, of the update.
         self.say()
         mean = Dot(fit.point(0.0, float(np.mean(h.y))), radius=0.05 + 0.1 * abs(u.gradient) / self.palette.grads.vmax,
                    color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=theme().backward_flow, stroke_width=2)
-        self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=1.2)
-        self.play(FadeOut(marks), FadeIn(mean), run_time=0.4)
+        self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=beats.gather)
+        self.play(FadeOut(marks), FadeIn(mean), run_time=beats.mean)
         self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2,
                   width=SUMMARY_WIDTH)
         line = net.edge_line(u.edge.layer, u.edge.i, u.edge.j)
-        self.play(mean.animate.move_to(line.get_center()), run_time=1.2)
-        self.play(FadeOut(mean), run_time=0.4)
+        self.play(mean.animate.move_to(line.get_center()), run_time=beats.to_edge)
+        self.play(FadeOut(mean), run_time=beats.fade_out)
         self.update_glow = glow
 
     # -- 7. the update -----------------------------------------------------------------------
     def update_weights(self) -> None:
         """One real step, epoch 0 -> 1, worked through for the edge with the largest gradient."""
-        self.chapter("weight-update")
+        beats = self.chapter("weight-update").beats
         h, net = self.history, self.net
         u = update_example(h)
         t = self.clock.get_value()
@@ -494,42 +516,42 @@ class LectureSteps(LectureScene):
         glow = getattr(self, "update_glow", None)
         if glow is None:  # a clip without the gradient chapter
             glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(theme().backward_flow, EDGE_WIDTH[1] + 6, opacity=0.35)
-        self.play(FadeIn(glow), FadeIn(self.counter), run_time=0.8)
-        self.wait(1.5)
+        self.play(FadeIn(glow), FadeIn(self.counter), run_time=beats.glow)
+        self.wait(beats.look)
         # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
-        self.play(FadeOut(self.sample_marks), run_time=0.5)
+        self.play(FadeOut(self.sample_marks), run_time=beats.marks_out)
         # An updater marks the number as moving, so manim redraws it every frame (the notes are
         # otherwise painted once per play): it shows the weight of the state drawn.
         live_w.add_updater(lambda m: m)
-        self.drive([self.net, self.fit, self.counter], float(int(t) + 1), 2.5,
+        self.drive([self.net, self.fit, self.counter], float(int(t) + 1), beats.step,
                    also=[lambda s: live_w.set_value(s.weights[e.layer][e.i, e.j])])
         live_w.clear_updaters()
-        self.wait(0.5)
+        self.wait(beats.settle)
         self.say()
         self.note(f"each weight moved by at most {fmt_fixed(u.largest_move)}",
                   f"each bias by at most {fmt_fixed(u.largest_bias_move)}",
                   f"loss {fmt_loss(state.loss)} → {fmt_loss(u.loss_after)}"
                   + (": this step raised it" if u.raised else ""))
-        self.wait(1.5)
-        self.play(FadeOut(glow), run_time=0.5)
+        self.wait(beats.hold)
+        self.play(FadeOut(glow), run_time=beats.glow_out)
 
     # -- 8. the montage ----------------------------------------------------------------------
     def training_montage(self) -> None:
-        chapter = self.chapter("training-montage")
+        beats = self.chapter("training-montage").beats
         h = self.history
         self.cast()
         self.say()
         self.show_state([self.losses], self.clock.get_value())
         shown = [m for m in (self.net, self.legend, self.fit, self.counter) if not self.on_screen(m)]
         self.clear_notes()  # first, so the notes never show through the loss panel
-        self.play(FadeIn(self.losses), *(FadeIn(m) for m in shown), run_time=1)
-        self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, chapter.seconds - 2.3)
+        self.play(FadeIn(self.losses), *(FadeIn(m) for m in shown), run_time=beats.fade_in)
+        self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, beats.training)
 
     # -- 9. what each neuron computes ----------------------------------------------------------
     def neuron_contributions(self) -> None:
         """The prediction at the final epoch built as a running sum of the output bias and each
         last-hidden unit's weighted output; then training replayed with these curves."""
-        self.chapter("what-each-neuron-computes")
+        beats = self.chapter("what-each-neuron-computes").beats
         h, net = self.history, self.net
         self.cast()
         if len(h.config.layers) < 3:
@@ -541,12 +563,12 @@ class LectureSteps(LectureScene):
         parts.set_state(state)
         gone = [m for m in (self.fit, self.losses, self.notes, self.legend) if self.on_screen(m)]
         self.say()
-        self.play(*(FadeOut(m) for m in gone), FadeIn(parts.static), net.show_tabs(), run_time=1)
+        self.play(*(FadeOut(m) for m in gone), FadeIn(parts.static), net.show_tabs(), run_time=beats.fade)
         self.notes = VGroup()
         # A running sum, from the output bias alone to the full prediction.
         b = float(state.biases[-1][0, 0])
         running = parts.bias_line.copy().set_stroke(theme().prediction, 5)
-        self.play(Create(parts.bias_line), FadeIn(running), run_time=0.8)
+        self.play(Create(parts.bias_line), FadeIn(running), run_time=beats.bias)
         below = parts.plot.labels.get_bottom()[1] - 0.3
         self.note(f"start: the output bias, b = {fmt_fixed(b)}", top=below, size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
         layer = len(h.config.layers) - 2
@@ -558,42 +580,42 @@ class LectureSteps(LectureScene):
                 glow.add(net.neurons[(layer, index)].copy().set_fill(opacity=0).set_stroke(parts.colours[k], 8))
             total = parts.running_sum(state, k + 1)
             step = parts.draw(VMobject(), total).match_style(running)
-            self.play(Create(curve), FadeIn(glow), run_time=CURVE_PACE)
-            self.play(Transform(running, step), run_time=CURVE_PACE)
-            self.play(FadeOut(glow), run_time=0.2)
+            self.play(Create(curve), FadeIn(glow), run_time=beats.curve)
+            self.play(Transform(running, step), run_time=beats.add)
+            self.play(FadeOut(glow), run_time=beats.unglow)
         self.play(FadeIn(parts.switch_marks), FadeIn(parts.dead_tags), FadeIn(parts.total), FadeOut(running),
-                  run_time=0.6)
+                  run_time=beats.marks)
         self.add(parts)
         dead = int(state.dead_units()[-1].sum())
         width = h.config.layers[-2]
         self.note("the red sum is the prediction, exactly", "▲ where each unit switches on",
                   *([f"{dead} of {width} units dead (faded)"] if dead else []), top=below, size=SMALL_SIZE + 2,
                   width=SUMMARY_WIDTH)
-        self.wait(1.5)
+        self.wait(beats.look)
         # Replay training with the curves: kinks slide, units switch on and off.
         self.say()
         self.clear_notes()
         self.show_state([net, parts, self.counter], 0.0)
-        self.wait(0.5)
-        self.drive([net, parts, self.counter], end, REPLAY_SECONDS)
-        self.wait(1)
+        self.wait(beats.rewind)
+        self.drive([net, parts, self.counter], end, beats.replay)
+        self.wait(beats.hold)
         self.play(FadeOut(parts), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
-                  run_time=0.8)
+                  run_time=beats.back)
 
     # -- 10. summary -------------------------------------------------------------------------
     def summary(self) -> None:
-        self.chapter("summary")
+        beats = self.chapter("summary").beats
         h = self.history
         self.say()
         happened = summary_lines(h)
         if happened:  # in the loss panel's place: the caption already gives both losses
-            self.play(FadeOut(self.losses), run_time=0.5)
+            self.play(FadeOut(self.losses), run_time=beats.losses_out)
             below_fit = self.fit.plot.labels.get_bottom()[1] - 0.35
             self.note("What happened:", *(f"• {line}" for line in happened), size=SMALL_SIZE, top=below_fit,
                       width=SUMMARY_WIDTH)
         self.play(self.fit.curve.animate.set_stroke(width=8), rate_func=lambda t: smooth(1 - abs(2 * t - 1)),
-                  run_time=1.5)
-        self.wait(4.5 if happened else 3)
+                  run_time=beats.glow)
+        self.wait(beats.hold)
 
 
 def wrapped(text: str, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:

@@ -204,7 +204,7 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
     from manim import config, tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
-    from scenes.narration import storyboard
+    from nnviz_core.chapters import storyboard
     from scenes.training import TrainingLecture
 
     problems, starts = [], []

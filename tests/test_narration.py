@@ -1,5 +1,6 @@
 """One narration per chapter: the on-screen captions, the .srt subtitles, the speaker notes and
-`nnviz script` all come from scenes.narration, with the run's own numbers."""
+`nnviz script` all come from nnviz_core.chapters, with the run's own numbers."""
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,10 @@ import srt
 
 from nnviz_core import RunConfig, train
 from nnviz_core.numbers import fmt_fixed, fmt_loss
-from scenes.narration import CHAPTERS, CUE_CHARS, CUE_LINES, cues, forward_sample, script, storyboard, update_example
+from nnviz_core.chapters import (CHAPTERS, CUE_CHARS, CUE_LINES, READING_CPS, cues, forward_sample, script, storyboard,
+                                 update_example)
+from nnviz_core.compare import compare
+from scenes.lecture import CUE_MARGIN_FRAMES
 from scenes.registry import SCENES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +26,77 @@ RUNS = {"default": RunConfig(),
 @pytest.fixture(scope="module", params=list(RUNS))
 def history(request):
     return train(RUNS[request.param])
+
+
+# Shapes whose chapters differ: layer-paced beats, a curve per unit, a summary of what happened.
+SHAPES = {"1-10-1 relu": RunConfig(), "1-2-1": RunConfig(layers=(1, 2, 1)),
+          "deep 1-8-8-8-8-1 tanh": RunConfig(layers=(1, 8, 8, 8, 8, 1), activation="tanh"),
+          "wide 1-64-1": RunConfig(layers=(1, 64, 1))}
+MAX_CPS = 20.0  # what a subtitle may ask of a reader
+MIN_CUE = 1.0  # seconds
+SRT_ROUNDING = 1e-3  # .srt times are whole milliseconds
+
+
+@pytest.fixture(scope="module", params=list(SHAPES))
+def boards(request):
+    """Every scene's chapters for one shape; CompareRuns compares two learning rates of it."""
+    runs = compare(SHAPES[request.param], "lr", ["0.05", "0.3"])
+    return {name: storyboard(runs.clock(), entry.load().plan, comparison=runs) if name == "CompareRuns"
+            else storyboard(train(SHAPES[request.param]), entry.load().plan) for name, entry in SCENES.items()}
+
+
+def test_a_chapter_lasts_its_beats_or_the_reading_time_of_its_words(boards):
+    assert 17 <= READING_CPS <= MAX_CPS - 1  # a reading pace, with room for a frame's rounding in the video
+    for scene, board in boards.items():
+        for chapter in board:
+            beats = sum(b.seconds * b.times for b in chapter.beats.named.values())
+            reading = len(chapter.narration) / READING_CPS
+            assert chapter.seconds == pytest.approx(max(beats, reading)), (scene, chapter.name)
+            assert beats > 0 or not chapter.narration, (scene, chapter.name)  # words come with something to see
+
+
+def test_subtitles_are_read_at_a_readers_pace_and_none_flashes_by(boards):
+    """Every cue of every scene's .srt: at least a second on screen, at most 20 characters a second."""
+    for scene, board in boards.items():
+        subtitles = list(srt.parse(script(board, "srt")))
+        assert subtitles, scene
+        for cue in subtitles:
+            shown = (cue.end - cue.start).total_seconds()
+            chars = len(cue.content.replace("\n", " "))
+            assert shown >= MIN_CUE - SRT_ROUNDING, (scene, cue.content, shown)
+            assert chars / (shown + SRT_ROUNDING) <= MAX_CPS, (scene, cue.content, chars / shown)
+
+
+def literal_durations(path: Path) -> list[str]:
+    """Where ``run_time=`` (or a wait's duration) is a number written in the code, not a beat or a
+    value computed from one."""
+    def literal(node) -> bool:
+        return not any(isinstance(n, (ast.Name, ast.Attribute, ast.Call, ast.Subscript)) for n in ast.walk(node))
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        durations = [k.value for k in node.keywords if k.arg in ("run_time", "duration")]
+        if isinstance(node.func, ast.Attribute) and node.func.attr == "wait" and node.args:
+            durations.append(node.args[0])
+        found += [f"{path.relative_to(REPO)}:{d.lineno}: {ast.unparse(d)}" for d in durations if literal(d)]
+    return found
+
+
+def test_no_step_plays_a_number_written_in_the_scene():
+    """The run times are the chapters' beats (nnviz_core.chapters), declared once: none is typed
+    into a scene."""
+    files = sorted((REPO / "scenes").rglob("*.py"))
+    assert REPO / "scenes" / "lecture.py" in files and REPO / "scenes" / "mobjects" / "network.py" in files
+    assert [spot for path in files for spot in literal_durations(path)] == []
+
+
+def test_the_chapters_need_neither_renderer():
+    """The chapters are the engine's: `nnviz script` reads them with no manim or matplotlib loaded."""
+    loaded = subprocess.run([sys.executable, "-c", "import sys, nnviz_core.chapters; print(*sorted(sys.modules))"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert not [m for m in loaded if m.split(".")[0] in ("manim", "matplotlib", "scenes")]
 
 
 def test_every_scene_plans_known_chapters():
@@ -60,13 +135,14 @@ def test_subtitle_cues_are_short_in_order_and_never_overlap(history):
 
 
 # The lecture on runs far from the defaults: tests/test_any_run.py checks its chapter times too.
-TIMED = [(scene, "default") for scene in SCENES if scene != "CompareRuns"]  # its own test: test_compare.py
+TIMED = [(scene, "default") for scene in SCENES if scene != "CompareRuns"] + [  # CompareRuns: test_compare.py
+    ("TrainingLecture", "deep tanh")]  # layer-paced beats, and a beat per unit of a layer behind an ellipsis
 
 
 @pytest.mark.parametrize("scene, run", TIMED)
 def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
     """A dry run records when each chapter starts: where the plan (and so the script) says,
-    within a frame."""
+    within a frame; and each chapter plays exactly the beats it declares."""
     from manim import tempconfig
     from manim.renderer.cairo_renderer import CairoRenderer
 
@@ -83,10 +159,11 @@ def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
         s.history = history
         s.render()
     board = storyboard(history, s.plan)
+    assert s.played == pytest.approx({c.name: sum(b.seconds * b.times for b in c.beats.named.values()) for c in board})
     planned = np.concatenate([[0.0], np.cumsum([c.seconds for c in board])])
     np.testing.assert_allclose(starts, planned[:-1], atol=1 / 15 + 1e-6)  # within a frame (-ql: 15 fps)
     assert s.renderer.time == pytest.approx(planned[-1], abs=1 / 15 + 1e-6)
-    if scene == "TrainingLecture":
+    if (scene, run) == ("TrainingLecture", "default"):
         assert planned[-1] < 120  # the whole lecture stays under two minutes
 
 
@@ -134,6 +211,9 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
     times = [(s.start.total_seconds(), s.end.total_seconds()) for s in subtitles]
     assert all(a < b for a, b in times) and times[-1][1] <= duration + 0.05
     assert all(b1 <= a2 + 1e-6 for (_, b1), (a2, _) in zip(times, times[1:]))  # in order, never overlapping
+    margin = CUE_MARGIN_FRAMES / 15  # a chapter's last cue ends this much early (-ql: 15 fps)
+    for s, (a, b) in zip(subtitles, times):  # a reader's pace
+        assert b - a >= MIN_CUE - margin and len(s.content.replace("\n", " ")) / (b - a + margin) <= MAX_CPS, s.content
     history = train(RunConfig(layers=(1, 3, 1), epochs=12, snapshot_every=4, samples=24))
     board = storyboard(history, SCENES["TrainingLecture"].load().plan)
     assert [s.content for s in subtitles] == [text for c in board for _, _, text in cues(c)]  # every chapter's words

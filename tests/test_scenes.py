@@ -259,7 +259,7 @@ def test_a_clip_renders_to_an_mp4_of_the_right_length_and_size(tmp_path):
         stream = container.streams.video[0]
         duration = float(container.duration / 1e6)
         assert (stream.width, stream.height) == (854, 480)
-    from scenes.narration import storyboard
+    from nnviz_core.chapters import storyboard
     expected = sum(c.seconds for c in storyboard(train(RunConfig(**TINY)), LossCurve.plan))  # its chapters' plan
     assert duration == pytest.approx(expected, abs=0.2)
 

@@ -25,7 +25,7 @@ def cli(*args, cwd):
 def test_slide_scene_writes_one_slide_per_chapter_with_notes(deck):
     from nnviz_core import RunConfig, train
     from scenes.clips import LossCurve
-    from scenes.narration import storyboard
+    from nnviz_core.chapters import storyboard
 
     slides = json.loads((deck / "slides" / "LossCurveSlides.json").read_text())["slides"]
     history = train(RunConfig(epochs=10))

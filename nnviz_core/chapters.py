@@ -1,12 +1,13 @@
-"""The words of every chapter, from the run's own numbers, in one place.
+"""The words and the beats of every chapter, from the run's own numbers, in one place.
 
 Each chapter is declared once here: its section name, its title, the captions shown on screen,
-one to three spoken sentences, and how long it runs. From these come the on-screen captions,
-the video's subtitles (.srt), the slides' speaker notes and `nnviz script`. This module imports
-no manim, so the script needs no render.
+one to three spoken sentences, and its beats: the run time of each of its plays, by name. From
+these come the on-screen captions, the video's subtitles (.srt), the slides' speaker notes and
+`nnviz script`. This module imports neither manim nor matplotlib, so the script needs no render.
 
-A chapter's length is planned here and the scene keeps to it (it pads a chapter that ends early
-and warns if one runs long; a test renders random runs and checks every chapter's length).
+A chapter lasts as long as its beats, or longer where its words need longer at READING_CPS; the
+scene plays ``run_time=beats.<name>`` and holds the chapter's last frame until its end (it warns
+if the plays are not the beats declared; a test renders every scene and checks each chapter).
 """
 from __future__ import annotations
 
@@ -24,6 +25,48 @@ MAX_SHOWN = 10  # units the network diagram draws per layer (as NetworkDiagram's
 SAMPLE_X = 0.5  # the forward pass uses the training point nearest to this input
 CUE_CHARS = 42  # a subtitle line
 CUE_LINES = 2
+READING_CPS = 19.0  # characters per second a subtitle asks of a reader (17-20 is comfortable)
+MIN_CUE_SECONDS = 1.0  # no subtitle flashes by faster than this
+
+
+@dataclass(frozen=True)
+class Beat:
+    seconds: float  # the run time of one play
+    times: int = 1  # how many such plays the chapter has (one per layer, per unit)
+
+
+class Beats:
+    """A chapter's plays by name: ``beats.travel`` is the run time of each play called "travel";
+    ``total`` is the time they all take, one after the other."""
+
+    def __init__(self, **beats: float | Beat):
+        self.named = {name: b if isinstance(b, Beat) else Beat(float(b)) for name, b in beats.items()}
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self.__dict__["named"][name].seconds
+        except KeyError:
+            raise AttributeError(f"this chapter declares no beat {name!r}") from None
+
+    @property
+    def total(self) -> float:
+        return sum(b.seconds * b.times for b in self.named.values())
+
+    def __repr__(self) -> str:
+        return "Beats(" + ", ".join(f"{n}={b.seconds:g}" + (f"x{b.times}" if b.times != 1 else "")
+                                    for n, b in self.named.items()) + ")"
+
+
+# The plays of LectureScene.say (a caption), LectureSteps.note and clear_notes: each chapter that
+# uses them declares them among its beats, as many times as it plays them.
+CAPTION = 0.8
+NOTE = 0.8
+CLEAR = 0.5
+
+
+def reading_seconds(words: str) -> float:
+    """How long a reader needs for ``words`` at READING_CPS."""
+    return len(words) / READING_CPS
 
 
 @dataclass(frozen=True)
@@ -32,7 +75,13 @@ class Chapter:
     title: str
     captions: tuple[str, ...]  # on screen, in order; the first when the chapter starts
     narration: str  # spoken sentences with the run's numbers
-    seconds: float  # how long the chapter runs
+    beats: Beats  # its plays, by name
+
+    @property
+    def seconds(self) -> float:
+        """How long the chapter runs: its beats, or longer where its words need longer (the
+        scene holds the last frame)."""
+        return max(self.beats.total, reading_seconds(self.narration))
 
 
 ACTIVATION_NAMES = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "tanh": "tanh", "sigmoid": "sigmoid"}
@@ -115,7 +164,8 @@ def title(h, **_) -> Chapter:
     return Chapter("title", "How a neural network learns", (),
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
                    f"{DATASETS[c.dataset][1]} from {c.samples} points, by gradient descent with learning "
-                   f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.", 5.0)
+                   f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.",
+                   Beats(write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
 
 
 def network_sentence(h) -> str:
@@ -131,18 +181,21 @@ def network_sentence(h) -> str:
 def build_the_network(h, **_) -> Chapter:
     layers = h.config.layers
     shape = network_sentence(h)
-    seconds = 5.9 + layer_pace(h) * (0.8 * len(layers) + (len(layers) - 1))
+    pace = layer_pace(h)
+    beats = Beats(caption=Beat(CAPTION, 2), neurons=Beat(0.8 * pace, len(layers)), edges=Beat(1.0 * pace, len(layers) - 1),
+                  sizes=0.8, look=1.0, fit=1.0, hold=1.5)
     return Chapter("build-the-network", "The network",
                    (f"The network: {shape}", f"Its task: fit these {h.config.samples} points"),
                    f"The network has {shape}. Each edge's colour is the sign of its weight, blue for "
                    f"negative and red for positive, and its width is the weight's size. Its task is to "
-                   f"fit these {h.config.samples} points.", seconds)
+                   f"fit these {h.config.samples} points.", beats)
 
 
 def the_network(h, **_) -> Chapter:
     shape = network_sentence(h)
     return Chapter("the-network", "The network", (f"The network: {shape}",),
-                   f"A network with {shape}; edge colour is the sign of each weight, width its size.", 0.8)
+                   f"A network with {shape}; edge colour is the sign of each weight, width its size.",
+                   Beats(caption=CAPTION))
 
 
 def forward_pass(h, **_) -> Chapter:
@@ -150,7 +203,13 @@ def forward_pass(h, **_) -> Chapter:
     return Chapter("forward-pass", "Forward pass", (f"Forward pass: one sample, x = {fmt_fixed(s.x, 2)}",),
                    f"A forward pass: the sample x = {fmt_fixed(s.x, 2)} flows from left to right, and each "
                    f"neuron fills by its activation. The untrained network predicts ŷ = {fmt_fixed(s.y_hat)}.",
-                   4.8 + 2.2 * layer_pace(h) * (len(h.config.layers) - 1))
+                   forward_beats(h))
+
+
+def forward_beats(h) -> Beats:
+    pace, steps = layer_pace(h), len(h.config.layers) - 1
+    return Beats(caption=CAPTION, ring=0.6, empty=0.6, fill_input=0.7, pulses=Beat(0.3 * pace, steps),
+                 travel=Beat(1.2 * pace, steps), fill=Beat(0.7 * pace, steps), mark=0.6, hold=1.5)
 
 
 def loss_for_one_sample(h, **_) -> Chapter:
@@ -159,14 +218,20 @@ def loss_for_one_sample(h, **_) -> Chapter:
     return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",),
                    f"The target is y = {fmt_fixed(s.y)}, so this sample's squared error is "
                    f"{fmt_loss(error)}. Averaged over all {h.config.samples} points, the loss is "
-                   f"{fmt_loss(h.loss[0])}.", 4.7)
+                   f"{fmt_loss(h.loss[0])}.", Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5))
 
 
 def backward_pass(h, **_) -> Chapter:
     return Chapter("backward-pass", "Backward pass", ("Backward pass: ∂L/∂w for every weight",),
                    "The backward pass: gradients flow from the output back to the input, one pulse per "
                    "weight. A red pulse says lowering that weight lowers the loss; a blue one says raise it.",
-                   3.3 + 2.0 * layer_pace(h) * (len(h.config.layers) - 1))
+                   backward_beats(h))
+
+
+def backward_beats(h) -> Beats:
+    pace, steps = layer_pace(h), len(h.config.layers) - 1
+    return Beats(caption=CAPTION, restore=0.7, note=NOTE, pulses_in=Beat(0.3 * pace, steps),
+                 travel=Beat(1.4 * pace, steps), pulses_out=Beat(0.3 * pace, steps), hold=1.0)
 
 
 def where_the_gradient_comes_from(h, **_) -> Chapter:
@@ -180,7 +245,9 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
                    f"mean of one gradient per point. For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
                    f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
                    f"{fmt_fixed(2 * (s.y_hat - s.y))}. All of them together average to "
-                   f"{fmt_fixed(u.gradient)}.", 12.5)
+                   f"{fmt_fixed(u.gradient)}.",
+                   Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2, ring=0.6, hold=2.0,
+                         gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4))
 
 
 def weight_update(h, **_) -> Chapter:
@@ -191,7 +258,9 @@ def weight_update(h, **_) -> Chapter:
                    f"Each weight steps against its gradient, scaled by the learning rate {h.config.lr:g}: "
                    f"{u.name} moves from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}. This one step "
                    f"{'raised' if u.raised else 'lowered'} the loss from {fmt_loss(u.loss_before)} to "
-                   f"{fmt_loss(u.loss_after)}.", 11.0)
+                   f"{fmt_loss(u.loss_after)}.",
+                   Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), glow=0.8, look=1.5, marks_out=0.5, step=2.5,
+                         settle=0.5, hold=1.5, glow_out=0.5))
 
 
 MONTAGE_SECONDS = 16.0
@@ -201,7 +270,7 @@ def training_montage(h, **_) -> Chapter:
     return Chapter("training-montage", "Training", (f"Training: {count(h.config.epochs, 'epoch')} of gradient descent",),
                    f"Then {count(h.epochs, 'epoch')} of gradient descent, every weight stepping at once: "
                    f"the loss {loss_path(h).phrase()}." + with_deaths(h),
-                   2.3 + MONTAGE_SECONDS)
+                   Beats(caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
 
 
 REPLAY_SECONDS = 7.0
@@ -209,7 +278,7 @@ REPLAY_SECONDS = 7.0
 
 def what_each_neuron_computes(h, **_) -> Chapter:
     if len(h.config.layers) < 3:
-        return Chapter("what-each-neuron-computes", "What each neuron computes", (), "", 0.0)
+        return Chapter("what-each-neuron-computes", "What each neuron computes", (), "", Beats())
     state = h.at_epoch(h.epochs)
     width = h.config.layers[-2]
     dead = int(state.dead_units()[-1].sum())
@@ -219,7 +288,14 @@ def what_each_neuron_computes(h, **_) -> Chapter:
                    f"The prediction is the output bias, {fmt_fixed(float(state.biases[-1][0, 0]))}, plus each "
                    f"last hidden unit's output times its weight. Adding the {count(width, 'unit')} one by one "
                    f"rebuilds the red curve exactly.{dead_text} Then training replays, every unit's piece "
-                   "moving and switching.", 9.9 + curve_count(h) * (2 * CURVE_PACE + 0.2) + REPLAY_SECONDS)
+                   "moving and switching.", contributions_beats(h))
+
+
+def contributions_beats(h) -> Beats:
+    curves = curve_count(h)
+    return Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), clear=CLEAR, fade=1.0, bias=0.8,
+                 curve=Beat(CURVE_PACE, curves), add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves), marks=0.6,
+                 look=1.5, rewind=0.5, replay=REPLAY_SECONDS, hold=1.0, back=0.8)
 
 
 def summary(h, **_) -> Chapter:
@@ -228,13 +304,14 @@ def summary(h, **_) -> Chapter:
     return Chapter("summary", "Summary",
                    (f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}",),
                    f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + (f" {said}" if said else ""),
-                   8.1 if happened else 5.3)
+                   Beats(caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}), glow=1.5,
+                         hold=4.5 if happened else 3.0))
 
 
 # The chapters of the clips and the dashboard: a still start, the run, its end.
 def at_the_start(name: str, title_: str, sentence):
     def chapter(h, **_) -> Chapter:
-        return Chapter(name, title_, (), sentence(h), 1.5)
+        return Chapter(name, title_, (), sentence(h), Beats(fade_in=1.0, hold=0.5))
     return chapter
 
 
@@ -254,12 +331,12 @@ dashboard = at_the_start("dashboard", "The dashboard",
 def training(h, seconds: float = 12.0, **_) -> Chapter:
     return Chapter("training", "Training", (),
                    f"Training from epoch 0 to {h.epochs}, every panel following the same weights: the loss "
-                   f"{loss_path(h).phrase()}." + with_deaths(h), seconds)
+                   f"{loss_path(h).phrase()}." + with_deaths(h), Beats(training=seconds))
 
 
 def final_state(h, **_) -> Chapter:
     return Chapter("final-state", "The end of training", (),
-                   f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}.", 2.0)
+                   f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}.", Beats(hold=2.0))
 
 
 def with_deaths(h) -> str:
@@ -278,7 +355,7 @@ def comparison(h, comparison=None, **_) -> Chapter:
     c = comparison
     return Chapter("comparison", "Runs side by side", (f"Comparing {c.field}: {' · '.join(c.values)}",),
                    f"{len(c.values)} runs that differ only in {c.field}: {joined(c.values)}. Everything else "
-                   "is the same, the data and the starting weights included.", 1.0 + 0.8)
+                   "is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
 
 
 def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:
@@ -287,17 +364,17 @@ def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:
     deaths = [f" With {c.field} {value}: {deaths_sentence(run)}" for value, run in zip(c.values, c.histories)
               if deaths_sentence(run)]
     return Chapter("runs-training", "Training side by side", (),
-                   f"One clock for all of them: {joined(ends)}." + "".join(deaths), seconds)
+                   f"One clock for all of them: {joined(ends)}." + "".join(deaths), Beats(training=seconds))
 
 
 def runs_final_state(h, comparison=None, **_) -> Chapter:
     c = comparison
     steady = [(v, r) for v, r in zip(c.values, c.histories) if r.diverged_at is None]
     if not steady:
-        return Chapter("runs-final-state", "The end", (), "Every run diverged.", 2.0)
+        return Chapter("runs-final-state", "The end", (), "Every run diverged.", Beats(hold=2.0))
     value, best = min(steady, key=lambda vr: vr[1].final_loss)
     return Chapter("runs-final-state", "The end", (),
-                   f"The lowest final loss, {fmt_loss(best.final_loss)}, came with {c.field} {value}.", 2.0)
+                   f"The lowest final loss, {fmt_loss(best.final_loss)}, came with {c.field} {value}.", Beats(hold=2.0))
 
 
 CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network": the_network,
@@ -319,14 +396,28 @@ def storyboard(history, plan, **context) -> list[Chapter]:
 
 
 # -- subtitles and scripts ----------------------------------------------------------------------------
+def cue_texts(words: str) -> list[str]:
+    """``words`` as subtitle texts of at most CUE_LINES lines of CUE_CHARS characters, as few as
+    fit, with the lines as even as can be: a short tail ("epochs.") joins its neighbours instead
+    of flashing by on its own."""
+    def wrap(width: int) -> list[str]:
+        return textwrap.wrap(words, width, break_long_words=False, break_on_hyphens=False)
+
+    needed = len(wrap(CUE_CHARS))
+    longest_word = max(len(word) for word in words.split())
+    width = next(w for w in range(min(longest_word, CUE_CHARS), CUE_CHARS + 1)
+                 if len(wrap(w)) <= needed)  # the narrowest that needs no more lines
+    lines = wrap(width)
+    return ["\n".join(lines[k:k + CUE_LINES]) for k in range(0, len(lines), CUE_LINES)]
+
+
 def cues(chapter: Chapter, margin: float = 0.0) -> list[tuple[float, float, str]]:
-    """The chapter's narration as subtitle cues (start, end, text), relative to its start: each at
-    most CUE_LINES lines of about CUE_CHARS characters, shown for a share of the chapter (less
-    ``margin`` at its end) in proportion to its length, one after another."""
+    """The chapter's narration as subtitle cues (start, end, text), relative to its start, one
+    after another, each shown for a share of the chapter (less ``margin`` at its end) in
+    proportion to its length: a chapter as long as its words' reading time reads at READING_CPS."""
     if not chapter.narration or chapter.seconds <= margin:
         return []
-    lines = textwrap.wrap(chapter.narration, CUE_CHARS)
-    texts = ["\n".join(lines[k:k + CUE_LINES]) for k in range(0, len(lines), CUE_LINES)]
+    texts = cue_texts(chapter.narration)
     weights = np.array([len(t) for t in texts], float)
     edges = np.concatenate([[0.0], np.cumsum(weights / weights.sum())]) * (chapter.seconds - margin)
     return [(float(a), float(b), text) for a, b, text in zip(edges, edges[1:], texts)]
