@@ -340,7 +340,7 @@ LOSS_CLAIMS = [("fell", re.compile(r"fell from (\S+) to (\S+?)[.,:]?(?:\s|$)")),
 def test_every_loss_sentence_agrees_with_the_loss_curve(history):
     """Read from h.loss alone: where it started and ended, its lowest and when, whether it ended
     well above that lowest (more than 5%), and whether training stopped early (diverged)."""
-    from scenes.narration import storyboard
+    from nnviz_core.chapters import storyboard
 
     h = history
     loss = h.loss

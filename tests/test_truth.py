@@ -206,7 +206,7 @@ def test_a_smooth_step_is_tweened(seed_history):
 
 # -- words that follow the loss curve --------------------------------------------------------------
 def test_an_oscillating_run_is_said_to_rise_after_its_lowest():
-    from scenes.narration import storyboard
+    from nnviz_core.chapters import storyboard
 
     h = train(RunConfig(lr=0.8))
     best = int(np.argmin(h.loss))
@@ -221,7 +221,7 @@ def test_a_loss_that_explodes_while_finite_is_divergence(capsys, tmp_path):
     from nnviz_core import TrainingDiverged
     from nnviz_core.compare import compare
     from nnviz_core.model import forward, mse, sgd_step
-    from scenes.narration import storyboard
+    from nnviz_core.chapters import storyboard
 
     with pytest.raises(TrainingDiverged, match="10⁶ times its start"):
         train(RunConfig(lr=5))
@@ -241,7 +241,7 @@ def test_a_loss_that_explodes_while_finite_is_divergence(capsys, tmp_path):
 
 
 def test_the_update_says_a_step_raised_the_loss_and_how_far_biases_moved():
-    from scenes.narration import storyboard, update_example
+    from nnviz_core.chapters import storyboard, update_example
 
     h = train(RunConfig(layers=(1, 4, 4, 4, 1), activation="tanh", dataset="step", lr=0.5))
     assert h.loss[1] > h.loss[0]

@@ -216,7 +216,7 @@ def cmd_render(args) -> int:
 
 
 def cmd_script(args) -> int:
-    from .chapters import script, storyboard
+    from ..chapters import script, storyboard
 
     from .render import check_scene
 
