@@ -337,7 +337,7 @@ def test_available_memory_is_read_from_meminfo(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("changes", [
-    {"layers": (1, 500, 500, 1), "epochs": 40, "snapshot_every": 1},  # mostly checkpoints
+    {"layers": (1, 500, 500, 1), "lr": 0.001, "epochs": 40, "snapshot_every": 1},  # mostly checkpoints
     {"layers": (1, 100, 1), "samples": 100_000, "epochs": 3},  # mostly activations
     {"layers": (1, 200, 200, 1), "activation": "leaky_relu", "lr": 0.01, "samples": 20_000, "epochs": 3}])
 def test_the_memory_estimate_covers_what_training_allocates(changes):
