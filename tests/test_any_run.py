@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from nnviz_core import RunConfig, TrainingDiverged, train
-from nnviz_core.data import DATASETS
+from nnviz_core.data import CURVES
 from nnviz_core.model import ACTIVATION_FUNCS
 from nnviz_core.numbers import fmt_loss
 
@@ -26,7 +26,7 @@ def random_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED", 2026
         depth = int(rng.integers(1, 5))
         widths = [int(round(math.exp(rng.uniform(0, math.log(64))))) for _ in range(depth)]
         configs.append(RunConfig(layers=(1, *widths, 1), activation=str(rng.choice(sorted(ACTIVATION_FUNCS))),
-                                 dataset=str(rng.choice(sorted(DATASETS))), lr=float(10 ** rng.uniform(-1.3, 0.6)),
+                                 dataset=str(rng.choice(sorted(CURVES))), lr=float(10 ** rng.uniform(-1.3, 0.6)),
                                  epochs=int(rng.integers(12, 40)), snapshot_every=int(rng.integers(2, 9)),
                                  samples=int(rng.integers(12, 40)), seed=int(rng.integers(0, 1000))))
     return configs
