@@ -74,7 +74,10 @@ def base_config(section: dict[str, str], source: str, overrides: dict | None = N
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION, *COMPARISON)}
     with said_as_in(fields, overrides, source):
-        return RunConfig().updated({**fields, **overrides})
+        try:  # the flags on top of the cfg's run, so a cfg's layers that follow its data follow a flag's data too
+            return RunConfig().updated(fields).updated(overrides)
+        except ConfigError:  # one of them is bad: checked together, a flag may fix a bad cfg value
+            return RunConfig().updated({**fields, **overrides})
 
 
 @contextmanager
