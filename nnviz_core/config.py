@@ -59,7 +59,9 @@ ALL_FEATURES = tuple(name for table in FEATURES.values() for name in table)
 
 DATASET_HELP = "dataset; 1-D regression: " + ", ".join(n for n, d in DATASETS.items() if d.inputs == 1) \
     + "; 2-D regression: " + ", ".join(n for n, d in DATASETS.items() if d.inputs == 2 and not d.is_classification) \
-    + "; 2-D classification: " + ", ".join(n for n, d in DATASETS.items() if d.is_classification)
+    + "; 2-D classification: " + ", ".join(n for n, d in DATASETS.items() if d.is_classification) \
+    + " (regressions: a linear output and MSE; two classes: one sigmoid output and binary cross-entropy; " \
+    "k classes: k softmax outputs and cross-entropy)"
 NOISE_HELP = ("noise (>= 0): for the regressions the standard deviation of the noise on y; circle, xor: "
               "labels are read at the point moved by N(0, noise²), so some near the boundary flip; spiral, "
               "moons: each point is moved by N(0, noise²); gauss: each blob's standard deviation is 0.15 + noise")

@@ -261,10 +261,11 @@ def test_the_clean_shapes_have_the_advertised_classes():
 
 
 def test_noise_moves_labels_or_points_as_the_help_says():
-    clean = make_dataset("circle", 300, 0.0, np.random.RandomState(3))
-    noisy = make_dataset("circle", 300, 0.3, np.random.RandomState(3))
-    np.testing.assert_array_equal(clean[0], noisy[0])  # the points stay, some labels flip
-    assert 0 < np.sum(clean[1] != noisy[1]) < 150
+    for name in ("circle", "xor"):
+        clean = make_dataset(name, 300, 0.0, np.random.RandomState(3))
+        noisy = make_dataset(name, 300, 0.3, np.random.RandomState(3))
+        np.testing.assert_array_equal(clean[0], noisy[0])  # the points stay, some labels flip
+        assert 0 < np.sum(clean[1] != noisy[1]) < 150
     clean = make_dataset("moons", 300, 0.0, np.random.RandomState(3))
     noisy = make_dataset("moons", 300, 0.3, np.random.RandomState(3))
     np.testing.assert_array_equal(clean[1], noisy[1])  # the labels stay, the points move

@@ -256,7 +256,10 @@ def load_scene(name: str):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="nnviz", description="Show how a small neural network learns.")
+    parser = Parser(prog="nnviz", description="Show how a small neural network learns.",
+                    epilog=f"datasets: {FIELD_HELP['dataset'].removeprefix('dataset; ')}. "
+                           f"features: {FIELD_HELP['features']}. classes: {FIELD_HELP['classes']}. "
+                           "See nnviz train --help for every setting.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("train", help="train a network and save its history (.npz)")
