@@ -163,7 +163,7 @@ def title(h, **_) -> Chapter:
     shape = "-".join(map(str, c.layers))
     return Chapter("title", "How a neural network learns", (),
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
-                   f"{DATASETS[c.dataset][1]} from {c.samples} points, by gradient descent with learning "
+                   f"{DATASETS[c.dataset].description} from {c.samples} points, by gradient descent with learning "
                    f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.",
                    Beats(write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
 

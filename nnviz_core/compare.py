@@ -54,7 +54,7 @@ def parse_compare(text: str, where: str = "--compare") -> tuple[str, list[str]]:
     field = match.group(1).replace("-", "_")
     if field not in fields:
         raise NnvizError(f"{where} {text!r}: {match.group(1)} is not a setting; compare one of {', '.join(fields)}")
-    separator = "|" if "|" in match.group(2) or field == "layers" else ","
+    separator = "|" if "|" in match.group(2) or field in ("layers", "features") else ","
     values = [v.strip() for v in match.group(2).split(separator) if v.strip()]
     if not MIN_RUNS <= len(values) <= MAX_RUNS:
         raise NnvizError(f"{where} {text!r}: give {MIN_RUNS} to {MAX_RUNS} values to compare, "

@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Callable
 
 from . import trace
-from .data import DATASETS, GRID_POINTS, INPUT_DIM, OUTPUT_DIM
+from .data import DATASETS, class_count, grid_size, output_count
 from .errors import ConfigError, NnvizError
+from .problems import FEATURES, default_features
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 INITS = ("auto", "seed", "he", "xavier")
@@ -53,10 +54,25 @@ def setting(default, help: str, rule: Rule):
     return dataclasses.field(default=default, metadata={"help": help, "rule": rule})
 
 
+ALL_FEATURES = tuple(name for table in FEATURES.values() for name in table)
+
+
+DATASET_HELP = "dataset; 1-D regression: " + ", ".join(n for n, d in DATASETS.items() if d.inputs == 1) \
+    + "; 2-D regression: " + ", ".join(n for n, d in DATASETS.items() if d.inputs == 2 and not d.is_classification) \
+    + "; 2-D classification: " + ", ".join(n for n, d in DATASETS.items() if d.is_classification) \
+    + " (regressions: a linear output and MSE; two classes: one sigmoid output and binary cross-entropy; " \
+    "k classes: k softmax outputs and cross-entropy)"
+NOISE_HELP = ("noise (>= 0): for the regressions the standard deviation of the noise on y; circle, xor: "
+              "labels are read at the point moved by N(0, noise²), so some near the boundary flip; spiral, "
+              "moons: each point is moved by N(0, noise²); gauss: each blob's standard deviation is 0.15 + noise")
+
+
 @dataclass(frozen=True)
 class RunConfig:
     layers: tuple[int, ...] = setting(
-        (1, 10, 1), "layer sizes, input to output, e.g. 1,10,1",
+        (1, 10, 1), "layer sizes, input to output, e.g. 1,10,1; when not given, it follows the data: "
+                    "features,10,1 for 1-D data, features,8,outputs for 2-D (outputs: 1 for a regression "
+                    "or two classes, k for k classes)",
         Rule(lambda v: len(v) >= 2 and all(n >= 1 for n in v),
              "need at least 2 layers, each a whole number >= 1 (e.g. 1,10,1)"))
     activation: str = setting("relu", "hidden activation", one_of(ACTIVATIONS))
@@ -67,10 +83,19 @@ class RunConfig:
     snapshot_every: int = setting(5, "keep a snapshot every N epochs (the last epoch is always kept)",
                                   whole(1))
     seed: int = setting(0, "random seed for data noise and initial weights", whole(0, 2**32 - 1))
-    dataset: str = setting("quadratic", "dataset", one_of(DATASETS))
+    dataset: str = setting("quadratic", DATASET_HELP,
+                           Rule(lambda v: v in DATASETS, f"choose one of {', '.join(DATASETS)}"))
     samples: int = setting(100, "number of training points (>= 2)", whole(2, 1_000_000))
-    noise: float = setting(0.1, "standard deviation of the label noise (>= 0)",
-                           Rule(lambda v: v >= 0, "must be a number >= 0"))
+    noise: float = setting(0.1, NOISE_HELP, Rule(lambda v: v >= 0, "must be a number >= 0"))
+    # The input layer: the raw inputs when not given (x, or x1,x2).
+    features: tuple[str, ...] = setting(
+        ("x",), "the input layer, comma-separated; 1-D data: any of x, x^2, sin(x); 2-D data: any of "
+                "x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2) (default: the raw inputs, x or x1,x2)",
+        Rule(lambda v: len(v) >= 1 and len(set(v)) == len(v) and all(f in ALL_FEATURES for f in v),
+             "choose one or more different ones of x, x^2, sin(x) (1-D data) or x1, x2, x1^2, x2^2, "
+             "x1*x2, sin(x1), sin(x2) (2-D data), comma-separated"))
+    classes: int = setting(2, "classes of the spiral (its arms): 2 or 3; the other classification datasets "
+                              "have 2", whole(2, 3))
     # auto: the seed's N(0, 0.5²) for its own 1-10-1 ReLU, else He (relu family) / Xavier.
     init: str = setting("auto", "weight initialisation", one_of(INITS))
 
@@ -84,8 +109,7 @@ class RunConfig:
     # -- conversions -----------------------------------------------------------------------
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
-        d["layers"] = list(self.layers)
-        return d
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -100,7 +124,27 @@ class RunConfig:
         if unknown:
             name = sorted(unknown)[0]
             raise ConfigError(name, changes[name], f"unknown setting; known: {', '.join(FIELD_TYPES)}")
-        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in changes.items()})
+        new = {k: _coerce(k, v) for k, v in changes.items()}
+        return dataclasses.replace(self, **new, **self._following(new))
+
+    def _following(self, new: dict) -> dict:
+        """Features and layers not in ``new`` that follow the problem: where this config's are its
+        own problem's defaults, the changed problem's defaults (so --dataset circle alone gives
+        x1,x2 and 2,8,1, and --compare features=... on it resizes the input layer)."""
+        follow = {}
+        try:
+            dataset = new.get("dataset", self.dataset)
+            if "features" not in new and self.features == default_features(self.dataset):
+                follow["features"] = default_features(dataset)
+            if "layers" not in new and self.layers == self.default_layers():
+                features = new.get("features", follow.get("features", self.features))
+                follow["layers"] = default_layers(dataset, new.get("classes", self.classes), features)
+        except (KeyError, TypeError):  # a bad new value: its own check names it
+            return {}
+        return follow
+
+    def default_layers(self) -> tuple[int, ...]:
+        return default_layers(self.dataset, self.classes, self.features)
 
     def memory_needed(self) -> dict[str, int]:
         """Bytes this run holds at its peak, by what holds them (see train.py and history.py):
@@ -109,25 +153,37 @@ class RunConfig:
           temporary the size of the largest layer;
         - ``activations``: every layer's z and a, and what the backward pass holds on its way
           down (dz and da of a layer and of the one below it, and f'(z)), on the training
-          inputs and on the 256-point drawing grid;
+          inputs and on the drawing grid (256 points, or 48² for 2-D data);
         - ``checkpoints``: weights and biases at every snapshot;
         - ``trace``: the loss and the few numbers the History keeps for every epoch.
         """
         per_layer = parameter_counts(self.layers)
         widths = self.layers[1:]
         neighbours = max((a + b for a, b in zip(widths, widths[1:])), default=widths[0])
+        grid = grid_size(DATASETS[self.dataset].inputs)
         floats = {
             "weights": 3 * sum(per_layer) + max(per_layer),
-            "activations": (self.samples + GRID_POINTS) * (2 * sum(widths) + 2 * neighbours + max(widths)),
+            "activations": (self.samples + grid) * (2 * sum(widths) + 2 * neighbours + max(widths)),
             "checkpoints": self.snapshots * sum(per_layer),
-            "trace": (self.epochs + 1) * trace.floats_per_epoch(self.layers),
+            "trace": (self.epochs + 1) * trace.floats_per_epoch(self.layers, self.class_count),
         }
         return {name: 8 * count for name, count in floats.items()}
+
+    @property
+    def class_count(self) -> int:
+        """The classes this run sorts its points into; 0 for a regression."""
+        return class_count(self.dataset, self.classes)
 
     @property
     def snapshots(self) -> int:
         """At most this many checkpoints are kept (every snapshot_every-th epoch and the last)."""
         return self.epochs // self.snapshot_every + 2
+
+
+def default_layers(dataset: str, classes: int, features) -> tuple[int, ...]:
+    """The layers of a problem when none are given: features, 10 (1-D data) or 8 (2-D), outputs."""
+    hidden = 10 if DATASETS[dataset].inputs == 1 else 8
+    return (len(features), hidden, output_count(dataset, classes))
 
 
 FIELD_TYPES = typing.get_type_hints(RunConfig)  # name -> type, e.g. layers -> tuple[int, ...]
@@ -177,13 +233,22 @@ def _check(c: RunConfig) -> None:
         value, rule = getattr(c, name), RULES[name]
         if not (_has_type(value, kind) and rule.ok(value)):
             raise ConfigError(name, value, rule.allowed)
-    inputs, outputs = INPUT_DIM[c.dataset], OUTPUT_DIM[c.dataset]
-    if c.layers[0] != inputs:
-        raise ConfigError("layers", c.layers, f"the {c.dataset} dataset has {inputs} input(s), "
-                                              f"so the first layer must be {inputs}")
-    if c.layers[-1] != outputs:
-        raise ConfigError("layers", c.layers, f"the {c.dataset} dataset has {outputs} output(s), "
-                                              f"so the last layer must be {outputs}")
+    data = DATASETS[c.dataset]
+    unusable = [f for f in c.features if f not in FEATURES[data.inputs]]
+    if unusable:
+        raise ConfigError("features", c.features, f"{unusable[0]} is not a feature of {data.inputs}-D data "
+                                                  f"like {c.dataset}; choose from {', '.join(FEATURES[data.inputs])}")
+    if c.classes != 2 and data.classes != 0:
+        raise ConfigError("classes", c.classes, f"only the spiral has a choice of classes; {c.dataset} "
+                          + ("is a regression" if data.classes is None else f"has {data.classes}"))
+    inputs, outputs = len(c.features), output_count(c.dataset, c.classes)
+    if c.layers[0] != inputs or c.layers[-1] != outputs:
+        fits = ",".join(map(str, (inputs, *c.layers[1:-1], outputs)))
+        outs = {0: "one output", 2: "one output (two classes)"}.get(class_count(c.dataset, c.classes),
+                                                                   f"{outputs} outputs (one per class)")
+        raise ConfigError("layers", c.layers, f"{c.dataset} with {','.join(c.features)} has {inputs} "
+                                              f"input(s) and {outs}; use {fits} for {c.dataset} with "
+                                              f"{','.join(c.features)}")
 
 
 # -- manim.cfg ---------------------------------------------------------------------------------

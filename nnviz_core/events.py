@@ -11,7 +11,13 @@ recorded) and reports only what occurred:
 - ``worse``: the final loss is above the first one;
 - ``rebound``: the loss ended well above its lowest, which came earlier;
 - ``diverged``: the loss grew without bound (``diverges``: not finite, or above
-  DIVERGENCE_FACTOR times its start).
+  DIVERGENCE_FACTOR times its start);
+
+and for a classification (where ``underfit``, a comparison with label noise, does not apply):
+
+- ``majority``: the accuracy stuck at or below the share of the largest class (what answering
+  that class for every point scores) from some epoch in the first half of training to the end;
+- ``unpredicted``: a class that no training point is predicted as at the last epoch.
 
 Every sentence about the loss as a whole comes from ``loss_path`` (fell, fell to its lowest then
 rose, rose, diverged), so the words cannot say "falls" of a loss that rose.
@@ -191,9 +197,48 @@ def diverged(history) -> list[Event]:
                                     f"(past {DIVERGENCE_WORDS} times its start, or overflowed)", {})]
 
 
+def majority_share(history) -> tuple[int, float]:
+    """The largest class of the training points and its share of them."""
+    counts = np.bincount(history.problem.labels(), minlength=history.problem.classes)
+    return int(np.argmax(counts)), float(counts.max() / counts.sum())
+
+
+def stuck_at_majority(history) -> list[Event]:
+    """Accuracy no better than always answering the largest class, from an epoch in the first
+    half of training to the end."""
+    accuracy = history.accuracy
+    majority, share = majority_share(history)
+    above = np.flatnonzero(accuracy > share + 1e-12)
+    start = int(above[-1]) + 1 if len(above) else 0  # the stretch at or below the share, to the end
+    if start > history.epochs // 2:
+        return []
+    return [Event("majority", start, history.epochs,
+                  f"the accuracy stayed at or below {share:.0%} from epoch {start} on (it ends at "
+                  f"{accuracy[-1]:.0%}), no better than answering class {majority} for every point",
+                  {"share": share, "majority": majority, "accuracy": float(accuracy[-1])})]
+
+
+def unpredicted_classes(history) -> list[Event]:
+    """Classes that no training point is predicted as at the last epoch, since when."""
+    counts = history.trace["predicted_counts"]  # (epochs + 1, classes)
+    out = []
+    for c in np.flatnonzero(counts[-1] == 0):
+        seen = np.flatnonzero(counts[:, c] > 0)
+        since = int(seen[-1]) + 1 if len(seen) else 0
+        when = "at any epoch" if since == 0 else f"from epoch {since} on"
+        out.append(Event("unpredicted", since, history.epochs,
+                         f"class {int(c)} is never predicted {when}: no training point gets it", {"class": int(c)}))
+    return out
+
+
+def classification_events(history) -> list[Event]:
+    return stuck_at_majority(history) + unpredicted_classes(history)
+
+
 def detect(history) -> list[Event]:
     loss = history.loss
-    events = (spikes(loss) + oscillations(loss) + dead_units(history) + underfit(history) + worse(history)
+    fit = classification_events(history) if history.is_classification else underfit(history)
+    events = (spikes(loss) + oscillations(loss) + dead_units(history) + fit + worse(history)
               + rebound(history) + diverged(history))
     return sorted(events, key=lambda e: (e.epoch, e.kind))
 
@@ -233,6 +278,7 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     else:
         lines += [_sentence(e.text) for e in found]
     lines += [_sentence(e.text) for e in by_kind.get("underfit", [])]
+    lines += [_sentence(e.text) for kind in ("majority", "unpredicted") for e in by_kind.get(kind, [])]
     if dead:
         lines.append(_sentence(dead.text))
     return lines[:most]

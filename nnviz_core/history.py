@@ -9,9 +9,10 @@ the exact network of any epoch, bit for bit the one training had. The History al
 loss of every epoch and a few per-epoch numbers the renderers need before they draw (the
 prediction's range, dead-unit counts, the largest |w|, |b|, |∂L/∂w|).
 
-A State stores only weights and biases. Its loss, activations, prediction, gradients and what
-each neuron does are computed from them when first asked for, so every number drawn belongs to
-the weights drawn.
+A State stores only weights and biases. Its loss, activations, prediction (or class
+probabilities, predicted classes and accuracy), gradients and what each neuron does (its map on
+the 2-D grid, a first-layer unit's line) are computed from them when first asked for, so every
+number drawn belongs to the weights drawn.
 
 ``History.at(t)`` is the renderers' clock, t a fractional epoch. Between epochs e and e + 1 it is
 a tween of that one real step: w(e) + f · (w(e+1) − w(e)), which is w(e) − f · lr · ∂L/∂w(e), the
@@ -30,18 +31,10 @@ import numpy as np
 
 from . import trace as per_epoch
 from .config import RunConfig
-from .model import backward, dead_units, forward, mse, sample_deltas, sgd_step
+from .model import backward, dead_units, forward, sample_deltas, sgd_step
+from .problems import Problem, class_probabilities, make_problem
 
 CACHED_EPOCHS = 64  # exact states kept for sequential and repeated access
-
-
-@dataclass(frozen=True)
-class Problem:
-    """What a State is evaluated on: the training data, the drawing grid, the activation."""
-    X: np.ndarray  # (n, d_in)
-    y: np.ndarray  # (n, d_out)
-    grid: np.ndarray  # (G, d_in)
-    activation: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -65,7 +58,8 @@ class State:
     @cached_property
     def _gradients(self):
         zs, acts = self._train_pass
-        return backward(self.problem.X, self.problem.y, self.weights, zs, acts, self.problem.activation)
+        return backward(self.problem.X, self.problem.y, self.weights, zs, acts, self.problem.activation,
+                        self.problem.loss)
 
     @property
     def pre_activations(self) -> list:
@@ -74,17 +68,86 @@ class State:
 
     @property
     def activations(self) -> list:
-        """a of every layer on the training inputs; activations[-1] is ŷ, (n, d_out)."""
+        """a of every layer on the training inputs; activations[-1] is the output layer's z:
+        ŷ for a regression, the logits for a classification, (n, d_out)."""
         return self._train_pass[1]
 
     @cached_property
     def loss(self) -> float:
-        return mse(self.activations[-1], self.problem.y)
+        return self.problem.loss.value(self.activations[-1], self.problem.y)
+
+    @cached_property
+    def prediction(self) -> np.ndarray:
+        """The output on History.grid, (G, d_out): ŷ for a regression, p(class 1) for two
+        classes, each class's probability for k."""
+        return self.problem.loss.output_of(self._grid_pass[1][-1])
+
+    # -- classes -------------------------------------------------------------------------------
+    @cached_property
+    def probabilities(self) -> np.ndarray:
+        """(n, k): each training point's probability of each class; rows sum to 1 (two classes:
+        [1 − p, p])."""
+        return class_probabilities(self.activations[-1], self.problem.loss)
+
+    @cached_property
+    def predicted_classes(self) -> np.ndarray:
+        """(n,) int: each training point's most probable class."""
+        return np.argmax(self.probabilities, axis=1)
+
+    @cached_property
+    def accuracy(self) -> float:
+        """The share of training points whose predicted class is their own."""
+        return float(np.mean(self.predicted_classes == self.problem.labels()))
+
+    @cached_property
+    def grid_probabilities(self) -> np.ndarray:
+        """(G, k): each class's probability at every grid point."""
+        return class_probabilities(self._grid_pass[1][-1], self.problem.loss)
 
     @property
-    def prediction(self) -> np.ndarray:
-        """ŷ on History.grid, (G, d_out)."""
-        return self._grid_pass[1][-1]
+    def grid_classes(self) -> np.ndarray:
+        """(G,) int: the predicted class at every grid point (the decision regions)."""
+        return np.argmax(self.grid_probabilities, axis=1)
+
+    # -- maps on the 2-D grid ------------------------------------------------------------------
+    def grid_map(self, values: np.ndarray) -> np.ndarray:
+        """(G, c) values on the 2-D grid as an image (side, side, c), indexed [row of x2, column of
+        x1], x2 rising with the row (see data.input_grid)."""
+        side = self.problem.grid_side
+        if not side:
+            raise ValueError("maps are for 2-D data; 1-D data is drawn as curves on History.grid")
+        return values.reshape(side, side, -1)
+
+    def neuron_maps(self) -> list:
+        """What every neuron outputs at every point of the 2-D grid: the map a Playground neuron
+        shows. One array per layer after the input, (side, side, width): a hidden unit's
+        activation, and the output layer's prediction (ŷ, or the class probabilities of the
+        output units). All of them come from the State's one forward pass over the grid."""
+        hidden = [self.grid_map(a) for a in self._grid_pass[1][:-1]]
+        return hidden + [self.grid_map(self.prediction)]
+
+    def pre_activation_maps(self) -> list:
+        """z of every layer on the 2-D grid, (side, side, width): the output's are the logits.
+        A first-layer unit's boundary w·φ(x) + b = 0 is the zero contour of its map here."""
+        return [self.grid_map(z) for z in self._grid_pass[0]]
+
+    def feature_maps(self) -> np.ndarray:
+        """(side, side, d_in): each input feature (x1, x1², sin x2, ...) on the 2-D grid."""
+        return self.grid_map(self.problem.grid)
+
+    def first_layer_lines(self) -> np.ndarray | None:
+        """(width, 3): each first-layer unit's line a·x1 + b·x2 + c = 0 in the input plane, as
+        (a, b, c), where its z = w·x + b crosses 0 (a ReLU's edge, a tanh's or sigmoid's middle);
+        the unit's z is positive on the side a·x1 + b·x2 + c > 0.
+
+        Only when the features are x1 and x2 (in either order). With other features the unit's
+        w·φ(x) + b = 0 is a plane in feature space, a curve in the input plane: None here, and
+        that curve is the zero contour of pre_activation_maps()[0][..., j]."""
+        if sorted(self.problem.features) != ["x1", "x2"]:
+            return None
+        order = [self.problem.features.index(name) for name in ("x1", "x2")]
+        w = self.weights[0][order]  # (2, width): rows x1, x2
+        return np.stack([w[0], w[1], self.biases[0][0]], axis=1)
 
     @property
     def grad_weights(self) -> list:
@@ -95,13 +158,14 @@ class State:
         return self._gradients[1]
 
     # -- what each neuron does ---------------------------------------------------------------
-    def contributions(self) -> np.ndarray:
-        """(G, H): column j is last-hidden unit j's weighted output on the grid, a[:, j] · w_out[j, 0].
-        Their sum plus the output bias is the prediction. (G, 0) for a net with no hidden layer."""
+    def contributions(self, output: int = 0) -> np.ndarray:
+        """(G, H): column j is last-hidden unit j's weighted output on the grid, a[:, j] · w_out[j, o]
+        for output o. Their sum plus that output's bias is its z: the prediction of a regression,
+        the logit of a classification. (G, 0) for a net with no hidden layer."""
         if len(self.weights) < 2:
             return np.zeros((len(self.problem.grid), 0))
         a_last = self._grid_pass[1][-2]  # (G, H)
-        return a_last * self.weights[-1][:, 0]  # (G, H) * (H,) -> (G, H)
+        return a_last * self.weights[-1][:, output]  # (G, H) * (H,) -> (G, H)
 
     def switch_points(self) -> list:
         """Per hidden layer, (width,): the x in the grid's range where each unit's pre-activation
@@ -109,11 +173,13 @@ class State:
 
         The first layer's z = w·x + b is a line, so its crossing is exactly −b/w; deeper units
         are found on the grid (the first crossing, refined linearly)."""
-        x = self.problem.grid[:, 0]
+        if self.problem.is_2d:
+            raise ValueError("switch points are for 1-D data; for 2-D data see first_layer_lines")
+        x = self.problem.raw_grid[:, 0]
         lo, hi = x.min(), x.max()
         points = []
         for l, z in enumerate(self._grid_pass[0][:-1]):  # (G, width) per hidden layer
-            if l == 0 and self.problem.X.shape[1] == 1:
+            if l == 0 and self.problem.features == ("x",):
                 w, b = self.weights[0][0], self.biases[0][0]
                 with np.errstate(divide="ignore", invalid="ignore"):
                     cross = np.where(w != 0, -b / w, np.nan)
@@ -131,13 +197,13 @@ class State:
     @cached_property
     def _deltas(self):
         zs, acts = self._train_pass
-        return sample_deltas(self.problem.y, self.weights, zs, acts, self.problem.activation)
+        return sample_deltas(self.problem.y, self.weights, zs, acts, self.problem.activation, self.problem.loss)
 
     def _inputs_to(self, layer: int) -> np.ndarray:
         return self.problem.X if layer == 0 else self.activations[layer - 1]
 
     def sample_gradients(self, layer: int, i: int, j: int) -> np.ndarray:
-        """(n,): each training point's gradient of its own squared error with respect to
+        """(n,): each training point's gradient of its own loss (squared error or cross-entropy) with respect to
         weights[layer][i, j]. Their mean is grad_weights[layer][i, j]."""
         return self._inputs_to(layer)[:, i] * self._deltas[layer][:, j]
 
@@ -167,6 +233,7 @@ def _first_crossings(x: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 class History:
     def __init__(self, config: RunConfig, X, y, grid, loss, arrays: dict, diverged_at: int | None = None):
+        """X (n, 1 or 2) and grid (G, 1 or 2) are raw inputs; y (n, d_out) the targets."""
         self.config = config
         self.X, self.y, self.grid = X, y, grid
         self.loss = loss  # (epochs + 1,): the loss at every epoch
@@ -176,8 +243,8 @@ class History:
         # checkpoints[l]: (S, d_l, d_{l+1}) weights and (S, 1, d_{l+1}) biases, S checkpoints
         self.checkpoint_weights = [arrays[f"w{l}"] for l in range(depth)]
         self.checkpoint_biases = [arrays[f"b{l}"] for l in range(depth)]
-        self.trace = {name: arrays[name] for name in per_epoch.columns(config.layers)}
-        self.problem = Problem(X, y, grid, config.activation)
+        self.trace = {name: arrays[name] for name in per_epoch.columns(config.layers, config.class_count)}
+        self.problem = make_problem(config, X, y, grid)  # X and grid raw; the network reads their features
         self._exact: OrderedDict[int, tuple[list, list]] = OrderedDict()  # epoch -> (weights, biases)
 
     # -- what the run was ---------------------------------------------------------------------
@@ -194,6 +261,15 @@ class History:
         """max |value| of ``name`` ("weights", "biases" or "grad_weights") over every layer and
         every epoch: the fixed, symmetric scale a colour or a bar of that kind is drawn against."""
         return float(self.trace["largest"][:, per_epoch.LARGEST.index(name)].max())
+
+    @property
+    def accuracy(self) -> np.ndarray | None:
+        """(epochs + 1,): the training accuracy at every epoch; None for a regression."""
+        return self.trace["accuracy"][:, 0] if "accuracy" in self.trace else None
+
+    @property
+    def is_classification(self) -> bool:
+        return self.problem.classes > 0
 
     def prediction_bounds(self) -> tuple[float, float]:
         """The lowest and highest prediction on the grid over every epoch of the run."""
@@ -250,9 +326,10 @@ class History:
             start, params = resume, self._exact[resume]
         weights, biases = params
         c = self.config
+        X, loss = self.problem.X, self.problem.loss
         for _ in range(start, epoch):
-            zs, acts = forward(self.X, weights, biases, c.activation)
-            grad_w, grad_b = backward(self.X, self.y, weights, zs, acts, c.activation)
+            zs, acts = forward(X, weights, biases, c.activation)
+            grad_w, grad_b = backward(X, self.y, weights, zs, acts, c.activation, loss)
             weights, biases = sgd_step(weights, biases, grad_w, grad_b, c.lr)
         self._exact[epoch] = (weights, biases)
         while len(self._exact) > CACHED_EPOCHS:

@@ -1,12 +1,15 @@
 """A fully connected network for any depth, in NumPy, with its forward and backward side by side.
 
 Shapes: X is (n, d0); layer l has w[l] (d_l, d_{l+1}) and b[l] (1, d_{l+1}).
-Hidden layers use the chosen activation; the output layer is linear (regression).
-Names follow the seed notebook: z = pre-activation, a = activation, dz/dw/db = gradients.
+Hidden layers use the chosen activation; the output layer is linear: its z are the prediction of a
+regression or the logits of a classification, which the Loss (nnviz_core.problems) turns into
+probabilities. Names follow the seed notebook: z = pre-activation, a = activation, dz/dw/db = gradients.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from .problems import MSE, Loss
 
 LEAKY_SLOPE = 0.01
 
@@ -61,7 +64,7 @@ def init_params(layers, activation: str, init: str, rng: np.random.RandomState):
 def forward(X, weights, biases, activation: str):
     """Pre-activations ``zs`` and activations ``acts`` of every layer after the input.
 
-    acts[-1] is the prediction (the output layer is linear, so acts[-1] is zs[-1]).
+    acts[-1] is the prediction or the logits (the output layer is linear, so acts[-1] is zs[-1]).
     """
     f, _ = ACTIVATION_FUNCS[activation]
     zs, acts = [], []
@@ -79,10 +82,10 @@ def mse(y_pred, y) -> float:
     return float(np.mean((y_pred - y) ** 2))
 
 
-def backward(X, y, weights, zs, acts, activation: str):
-    """Gradients of the MSE loss with respect to every weight and bias (same shapes)."""
+def backward(X, y, weights, zs, acts, activation: str, loss: Loss = MSE):
+    """Gradients of the mean loss with respect to every weight and bias (same shapes)."""
     _, df = ACTIVATION_FUNCS[activation]
-    dz = 2 * (acts[-1] - y) / y.shape[0] / y.shape[1]  # d loss / d y_pred (the output is linear)
+    dz = loss.mean_delta(acts[-1], y)  # d loss / d z_out: 2(ŷ − y)/n for MSE, (p − y)/n for cross-entropy
     grad_w = [None] * len(weights)
     grad_b = [None] * len(weights)
     for l in range(len(weights) - 1, -1, -1):
@@ -95,14 +98,15 @@ def backward(X, y, weights, zs, acts, activation: str):
     return grad_w, grad_b
 
 
-def sample_deltas(y, weights, zs, acts, activation: str):
-    """Per training point, d(its own squared error)/dz for every layer: (n, d_{l+1}) each.
+def sample_deltas(y, weights, zs, acts, activation: str, loss: Loss = MSE):
+    """Per training point, d(its own loss)/dz for every layer: (n, d_{l+1}) each.
 
     The same chain rule as ``backward``, without the mean over points: point k's own loss is
-    mean over outputs of (ŷ_k − y_k)², so the mean of these over k is ``backward``'s dz.
+    its squared error (mean over outputs) or its cross-entropy, so the mean of these over k is
+    ``backward``'s dz.
     """
     _, df = ACTIVATION_FUNCS[activation]
-    dz = 2 * (acts[-1] - y) / y.shape[1]  # (n, d_out): 2(ŷ − y) per point
+    dz = loss.point_delta(acts[-1], y)  # (n, d_out): 2(ŷ − y) per point for MSE, p − y for cross-entropy
     deltas = [None] * len(weights)
     for l in range(len(weights) - 1, -1, -1):
         deltas[l] = dz

@@ -18,12 +18,17 @@ import numpy as np
 
 from . import trace as per_epoch
 from .config import RunConfig
+from .data import DATASETS
 from .errors import ConfigError, HistoryFileError
 from .files import atomic_output
 from .history import History, checkpoint_epochs
 
 FORMAT_NAME = "nnviz-history"
-FORMAT_VERSION = 3  # 3: a digest of every array, so damaged or mixed-up files are caught
+# 3: a digest of every array, so damaged or mixed-up files are caught. Classification runs need
+# no new version: their settings (features, classes) are in the config, whose missing keys take
+# their defaults, so a 1-D run saved before them loads as it was; their extra trace columns follow
+# from the config.
+FORMAT_VERSION = 3
 HINT = "create one with: nnviz train --out run.npz"
 
 
@@ -118,6 +123,7 @@ def digest(arrays: dict) -> str:
 def shape_problem(config: RunConfig, arrays: dict) -> str | None:
     """Why the arrays cannot belong to this config, or None when they all fit."""
     layers, n = config.layers, config.samples
+    inputs = DATASETS[config.dataset].inputs  # X and grid are raw inputs; the network reads their features
     loss = arrays.get("loss")
     diverged = arrays.get("diverged_at")
     if diverged is None or diverged.shape != () or not np.issubdtype(diverged.dtype, np.integer):
@@ -129,10 +135,10 @@ def shape_problem(config: RunConfig, arrays: dict) -> str | None:
         return "its loss length and divergence epoch disagree"
     expected_epochs = checkpoint_epochs(config.epochs, config.snapshot_every, last)
     S = len(expected_epochs)
-    expect = {"X": (n, layers[0]), "y": (n, layers[-1]), "checkpoint_epochs": (S,)}
-    expect |= {name: (last + 1, width) for name, width in per_epoch.columns(layers).items()}
+    expect = {"X": (n, inputs), "y": (n, layers[-1]), "checkpoint_epochs": (S,)}
+    expect |= {name: (last + 1, width) for name, width in per_epoch.columns(layers, config.class_count).items()}
     grid = arrays.get("grid")
-    if grid is None or grid.ndim != 2 or grid.shape[1] != layers[0] or len(grid) < 2:
+    if grid is None or grid.ndim != 2 or grid.shape[1] != inputs or len(grid) < 2:
         return "grid has the wrong shape"
     for l, (d_in, d_out) in enumerate(zip(layers[:-1], layers[1:])):
         expect |= {f"w{l}": (S, d_in, d_out), f"b{l}": (S, 1, d_out)}

@@ -22,6 +22,15 @@ PRESENTATION = {"theme": (("light", "dark"), "light")}
 COMPARISON = ("compare", "compare_runs")
 
 
+def check_drawable(runs) -> None:
+    """Refuse, in one line, to draw what the renderers cannot draw yet: a History, or the runs of
+    a Comparison, on 2-D data (they are trained, saved and described: nnviz train, nnviz info)."""
+    for history in getattr(runs, "histories", None) or ([runs] if isinstance(runs, History) else []):
+        if history.problem.is_2d:
+            raise NnvizError(f"2-D data is not drawn yet ({history.config.dataset}): the video and the GIF "
+                             "show 1-D data only for now; train it with nnviz train and read it with nnviz info")
+
+
 def presentation(section: dict[str, str], source: str = "manim.cfg", overrides: dict | None = None) -> dict:
     """The section's presentation settings (``theme``), checked; a flag in ``overrides`` wins."""
     chosen = {}
@@ -65,7 +74,10 @@ def base_config(section: dict[str, str], source: str, overrides: dict | None = N
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION, *COMPARISON)}
     with said_as_in(fields, overrides, source):
-        return RunConfig().updated({**fields, **overrides})
+        try:  # the flags on top of the cfg's run, so a cfg's layers that follow its data follow a flag's data too
+            return RunConfig().updated(fields).updated(overrides)
+        except ConfigError:  # one of them is bad: checked together, a flag may fix a bad cfg value
+            return RunConfig().updated({**fields, **overrides})
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""The training loop: full-batch gradient descent on MSE, turning a RunConfig into a History."""
+"""The training loop: full-batch gradient descent on the problem's loss (MSE or cross-entropy),
+turning a RunConfig into a History."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,8 +11,9 @@ from .errors import TrainingDiverged
 from .events import DIVERGENCE_WORDS, diverges
 from .history import History, checkpoint_epochs
 from .memory import check_run_memory
-from .model import backward, forward, init_params, mse, sgd_step
+from .model import backward, forward, init_params, sgd_step
 from .numbers import fmt_value
+from .problems import make_problem
 
 
 def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = False) -> History:
@@ -28,14 +30,15 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
     """
     check_run_memory(config)  # refused before anything is allocated
     rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights
-    X, y = make_dataset(config.dataset, config.samples, config.noise, rng)
+    X, y = make_dataset(config.dataset, config.samples, config.noise, rng, config.classes)
     weights, biases = init_params(config.layers, config.activation, config.init, rng)
-    grid = input_grid(X)
+    problem = make_problem(config, X, y, input_grid(X))
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
-        return _run(config, X, y, grid, weights, biases, progress, keep_diverged)
+        return _run(config, problem, weights, biases, progress, keep_diverged)
 
 
-def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> History:
+def _run(config, problem, weights, biases, progress, keep_diverged) -> History:
+    X, y = problem.X, problem.y  # the features the network reads
     keep = set(checkpoint_epochs(config.epochs, config.snapshot_every))
     # Checkpoints are copied straight into their final arrays, so the run never holds them twice
     # (RunConfig.memory_needed counts them once). A diverged run stops early and fills fewer.
@@ -50,12 +53,12 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
         stored_epochs.append(epoch)
 
     losses = np.empty(config.epochs + 1)
-    trace = per_epoch.empty(config.epochs, config.layers)
+    trace = per_epoch.empty(config.epochs, config.layers, config.class_count)
     diverged_at = None
     finite = None  # (epoch, weights, biases) of the last epoch before it diverged
     for epoch in range(config.epochs + 1):
         zs, acts = forward(X, weights, biases, config.activation)
-        loss = mse(acts[-1], y)
+        loss = problem.loss.value(acts[-1], y)
         if diverges(loss, losses[0] if epoch else loss):
             if not keep_diverged or epoch == 0:
                 grew = (f"became {loss}" if not np.isfinite(loss) else
@@ -68,8 +71,8 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
             break
         losses[epoch] = loss
         finite = (epoch, weights, biases)
-        grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation)
-        per_epoch.record(trace, epoch, acts, weights, biases, grad_w, config.activation)
+        grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation, problem.loss)
+        per_epoch.record(trace, epoch, acts, weights, biases, grad_w, config.activation, problem)
         if epoch in keep:
             store(epoch, weights, biases)
         if epoch < config.epochs:  # the last epoch's update would never be shown
@@ -84,5 +87,5 @@ def _run(config, X, y, grid, weights, biases, progress, keep_diverged) -> Histor
     for l in range(len(config.layers) - 1):
         arrays[f"w{l}"], arrays[f"b{l}"] = stored_w[l][:S], stored_b[l][:S]
     arrays.update({k: v[:last + 1] for k, v in trace.items()})
-    return History(config, X, y, grid, losses[:last + 1], arrays, diverged_at)
+    return History(config, problem.raw_inputs, y, problem.raw_grid, losses[:last + 1], arrays, diverged_at)
 

@@ -304,7 +304,7 @@ class LectureSteps(LectureScene):
         c = self.history.config
         shape = "-".join(map(str, c.layers))
         title = label(chapter.title, TITLE_SIZE)
-        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {DATASETS[c.dataset][1]}",
+        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {DATASETS[c.dataset].description}",
                      LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", LABEL_SIZE)

@@ -14,7 +14,7 @@ from manim import config
 
 from nnviz_core import History, NnvizError
 from nnviz_core.config import CFG_SECTION
-from nnviz_core.runs import comparison_for_section, history_for_section, presentation
+from nnviz_core.runs import check_drawable, comparison_for_section, history_for_section, presentation
 
 _cache: dict = {}
 
@@ -41,6 +41,7 @@ def from_section(make, parser: configparser.ConfigParser | None = None, path: Pa
         return _cache[key]
     try:
         made = make(section, str(path), path.parent)
+        check_drawable(made)
     except NnvizError as exc:
         print(f"nnviz: {exc}", file=sys.stderr)
         raise SystemExit(2) from None

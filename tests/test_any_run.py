@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from nnviz_core import RunConfig, TrainingDiverged, train
-from nnviz_core.data import DATASETS
+from nnviz_core.data import CURVES
 from nnviz_core.layout import network_layout
 from nnviz_core.model import ACTIVATION_FUNCS
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -48,7 +48,7 @@ def random_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED", 2026
         depth = int(rng.integers(depths[0], depths[1] + 1))
         widths = [int(round(math.exp(rng.uniform(math.log(w_lo), math.log(w_hi))))) for _ in range(depth)]
         configs.append((kind, RunConfig(layers=(1, *widths, 1), activation=str(rng.choice(sorted(ACTIVATION_FUNCS))),
-                                        dataset=str(rng.choice(sorted(DATASETS))), lr=float(10 ** rng.uniform(lr_lo, lr_hi)),
+                                        dataset=str(rng.choice(sorted(CURVES))), lr=float(10 ** rng.uniform(lr_lo, lr_hi)),
                                         epochs=int(rng.integers(12, 40)), snapshot_every=int(rng.integers(2, 9)),
                                         samples=int(rng.integers(12, 40)), seed=int(rng.integers(0, 1000)),
                                         init=str(rng.choice(inits)))))

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from nnviz_core import ConfigError, History, RunConfig, TrainingDiverged, train
-from nnviz_core.data import DATASETS, make_dataset
+from nnviz_core.data import CURVES, make_dataset
 from nnviz_core.frontends.cli import main
 from nnviz_core.errors import HistoryFileError
 from nnviz_core.run_file import OldRunFile
@@ -340,7 +340,7 @@ def test_cfg_section_is_read(tmp_path):
     assert len(h2.loss) == 21
 
 
-@pytest.mark.parametrize("name", sorted(DATASETS))
+@pytest.mark.parametrize("name", sorted(CURVES))
 def test_every_dataset_trains_and_learns(name):
     h = train(RunConfig(dataset=name, epochs=300, activation="tanh", layers=(1, 16, 1)))
     assert np.all(np.isfinite(h.loss))

@@ -57,6 +57,14 @@ def training_overrides(args) -> dict:
     return {f: getattr(args, f) for f in TRAINING_FIELDS if getattr(args, f, None) is not None}
 
 
+def runs_to_draw(runs):
+    """What a renderer is handed, checked once for what the renderers can draw."""
+    from ..runs import check_drawable
+
+    check_drawable(runs)
+    return runs
+
+
 def history_from_args(args, keep_diverged: bool = False):
     """The History the flags ask for: loaded with --run, else trained once."""
     from ..runs import resolve_history
@@ -77,7 +85,7 @@ def comparison_from_args(args):
 def recreate_flags(config: RunConfig) -> str:
     """The `nnviz train` flags that give ``config`` (every field, so none depends on a cfg file)."""
     values = config.to_dict()
-    return " ".join(f"{flag_for(k)} {','.join(map(str, v)) if isinstance(v, list) else v}"
+    return " ".join(f"{flag_for(k)} {shlex.quote(','.join(map(str, v))) if isinstance(v, list) else v}"
                     for k, v in values.items())
 
 
@@ -112,11 +120,14 @@ def cmd_info(args) -> int:
     info = {"file": args.run_file, "config": history.config.to_dict(),
             "checkpoint_epochs": [int(e) for e in history.checkpoint_epochs],
             "initial_loss": float(history.loss[0]), "final_loss": history.final_loss,
+            "loss_name": history.problem.loss.name,
             "diverged_at": history.diverged_at,
             "lowest_loss": path.lowest, "lowest_epoch": path.lowest_epoch,
             "trajectory": f"the loss {path.phrase()}",
             "events": [{"kind": e.kind, "epoch": e.epoch, "end": e.end, "text": e.text}
                        for e in history.events()]}
+    if history.is_classification:
+        info["initial_accuracy"], info["final_accuracy"] = float(history.accuracy[0]), float(history.accuracy[-1])
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -124,13 +135,16 @@ def cmd_info(args) -> int:
     print(f"run file        {args.run_file}")
     for field in TRAINING_FIELDS:
         value = getattr(c, field)
-        print(f"{field:<15} {','.join(map(str, value)) if field == 'layers' else value}")
+        print(f"{field:<15} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
     epochs = info["checkpoint_epochs"]
     shown = ", ".join(map(str, epochs)) if len(epochs) <= 12 else f"{epochs[0]}, {epochs[1]}, ..., {epochs[-1]}"
     print(f"checkpoints     {len(epochs)}: epochs {shown}")
     print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {history.epochs}"
-          f" (lowest {path.lowest:.6g} at epoch {path.lowest_epoch})")
+          f" ({info['loss_name']}; lowest {path.lowest:.6g} at epoch {path.lowest_epoch})")
     print(f"trajectory      {info['trajectory']}")
+    if history.is_classification:
+        print(f"accuracy        {info['initial_accuracy']:.1%} at epoch 0 -> {info['final_accuracy']:.1%} at epoch "
+              f"{history.epochs} (of {history.config.samples} training points)")
     for event in history.events():
         print(f"happened        {event.text}")
     return 0
@@ -184,13 +198,13 @@ def cmd_gif(args) -> int:
     if args.compare:
         from .gif import write_comparison_gif
 
-        comparison = comparison_from_args(args)
+        comparison = runs_to_draw(comparison_from_args(args))
         path, count = write_comparison_gif(comparison, args.out, args.fps, args.dpi, args.every, args.smooth,
                                            args.jobs, ProgressBar("gif"), make_folders=own_folder)
         with Image.open(path) as im:
             width, height = im.size
     else:
-        history = history_from_args(args)
+        history = runs_to_draw(history_from_args(args))
         path, count = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
                                           args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder)
     print(f"wrote {path} ({count} frames, {width}x{height}, {path.stat().st_size / 1e6:.1f} MB)")
@@ -234,10 +248,10 @@ def comparison_for_scene(args):
     """What a scene shows: CompareRuns the runs of --compare (or the cfg's compare), the others
     one run (a --compare for them is a mistake, said in one line)."""
     if args.scene == "CompareRuns":
-        return comparison_from_args(args)
+        return runs_to_draw(comparison_from_args(args))
     if args.compare:
         raise UserError(f"nnviz: --compare is for CompareRuns, not {args.scene}")
-    return history_from_args(args)
+    return runs_to_draw(history_from_args(args))
 
 
 def load_scene(name: str):
@@ -252,7 +266,10 @@ def load_scene(name: str):
 
 
 def build_parser() -> Parser:
-    parser = Parser(prog="nnviz", description="Show how a small neural network learns.")
+    parser = Parser(prog="nnviz", description="Show how a small neural network learns.",
+                    epilog=f"datasets: {FIELD_HELP['dataset'].removeprefix('dataset; ')}. "
+                           f"features: {FIELD_HELP['features']}. classes: {FIELD_HELP['classes']}. "
+                           "See nnviz train --help for every setting.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     p = sub.add_parser("train", help="train a network and save its history (.npz)")

@@ -1,0 +1,159 @@
+"""What is learned: the loss and output of each kind of dataset, the input features, and the
+Problem a State is evaluated on.
+
+The network's last layer is always linear: its z are the *logits*. The loss turns them into the
+output and the loss together, from the logits, so that a very confident wrong answer gives a
+large finite loss, never inf or NaN:
+
+- ``MSE`` (regression): the output is z itself; loss mean((z − y)²);
+- ``BINARY_CROSS_ENTROPY`` (two classes, one output): p = sigmoid(z);
+  loss mean(softplus(z) − y·z), which is −y·log p − (1 − y)·log(1 − p);
+- ``CROSS_ENTROPY`` (k classes, one-hot y): p = softmax(z); loss mean(logsumexp(z) − z_y),
+  which is −log p_y.
+
+Each gives the gradient with respect to z of one point's own loss (``point_delta``); for the
+cross-entropies it is simply p − y. The mean loss's gradient is that over n.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .data import DATASETS, GRID_SIDE, class_count
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^−z) without overflow: e^−|z| is at most 1."""
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def log_sum_exp(z: np.ndarray) -> np.ndarray:
+    """(n, k) -> (n, 1): log Σ e^z, shifted by the row's largest z so that nothing overflows."""
+    top = z.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(z - top).sum(axis=1, keepdims=True))
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    return np.exp(z - log_sum_exp(z))
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str  # as said on screen
+    output: str  # the output unit: linear, sigmoid or softmax
+    point_losses: Callable  # (z (n, d), y (n, d)) -> (n,): each point's own loss
+    output_of: Callable  # z -> the prediction: ŷ for regression, probabilities for classes
+    point_delta: Callable  # (z, y) -> (n, d): d(a point's own loss)/dz
+
+    def value(self, z, y) -> float:
+        """The mean loss over the points."""
+        return float(np.mean(self.point_losses(z, y)))
+
+    def mean_delta(self, z, y) -> np.ndarray:
+        """d(mean loss)/dz, (n, d)."""
+        return self.point_delta(z, y) / y.shape[0]
+
+
+def _mse_delta(z, y):
+    return 2 * (z - y) / y.shape[1]
+
+
+def _softplus(z):
+    """log(1 + e^z) without overflow."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+MSE = Loss("mean squared error", "linear", lambda z, y: np.mean((z - y) ** 2, axis=1),
+           lambda z: z, _mse_delta)
+BINARY_CROSS_ENTROPY = Loss("binary cross-entropy", "sigmoid",
+                            lambda z, y: (_softplus(z) - y * z)[:, 0], sigmoid, lambda z, y: sigmoid(z) - y)
+CROSS_ENTROPY = Loss("cross-entropy", "softmax", lambda z, y: (log_sum_exp(z) - (z * y).sum(axis=1, keepdims=True))[:, 0],
+                     softmax, lambda z, y: softmax(z) - y)
+
+
+def loss_for(classes: int) -> Loss:
+    """The loss of a problem with ``classes`` classes (0: a regression)."""
+    return MSE if classes == 0 else BINARY_CROSS_ENTROPY if classes == 2 else CROSS_ENTROPY
+
+
+# -- features: what the input layer is made of ---------------------------------------------
+# name -> f(raw inputs (n, d)) -> (n,). 1-D data has x; 2-D data has x1 and x2.
+FEATURES = {
+    1: {"x": lambda X: X[:, 0], "x^2": lambda X: X[:, 0] ** 2, "sin(x)": lambda X: np.sin(X[:, 0])},
+    2: {"x1": lambda X: X[:, 0], "x2": lambda X: X[:, 1],
+        "x1^2": lambda X: X[:, 0] ** 2, "x2^2": lambda X: X[:, 1] ** 2,
+        "x1*x2": lambda X: X[:, 0] * X[:, 1],
+        "sin(x1)": lambda X: np.sin(X[:, 0]), "sin(x2)": lambda X: np.sin(X[:, 1])},
+}
+RAW = {1: ("x",), 2: ("x1", "x2")}  # the default features: the raw inputs themselves
+
+
+def default_features(dataset: str) -> tuple[str, ...]:
+    return RAW[DATASETS[dataset].inputs]
+
+
+def feature_matrix(X: np.ndarray, names) -> np.ndarray:
+    """(n, len(names)): the chosen features of raw inputs X. The raw inputs in their own order
+    are X itself (the same array, so the default run is the seed's bit for bit)."""
+    names = tuple(names)
+    if names == RAW[X.shape[1]]:
+        return X
+    table = FEATURES[X.shape[1]]
+    return np.stack([table[name](X) for name in names], axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """What a State is evaluated on: the training data and the drawing grid, both as raw inputs
+    and as the features the network reads, the hidden activation and the loss."""
+    X: np.ndarray  # (n, d_in): the features of the training inputs, the network's input
+    y: np.ndarray  # (n, d_out): values, 0/1 (two classes) or one-hot (k classes)
+    grid: np.ndarray  # (G, d_in): the features of the grid's points
+    activation: str
+    loss: Loss = MSE
+    inputs: np.ndarray | None = None  # (n, 1 or 2): the raw training inputs (default: X)
+    grid_inputs: np.ndarray | None = None  # (G, 1 or 2): the raw grid (default: grid)
+    features: tuple = ("x",)
+    classes: int = 0  # 0 for a regression
+
+    @property
+    def raw_inputs(self) -> np.ndarray:
+        return self.X if self.inputs is None else self.inputs
+
+    @property
+    def raw_grid(self) -> np.ndarray:
+        return self.grid if self.grid_inputs is None else self.grid_inputs
+
+    @property
+    def is_2d(self) -> bool:
+        return self.raw_inputs.shape[1] == 2
+
+    @property
+    def grid_side(self) -> int:
+        """The 2-D grid is grid_side x grid_side (0 for 1-D data)."""
+        return GRID_SIDE if self.is_2d else 0
+
+    def labels(self) -> np.ndarray:
+        """(n,) int: each training point's class (classification only)."""
+        return label_of(self.y)
+
+
+def label_of(y: np.ndarray) -> np.ndarray:
+    """Class numbers of targets: 0/1 in one column, or the one-hot column."""
+    return (y[:, 0] > 0.5).astype(int) if y.shape[1] == 1 else np.argmax(y, axis=1)
+
+
+def class_probabilities(z: np.ndarray, loss: Loss) -> np.ndarray:
+    """(n, k) probabilities from logits, each row summing to 1; two classes give [1 − p, p]."""
+    p = loss.output_of(z)
+    return np.concatenate([1 - p, p], axis=1) if p.shape[1] == 1 else p
+
+
+def make_problem(config, X: np.ndarray, y: np.ndarray, grid: np.ndarray) -> Problem:
+    """The Problem of a run: raw X and grid turned into the config's features."""
+    k = class_count(config.dataset, config.classes)
+    return Problem(feature_matrix(X, config.features), y, feature_matrix(grid, config.features),
+                   config.activation, loss_for(k), X, grid, tuple(config.features), k)
