@@ -11,7 +11,7 @@ from drawn import (boxes_overlap, check_curve, check_marks, manim_marks, manim_p
                    mpl_pieces, true_contributions)
 from nnviz_core import RunConfig, train
 from nnviz_core.compare import compare
-from nnviz_core.data import DATASETS
+from nnviz_core.data import CURVES
 
 manim = pytest.importorskip("manim")
 from nnviz_core.dashboard import Dashboard  # noqa: E402
@@ -27,7 +27,7 @@ HARD_RUNS = {
                                         epochs=20), False),
     "1-2-1 tanh, high lr": (RunConfig(layers=(1, 2, 1), activation="tanh", lr=0.8, epochs=20), False),
     **{f"1-24-1 sigmoid {d}": (RunConfig(layers=(1, 24, 1), activation="sigmoid", dataset=d, lr=2.0, epochs=15,
-                                         seed=3), False) for d in DATASETS},
+                                         seed=3), False) for d in CURVES},
 }
 
 
