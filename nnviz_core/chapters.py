@@ -37,10 +37,24 @@ class Beat:
 
 class Beats:
     """A chapter's plays by name: ``beats.travel`` is the run time of each play called "travel";
-    ``total`` is the time they all take, one after the other."""
+    ``total`` is the time they all take, one after the other. ``stretch`` names the beat that
+    takes the chapter's slack when its words need longer than its plays (a hold on something
+    worth reading, rather than the chapter's last frame)."""
 
-    def __init__(self, **beats: float | Beat):
+    def __init__(self, stretch: str | None = None, **beats: float | Beat):
         self.named = {name: b if isinstance(b, Beat) else Beat(float(b)) for name, b in beats.items()}
+        if stretch is not None and stretch not in self.named:
+            raise ValueError(f"the beat to stretch, {stretch!r}, is not among {list(self.named)}")
+        self.stretch = stretch
+
+    def lasting(self, seconds: float) -> "Beats":
+        """These beats, the ``stretch`` beat grown so that they last at least ``seconds``."""
+        slack = seconds - self.total
+        if self.stretch is None or slack <= 0:
+            return self
+        beat = self.named[self.stretch]
+        grown = {**self.named, self.stretch: Beat(beat.seconds + slack / beat.times, beat.times)}
+        return Beats(self.stretch, **grown)
 
     def __getattr__(self, name: str) -> float:
         try:
@@ -76,6 +90,9 @@ class Chapter:
     captions: tuple[str, ...]  # on screen, in order; the first when the chapter starts
     narration: str  # spoken sentences with the run's numbers
     beats: Beats  # its plays, by name
+
+    def __post_init__(self):  # the stretch beat takes what the words need beyond the plays
+        object.__setattr__(self, "beats", self.beats.lasting(reading_seconds(self.narration)))
 
     @property
     def seconds(self) -> float:
@@ -165,7 +182,7 @@ def title(h, **_) -> Chapter:
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
                    f"{DATASETS[c.dataset].description} from {c.samples} points, by gradient descent with learning "
                    f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.",
-                   Beats(write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
+                   Beats("hold", write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
 
 
 def network_sentence(h) -> str:
@@ -259,8 +276,8 @@ def weight_update(h, **_) -> Chapter:
                    f"{u.name} moves from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}. This one step "
                    f"{'raised' if u.raised else 'lowered'} the loss from {fmt_loss(u.loss_before)} to "
                    f"{fmt_loss(u.loss_after)}.",
-                   Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), glow=0.8, look=1.5, marks_out=0.5, step=2.5,
-                         settle=0.5, hold=1.5, glow_out=0.5))
+                   Beats("hold", caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), glow=0.8, look=1.5, marks_out=0.5,
+                         step=2.5, settle=0.5, hold=1.5, glow_out=0.5))
 
 
 MONTAGE_SECONDS = 16.0
@@ -270,7 +287,7 @@ def training_montage(h, **_) -> Chapter:
     return Chapter("training-montage", "Training", (f"Training: {count(h.config.epochs, 'epoch')} of gradient descent",),
                    f"Then {count(h.epochs, 'epoch')} of gradient descent, every weight stepping at once: "
                    f"the loss {loss_path(h).phrase()}." + with_deaths(h),
-                   Beats(caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
+                   Beats("training", caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
 
 
 REPLAY_SECONDS = 7.0
@@ -304,8 +321,8 @@ def summary(h, **_) -> Chapter:
     return Chapter("summary", "Summary",
                    (f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}",),
                    f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + (f" {said}" if said else ""),
-                   Beats(caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}), glow=1.5,
-                         hold=4.5 if happened else 3.0))
+                   Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}),
+                         glow=1.5, hold=4.5 if happened else 3.0))
 
 
 # The chapters of the clips and the dashboard: a still start, the run, its end.

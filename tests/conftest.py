@@ -29,3 +29,18 @@ def deck(tmp_path_factory):
                              "LossCurveSlides"], capture_output=True, text=True, cwd=folder)
     assert result.returncode == 0, result.stderr[-2000:]
     return folder
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_media_dir(tmp_path_factory):
+    """manim's Text caches glyphs under its media_dir; pytest-xdist's processes sharing ./media
+    would read one another's half-written files, so each process gets a folder of its own."""
+    try:
+        from manim import config
+    except ImportError:  # the GIF's tests run where manim is not installed
+        yield
+        return
+    before = config.media_dir
+    config.media_dir = str(tmp_path_factory.mktemp("media"))
+    yield
+    config.media_dir = before

@@ -284,7 +284,7 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
     # Every chapter starts where its plan, and so the script and the subtitles, say.
     planned = np.cumsum([0.0] + [c.seconds for c in storyboard(history, TrainingLecture.plan)])
     np.testing.assert_allclose(starts, planned[:-1], atol=1 / 15 + 1e-6)  # within a frame (-ql: 15 fps)
-    assert scene.renderer.time == pytest.approx(planned[-1], abs=1 / 15 + 1e-6) and planned[-1] < 120
+    assert scene.renderer.time == pytest.approx(planned[-1], abs=1 / 15 + 1e-6) and planned[-1] < 150  # the words set it: about 2 min
     state = history.at_epoch(history.epochs)
     assert scene.losses.value.text == fmt_loss(state.loss)  # the montage ended on the run's last loss
 

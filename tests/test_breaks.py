@@ -26,7 +26,7 @@ HARD_RUNS = {
     "deep wild first guess": (RunConfig(layers=(1, 8, 8, 8, 8, 1), activation="leaky_relu", dataset="abs",
                                         epochs=20), False),
     "1-2-1 tanh, high lr": (RunConfig(layers=(1, 2, 1), activation="tanh", lr=0.8, epochs=20), False),
-    **{f"1-24-1 sigmoid {d}": (RunConfig(layers=(1, 24, 1), activation="sigmoid", dataset=d, lr=2.0, epochs=15,
+    **{f"1-24-1 sigmoid {d}": (RunConfig(layers=(1, 24, 1), activation="sigmoid", dataset=d, lr=1.0, epochs=15,
                                          seed=3), False) for d in CURVES},
 }
 
@@ -145,8 +145,9 @@ def padded_rows(curves):
 def test_the_comparisons_loss_curves_stop_at_the_edge_in_both_renderers(exploding_comparison):
     c = exploding_comparison
     runs = c.histories
-    assert runs[-1].loss.max() > 1e6  # the run this test is about: lr 5 explodes
     video = SharedLossPanel(runs, c.labels, run_colours(len(runs)))
+    # The run this test is about: lr 5 explodes (diverged, kept up to there) far above the axis.
+    assert runs[-1].diverged_at is not None and runs[-1].loss.max() > 100 * video.plot.y_span[1]
     gif = CompareDashboard(c, dpi=DPI)
     clock = c.clock()
     for e in (1, 5, clock.epochs):

@@ -231,3 +231,16 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
     assert [p.stem.split("_", 2)[2] for p in sections] == [c.name for c in board]
     for path, chapter in zip(sections, board):
         assert [c.content for c in srt.parse(path.with_suffix(".srt").read_text())] == [t for _, _, t in cues(chapter)]
+
+
+def test_a_chapters_slack_goes_to_its_stretch_beat_not_a_blank_frame(seed_history):
+    """The title's words need longer than its plays: the card holds for the difference (before
+    it fades), so the chapter lasts exactly its reading time and no blank frame is held."""
+    from nnviz_core.chapters import reading_seconds, storyboard
+
+    title = storyboard(seed_history, [("title", {})])[0]
+    plays = 1.5 + 1.0 + 1.5 + 1.0  # write_title, card, hold, fade_out as declared
+    need = reading_seconds(title.narration)
+    assert need > plays  # the case this test is about
+    assert title.beats.hold == pytest.approx(1.5 + need - plays)
+    assert title.beats.total == pytest.approx(title.seconds) == pytest.approx(need)

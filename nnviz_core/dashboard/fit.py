@@ -17,7 +17,8 @@ class DataFitPanel(DashboardPanel):
         ax.scatter(h.X[:, 0], h.y[:, 0], color=pal.theme().data_points, alpha=pal.theme().data_alpha, label="True Data")
         (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=pal.theme().prediction, linewidth=2,
                                label="Prediction")
-        ax.legend(loc="upper right")
+        # Beside the plot, as the contributions panel's: inside it would cover the off-plot marks.
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.85)
         ax.grid(True)
         ax.set_xlim(*padded(h.grid[0, 0], h.grid[-1, 0], 0.025))
         self.ylim = padded(*fit_y_range(h))

@@ -35,8 +35,9 @@ class ContributionsPanel(Panel):
         if self.names.height > height:
             self.names.scale_to_fit_height(height)
         x = history.X[:, 0]
+        tag_room = muted("dead", SMALL_SIZE - 4).width + 0.12  # a name's "dead" tag, beside it
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*contributions_range(history, self.layout)),
-                             width - self.names.width - 0.5, height, "x", "")
+                             width - self.names.width - tag_room - 0.5, height, "x", "")
         self.colours = [unit_colour(k) if index is not None else theme().other_units
                         for k, (_, index, _) in enumerate(first)]
         self.units = [index for _, index, _ in first]
