@@ -44,6 +44,7 @@ RIGHT_HALF = np.array([3.3, 0.0, 0])  # the contributions chapter's big plot
 NOTES_WIDTH = 5.4
 SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
 MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, then it wraps
+FRAME_MARGIN = 0.25  # what stays clear at the frame's edges
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
@@ -288,6 +289,9 @@ class LectureSteps(LectureScene):
             new.scale_to_fit_width(width)
         new.move_to(LOWER_RIGHT if at is None else at).align_to(self.fit.plot.y_axis, LEFT)
         if top is not None:
+            room = top - (FRAME_MARGIN - config.frame_height / 2)  # down to the frame's bottom margin
+            if new.height > room:  # a long summary shrinks rather than leave the frame
+                new.scale_to_fit_height(room).align_to(self.fit.plot.y_axis, LEFT)
             new.shift((top - new.get_top()[1]) * UP)
         self.play(FadeOut(self.notes), run_time=run_time / 2)
         self.play(FadeIn(new), run_time=run_time / 2)
