@@ -549,7 +549,12 @@ class LectureSteps(LectureScene):
         shown = [m for m in (self.net, self.legend, self.fit, self.counter) if not self.on_screen(m)]
         self.clear_notes()  # first, so the notes never show through the loss panel
         self.play(FadeIn(self.losses), *(FadeIn(m) for m in shown), run_time=beats.fade_in)
+        # "fast-forward: ..." over the loss plot's right end, the one free row (under the counter
+        # it would sit on the data fit's header)
+        plot = self.losses.plot
+        self.counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
         self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, beats.training)
+        self.counter.sampling_corner = None
 
     # -- 9. what each neuron computes ----------------------------------------------------------
     def neuron_contributions(self) -> None:

@@ -10,8 +10,8 @@ from ..theme import CAPTION_SIZE, SMALL_SIZE, LiveNumber, label, muted
 from .panel import Panel
 
 
-def sampling_text(stride: float) -> str:
-    return f"fast-forward: 1 frame per {round(stride)} epochs"
+def sampling_text(stride: float, short: bool = False) -> str:
+    return f"{'' if short else 'fast-forward: '}1 frame per {round(stride)} epochs"
 
 
 class EpochCounter(Panel):
@@ -20,7 +20,7 @@ class EpochCounter(Panel):
         counter = EpochCounter(history).to_corner(UR)
         self.add(counter.set_state(history.at(0)))
         counter.set_state(history.at(history.epochs))  # "Epoch 100 / 100"
-        counter.set_stride(8)  # "fast-forward: 1 frame per 8 epochs" under it
+        counter.set_stride(8)  # "fast-forward: 1 frame per 8 epochs" under it (or at sampling_corner)
     """
 
     def __init__(self, history, font_size: int = CAPTION_SIZE):
@@ -36,6 +36,7 @@ class EpochCounter(Panel):
         word.shift((baseline - word[0].get_bottom()[1]) * UP)
         total.shift((baseline - total[-1].get_bottom()[1]) * UP)
         self.sampling = VGroup()  # filled by set_stride when frames skip epochs
+        self.sampling_corner = None  # where its lower right corner goes; None: under the counter
         self.stride_shown = None
         self.static.add(word, total)
         self.live.add(self.number, self.sampling)
@@ -62,7 +63,11 @@ class EpochCounter(Panel):
         self.stride_shown = shown
         self.sampling.remove(*self.sampling.submobjects)
         if shown:
-            note = muted(sampling_text(stride), SMALL_SIZE)
-            note.next_to(VGroup(*self.static, self.number), DOWN, buff=0.15).align_to(self.number, RIGHT)
+            if self.sampling_corner is not None:  # a narrower row: fewer words
+                note = muted(sampling_text(stride, short=True), SMALL_SIZE).move_to(self.sampling_corner,
+                                                                                   aligned_edge=DOWN + RIGHT)
+            else:
+                note = muted(sampling_text(stride), SMALL_SIZE)
+                note.next_to(VGroup(*self.static, self.number), DOWN, buff=0.15).align_to(self.number, RIGHT)
             self.sampling.add(note)
         return self
