@@ -152,7 +152,16 @@ class Palette:
 
     @classmethod
     def for_history(cls, history) -> "Palette":
-        return cls(*(SymmetricNorm(history.largest(name)) for name in ("weights", "grad_weights", "biases")))
+        return cls.shared([history])
+
+    @classmethod
+    def shared(cls, histories) -> "Palette":
+        """One scale for runs shown side by side, so the same weight looks the same in each: the
+        largest over the runs that did not diverge (a diverged run's edges saturate), as the
+        comparison's shared loss axis does."""
+        calm = [h for h in histories if h.diverged_at is None] or list(histories)
+        return cls(*(SymmetricNorm(max(h.largest(name) for h in calm))
+                     for name in ("weights", "grad_weights", "biases")))
 
     def weight_rgb(self, w):
         return diverging_rgb(w, self.weights)

@@ -5,6 +5,8 @@
 """
 from manim import RIGHT, UR, FadeIn, VGroup
 
+from nnviz_core.palette import Palette
+
 from scenes.lecture import LectureScene
 from scenes.mobjects import EpochCounter
 from scenes.mobjects.compare import RunColumn, SharedLossPanel, run_colours
@@ -36,7 +38,8 @@ class CompareRuns(LectureScene):
         beats = self.chapter("comparison").beats
         colours = run_colours(len(c.histories))
         width = (ROW[1] - ROW[0]) / len(c.histories)
-        self.columns = [RunColumn(h, name, colour, width=width)
+        palette = Palette.shared(c.histories)  # the runs share starting weights: one colour scale
+        self.columns = [RunColumn(h, name, colour, width=width, palette=palette)
                         for h, name, colour in zip(c.histories, c.labels, colours)]
         fit_in(VGroup(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
         self.losses = fit_in(SharedLossPanel(c.histories, c.labels, colours, width=11.5, height=1.3), *LOSSES)

@@ -6,6 +6,7 @@ import pytest
 from nnviz_core import NnvizError, RunConfig, TrainingDiverged, train
 from nnviz_core.compare import compare, parse_compare
 from nnviz_core.numbers import fmt_loss
+from nnviz_core.palette import SymmetricNorm, diverging_rgb, to_hex
 from drawn import check_curve, mpl_pieces
 
 BASE = RunConfig(epochs=30, samples=30)
@@ -94,6 +95,19 @@ def test_the_compare_scene_shows_each_runs_own_numbers_at_the_shared_epoch(with_
     narration = scene.storyboard["runs-training"].narration
     assert f"diverged at epoch {wild.diverged_at}" in narration
     assert fmt_loss(with_divergence.histories[0].final_loss) in narration
+    # The runs start from the same weights, and the diagrams share one scale: at epoch 0 every
+    # edge looks the same in every column, and its colour is the weight's on the calm runs' scale.
+    start = with_divergence.histories[0].at_epoch(0)
+    for column in scene.columns:
+        column.set_state(start)
+    looks = [[(e.get_stroke_color().to_hex(), round(e.get_stroke_width(), 6)) for e in c.net.edges] for c in scene.columns]
+    assert looks[0] == looks[1] == looks[2]
+    calm = max(h.largest("weights") for h in with_divergence.histories if h.diverged_at is None)
+    w = start.weights[0][0, 0]
+    first = scene.columns[0].net.layout.edges[0]
+    assert (first.layer, first.i, first.j) == (0, 0, 0)
+    expected = to_hex(diverging_rgb(np.array([w]), SymmetricNorm(calm))[0])
+    assert looks[0][0][0].lower() == expected.lower()
 
 
 def test_the_compare_gif_panels_show_each_runs_own_numbers(with_divergence):

@@ -23,15 +23,15 @@ SHOWN = 6  # units per layer in a column's small diagram: few enough to stay leg
 class RunColumn(Panel):
     """One run of a comparison: its label, a small network diagram and its data fit.
 
-        column = RunColumn(history, "lr = 0.1", colour, width=3.4)
+        column = RunColumn(history, "lr = 0.1", colour, width=3.4, palette=Palette.shared(runs))
         column.set_state(any_state_of_the_shared_clock)  # shows this run at that epoch
     """
 
     def __init__(self, history, name: str, colour: str, width: float = 3.4, net_height: float = 2.0,
-                 fit_height: float = 1.3):
+                 fit_height: float = 1.3, palette=None):
         super().__init__()
         self.history = history
-        self.net = NetworkDiagram(history, width=width * 0.8, height=net_height, max_shown=SHOWN)
+        self.net = NetworkDiagram(history, width=width * 0.8, height=net_height, max_shown=SHOWN, palette=palette)
         self.fit = DataFitPanel(history, width=width * 0.8, height=fit_height, title="")
         heading = label(name, SMALL_SIZE + 4, color=colour)
         self.net.next_to(heading, DOWN, buff=0.25)

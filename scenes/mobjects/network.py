@@ -55,7 +55,8 @@ class NetworkDiagram(Panel):
         columns = len(self.layout.layers) - 1
         self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
         self.spacing = width / max(columns, 1)
-        self.radius = min(0.32, 0.45 * self.unit)  # room for a 20 pt "0.00" inside
+        # room for a 20 pt "0.00" inside; never touching a neighbour, above or beside
+        self.radius = min(0.32, 0.45 * self.unit, 0.4 * self.spacing)
         fills = [theme().input_neuron] + [theme().hidden_neuron] * (columns - 1) + [theme().output_neuron]
 
         self.neurons: dict[tuple[int, int], Circle] = {}
