@@ -317,7 +317,7 @@ def contributions_beats(h) -> Beats:
 
 def summary(h, **_) -> Chapter:
     happened = summary_lines(h)
-    said = " ".join(line + "." for line in summary_lines(h, leave_out=("rebound", "worse")))  # the path says them
+    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse")))  # the path says them
     return Chapter("summary", "Summary",
                    (f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}",),
                    f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + (f" {said}" if said else ""),

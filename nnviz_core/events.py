@@ -9,6 +9,7 @@ recorded) and reports only what occurred:
 - ``dead``: units that output 0 on every training input (of an activation that can die), and how many died during training;
 - ``underfit``: the final loss is still well above the label noise's variance;
 - ``worse``: the final loss is above the first one;
+- ``climb``: the loss first rose to more than CLIMB times its start (in one epoch or many), then fell;
 - ``rebound``: the loss ended well above its lowest, which came earlier;
 - ``diverged``: the loss grew without bound (``diverges``: not finite, or above
   DIVERGENCE_FACTOR times its start);
@@ -39,6 +40,7 @@ DIVERGENCE_POWER = 6  # a loss above 10⁶ times its start grows without bound
 DIVERGENCE_FACTOR = 10.0 ** DIVERGENCE_POWER
 DIVERGENCE_WORDS = f"10{superscript(DIVERGENCE_POWER)}"
 REBOUND = 0.05  # a final loss more than this share above the run's lowest rose after it
+CLIMB = 1.5  # a loss that rose to more than this many times its start before its lowest
 
 
 def diverges(loss: float, start: float) -> bool:
@@ -57,6 +59,13 @@ class LossPath:
     lowest_epoch: int
     last_epoch: int
     diverged_at: int | None
+    peak: float = 0.0  # the highest loss before the lowest one
+    peak_epoch: int = 0
+
+    @property
+    def climbed(self) -> bool:
+        """It first rose well above its start (CLIMB times), then came down to its lowest."""
+        return self.peak > CLIMB * self.start
 
     @property
     def kind(self) -> str:
@@ -71,6 +80,9 @@ class LossPath:
         """What the loss did, to follow "the loss ": "fell from 0.5625 to 0.0152"."""
         a, b, low = fmt_loss(self.start), fmt_loss(self.end), fmt_loss(self.lowest)
         lowest = f"fell to its lowest, {low} at epoch {self.lowest_epoch}, then"
+        if self.climbed and self.kind in ("fell", "rebounded"):  # the climb first, then the rest
+            climb = f"first rose from {a} to {fmt_loss(self.peak)} at epoch {self.peak_epoch}, then "
+            return climb + (f"fell to {b}" if self.kind == "fell" else f"{lowest} rose to {b}")
         return {"fell": f"fell from {a} to {b}",
                 "rebounded": f"{lowest} rose to {b}",
                 "rose": f"rose from {a} to {b}",
@@ -83,12 +95,14 @@ class LossPath:
 def loss_path(history) -> LossPath:
     loss = history.loss
     k = int(np.argmin(loss))
-    return LossPath(float(loss[0]), float(loss[-1]), float(loss[k]), k, len(loss) - 1, history.diverged_at)
+    j = int(np.argmax(loss[:k])) if k > 0 else 0  # the highest before the lowest
+    return LossPath(float(loss[0]), float(loss[-1]), float(loss[k]), k, len(loss) - 1, history.diverged_at,
+                    float(loss[j]), j)
 
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # spike, oscillation, dead, underfit, worse, diverged
+    kind: str  # spike, oscillation, dead, underfit, worse, climb, rebound, diverged
     epoch: int  # where it starts (or, for underfit, the last epoch)
     end: int  # where it ends (== epoch for a single moment)
     text: str  # one plain sentence with the run's numbers
@@ -189,6 +203,18 @@ def rebound(history) -> list[Event]:
                   {"lowest": path.lowest, "end": path.end})]
 
 
+def climb(history) -> list[Event]:
+    """A loss that first rose well above its start before it came down (over one epoch or many:
+    a spike says only the one-epoch jumps)."""
+    path = loss_path(history)
+    if not path.climbed or path.kind not in ("fell", "rebounded"):
+        return []
+    return [Event("climb", 0, path.peak_epoch,
+                  f"the loss first rose from {fmt_loss(path.start)} to {fmt_loss(path.peak)} at epoch "
+                  f"{path.peak_epoch}, {path.peak / path.start:.1f}× its start, before it fell",
+                  {"start": path.start, "peak": path.peak})]
+
+
 def diverged(history) -> list[Event]:
     if history.diverged_at is None:
         return []
@@ -239,7 +265,7 @@ def detect(history) -> list[Event]:
     loss = history.loss
     fit = classification_events(history) if history.is_classification else underfit(history)
     events = (spikes(loss) + oscillations(loss) + dead_units(history) + fit + worse(history)
-              + rebound(history) + diverged(history))
+              + climb(history) + rebound(history) + diverged(history))
     return sorted(events, key=lambda e: (e.epoch, e.kind))
 
 
@@ -257,16 +283,20 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     spikes_ = by_kind.get("spike", [])
     if dead and dead.values["died"]:
         near = [s for s in spikes_ if s.epoch <= dead.values["worst_epoch"] <= s.epoch + 2]
-        if near:
+        if near:  # how many the spike killed (within two epochs), and how many end dead
             s = near[0]
+            dead_then = history.trace["dead_counts"].sum(axis=1)
+            killed = int(dead_then[min(s.epoch + 2, history.epochs)] - dead_then[s.epoch - 1])
+            ends = ("" if killed == dead.values["dead"]
+                    else f"; {dead.values['dead']} of {dead.values['total']} end dead")
             lines.append(f"A spike at epoch {s.epoch} (loss {fmt_value(s.values['before'])} → "
-                         f"{fmt_value(s.values['after'])}) left {dead.values['dead']} of "
-                         f"{dead.values['total']} units dead")
+                         f"{fmt_value(s.values['after'])}) killed {killed} of {dead.values['total']} "
+                         f"units{ends}")
             spikes_ = [x for x in spikes_ if x is not s]
         else:
             lines.append(_sentence(dead.text))
         dead = None
-    lines += [_sentence(e.text) for kind in ("rebound", "worse") for e in by_kind.get(kind, [])]
+    lines += [_sentence(e.text) for kind in ("climb", "rebound", "worse") for e in by_kind.get(kind, [])]
     if len(spikes_) > 2:
         lines.append(f"{len(spikes_)} loss spikes, the first at epoch {spikes_[0].epoch}")
     else:

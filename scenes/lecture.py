@@ -616,7 +616,7 @@ class LectureSteps(LectureScene):
         beats = self.chapter("summary").beats
         h = self.history
         self.say()
-        happened = summary_lines(h)
+        happened = summary_lines(h, most=4)  # what the narration says, and the rebound it says in words
         if happened:  # in the loss panel's place: the caption already gives both losses
             self.play(FadeOut(self.losses), run_time=beats.losses_out)
             below_fit = self.fit.plot.labels.get_bottom()[1] - 0.35

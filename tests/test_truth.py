@@ -37,9 +37,13 @@ def test_spikes_are_one_epoch_rises_of_more_than_double(spiking):
 
 
 def test_a_spike_that_kills_units_is_said_in_one_sentence(spiking):
+    """It says how many the spike killed (dead by two epochs after it, not dead before it), and
+    how many end dead when that is more: never the final count as the spike's doing."""
     line = summary_lines(spiking)[0]
-    dead = int(spiking.at_epoch(spiking.epochs).dead_units()[0].sum())
-    assert line.startswith("A spike at epoch 1") and f"left {dead} of 64 units dead" in line
+    dead_at = [spiking.at_epoch(e).dead_units()[0] for e in (0, 3, spiking.epochs)]
+    killed, end = int((dead_at[1] & ~dead_at[0]).sum()), int(dead_at[2].sum())
+    assert line.startswith("A spike at epoch 1") and f"killed {killed} of 64 units" in line, line
+    assert (f"; {end} of 64 end dead" in line) == (end != killed), line
 
 
 def test_oscillation_is_found_where_the_loss_flips_every_epoch(oscillating):
