@@ -3,7 +3,9 @@
 Weights and gradients share one diverging map (matplotlib's coolwarm, as in the seed, or berlin
 on the dark theme: blue for negative, red for positive) and each kind has one norm, symmetric
 around 0 and fixed over the whole History, so a colour means the same value in every frame.
-Named colours come from the theme (``theme()``), light unless ``use_theme("dark")``.
+Named colours come from a Theme, which travels with what a renderer is given: a Palette
+carries one (``Palette.for_history(history, THEMES["dark"])``), and every helper that picks a
+colour takes the theme. There is no current theme to set.
 """
 from __future__ import annotations
 
@@ -63,19 +65,7 @@ THEMES = {
                                 "#d19a8c", "#c8c85a", "#f5f5f5"), cmap="berlin", data_alpha=0.6,
                   neuron_names=("teal", "green", "rust")),
 }
-_current = [THEMES["light"]]
-
-
-def theme() -> Theme:
-    """The theme renderers draw with: light unless ``use_theme`` chose another."""
-    return _current[0]
-
-
-def use_theme(name: str) -> Theme:
-    if name not in THEMES:
-        raise ValueError(f"theme {name!r}: choose one of {', '.join(THEMES)}")
-    _current[0] = THEMES[name]
-    return _current[0]
+DEFAULT_THEME = "light"
 
 
 _LUT_SIZE = 256
@@ -96,10 +86,10 @@ class SymmetricNorm:
         return np.clip(0.5 + 0.5 * np.asarray(values, float) / vmax, 0.0, 1.0)
 
 
-def diverging_rgb(values, norm: SymmetricNorm) -> np.ndarray:
-    """RGB in [0, 1], shape values.shape + (3,), as matplotlib draws the theme's map."""
+def diverging_rgb(values, norm: SymmetricNorm, theme: Theme) -> np.ndarray:
+    """RGB in [0, 1], shape values.shape + (3,), as matplotlib draws ``theme``'s map."""
     idx = (norm(values) * _LUT_SIZE).astype(int)  # the same binning as a matplotlib Colormap
-    return _lut(theme().cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
+    return _lut(theme.cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
 
 
 def to_hex(rgb) -> str:
@@ -138,33 +128,48 @@ def edge_width(weight, norm: SymmetricNorm, thinnest: float, thickest: float):
 UNIT_NORM = SymmetricNorm(1.0)
 
 
-def sign_rgb(values) -> np.ndarray:
+def sign_rgb(values, theme: Theme) -> np.ndarray:
     """The map's two end colours by sign (grey for 0): for bars, whose height shows the size."""
-    return diverging_rgb(np.sign(values), UNIT_NORM)
+    return diverging_rgb(np.sign(values), UNIT_NORM, theme)
 
 
 @dataclass(frozen=True)
 class Palette:
-    """The fixed norms for one History: weights, gradients, and biases (far smaller than weights)."""
+    """What a renderer draws one History with: the theme, and the fixed norms for weights,
+    gradients and biases (far smaller than weights)."""
+    theme: Theme
     weights: SymmetricNorm
     grads: SymmetricNorm
     biases: SymmetricNorm
 
     @classmethod
-    def for_history(cls, history) -> "Palette":
-        return cls(*(SymmetricNorm(history.largest(name)) for name in ("weights", "grad_weights", "biases")))
+    def for_history(cls, history, theme: Theme) -> "Palette":
+        return cls(theme, *(SymmetricNorm(history.largest(name)) for name in ("weights", "grad_weights", "biases")))
 
     def weight_rgb(self, w):
-        return diverging_rgb(w, self.weights)
+        return diverging_rgb(w, self.weights, self.theme)
 
     def grad_rgb(self, g):
-        return diverging_rgb(g, self.grads)
+        return diverging_rgb(g, self.grads, self.theme)
+
+    def bias_rgb(self, b):
+        return diverging_rgb(b, self.biases, self.theme)
+
+    def sign_rgb(self, values):
+        return sign_rgb(values, self.theme)
+
+    def unit_rgb(self, values):
+        """Values in [-1, 1] on the map (legend swatches)."""
+        return diverging_rgb(values, UNIT_NORM, self.theme)
+
+    def unit_colour(self, k: int) -> str:
+        return unit_colour(k, self.theme)
 
 
 
 DEAD_ALPHA = 0.3  # dead units are drawn faded
 
 
-def unit_colour(k: int) -> str:
-    colours = theme().unit_colours
+def unit_colour(k: int, theme: Theme) -> str:
+    colours = theme.unit_colours
     return colours[k % len(colours)]

@@ -7,11 +7,12 @@ h.loss, compared with the points each renderer drew, read back through its axes.
 import numpy as np
 import pytest
 
-from drawn import (boxes_overlap, check_curve, check_marks, manim_marks, manim_pieces, mpl_marks,
+from drawn import (boxes_overlap, palette_for, check_curve, check_marks, manim_marks, manim_pieces, mpl_marks,
                    mpl_pieces, true_contributions)
 from nnviz_core import RunConfig, train
 from nnviz_core.compare import compare
 from nnviz_core.data import DATASETS
+from nnviz_core.palette import THEMES
 
 manim = pytest.importorskip("manim")
 from nnviz_core.dashboard import Dashboard  # noqa: E402
@@ -59,8 +60,8 @@ def check_manim_marks_apart(marks):
 
 def test_the_video_breaks_every_curve_where_it_leaves_and_marks_each_exit(run):
     name, h = run
-    fit, losses = DataFitPanel(h), LossPanel(h)
-    parts = ContributionsPanel(h, width=6, height=4) if len(h.config.layers) > 2 else None
+    fit, losses = DataFitPanel(h, palette_for(h)), LossPanel(h, palette_for(h))
+    parts = ContributionsPanel(h, palette_for(h), width=6, height=4) if len(h.config.layers) > 2 else None
     x = h.grid[:, 0]
     for e in telling_epochs(h):
         state = h.at_epoch(e)
@@ -146,7 +147,7 @@ def test_the_comparisons_loss_curves_stop_at_the_edge_in_both_renderers(explodin
     c = exploding_comparison
     runs = c.histories
     assert runs[-1].loss.max() > 1e6  # the run this test is about: lr 5 explodes
-    video = SharedLossPanel(runs, c.labels, run_colours(len(runs)))
+    video = SharedLossPanel(runs, palette_for(runs[0]), c.labels, run_colours(len(runs), THEMES["light"]))
     gif = CompareDashboard(c, dpi=DPI)
     clock = c.clock()
     for e in (1, 5, clock.epochs):

@@ -145,7 +145,7 @@ def test_bias_legend_shows_the_colours_the_bars_are_drawn_in(dashboard, seed_his
     biases = dashboard.panels["biases"]
     legend = {t.get_text(): to_hex(p.get_facecolor())
               for t, p in zip(biases.legend.get_texts(), biases.legend.get_patches())}
-    negative, positive = sign_colours()
+    negative, positive = sign_colours(dashboard.palette.theme)
     assert legend == {"positive bias": to_hex(positive), "negative bias": to_hex(negative)}
     drawn = {to_hex(bar.get_facecolor()) for bar in biases.rects}
     assert drawn == set(legend.values())  # the last frame has biases of both signs

@@ -27,7 +27,7 @@ class WeightHeatmap(DashboardPanel):
         row_layer = self.index + 1 if first else self.index
         m = self.matrix(history.at_epoch(0))
         vmax = palette.weights.vmax
-        self.image = ax.imshow(m, cmap=pal.theme().cmap, norm=Normalize(-vmax, vmax), aspect="auto",
+        self.image = ax.imshow(m, cmap=self.theme.cmap, norm=Normalize(-vmax, vmax), aspect="auto",
                                interpolation="nearest")
         ax.figure.colorbar(self.image, ax=ax, fraction=0.05, pad=0.02).ax.tick_params(labelsize=8)
         ax.set_title(self.title_text(), fontsize=TITLE_SIZE)
