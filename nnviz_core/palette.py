@@ -119,6 +119,11 @@ def text_color_on(rgb) -> str:
     return "#000000" if luminance(rgb) > 0.179 else "#ffffff"
 
 
+# Line widths in points, as the GIF draws them (each renderer scales them to its own unit):
+EDGE_WIDTH = (0.5, 6.0)  # an edge for w = 0 and for |w| >= the run's largest |w|
+RING_WIDTH = (0.6, 4.5)  # the same for the ring a bias draws around its neuron
+
+
 def edge_width(weight, norm: SymmetricNorm, thinnest: float, thickest: float):
     """Line width growing with |w|, capped at ``thickest`` for |w| >= vmax."""
     strength = np.abs(2 * norm(weight) - 1)  # |w| / vmax, clipped to [0, 1]
@@ -168,6 +173,16 @@ class Palette:
 
 
 DEAD_ALPHA = 0.3  # dead units are drawn faded
+
+
+def neuron_fills(theme: Theme, layer_count: int) -> list[str]:
+    """Each layer's neuron fill, input to output."""
+    return [theme.input_neuron] + [theme.hidden_neuron] * (layer_count - 2) + [theme.output_neuron]
+
+
+def run_colours(count: int, theme: Theme) -> list[str]:
+    """A comparison's runs, one colour each: the first unit colours."""
+    return [unit_colour(k, theme) for k in range(count)]
 
 
 def unit_colour(k: int, theme: Theme) -> str:

@@ -7,8 +7,8 @@ from manim import RIGHT, UR, FadeIn, VGroup
 
 from scenes.lecture import LectureScene
 from scenes.mobjects import EpochCounter
-from scenes.mobjects.compare import RunColumn, SharedLossPanel, run_colours
-from nnviz_core.palette import Palette
+from scenes.mobjects.compare import RunColumn, SharedLossPanel
+from nnviz_core.palette import Palette, run_colours
 from scenes.mobjects.panel import fit_in
 from scenes.run import load_comparison
 

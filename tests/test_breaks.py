@@ -12,13 +12,13 @@ from drawn import (boxes_overlap, palette_for, check_curve, check_marks, manim_m
 from nnviz_core import RunConfig, train
 from nnviz_core.compare import compare
 from nnviz_core.data import DATASETS
-from nnviz_core.palette import THEMES
+from nnviz_core.palette import THEMES, run_colours
 
 manim = pytest.importorskip("manim")
 from nnviz_core.dashboard import Dashboard  # noqa: E402
 from nnviz_core.dashboard.compare import CompareDashboard  # noqa: E402
 from scenes.mobjects import ContributionsPanel, DataFitPanel, LossPanel  # noqa: E402
-from scenes.mobjects.compare import SharedLossPanel, run_colours  # noqa: E402
+from scenes.mobjects.compare import SharedLossPanel  # noqa: E402
 
 DPI = 30
 HARD_RUNS = {

@@ -281,11 +281,11 @@ def test_gradient_bars_follow_the_states_own_largest_gradient(seed_history):
         grads = np.concatenate([g.ravel() for g in state.grad_weights])
         largest = float(np.abs(grads).max())
         assert bars.scale_number.text == "±" + fmt_value(largest, 3)
-        heights = np.array([bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.bars])
+        heights = np.array([bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.rects])
         # Every bar, not only the largest: its share of the largest, on its side of the zero line.
         np.testing.assert_allclose(heights, 1.2 * np.abs(grads) / largest, atol=1e-6)
         zero = bars.zero.get_center()[1]
-        ups = np.array([bar.get_center()[1] > zero for bar in bars.bars])
+        ups = np.array([bar.get_center()[1] > zero for bar in bars.rects])
         big = np.abs(grads) > 1e-3 * largest
         assert np.array_equal(ups[big], grads[big] > 0)
 

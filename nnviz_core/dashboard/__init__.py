@@ -26,6 +26,7 @@ from .loss import LossPanel
 from .network import NetworkDiagram
 from .panel import DashboardPanel, sign_colours
 
+# No EpochCounter as in the video: a GIF frame is one real epoch, which each panel's title names.
 PANEL_TYPES = {"fit": DataFitPanel, "loss": LossPanel, "network": NetworkDiagram,
                "weights_in": partial(WeightHeatmap, first=True),
                "weights_out": partial(WeightHeatmap, first=False),

@@ -10,7 +10,7 @@ from matplotlib.gridspec import GridSpec
 
 from .. import palette as pal
 from ..compare import shown_at
-from ..layout import loss_axis
+from ..layout import shared_loss_axis
 from ..numbers import fmt_loss
 from . import DPI, theme_rc
 from .fit import DataFitPanel
@@ -50,8 +50,7 @@ class SharedLossPanel(DashboardPanel):
     def __init__(self, ax, comparison, palette, colours):
         super().__init__(ax, comparison.histories[0], palette)
         self.runs = comparison.histories
-        steady = [h.loss for h in self.runs if h.diverged_at is None and h.final_loss <= h.loss[0]]
-        self.axis = loss_axis(np.concatenate(steady or [h.loss[:1] for h in self.runs]))
+        self.axis = shared_loss_axis(self.runs)
         if self.axis.log:
             ax.set_yscale("log")
         ax.set_ylim(self.axis.low, self.axis.high)
@@ -104,7 +103,7 @@ class CompareDashboard:
         runs = comparison.histories
         palettes = [pal.Palette.for_history(h, theme) for h in runs]
         self.palette = palettes[0]  # the theme, for the GIF writer
-        colours = [pal.unit_colour(k, theme) for k in range(len(runs))]
+        colours = pal.run_colours(len(runs), theme)
         with matplotlib.rc_context(theme_rc(theme)):
             self.fig = Figure(figsize=comparison_inches(len(runs)), dpi=dpi)
             FigureCanvasAgg(self.fig)

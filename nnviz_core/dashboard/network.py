@@ -47,13 +47,16 @@ class NetworkDiagram(DashboardPanel):
         ax.set_ylim(self.bottom - 0.5, self.top)
         ax.axis("off")
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
-        colours = [self.theme.input_neuron] + [self.theme.hidden_neuron] * (count - 2) + [self.theme.output_neuron]
+        colours = pal.neuron_fills(self.theme, count)
         self.ellipses, self.neuron_texts = [], []  # neuron_texts: (text, neuron)
+        self.rings = []  # (ellipse, neuron): a bias is its neuron's ring, as in the video
         for column in layout.neurons:
             for n in column:
                 x, y = at(n)
                 self.ellipses.append(ax.add_patch(Ellipse((x, y), 2 * rx, 0.8, color=colours[n.layer],
                                                           alpha=0.8, zorder=2)))
+                if n.layer > 0:
+                    self.rings.append((self.ellipses[-1], n))
                 if n.layer == 0:
                     ax.text(x, y, f"Input\n({n.label})", ha="center", va="center", zorder=4, fontsize=font + 1)
                 else:
@@ -106,7 +109,7 @@ class NetworkDiagram(DashboardPanel):
     def note_text(self, sampling_note: str | None) -> str:
         lines = ["How to read it:",
                  "- Edges: blue (negative) to red (positive) weights, one fixed scale for the",
-                 "  whole run; width grows with |w|",
+                 "  whole run; width grows with |w|; a neuron's ring: its bias, the same way",
                  "- Backward flow: purple dotted lines (∂h: gradient reaching a hidden unit)",
                  "- Neurons: {} (input), {} (hidden), {} (output)".format(*self.theme.neuron_names)]
         happened = summary_lines(self.history) + ([sampling_note] if sampling_note else [])
@@ -173,10 +176,14 @@ class NetworkDiagram(DashboardPanel):
         for line, e in self.edges:
             w = state.weights[e.layer][e.i, e.j]
             line.set_color(self.palette.weight_rgb(w))
-            line.set_linewidth(pal.edge_width(w, norm, 0.5, 6.0))
+            line.set_linewidth(pal.edge_width(w, norm, *pal.EDGE_WIDTH))  # points
         for text, e in self.edge_labels:
             text.set_text(fmt_fixed(state.weights[e.layer][e.i, e.j], 2))
-        for text, n in self.neuron_texts:
+        for ellipse, n in self.rings:
+            b = state.biases[n.layer - 1][0, n.index]
+            ellipse.set_edgecolor(self.palette.bias_rgb(b))
+            ellipse.set_linewidth(pal.edge_width(b, self.palette.biases, *pal.RING_WIDTH))  # points
+        for text, n in self.neuron_texts:  # the GIF also writes b, as the seed did: a still frame has room
             b = state.biases[n.layer - 1][0, n.index]
             single_out = n.layer < len(self.layers) - 1 and self.layers[n.layer + 1] == 1
             text.set_text(self._neuron_text(n, b, state.weights[n.layer][n.index, 0] if single_out else None))

@@ -35,7 +35,7 @@ class BarPanel(Panel):
         self.fractions = (np.arange(count) + 0.5) / count  # bar centres along the zero line
         self.half_bar = 0.35 / count
         self.zero = Line(width / 2 * LEFT, width / 2 * RIGHT, color=self.theme.muted_ink, stroke_width=2)
-        self.bars = VGroup(*(VMobject(stroke_width=0, fill_opacity=1) for _ in names))
+        self.rects = VGroup(*(VMobject(stroke_width=0, fill_opacity=1) for _ in names))  # drawn, one per bar
         below = [0, -self.half_height - 0.25, 0]
         if width / count >= MIN_TICK_SPACING:
             ticks = VGroup(*(muted(name, self.theme).move_to(self.zero.point_from_proportion(f) + below)
@@ -48,11 +48,11 @@ class BarPanel(Panel):
             self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=self.theme.muted_ink, slots=12)
             self.scale_number.move_to(corner, aligned_edge=RIGHT)
             self.static.add(self.zero, ticks, heading)
-            self.live.add(self.bars, self.scale_number)
+            self.live.add(self.rects, self.scale_number)
         else:
             scale = muted(f"±{fmt_value(vmax, 2)}", self.theme).move_to(corner, aligned_edge=RIGHT)
             self.static.add(self.zero, ticks, heading, scale)
-            self.live.add(self.bars)
+            self.live.add(self.rects)
 
     @staticmethod
     def scale_text(vmax: float) -> str:
@@ -76,11 +76,11 @@ class BarPanel(Panel):
         scale = np.linalg.norm(along) / self.zero_length  # follows the panel if it was scaled
         heights = (2 * self.norm(values) - 1) * self.half_height * scale  # clipped at the scale
         half = self.half_bar * along
-        for bar, fraction, h in zip(self.bars, self.fractions, heights):
+        for rect, fraction, h in zip(self.rects, self.fractions, heights):
             foot, up = start + fraction * along, np.array([0.0, h, 0.0])
-            bar.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
-        for bar, color in zip(self.bars, self.colours(values)):
-            bar.set_fill(color)
+            rect.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
+        for rect, color in zip(self.rects, self.colours(values)):
+            rect.set_fill(color)
         return self
 
 
@@ -93,11 +93,11 @@ class BiasBars(BarPanel):
     """
 
     def __init__(self, history, palette: Palette, width: float = 5.0, height: float = 2.4):
-        self.chosen = bias_bars(network_layout(history.config.layers))
-        super().__init__(palette, [b.label for b in self.chosen], history.largest("biases"), "Biases", width, height)
+        self.bars = bias_bars(network_layout(history.config.layers))
+        super().__init__(palette, [b.label for b in self.bars], history.largest("biases"), "Biases", width, height)
 
     def values(self, state) -> np.ndarray:
-        return np.array([state.biases[b.layer][0, b.j] for b in self.chosen])
+        return np.array([state.biases[b.layer][0, b.j] for b in self.bars])
 
 
 class GradientBars(BarPanel):
@@ -110,14 +110,14 @@ class GradientBars(BarPanel):
     """
 
     def __init__(self, history, palette: Palette, width: float = 5.0, height: float = 2.4):
-        self.chosen = gradient_bars(history.config.layers)
-        self.per_matrix = self.chosen[0].i is None
+        self.bars = gradient_bars(history.config.layers)
+        self.per_matrix = self.bars[0].i is None
         title = "Gradient norm per matrix" if self.per_matrix else "Gradients ∂L/∂w"
-        super().__init__(palette, [b.label for b in self.chosen], history.largest("grad_weights"), title,
+        super().__init__(palette, [b.label for b in self.bars], history.largest("grad_weights"), title,
                          width, height, rescale=True)
 
     def values(self, state) -> np.ndarray:
-        return gradient_values(self.chosen, state.grad_weights)
+        return gradient_values(self.bars, state.grad_weights)
 
     def colours(self, values):
         return [self.theme.backward_flow] * len(values) if self.per_matrix else super().colours(values)

@@ -7,8 +7,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
 from nnviz_core.compare import shown_at
-from nnviz_core.layout import loss_axis
-from nnviz_core.palette import Palette, Theme, unit_colour
+from nnviz_core.layout import shared_loss_axis
+from nnviz_core.palette import Palette
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .data_fit import DataFitPanel
@@ -62,10 +62,7 @@ class SharedLossPanel(Panel):
     def __init__(self, histories, palette: Palette, names, colours, width: float = 12.0, height: float = 1.6):
         super().__init__(palette)
         self.histories = histories
-        # The axis is the runs' that ended no worse than they began; the others leave it, marked.
-        steady = [h.loss for h in histories if h.diverged_at is None and h.final_loss <= h.loss[0]]
-        steady = steady or [h.loss[:1] for h in histories]
-        self.axis = loss_axis(np.concatenate(steady))
+        self.axis = shared_loss_axis(histories)
         epochs = max(h.config.epochs for h in histories)
         self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch",
                              "log scale" if self.axis.log else "", self.theme, log_ticks=self.axis.ticks if self.axis.log else None)
@@ -106,8 +103,4 @@ class SharedLossPanel(Panel):
             if h.diverged_at is not None:
                 next(notes).set_opacity(1.0 if state.epoch >= h.diverged_at - 1e-9 else 0.0)
         return self
-
-
-def run_colours(count: int, theme: Theme) -> list[str]:
-    return [unit_colour(k, theme) for k in range(count)]
 

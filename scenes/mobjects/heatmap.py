@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, VGroup
 
-from nnviz_core.layout import neuron_label
-from nnviz_core.numbers import fmt_fixed, fmt_value
+from nnviz_core.layout import heatmap_cell_text, heatmap_transposed, neuron_label
+from nnviz_core.numbers import fmt_value
 from nnviz_core.palette import Palette, text_color_on
 
 from ..theme import LiveNumber, SMALL_SIZE, label, muted
@@ -37,7 +37,8 @@ def colour_bar(palette: Palette, height: float, steps: int = 24) -> VGroup:
 
 
 class WeightHeatmap(Panel):
-    """Weight matrix ``layer`` in the shared coolwarm palette; the long side is vertical.
+    """Weight matrix ``layer`` in the run's weight map; each row one unit of its hidden side
+    (``heatmap_transposed``), each value signed (``heatmap_cell_text``), as in the GIF.
 
         w1 = WeightHeatmap(history, palette, layer=0)
         self.add(w1.set_state(history.at(0)))
@@ -49,7 +50,7 @@ class WeightHeatmap(Panel):
         self.layer = layer
         layers = history.config.layers
         d_in, d_out = layers[layer], layers[layer + 1]
-        self.transposed = d_in < d_out  # rows = the longer side
+        self.transposed = heatmap_transposed(layers, layer)
         rows, cols = (d_out, d_in) if self.transposed else (d_in, d_out)
         if cols == 1:  # a vector: cells may be wide enough to hold their values
             cell_w, cell_h = min(width, 1.0), min(height / rows, 0.6)
@@ -60,7 +61,7 @@ class WeightHeatmap(Panel):
                               for r in range(rows) for c in range(cols)))
         self.values = VGroup()
         if cell_w >= MIN_CELL_FOR_VALUES[0] and cell_h >= MIN_CELL_FOR_VALUES[1]:
-            self.values.add(*(LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE, color=self.theme.ink).move_to(sq)
+            self.values.add(*(LiveNumber(0, heatmap_cell_text, SMALL_SIZE, color=self.theme.ink).move_to(sq)
                               for sq in self.cells))
         row_layer = layer + 1 if self.transposed else layer
         first, last = (neuron_label(layers, row_layer, k) for k in (0, rows - 1))

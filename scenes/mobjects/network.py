@@ -6,13 +6,17 @@ from manim import UP, Circle, Dot, Line, ManimColor, VGroup
 
 from nnviz_core.layout import network_layout
 from nnviz_core.numbers import fmt_fixed
-from nnviz_core.palette import Palette, edge_width
+from nnviz_core import palette as pal
+from nnviz_core.palette import Palette, edge_width, neuron_fills
 
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
 
-EDGE_WIDTH = (0.8, 9.0)  # stroke width for w = 0 and for |w| >= the run's largest |w|
-RING_WIDTH = (1.0, 7.0)  # the same for the bias ring around a neuron
+# manim's stroke width 1 is 1/100 of a frame unit (1.35 px at 1080p): 1.5 per point keeps the
+# video's diagram, which fills more of its frame, as heavy for its size as the GIF's.
+STROKE_PER_POINT = 1.5
+EDGE_WIDTH = tuple(STROKE_PER_POINT * w for w in pal.EDGE_WIDTH)
+RING_WIDTH = tuple(STROKE_PER_POINT * w for w in pal.RING_WIDTH)
 NEURON_FILL = 0.9
 DIAGONAL = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)  # a dead unit's cross
 
@@ -55,7 +59,7 @@ class NetworkDiagram(Panel):
         self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
         self.spacing = width / max(columns, 1)
         self.radius = min(0.32, 0.45 * self.unit)  # room for a 20 pt "0.00" inside
-        fills = [self.theme.input_neuron] + [self.theme.hidden_neuron] * (columns - 1) + [self.theme.output_neuron]
+        fills = neuron_fills(self.theme, columns + 1)
 
         self.neurons: dict[tuple[int, int], Circle] = {}
         self.names: dict[tuple[int, int], object] = {}
