@@ -13,7 +13,7 @@ import time
 
 from manim import LEFT, RIGHT, Dot, Scene, tempconfig
 
-from nnviz_core.palette import theme
+from nnviz_core.palette import DEFAULT_THEME, THEMES
 from scenes.training import TrainingLecture
 
 SECONDS = 10.0
@@ -32,8 +32,8 @@ class Floor(Scene):
     """One dot, one updater: what any animated frame costs."""
 
     def construct(self):
-        self.camera.background_color = theme().background
-        dot = Dot(color=theme().ink).shift(4 * LEFT)
+        self.camera.background_color = THEMES[DEFAULT_THEME].background
+        dot = Dot(color=THEMES[DEFAULT_THEME].ink).shift(4 * LEFT)
         dot.add_updater(lambda m, dt: m.shift(0.8 * dt * RIGHT))
         self.add(dot)
         self.wait(SECONDS)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .numbers import fmt_fixed
+
 
 @dataclass(frozen=True)
 class Neuron:
@@ -245,6 +247,30 @@ def loss_axis(loss) -> LossAxis:
         return LossAxis(True, float(low), float(high), tuple(log_ticks(low, high)))
     high = top * 1.1 if top > 0 else 1.0
     return LossAxis(False, 0.0, high, ())
+
+
+def shared_loss_axis(histories) -> LossAxis:
+    """One loss axis for runs side by side: set by the runs that did not diverge and ended no
+    worse than they began (the others leave it, marked); by the first losses when none did."""
+    steady = [h.loss for h in histories if h.diverged_at is None and h.final_loss <= h.loss[0]]
+    return loss_axis(np.concatenate(steady or [h.loss[:1] for h in histories]))
+
+
+def heatmap_transposed(layers, index: int) -> bool:
+    """Whether weight matrix ``index`` (shape inputs x outputs) is drawn transposed, so that each
+    row is one unit of its hidden side, as in the seed: the first matrix's targets, the last one's
+    sources. A matrix with no hidden side, or two, puts its longer side in rows."""
+    last = len(layers) - 2
+    if 0 == index < last:
+        return True
+    if 0 < index == last:
+        return False
+    return layers[index] < layers[index + 1]
+
+
+def heatmap_cell_text(w: float) -> str:
+    """A cell's value, signed ("+0.42", "−0.42"), so its sign reads without its colour."""
+    return fmt_fixed(w, 2, plus=True)
 
 
 def log_ticks(low: float, high: float, most: int = 5) -> list[float]:

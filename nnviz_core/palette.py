@@ -3,7 +3,9 @@
 Weights and gradients share one diverging map (matplotlib's coolwarm, as in the seed, or berlin
 on the dark theme: blue for negative, red for positive) and each kind has one norm, symmetric
 around 0 and fixed over the whole History, so a colour means the same value in every frame.
-Named colours come from the theme (``theme()``), light unless ``use_theme("dark")``.
+Named colours come from a Theme, which travels with what a renderer is given: a Palette
+carries one (``Palette.for_history(history, THEMES["dark"])``), and every helper that picks a
+colour takes the theme. There is no current theme to set.
 """
 from __future__ import annotations
 
@@ -63,19 +65,7 @@ THEMES = {
                                 "#d19a8c", "#c8c85a", "#f5f5f5"), cmap="berlin", data_alpha=0.6,
                   neuron_names=("teal", "green", "rust")),
 }
-_current = [THEMES["light"]]
-
-
-def theme() -> Theme:
-    """The theme renderers draw with: light unless ``use_theme`` chose another."""
-    return _current[0]
-
-
-def use_theme(name: str) -> Theme:
-    if name not in THEMES:
-        raise ValueError(f"theme {name!r}: choose one of {', '.join(THEMES)}")
-    _current[0] = THEMES[name]
-    return _current[0]
+DEFAULT_THEME = "light"
 
 
 _LUT_SIZE = 256
@@ -96,10 +86,10 @@ class SymmetricNorm:
         return np.clip(0.5 + 0.5 * np.asarray(values, float) / vmax, 0.0, 1.0)
 
 
-def diverging_rgb(values, norm: SymmetricNorm) -> np.ndarray:
-    """RGB in [0, 1], shape values.shape + (3,), as matplotlib draws the theme's map."""
+def diverging_rgb(values, norm: SymmetricNorm, theme: Theme) -> np.ndarray:
+    """RGB in [0, 1], shape values.shape + (3,), as matplotlib draws ``theme``'s map."""
     idx = (norm(values) * _LUT_SIZE).astype(int)  # the same binning as a matplotlib Colormap
-    return _lut(theme().cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
+    return _lut(theme.cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
 
 
 def to_hex(rgb) -> str:
@@ -129,6 +119,11 @@ def text_color_on(rgb) -> str:
     return "#000000" if luminance(rgb) > 0.179 else "#ffffff"
 
 
+# Line widths in points, as the GIF draws them (each renderer scales them to its own unit):
+EDGE_WIDTH = (0.5, 6.0)  # an edge for w = 0 and for |w| >= the run's largest |w|
+RING_WIDTH = (0.6, 4.5)  # the same for the ring a bias draws around its neuron
+
+
 def edge_width(weight, norm: SymmetricNorm, thinnest: float, thickest: float):
     """Line width growing with |w|, capped at ``thickest`` for |w| >= vmax."""
     strength = np.abs(2 * norm(weight) - 1)  # |w| / vmax, clipped to [0, 1]
@@ -138,42 +133,67 @@ def edge_width(weight, norm: SymmetricNorm, thinnest: float, thickest: float):
 UNIT_NORM = SymmetricNorm(1.0)
 
 
-def sign_rgb(values) -> np.ndarray:
+def sign_rgb(values, theme: Theme) -> np.ndarray:
     """The map's two end colours by sign (grey for 0): for bars, whose height shows the size."""
-    return diverging_rgb(np.sign(values), UNIT_NORM)
+    return diverging_rgb(np.sign(values), UNIT_NORM, theme)
 
 
 @dataclass(frozen=True)
 class Palette:
-    """The fixed norms for one History: weights, gradients, and biases (far smaller than weights)."""
+    """What a renderer draws one History with: the theme, and the fixed norms for weights,
+    gradients and biases (far smaller than weights)."""
+    theme: Theme
     weights: SymmetricNorm
     grads: SymmetricNorm
     biases: SymmetricNorm
 
     @classmethod
-    def for_history(cls, history) -> "Palette":
-        return cls.shared([history])
+    def for_history(cls, history, theme: Theme) -> "Palette":
+        return cls.shared([history], theme)
 
     @classmethod
-    def shared(cls, histories) -> "Palette":
+    def shared(cls, histories, theme: Theme) -> "Palette":
         """One scale for runs shown side by side, so the same weight looks the same in each: the
         largest over the runs that did not diverge (a diverged run's edges saturate), as the
         comparison's shared loss axis does."""
         calm = [h for h in histories if h.diverged_at is None] or list(histories)
-        return cls(*(SymmetricNorm(max(h.largest(name) for h in calm))
-                     for name in ("weights", "grad_weights", "biases")))
+        return cls(theme, *(SymmetricNorm(max(h.largest(name) for h in calm))
+                            for name in ("weights", "grad_weights", "biases")))
 
     def weight_rgb(self, w):
-        return diverging_rgb(w, self.weights)
+        return diverging_rgb(w, self.weights, self.theme)
 
     def grad_rgb(self, g):
-        return diverging_rgb(g, self.grads)
+        return diverging_rgb(g, self.grads, self.theme)
+
+    def bias_rgb(self, b):
+        return diverging_rgb(b, self.biases, self.theme)
+
+    def sign_rgb(self, values):
+        return sign_rgb(values, self.theme)
+
+    def unit_rgb(self, values):
+        """Values in [-1, 1] on the map (legend swatches)."""
+        return diverging_rgb(values, UNIT_NORM, self.theme)
+
+    def unit_colour(self, k: int) -> str:
+        return unit_colour(k, self.theme)
 
 
 
 DEAD_ALPHA = 0.3  # dead units are drawn faded
 
 
-def unit_colour(k: int) -> str:
-    colours = theme().unit_colours
+def neuron_fills(theme: Theme, layer_count: int) -> list[str]:
+    """Each layer's neuron fill, input to output."""
+    return [theme.input_neuron] + [theme.hidden_neuron] * (layer_count - 2) + [theme.output_neuron]
+
+
+def run_colours(count: int, theme: Theme) -> list[str]:
+    """A comparison's runs, one colour each: the first unit colours."""
+    return [unit_colour(k, theme) for k in range(count)]
+
+
+def unit_colour(k: int, theme: Theme) -> str:
+    colours = theme.unit_colours
     return colours[k % len(colours)]

@@ -13,11 +13,12 @@ from .config import CFG_SECTION, RunConfig, flag_for, read_cfg_section
 from .errors import ConfigError, NnvizError
 from .history import History
 from .memory import check_replay_memory
+from .palette import DEFAULT_THEME, THEMES
 from .train import train
 
 DEFAULT_CFG = "manim.cfg"
 # [nnviz] keys that choose how a run is shown, not the run: name -> (allowed, default)
-PRESENTATION = {"theme": (("light", "dark"), "light")}
+PRESENTATION = {"theme": (tuple(THEMES), DEFAULT_THEME)}
 # [nnviz] keys of a comparison (CompareRuns): "field: values", and the saved runs nnviz render passes
 COMPARISON = ("compare", "compare_runs")
 

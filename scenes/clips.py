@@ -41,7 +41,7 @@ class WeightsEvolve(LectureSteps):
         self.chapter("weights-at-the-start")
         self.cast()
         count = len(self.history.config.layers) - 1
-        maps = [WeightHeatmap(self.history, layer, width=4.5 / count, height=5.2, palette=self.palette)
+        maps = [WeightHeatmap(self.history, self.palette, layer, width=4.5 / count, height=5.2)
                 for layer in range(count)]
         fit_in(VGroup(*maps).arrange(RIGHT, buff=0.5, aligned_edge=UP), 0.4, 6.9, -3.6, 3.0)
         self.add(self.legend)
@@ -55,8 +55,8 @@ class FitEvolves(LectureSteps):
 
     def construct(self):
         self.chapter("data-and-first-guess")
-        fit = DataFitPanel(self.history, width=10, height=5.2).move_to(0.3 * DOWN)
-        counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
+        fit = DataFitPanel(self.history, self.palette, width=10, height=5.2).move_to(0.3 * DOWN)
+        counter = EpochCounter(self.history, self.palette).to_corner(UR, buff=0.4)
         self.evolve([fit, counter])
 
 
@@ -67,8 +67,8 @@ class LossCurve(LectureSteps):
 
     def construct(self):
         self.chapter("loss-at-the-start")
-        losses = LossPanel(self.history, width=10, height=5).move_to(0.3 * DOWN)
-        counter = EpochCounter(self.history).to_corner(UR, buff=0.4)
+        losses = LossPanel(self.history, self.palette, width=10, height=5).move_to(0.3 * DOWN)
+        counter = EpochCounter(self.history, self.palette).to_corner(UR, buff=0.4)
         self.evolve([losses, counter])
 
 

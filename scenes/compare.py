@@ -9,7 +9,8 @@ from nnviz_core.palette import Palette
 
 from scenes.lecture import LectureScene
 from scenes.mobjects import EpochCounter
-from scenes.mobjects.compare import RunColumn, SharedLossPanel, run_colours
+from scenes.mobjects.compare import RunColumn, SharedLossPanel
+from nnviz_core.palette import Palette, run_colours
 from scenes.mobjects.panel import fit_in
 from scenes.run import load_comparison
 
@@ -36,14 +37,14 @@ class CompareRuns(LectureScene):
     def construct(self):
         c = self.comparison
         beats = self.chapter("comparison").beats
-        colours = run_colours(len(c.histories))
+        colours = run_colours(len(c.histories), self.theme)
         width = (ROW[1] - ROW[0]) / len(c.histories)
-        palette = Palette.shared(c.histories)  # the runs share starting weights: one colour scale
-        self.columns = [RunColumn(h, name, colour, width=width, palette=palette)
+        palette = Palette.shared(c.histories, self.theme)  # the runs share starting weights: one scale
+        self.columns = [RunColumn(h, palette, name, colour, width=width)
                         for h, name, colour in zip(c.histories, c.labels, colours)]
         fit_in(VGroup(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
-        self.losses = fit_in(SharedLossPanel(c.histories, c.labels, colours, width=11.5, height=1.3), *LOSSES)
-        counter = EpochCounter(self.history).to_corner(UR, buff=0.3)
+        self.losses = fit_in(SharedLossPanel(c.histories, self.palette, c.labels, colours, width=11.5, height=1.3), *LOSSES)
+        counter = EpochCounter(self.history, self.palette).to_corner(UR, buff=0.3)
         panels = [*self.columns, self.losses, counter]
         self.say()
         self.show_state(panels, 0.0)

@@ -28,12 +28,12 @@ from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, 
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
-from nnviz_core.palette import UNIT_NORM, Palette, diverging_rgb, sign_rgb, theme, to_hex, use_theme
+from nnviz_core.palette import THEMES, Palette, Theme, to_hex
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
 from .mobjects.network import EDGE_WIDTH
-from .run import load_history, load_theme
+from .run import load_history, load_theme_name
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
@@ -65,11 +65,11 @@ class LectureScene(Scene):
 
     def setup(self):
         super().setup()
-        use_theme(self.theme_name or load_theme())
-        self.camera.background_color = ManimColor(theme().background)  # ManimColor: manim-slides reads .to_hex()
+        self.theme = THEMES[self.theme_name or load_theme_name()]  # resolved once; every panel is handed it
+        self.camera.background_color = ManimColor(self.theme.background)  # ManimColor: manim-slides reads .to_hex()
         if self.history is None:
             self.history = load_history()
-        self.palette = Palette.for_history(self.history)
+        self.palette = Palette.for_history(self.history, self.theme)
         self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
         self.storyboard = {c.name: c for c in storyboard(self.history, self.plan, **self.story_context())}
         self.chapters: list[str] = []
@@ -239,7 +239,7 @@ class LectureScene(Scene):
         """Replace the caption at the top left: ``text``, or the chapter's next caption, in the
         chapter's ``caption`` beat."""
         run_time = self.beats.caption if run_time is None else run_time
-        new = label(text if text is not None else self.captions.pop(0), CAPTION_SIZE)
+        new = label(text if text is not None else self.captions.pop(0), self.theme, CAPTION_SIZE)
         if new.width > CAPTION_WIDTH:  # keep clear of the epoch counter; stays >= 24 pt
             new.scale_to_fit_width(CAPTION_WIDTH)
         new.to_corner(UL, buff=0.4)
@@ -267,11 +267,11 @@ class LectureSteps(LectureScene):
         if hasattr(self, "net"):
             return
         h = self.history
-        self.net = NetworkDiagram(h, width=5.2, height=5.6, palette=self.palette).move_to(NETWORK_CENTER)
-        self.fit = DataFitPanel(h, width=4.9, height=2.4).move_to(FIT_CENTER)
-        self.losses = LossPanel(h, width=4.9, height=2.0).move_to(LOWER_RIGHT)
-        self.counter = EpochCounter(h).to_corner(UR, buff=0.4)
-        self.legend = weight_legend().to_corner(DL, buff=0.3)
+        self.net = NetworkDiagram(h, self.palette, width=5.2, height=5.6).move_to(NETWORK_CENTER)
+        self.fit = DataFitPanel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
+        self.losses = LossPanel(h, self.palette, width=4.9, height=2.0).move_to(LOWER_RIGHT)
+        self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
+        self.legend = weight_legend(self.palette).to_corner(DL, buff=0.3)
         self.notes = VGroup()
         self.sample_marks = VGroup()  # the forward pass's marks on the data plot
         self.activation_values = VGroup()
@@ -283,7 +283,7 @@ class LectureSteps(LectureScene):
         chapter's ``note`` beat. Text lines too long for the notes' width wrap onto more lines
         instead of shrinking."""
         run_time = self.beats.note if run_time is None else run_time
-        new = VGroup(*(wrapped(line, size, color, width) if isinstance(line, str) else line for line in lines))
+        new = VGroup(*(wrapped(line, self.theme, size, color, width) if isinstance(line, str) else line for line in lines))
         new.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         if new.width > width:
             new.scale_to_fit_width(width)
@@ -307,11 +307,11 @@ class LectureSteps(LectureScene):
         beats = chapter.beats
         c = self.history.config
         shape = "-".join(map(str, c.layers))
-        title = label(chapter.title, TITLE_SIZE)
-        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {DATASETS[c.dataset].description}",
+        title = label(chapter.title, self.theme, TITLE_SIZE)
+        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {DATASETS[c.dataset].description}", self.theme,
                      LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
-                    f"{count(c.epochs, 'epoch')}", LABEL_SIZE)
+                    f"{count(c.epochs, 'epoch')}", self.theme, LABEL_SIZE)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
         if card.width > 13:
             card.scale_to_fit_width(13)
@@ -353,7 +353,7 @@ class LectureSteps(LectureScene):
         acts = [a[k:k + 1] for a in state.activations]  # the State's own, for sample k
         values = [np.array([[x]])] + acts  # activations per layer, input first
         self.say()
-        ring = Circle(0.12, color=theme().ink, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
+        ring = Circle(0.12, color=self.theme.ink, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
         self.play(Create(ring), run_time=beats.ring)
         # Neurons empty out; each then fills by its activation as the signal arrives.
         self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=beats.empty)
@@ -363,7 +363,7 @@ class LectureSteps(LectureScene):
             pulses = VGroup()
             for line, e in net.layer_edges(layer):
                 strength = abs(values[layer][0, e.i] * state.weights[layer][e.i, e.j]) / scale[layer + 1]
-                pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=theme().signal))
+                pulses.add(Dot(line.get_start(), radius=0.04 + 0.08 * min(strength, 1.0), color=self.theme.signal))
             pulses.set_z_index(Z_PULSE)  # under the neurons and their numbers
             self.play(FadeIn(pulses), run_time=beats.pulses)
             self.play(*(p.animate.move_to(line.get_end()) for p, (line, _) in zip(pulses, net.layer_edges(layer))),
@@ -379,9 +379,9 @@ class LectureSteps(LectureScene):
         the way (the note beside it gives the true value)."""
         at = self.fit.point(x, value)
         if self.fit.plot.inside([value])[0]:
-            return Dot(at, radius=0.09, color=theme().prediction)
+            return Dot(at, radius=0.09, color=self.theme.prediction)
         pointing = 0.0 if value > self.fit.plot.y_span[1] else np.pi
-        return Triangle(fill_color=theme().prediction, fill_opacity=1, stroke_width=0).scale(0.12).rotate(pointing).move_to(at)
+        return Triangle(fill_color=self.theme.prediction, fill_opacity=1, stroke_width=0).scale(0.12).rotate(pointing).move_to(at)
 
     def _fill_layer(self, layer: int, values, scale: float, run_time: float) -> None:
         """Fill each drawn neuron by its activation and write it: inside the neuron where the
@@ -389,14 +389,14 @@ class LectureSteps(LectureScene):
         neurons = self.net.layer_neurons(layer)
         numbers = VGroup()
         for n, c in zip(self.net.layout.neurons[layer], neurons):
-            numbers.add(LiveNumber(values[n.index], lambda v: fmt_fixed(v, 2), ACTIVATION_SIZE))
+            numbers.add(LiveNumber(values[n.index], lambda v: fmt_fixed(v, 2), ACTIVATION_SIZE, color=self.theme.ink))
         # One size for the layer: the widest number's, shrunk to fit inside its neuron.
         room = min(1.0, self.net.inner_width() / max(m.width for m in numbers))
         for number, c in zip(numbers, neurons):
             if room >= MIN_ACTIVATION_SIZE / ACTIVATION_SIZE:
                 number.scale(room).move_to(c)
             else:  # beside it, on a halo, on the side where no edge leaves (the input: left)
-                number.add_halo(theme().background).next_to(c, LEFT if layer == 0 else RIGHT, buff=0.08)
+                number.add_halo(self.theme.background).next_to(c, LEFT if layer == 0 else RIGHT, buff=0.08)
         numbers.set_z_index(Z_NUMBER)
         fills = [c.animate.set_fill(opacity=0.12 + 0.88 * min(abs(values[n.index]) / scale, 1.0))
                  for n, c in zip(self.net.layout.neurons[layer], neurons)]
@@ -408,7 +408,7 @@ class LectureSteps(LectureScene):
         beats = self.chapter("loss-for-one-sample").beats
         s = self.sample
         state = self.history.at(self.clock.get_value())
-        gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=theme().ink, stroke_width=3)
+        gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=self.theme.ink, stroke_width=3)
         self.say()
         self.play(Create(gap), run_time=beats.gap)
         self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
@@ -421,7 +421,7 @@ class LectureSteps(LectureScene):
     def swatch(self, sign: float) -> Dot:
         """A pulse of the largest gradient's size and colour, of one sign: for a legend."""
         rgb = self.palette.grad_rgb(sign * self.palette.grads.vmax)
-        return Dot(radius=0.1, color=to_hex(rgb), stroke_color=theme().backward_flow, stroke_width=2)
+        return Dot(radius=0.1, color=to_hex(rgb), stroke_color=self.theme.backward_flow, stroke_width=2)
 
     def backward_pass(self) -> None:
         beats = self.chapter("backward-pass").beats
@@ -431,10 +431,10 @@ class LectureSteps(LectureScene):
         restore = [c.animate.set_fill(opacity=0.9) for c in net.circles]
         self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=beats.restore)
         self.activation_values = VGroup()
-        self.note(label("Pulses run from ŷ back to x", LABEL_SIZE, color=theme().backward_flow),
-                  VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", LABEL_SIZE)).arrange(RIGHT),
-                  VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", LABEL_SIZE)).arrange(RIGHT),
-                  label("size: |∂L/∂w|, averaged over all points", SMALL_SIZE, color=theme().muted_ink))
+        self.note(label("Pulses run from ŷ back to x", self.theme, LABEL_SIZE, color=self.theme.backward_flow),
+                  VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", self.theme, LABEL_SIZE)).arrange(RIGHT),
+                  VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", self.theme, LABEL_SIZE)).arrange(RIGHT),
+                  label("size: |∂L/∂w|, averaged over all points", self.theme, SMALL_SIZE, color=self.theme.muted_ink))
         grads = net.edge_values(state.grad_weights)
         strength = np.abs(2 * self.palette.grads(grads) - 1)  # |g| / largest |g| of the run
         colors = [to_hex(rgb) for rgb in self.palette.grad_rgb(grads)]
@@ -444,7 +444,7 @@ class LectureSteps(LectureScene):
                 if e.layer != layer:
                     continue
                 pulse = Dot(line.get_end(), radius=0.05 + 0.1 * strength[k], color=colors[k],
-                            stroke_color=theme().backward_flow, stroke_width=2)
+                            stroke_color=self.theme.backward_flow, stroke_width=2)
                 pulses.add(pulse)
                 moves.append(pulse.animate.move_to(line.get_start()))
             pulses.set_z_index(Z_PULSE)  # they travel under the neurons and their names
@@ -464,24 +464,24 @@ class LectureSteps(LectureScene):
         state = h.at_epoch(0)
         per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
         largest = float(np.abs(per_point).max()) or 1.0
-        colours = [to_hex(rgb) for rgb in sign_rgb(per_point)]
+        colours = [to_hex(rgb) for rgb in self.palette.sign_rgb(per_point)]
         marks = VGroup(*(Dot(fit.point(x, y), radius=0.03 + 0.09 * abs(g) / largest, color=c,
-                             stroke_color=theme().backward_flow, stroke_width=1.5)
+                             stroke_color=self.theme.backward_flow, stroke_width=1.5)
                          for x, y, g, c in zip(h.X[:, 0], h.y[:, 0], per_point, colours)))
         self.say()
-        glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(theme().backward_flow, EDGE_WIDTH[1] + 6,
+        glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(self.theme.backward_flow, EDGE_WIDTH[1] + 6,
                                                                                  opacity=0.35)
         self.play(FadeOut(self.notes), FadeIn(glow), LaggedStart(*(FadeIn(m, scale=0.5) for m in marks),
                                                                  lag_ratio=0.01), run_time=beats.marks)
         self.notes = VGroup()
-        self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", SMALL_SIZE + 2)).arrange(RIGHT),
-                  VGroup(self.swatch(-1.0), label("< 0", SMALL_SIZE + 2)).arrange(RIGHT),
-                  label("size: how hard the point pulls", SMALL_SIZE, color=theme().muted_ink))
+        self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
+                  VGroup(self.swatch(-1.0), label("< 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
+                  label("size: how hard the point pulls", self.theme, SMALL_SIZE, color=self.theme.muted_ink))
         self.wait(beats.look)
         # The forward pass's point: its error factor 2(ŷ − y) times how ŷ moves with the weight.
         factor = 2 * (s.y_hat - s.y)
         moves_y_hat = per_point[s.index] / factor if factor else 0.0
-        ring = Circle(0.16, color=theme().ink, stroke_width=4).move_to(marks[s.index])
+        ring = Circle(0.16, color=self.theme.ink, stroke_width=4).move_to(marks[s.index])
         self.play(Create(ring), run_time=beats.ring)
         self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
                   f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
@@ -491,7 +491,7 @@ class LectureSteps(LectureScene):
         # All gather into their mean: the pulse, and the number, of the update.
         self.say()
         mean = Dot(fit.point(0.0, float(np.mean(h.y))), radius=0.05 + 0.1 * abs(u.gradient) / self.palette.grads.vmax,
-                   color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=theme().backward_flow, stroke_width=2)
+                   color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=self.theme.backward_flow, stroke_width=2)
         self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=beats.gather)
         self.play(FadeOut(marks), FadeIn(mean), run_time=beats.mean)
         self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2,
@@ -512,14 +512,14 @@ class LectureSteps(LectureScene):
         e, lr = u.edge, h.config.lr
         self.say()
         # The weight, live: it moves from w to the new w while the step below runs.
-        live_w = LiveNumber(u.w, lambda v: fmt_fixed(v), LABEL_SIZE)
+        live_w = LiveNumber(u.w, lambda v: fmt_fixed(v), LABEL_SIZE, color=self.theme.ink)
         self.note("w  ←  w − η · ∂L/∂w   (η = learning rate)",
                   f"{u.name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(u.w)},  ∂L/∂w = {fmt_fixed(u.gradient)}",
                   f"new w = {fmt_fixed(u.w)} − {lr:g} × ({fmt_fixed(u.gradient)}) = {fmt_fixed(u.w - lr * u.gradient)}",
-                  VGroup(label(f"{u.name} now:", LABEL_SIZE, color=theme().backward_flow), live_w).arrange(RIGHT, buff=0.2))
+                  VGroup(label(f"{u.name} now:", self.theme, LABEL_SIZE, color=self.theme.backward_flow), live_w).arrange(RIGHT, buff=0.2))
         glow = getattr(self, "update_glow", None)
         if glow is None:  # a clip without the gradient chapter
-            glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(theme().backward_flow, EDGE_WIDTH[1] + 6, opacity=0.35)
+            glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(self.theme.backward_flow, EDGE_WIDTH[1] + 6, opacity=0.35)
         self.play(FadeIn(glow), FadeIn(self.counter), run_time=beats.glow)
         self.wait(beats.look)
         # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
@@ -567,7 +567,7 @@ class LectureSteps(LectureScene):
             return
         end = float(h.epochs)
         state = h.at(end)
-        parts = ContributionsPanel(h, width=6.6, height=3.6).move_to(RIGHT_HALF)
+        parts = ContributionsPanel(h, self.palette, width=6.6, height=3.6).move_to(RIGHT_HALF)
         self.contributions = parts
         parts.set_state(state)
         gone = [m for m in (self.fit, self.losses, self.notes, self.legend) if self.on_screen(m)]
@@ -576,7 +576,7 @@ class LectureSteps(LectureScene):
         self.notes = VGroup()
         # A running sum, from the output bias alone to the full prediction.
         b = float(state.biases[-1][0, 0])
-        running = parts.bias_line.copy().set_stroke(theme().prediction, 5)
+        running = parts.bias_line.copy().set_stroke(self.theme.prediction, 5)
         self.play(Create(parts.bias_line), FadeIn(running), run_time=beats.bias)
         below = parts.plot.labels.get_bottom()[1] - 0.3
         self.note(f"start: the output bias, b = {fmt_fixed(b)}", top=below, size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
@@ -627,27 +627,27 @@ class LectureSteps(LectureScene):
         self.wait(beats.hold)
 
 
-def wrapped(text: str, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:
+def wrapped(text: str, theme: Theme, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:
     """``text`` as Text lines no wider than ``width``, broken between words (a hanging indent
     after a leading bullet)."""
-    whole = label(text, size, color=color)
+    whole = label(text, theme, size, color=color)
     if whole.width <= width / MAX_SHRINK:  # a little too wide: the note shrinks, the line stays whole
         return whole
     per_line = max(int(len(text) * width / whole.width) - 1, 10)
     indent = "  " if text.startswith("• ") else ""
     lines = textwrap.wrap(text, per_line, subsequent_indent=indent)
-    return VGroup(*(label(line, size, color=color) for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+    return VGroup(*(label(line, theme, size, color=color) for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
 
 
-def weight_legend() -> VGroup:
+def weight_legend(palette: Palette) -> VGroup:
     """Edge colour = sign of w, width = |w|, ring colour = sign of the bias: one line under the
     network."""
     def swatch(value: float):
-        return Line(0.25 * LEFT, 0.25 * RIGHT, stroke_width=8, color=to_hex(diverging_rgb(value, UNIT_NORM)))
+        return Line(0.25 * LEFT, 0.25 * RIGHT, stroke_width=8, color=to_hex(palette.unit_rgb(value)))
 
     def ring(value: float):
-        return Circle(0.11, stroke_color=to_hex(diverging_rgb(value, UNIT_NORM)), stroke_width=4, fill_opacity=0)
+        return Circle(0.11, stroke_color=to_hex(palette.unit_rgb(value)), stroke_width=4, fill_opacity=0)
 
     rings = VGroup(ring(-0.8), ring(0.8)).arrange(RIGHT, buff=0.06)
     items = [(swatch(-1.0), "w < 0"), (swatch(1.0), "w > 0"), (VGroup(), "width = |w|"), (rings, "bias")]
-    return VGroup(*(VGroup(mark, muted(text)).arrange(RIGHT, buff=0.1) for mark, text in items)).arrange(RIGHT, buff=0.25)
+    return VGroup(*(VGroup(mark, muted(text, palette.theme)).arrange(RIGHT, buff=0.1) for mark, text in items)).arrange(RIGHT, buff=0.25)

@@ -56,7 +56,7 @@ def load_history(parser: configparser.ConfigParser | None = None, path: Path | N
                         parser, path, cached_as="run")
 
 
-def load_theme(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> str:
+def load_theme_name(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> str:
     """The cfg's ``theme`` (light or dark)."""
     return from_section(lambda section, source, _: presentation(section, source=source)["theme"], parser, path)
 

@@ -1,4 +1,5 @@
-"""Text on the light canvas: dark ink, sizes readable at 1080p (numbers >= about 20 px)."""
+"""Text in a theme's ink, sizes readable at 1080p (numbers >= about 20 px). Every maker takes
+the theme (or the colour): there is no current theme."""
 from __future__ import annotations
 
 import functools
@@ -6,7 +7,7 @@ import functools
 import numpy as np
 from manim import Text, VGroup, VMobject
 
-from nnviz_core.palette import theme
+from nnviz_core.palette import Theme
 
 TITLE_SIZE = 56
 CAPTION_SIZE = 32
@@ -19,13 +20,13 @@ FONT = "DejaVu Sans"  # Pango falls back to a default font where it is missing
 Z_EDGE, Z_PULSE, Z_NEURON, Z_LABEL, Z_NUMBER = 0, 1, 2, 3, 4
 
 
-def label(text: str, size: int = LABEL_SIZE, color: str | None = None, **kwargs) -> Text:
-    """Text in the theme's ink (or ``color``)."""
-    return lighten(Text(text, font_size=size, color=color or theme().ink, font=FONT, **kwargs))
+def label(text: str, theme: Theme, size: int = LABEL_SIZE, color: str | None = None, **kwargs) -> Text:
+    """Text in ``theme``'s ink (or ``color``)."""
+    return lighten(Text(text, font_size=size, color=color or theme.ink, font=FONT, **kwargs))
 
 
-def muted(text: str, size: int = SMALL_SIZE, **kwargs) -> Text:
-    return label(text, size, theme().muted_ink, **kwargs)
+def muted(text: str, theme: Theme, size: int = SMALL_SIZE, **kwargs) -> Text:
+    return label(text, theme, size, theme.muted_ink, **kwargs)
 
 
 def lighten(text: Text) -> Text:
@@ -61,7 +62,7 @@ class LiveNumber(VGroup):
     DecimalNumber(mob_class=Text) deep-copies a Text per character on every change (~20 ms);
     this only swaps point arrays, so a montage can update numbers every frame.
 
-        loss = LiveNumber(0.25, "{:.4f}").to_edge(UP)
+        loss = LiveNumber(0.25, "{:.4f}", color=theme.ink).to_edge(UP)
         self.add(loss)
         loss.set_value(0.0123)  # loss.text == "0.0123"
     """
@@ -69,12 +70,12 @@ class LiveNumber(VGroup):
     CHARS = "0123456789.-+−×⁰¹²³⁴⁵⁶⁷⁸⁹⁻↑↓±"
     NARROW = {".": 0.5, **{c: 0.6 for c in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"}}  # advance, in digit widths
 
-    def __init__(self, value: float = 0.0, fmt="{:.2f}", font_size: int = NUMBER_SIZE,
-                 color: str | None = None, slots: int = 10):
+    def __init__(self, value: float = 0.0, fmt="{:.2f}", font_size: int = NUMBER_SIZE, *,
+                 color: str, slots: int = 10):
         super().__init__()
         self.fmt = fmt
         self._glyphs = glyph_table(font_size)
-        style = dict(fill_color=color or theme().ink, fill_opacity=1.0, stroke_width=0)
+        style = dict(fill_color=color, fill_opacity=1.0, stroke_width=0)
         self._slots = [VMobject(**style) for _ in range(slots)]
         # An invisible tick that follows every move and scale of the number: its start is where
         # the text starts, its length (ANCHOR_LENGTH when built) gives the current scale.

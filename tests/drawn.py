@@ -9,6 +9,12 @@ import numpy as np
 
 from nnviz_core.layout import MARK_GAP
 from nnviz_core.numbers import fmt_value
+from nnviz_core.palette import THEMES, Palette
+
+
+def palette_for(history, theme: str = "light") -> Palette:
+    """What a panel is given to draw ``history`` in the named theme."""
+    return Palette.for_history(history, THEMES[theme])
 
 
 # -- reading the drawing back -----------------------------------------------------------------

@@ -7,17 +7,18 @@ h.loss, compared with the points each renderer drew, read back through its axes.
 import numpy as np
 import pytest
 
-from drawn import (boxes_overlap, check_curve, check_marks, manim_marks, manim_pieces, mpl_marks,
+from drawn import (boxes_overlap, palette_for, check_curve, check_marks, manim_marks, manim_pieces, mpl_marks,
                    mpl_pieces, true_contributions)
 from nnviz_core import RunConfig, train
 from nnviz_core.compare import compare
 from nnviz_core.data import CURVES
+from nnviz_core.palette import THEMES, run_colours
 
 manim = pytest.importorskip("manim")
 from nnviz_core.dashboard import Dashboard  # noqa: E402
 from nnviz_core.dashboard.compare import CompareDashboard  # noqa: E402
 from scenes.mobjects import ContributionsPanel, DataFitPanel, LossPanel  # noqa: E402
-from scenes.mobjects.compare import SharedLossPanel, run_colours  # noqa: E402
+from scenes.mobjects.compare import SharedLossPanel  # noqa: E402
 
 DPI = 30
 HARD_RUNS = {
@@ -59,8 +60,8 @@ def check_manim_marks_apart(marks):
 
 def test_the_video_breaks_every_curve_where_it_leaves_and_marks_each_exit(run):
     name, h = run
-    fit, losses = DataFitPanel(h), LossPanel(h)
-    parts = ContributionsPanel(h, width=6, height=4) if len(h.config.layers) > 2 else None
+    fit, losses = DataFitPanel(h, palette_for(h)), LossPanel(h, palette_for(h))
+    parts = ContributionsPanel(h, palette_for(h), width=6, height=4) if len(h.config.layers) > 2 else None
     x = h.grid[:, 0]
     for e in telling_epochs(h):
         state = h.at_epoch(e)
@@ -145,7 +146,7 @@ def padded_rows(curves):
 def test_the_comparisons_loss_curves_stop_at_the_edge_in_both_renderers(exploding_comparison):
     c = exploding_comparison
     runs = c.histories
-    video = SharedLossPanel(runs, c.labels, run_colours(len(runs)))
+    video = SharedLossPanel(runs, palette_for(runs[0]), c.labels, run_colours(len(runs), THEMES["light"]))
     # The run this test is about: lr 5 explodes (diverged, kept up to there) far above the axis.
     assert runs[-1].diverged_at is not None and runs[-1].loss.max() > 100 * video.plot.y_span[1]
     gif = CompareDashboard(c, dpi=DPI)

@@ -6,7 +6,7 @@ import pytest
 from nnviz_core import NnvizError, RunConfig, TrainingDiverged, train
 from nnviz_core.compare import compare, parse_compare
 from nnviz_core.numbers import fmt_loss
-from nnviz_core.palette import SymmetricNorm, diverging_rgb, to_hex
+from nnviz_core.palette import THEMES, SymmetricNorm, diverging_rgb, to_hex
 from drawn import check_curve, mpl_pieces
 
 BASE = RunConfig(epochs=30, samples=30)
@@ -106,7 +106,7 @@ def test_the_compare_scene_shows_each_runs_own_numbers_at_the_shared_epoch(with_
     w = start.weights[0][0, 0]
     first = scene.columns[0].net.layout.edges[0]
     assert (first.layer, first.i, first.j) == (0, 0, 0)
-    expected = to_hex(diverging_rgb(np.array([w]), SymmetricNorm(calm))[0])
+    expected = to_hex(diverging_rgb(np.array([w]), SymmetricNorm(calm), THEMES["light"])[0])
     assert looks[0][0][0].lower() == expected.lower()
 
 

@@ -145,7 +145,7 @@ def test_bias_legend_shows_the_colours_the_bars_are_drawn_in(dashboard, seed_his
     biases = dashboard.panels["biases"]
     legend = {t.get_text(): to_hex(p.get_facecolor())
               for t, p in zip(biases.legend.get_texts(), biases.legend.get_patches())}
-    negative, positive = sign_colours()
+    negative, positive = sign_colours(dashboard.palette.theme)
     assert legend == {"positive bias": to_hex(positive), "negative bias": to_hex(negative)}
     drawn = {to_hex(bar.get_facecolor()) for bar in biases.rects}
     assert drawn == set(legend.values())  # the last frame has biases of both signs
@@ -360,8 +360,8 @@ def test_heatmap_cells_write_their_own_weight(dashboard, seed_history):
     state = seed_history.at_epoch(seed_history.epochs)
     dashboard.update(state)
     w1, w2 = state.weights
-    for name, weight_at, plus in (("weights_in", lambda r, c: w1[c, r], False), ("weights_out", lambda r, c: w2[r, c], True)):
+    for name, weight_at in (("weights_in", lambda r, c: w1[c, r]), ("weights_out", lambda r, c: w2[r, c])):
         panel = dashboard.panels[name]
         assert len(panel.cells) == 10
-        for r, c, text in panel.cells:  # row r is hidden unit r in both maps
-            assert text.get_text() == fmt_fixed(weight_at(r, c), 2, plus=plus), (name, r)
+        for r, c, text in panel.cells:  # row r is hidden unit r in both maps; signed, as in the video
+            assert text.get_text() == fmt_fixed(weight_at(r, c), 2, plus=True), (name, r)

@@ -16,7 +16,7 @@ from manim.renderer.cairo_renderer import CairoRenderer
 REPO = Path(__file__).resolve().parents[1]
 
 from nnviz_core import RunConfig, train
-from nnviz_core.palette import Palette, theme
+from nnviz_core.palette import THEMES
 from nnviz_core.numbers import fmt_loss, fmt_value
 from nnviz_core.palette import DEAD_ALPHA
 from scenes.clips import Backpropagation, LossCurve
@@ -26,7 +26,7 @@ from scenes.mobjects.network import EDGE_WIDTH
 from scenes.run import load_history
 from scenes.training import TrainingLecture
 
-from drawn import check_curve, manim_pieces, true_contributions
+from drawn import check_curve, manim_pieces, palette_for, true_contributions
 
 TINY = dict(layers=(1, 3, 1), epochs=8, snapshot_every=2, samples=16)
 # TrainingLecture has its own, stricter test below.
@@ -83,9 +83,9 @@ def with_weights(state, changes):
     return dataclasses.replace(state, weights=weights)
 
 
-def render_frame(*mobjects) -> np.ndarray:
+def render_frame(*mobjects, theme=THEMES["light"]) -> np.ndarray:
     scene = Scene()
-    scene.camera.background_color = theme().background
+    scene.camera.background_color = theme.background
     scene.add(*mobjects)
     scene.renderer.update_frame(scene)
     return scene.renderer.get_frame()[:, :, :3].astype(int)  # (H, W, RGB)
@@ -98,11 +98,11 @@ def to_pixel(point, frame) -> tuple[int, int]:
     return int(round(y)), int(round(x))
 
 
-def ink_across(line, frame) -> int:
+def ink_across(line, frame, theme=THEMES["light"]) -> int:
     """Pixels that differ from the background along a short cut across the line's middle."""
     direction = line.get_unit_vector()
     normal = np.array([-direction[1], direction[0], 0.0])
-    background = np.array(manim.utils.color.ManimColor(theme().background).to_int_rgb())
+    background = np.array(manim.utils.color.ManimColor(theme.background).to_int_rgb())
     marks = set()
     for offset in np.linspace(-0.3, 0.3, 241):
         row, col = to_pixel(line.get_center() + offset * normal, frame)
@@ -113,13 +113,13 @@ def ink_across(line, frame) -> int:
 
 def test_edge_colour_and_width_follow_the_weight(tiny, tmp_path):
     state = tiny.at(3.5)
-    vmax = Palette.for_history(tiny).weights.vmax
+    vmax = palette_for(tiny).weights.vmax
     state = with_weights(state, {(0, 0, 0): vmax, (0, 0, 1): 0.0, (0, 0, 2): -0.6 * vmax})
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
-        net = NetworkDiagram(tiny, width=6, height=6)
+        net = NetworkDiagram(tiny, palette_for(tiny), width=6, height=6)
         net.set_state(state)
         frame = render_frame(net)
-        palette = Palette.for_history(tiny)
+        palette = palette_for(tiny)
         for j in (0, 2):  # the thick edges: their middle pixel is the palette's colour
             line = net.edge_line(0, 0, j)
             expected = palette.weight_rgb(state.weights[0][0, j]) * 255
@@ -132,7 +132,7 @@ def test_edge_colour_and_width_follow_the_weight(tiny, tmp_path):
 
 
 def test_weight_labels_show_each_edges_weight(tiny):
-    net = NetworkDiagram(tiny, weight_labels=True)
+    net = NetworkDiagram(tiny, palette_for(tiny), weight_labels=True)
     state = tiny.at(5.5)
     net.set_state(state)
     for number, e in zip(net.weight_labels, net.layout.edges):
@@ -142,7 +142,7 @@ def test_weight_labels_show_each_edges_weight(tiny):
 def test_bias_ring_follows_the_bias(seed_history):
     """Wider for a larger |b|; warm for b > 0, cool for b < 0 (the diverging map's two ends), and
     further from the neutral middle for a larger |b|."""
-    net = NetworkDiagram(seed_history)
+    net = NetworkDiagram(seed_history, palette_for(seed_history))
     state = seed_history.at(seed_history.epochs)
     net.set_state(state)
     b = state.biases[0][0]
@@ -164,7 +164,7 @@ def test_heatmap_cells_show_their_own_weight(tiny):
 
     state = tiny.at_epoch(tiny.epochs)
     for layer, weight_at in ((0, lambda r: state.weights[0][0, r]), (1, lambda r: state.weights[1][r, 0])):
-        heat = WeightHeatmap(tiny, layer)
+        heat = WeightHeatmap(tiny, palette_for(tiny), layer)
         heat.set_state(state)
         assert len(heat.values) == 3
         tops = [cell.get_center()[1] for cell in heat.cells]
@@ -177,7 +177,7 @@ def test_heatmap_cells_show_their_own_weight(tiny):
 @pytest.mark.parametrize("t", [0.0, 1.3, 2.0, 7.999])
 def test_epoch_counter_and_loss_show_the_state(tiny, t):
     state = tiny.at(t)
-    counter, losses = EpochCounter(tiny), LossPanel(tiny)
+    counter, losses = EpochCounter(tiny, palette_for(tiny)), LossPanel(tiny, palette_for(tiny))
     counter.set_state(state)
     losses.set_state(state)
     assert counter.number.text == str(math.floor(state.epoch + 1e-6))
@@ -189,7 +189,7 @@ def test_epoch_counter_and_loss_show_the_state(tiny, t):
 def test_live_numbers_keep_their_place_and_use_a_real_minus():
     from scenes.theme import LiveNumber
 
-    number = LiveNumber(0.5, "{:+.2f}").move_to([1, 2, 0])
+    number = LiveNumber(0.5, "{:+.2f}", color="#000000").move_to([1, 2, 0])
     left, height = number.get_left(), number.height
     number.set_value(-0.25)
     assert number.text == "−0.25"
@@ -200,7 +200,7 @@ def test_live_numbers_keep_their_place_and_use_a_real_minus():
 
 # -- smoothness -------------------------------------------------------------------------------
 def panel_snapshot(history, t):
-    net, fit, losses = NetworkDiagram(history), DataFitPanel(history), LossPanel(history)
+    net, fit, losses = NetworkDiagram(history, palette_for(history)), DataFitPanel(history, palette_for(history)), LossPanel(history, palette_for(history))
     state = history.at(t)
     for panel in (net, fit, losses):
         panel.set_state(state)
@@ -274,18 +274,18 @@ def test_manim_stops_on_a_bad_cfg_with_one_line_and_status_2(tmp_path):
 def test_gradient_bars_follow_the_states_own_largest_gradient(seed_history):
     from scenes.mobjects import GradientBars
 
-    bars = GradientBars(seed_history, width=5, height=2.4)
+    bars = GradientBars(seed_history, palette_for(seed_history), width=5, height=2.4)
     for t in (0.0, 7.3, seed_history.epochs):
         state = seed_history.at(t)
         bars.set_state(state)
         grads = np.concatenate([g.ravel() for g in state.grad_weights])
         largest = float(np.abs(grads).max())
         assert bars.scale_number.text == "±" + fmt_value(largest, 3)
-        heights = np.array([bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.bars])
+        heights = np.array([bar.get_top()[1] - bar.get_bottom()[1] for bar in bars.rects])
         # Every bar, not only the largest: its share of the largest, on its side of the zero line.
         np.testing.assert_allclose(heights, 1.2 * np.abs(grads) / largest, atol=1e-6)
         zero = bars.zero.get_center()[1]
-        ups = np.array([bar.get_center()[1] > zero for bar in bars.bars])
+        ups = np.array([bar.get_center()[1] > zero for bar in bars.rects])
         big = np.abs(grads) > 1e-3 * largest
         assert np.array_equal(ups[big], grads[big] > 0)
 
@@ -294,7 +294,7 @@ def test_loss_panel_shows_huge_losses_of_a_run_that_nearly_diverged():
     # It passes 10⁶ times its start at epoch 6: divergence, kept up to the epoch before.
     history = train(RunConfig(layers=(1, 32, 32, 1), lr=0.7, epochs=10), keep_diverged=True)
     assert history.loss.max() > 1e4  # the run this test is about
-    losses = LossPanel(history)
+    losses = LossPanel(history, palette_for(history))
     assert losses.axis.log
     for t in np.linspace(0, history.epochs, 7):
         state = history.at(t)
@@ -314,7 +314,7 @@ def scene_xy(plot, points):
 
 def test_the_fit_marks_a_curve_that_leaves_it_with_its_true_value():
     h = train(RunConfig(layers=(1, 64, 1), lr=0.3, epochs=20))
-    fit = DataFitPanel(h)
+    fit = DataFitPanel(h, palette_for(h))
     state = h.at_epoch(1)  # the spike: predictions up to about 28
     fit.set_state(state)
     top = fit.plot.y_span[1]
@@ -338,7 +338,7 @@ CONTRIBUTION_RUNS = {"1-10-1 relu": RunConfig(epochs=20),
 @pytest.mark.parametrize("name", list(CONTRIBUTION_RUNS))
 def test_contribution_curves_are_the_states_numbers(name):
     h = train(CONTRIBUTION_RUNS[name])
-    parts = ContributionsPanel(h, width=6, height=4)
+    parts = ContributionsPanel(h, palette_for(h), width=6, height=4)
     for t in (0.0, 5.5, h.epochs):
         state = h.at(t)
         parts.set_state(state)
@@ -401,28 +401,23 @@ def test_every_chapter_draws_edges_and_pulses_under_neurons_and_their_labels(dee
 def test_dead_units_are_crossed_out_in_the_frame_and_edges_keep_their_sign_colour(theme_name, tmp_path):
     """Pixels: a dead unit's neuron shows the cross's ink where a live one shows its fill; on both
     themes the thickest edges are warm for w > 0 and cool for w < 0 (the weight map's two ends)."""
-    from nnviz_core import palette as pal
-
     h = train(RunConfig(layers=(1, 8, 1), lr=0.8, epochs=20, seed=1))
     state = h.at_epoch(h.epochs)
     dead = state.dead_units()[0]
     assert dead.any() and not dead.all()  # the run this test is about
-    pal.use_theme(theme_name)
-    try:
-        with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
-            net = NetworkDiagram(h, width=6, height=6)
-            net.set_state(state)
-            frame = render_frame(net)
-            ink = np.array(manim.utils.color.ManimColor(theme().muted_ink).to_int_rgb())
-            for k, is_dead in enumerate(dead):
-                circle = net.neurons[(1, k)]
-                spot = circle.get_center() + 0.5 * circle.width / 2 * np.array([-0.707, -0.707, 0])
-                near_ink = np.abs(frame[to_pixel(spot, frame)] - ink).max() <= 40
-                assert near_ink == bool(is_dead), (k, is_dead, frame[to_pixel(spot, frame)])
-            w = state.weights[1][:, 0]
-            for sign, k in ((1, int(np.argmax(w))), (-1, int(np.argmin(w)))):
-                line = net.edge_line(1, k, 0)
-                r, _, b = frame[to_pixel(line.point_from_proportion(0.3), frame)]
-                assert np.sign(int(r) - int(b)) == sign, (theme_name, sign, w[k])
-    finally:
-        pal.use_theme("light")
+    theme = THEMES[theme_name]
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+        net = NetworkDiagram(h, palette_for(h, theme_name), width=6, height=6)
+        net.set_state(state)
+        frame = render_frame(net, theme=theme)
+        ink = np.array(manim.utils.color.ManimColor(theme.muted_ink).to_int_rgb())
+        for k, is_dead in enumerate(dead):
+            circle = net.neurons[(1, k)]
+            spot = circle.get_center() + 0.5 * circle.width / 2 * np.array([-0.707, -0.707, 0])
+            near_ink = np.abs(frame[to_pixel(spot, frame)] - ink).max() <= 40
+            assert near_ink == bool(is_dead), (k, is_dead, frame[to_pixel(spot, frame)])
+        w = state.weights[1][:, 0]
+        for sign, k in ((1, int(np.argmax(w))), (-1, int(np.argmin(w)))):
+            line = net.edge_line(1, k, 0)
+            r, _, b = frame[to_pixel(line.point_from_proportion(0.3), frame)]
+            assert np.sign(int(r) - int(b)) == sign, (theme_name, sign, w[k])

@@ -26,6 +26,7 @@ from .loss import LossPanel
 from .network import NetworkDiagram
 from .panel import DashboardPanel, sign_colours
 
+# No EpochCounter as in the video: a GIF frame is one real epoch, which each panel's title names.
 PANEL_TYPES = {"fit": DataFitPanel, "loss": LossPanel, "network": NetworkDiagram,
                "weights_in": partial(WeightHeatmap, first=True),
                "weights_out": partial(WeightHeatmap, first=False),
@@ -39,9 +40,8 @@ FIGSIZE = (22, 15)  # inches, as in the seed: 2640 x 1800 px at 120 dpi
 DPI = 120
 
 
-def named_colours() -> tuple[str, ...]:
+def named_colours(t: pal.Theme) -> tuple[str, ...]:
     """Colours every frame may need (the GIF's fixed palette): the theme's named colours."""
-    t = pal.theme()
     return (t.input_neuron, t.hidden_neuron, t.output_neuron, t.backward_flow, t.data_points, t.prediction,
             t.loss_curve, *t.unit_colours, t.other_units, t.output_bias, t.grid, t.ink, t.muted_ink, t.figure)
 
@@ -80,15 +80,16 @@ def figure_size(panels) -> tuple[float, float]:
 class Dashboard:
     """The figure and its panels.
 
-        d = Dashboard(history)
+        d = Dashboard(history, theme=THEMES["dark"])
         rgb = d.render_rgb(history.at_epoch(60))   # (H, W, 3) uint8
     """
 
-    def __init__(self, history, panels=CLASSIC, dpi: int = DPI, sampling_note: str | None = None):
+    def __init__(self, history, panels=CLASSIC, dpi: int = DPI, sampling_note: str | None = None,
+                 theme: pal.Theme = pal.THEMES[pal.DEFAULT_THEME]):
         self.history = history
-        self.palette = pal.Palette.for_history(history)
+        self.palette = pal.Palette.for_history(history, theme)
         names = [p for p in PANELS if p in panels]
-        with matplotlib.rc_context(theme_rc(pal.theme())):  # artists take their colours as built
+        with matplotlib.rc_context(theme_rc(theme)):  # artists take their colours as built
             self.fig = Figure(figsize=figure_size(names), dpi=dpi)
             FigureCanvasAgg(self.fig)  # draws off-screen into an RGBA buffer, no GUI backend
             self.panels: dict[str, DashboardPanel] = {}

@@ -23,8 +23,8 @@ def bar_positions(bars) -> list[float]:
     return positions
 
 
-def colour_by_sign(rects, values) -> None:
-    negative, positive = sign_colours()
+def colour_by_sign(rects, values, theme: pal.Theme) -> None:
+    negative, positive = sign_colours(theme)
     for rect, v in zip(rects, values):
         rect.set_height(v)
         rect.set_color(negative if v < 0 else positive)
@@ -48,8 +48,8 @@ class BiasBars(DashboardPanel):
         ax.grid(True)
         top = 1.15 * (history.largest("biases") or 1.0)
         ax.set_ylim(-top, top)
-        ax.axhline(0, color=pal.theme().ink, linewidth=0.8)
-        negative, positive = sign_colours()
+        ax.axhline(0, color=self.theme.ink, linewidth=0.8)
+        negative, positive = sign_colours(self.theme)
         self.legend = ax.legend(handles=[Patch(color=positive, label="positive bias"),
                                          Patch(color=negative, label="negative bias")],
                                 loc="upper right", ncols=2, fontsize=9)
@@ -58,7 +58,7 @@ class BiasBars(DashboardPanel):
         return np.array([state.biases[b.layer][0, b.j] for b in self.bars])
 
     def set_state(self, state) -> None:
-        colour_by_sign(self.rects, self.values(state))
+        colour_by_sign(self.rects, self.values(state), self.theme)
 
 
 class GradientBars(DashboardPanel):
@@ -81,13 +81,13 @@ class GradientBars(DashboardPanel):
         ax.set_yticks([0, 0.5, 1] if self.per_matrix else [-1, -0.5, 0, 0.5, 1])
         ax.set_ylabel("share of the largest")
         ax.grid(True)
-        ax.axhline(0, color=pal.theme().ink, linewidth=0.8)
+        ax.axhline(0, color=self.theme.ink, linewidth=0.8)
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
         self.labels = [ax.text(p, 0, "", ha="center", fontsize=8, rotation=90 if many else 0)
                        for p in positions] if len(positions) <= MAX_VALUE_LABELS else []
         if self.per_matrix:
             for rect in self.rects:
-                rect.set_color(pal.theme().backward_flow)
+                rect.set_color(self.theme.backward_flow)
 
     def values(self, state) -> np.ndarray:
         return gradient_values(self.bars, state.grad_weights)
@@ -105,7 +105,7 @@ class GradientBars(DashboardPanel):
             for rect, v in zip(self.rects, shares):
                 rect.set_height(v)
         else:
-            colour_by_sign(self.rects, shares)
+            colour_by_sign(self.rects, shares, self.theme)
         scaled = values / 10.0 ** p
         places = axis_places(top / 10.0 ** p) + 1  # the largest bar: three significant digits
         for text, share, v in zip(self.labels, shares, scaled):

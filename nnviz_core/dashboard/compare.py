@@ -10,7 +10,7 @@ from matplotlib.gridspec import GridSpec
 
 from .. import palette as pal
 from ..compare import shown_at
-from ..layout import loss_axis
+from ..layout import shared_loss_axis
 from ..numbers import fmt_loss
 from . import DPI, theme_rc
 from .fit import DataFitPanel
@@ -50,8 +50,7 @@ class SharedLossPanel(DashboardPanel):
     def __init__(self, ax, comparison, palette, colours):
         super().__init__(ax, comparison.histories[0], palette)
         self.runs = comparison.histories
-        steady = [h.loss for h in self.runs if h.diverged_at is None and h.final_loss <= h.loss[0]]
-        self.axis = loss_axis(np.concatenate(steady or [h.loss[:1] for h in self.runs]))
+        self.axis = shared_loss_axis(self.runs)
         if self.axis.log:
             ax.set_yscale("log")
         ax.set_ylim(self.axis.low, self.axis.high)
@@ -68,12 +67,12 @@ class SharedLossPanel(DashboardPanel):
         for k, (h, name, colour) in enumerate(zip(self.runs, comparison.labels, colours)):
             note = ax.text(0.99, 0.62 - 0.1 * len(self.notes), f"✕ {name}: diverged at epoch {h.diverged_at}",
                            transform=ax.transAxes, color=colour, fontsize=10, ha="right", va="top",
-                           bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
+                           bbox=dict(facecolor=self.theme.figure, edgecolor="none", alpha=0.8, pad=1))
             note.set_visible(False)
             self.notes.append(note if h.diverged_at is not None else None)
             if h.diverged_at is None:
                 note.remove()
-        self.marks = OffPlotMarks(ax, self.axis.low, self.axis.high, colours=list(colours))
+        self.marks = OffPlotMarks(ax, self.axis.low, self.axis.high, self.theme, colours=list(colours))
         ax.legend(loc="upper right")
 
     def set_state(self, state) -> None:
@@ -99,17 +98,19 @@ class CompareDashboard:
         rgb = d.render_rgb(comparison.histories[0].at_epoch(40))
     """
 
-    def __init__(self, comparison, dpi: int = DPI):
+    def __init__(self, comparison, dpi: int = DPI, theme: pal.Theme = pal.THEMES[pal.DEFAULT_THEME]):
         self.comparison = comparison
         runs = comparison.histories
-        colours = [pal.unit_colour(k) for k in range(len(runs))]
-        with matplotlib.rc_context(theme_rc(pal.theme())):
+        palettes = [pal.Palette.for_history(h, theme) for h in runs]
+        self.palette = palettes[0]  # the theme, for the GIF writer
+        colours = pal.run_colours(len(runs), theme)
+        with matplotlib.rc_context(theme_rc(theme)):
             self.fig = Figure(figsize=comparison_inches(len(runs)), dpi=dpi)
             FigureCanvasAgg(self.fig)
             grid = GridSpec(2, len(runs), figure=self.fig, height_ratios=(3, 2))
-            self.panels = [RunFitPanel(self.fig.add_subplot(grid[0, k]), h, pal.Palette.for_history(h), name, colour)
-                           for k, (h, name, colour) in enumerate(zip(runs, comparison.labels, colours))]
-            self.panels.append(SharedLossPanel(self.fig.add_subplot(grid[1, :]), comparison, None, colours))
+            self.panels = [RunFitPanel(self.fig.add_subplot(grid[0, k]), h, palette, name, colour)
+                           for k, (h, palette, name, colour) in enumerate(zip(runs, palettes, comparison.labels, colours))]
+            self.panels.append(SharedLossPanel(self.fig.add_subplot(grid[1, :]), comparison, self.palette, colours))
             first = runs[0].at_epoch(0)
             self.update(first)
             self.fig.tight_layout()

@@ -23,13 +23,13 @@ class ContributionsPanel(DashboardPanel):
         self.units = contribution_curves(state, self.layout)
         self.lines, colours = [], []
         for k, (label, index, values) in enumerate(self.units):
-            colour = pal.unit_colour(k) if index is not None else pal.theme().other_units
+            colour = self.palette.unit_colour(k) if index is not None else self.theme.other_units
             (line,) = ax.plot(x, values, color=colour, linewidth=1.6, label=label)
             self.lines.append(line)
             colours.append(colour)
-        (self.bias,) = ax.plot(x, x * 0, color=pal.theme().output_bias, linewidth=1.4, linestyle="--",
+        (self.bias,) = ax.plot(x, x * 0, color=self.theme.output_bias, linewidth=1.4, linestyle="--",
                                label="output bias")
-        (self.total,) = ax.plot(x, x * 0, color=pal.theme().prediction, linewidth=2.6, label="sum = prediction")
+        (self.total,) = ax.plot(x, x * 0, color=self.theme.prediction, linewidth=2.6, label="sum = prediction")
         self.ylim = padded(*contributions_range(history, self.layout))
         ax.set_ylim(*self.ylim)
         ax.set_xlim(*padded(x[0], x[-1], 0.025))
@@ -39,12 +39,12 @@ class ContributionsPanel(DashboardPanel):
         for k, (_, index, _) in enumerate(self.units):
             if index is None:
                 continue
-            (tick,) = ax.plot([], [], "^", color=pal.unit_colour(k), markersize=8, clip_on=False, zorder=5,
+            (tick,) = ax.plot([], [], "^", color=self.palette.unit_colour(k), markersize=8, clip_on=False, zorder=5,
                               transform=ax.get_xaxis_transform())
             tick.set_in_layout(False)  # on the x axis, inside the plot's frame
             self.switches.append((tick, index))
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
-        self.marks = OffPlotMarks(ax, *self.ylim, colours=[*colours, pal.theme().output_bias, pal.theme().prediction])
+        self.marks = OffPlotMarks(ax, *self.ylim, self.theme, colours=[*colours, self.theme.output_bias, self.theme.prediction])
 
     def set_state(self, state) -> None:
         curves = contribution_curves(state, self.layout)

@@ -1,7 +1,6 @@
 """DataFitPanel: the training points and the network's prediction on a dense grid."""
 from __future__ import annotations
 
-from .. import palette as pal
 from ..layout import fit_y_range, padded
 from ..numbers import fmt_loss
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
@@ -14,8 +13,8 @@ class DataFitPanel(DashboardPanel):
     def __init__(self, ax, history, palette):
         super().__init__(ax, history, palette)
         h = history
-        ax.scatter(h.X[:, 0], h.y[:, 0], color=pal.theme().data_points, alpha=pal.theme().data_alpha, label="True Data")
-        (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=pal.theme().prediction, linewidth=2,
+        ax.scatter(h.X[:, 0], h.y[:, 0], color=self.theme.data_points, alpha=self.theme.data_alpha, label="True Data")
+        (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=self.theme.prediction, linewidth=2,
                                label="Prediction")
         # Beside the plot, as the contributions panel's: inside it would cover the off-plot marks.
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.85)
@@ -24,7 +23,7 @@ class DataFitPanel(DashboardPanel):
         self.ylim = padded(*fit_y_range(h))
         ax.set_ylim(*self.ylim)
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
-        self.marks = OffPlotMarks(ax, *self.ylim)
+        self.marks = OffPlotMarks(ax, *self.ylim, self.theme)
 
     def changing_artists(self) -> list:
         """The curve, its marks and the title: the points under them are drawn once."""

@@ -4,8 +4,7 @@ from __future__ import annotations
 from matplotlib.colors import Normalize
 
 from .. import palette as pal
-from ..layout import neuron_label
-from ..numbers import fmt_fixed
+from ..layout import heatmap_cell_text, heatmap_transposed, neuron_label
 from .panel import TITLE_SIZE, DashboardPanel, thinned
 
 MIN_CELL_PT = (20, 9)  # a cell narrower or lower than this (in points, like its text) shows colour only
@@ -16,18 +15,20 @@ def matrix_name(index: int) -> str:
 
 
 class WeightHeatmap(DashboardPanel):
-    """Rows are the hidden units in both panels, as in the seed (the first matrix transposed).
-    Values are written in cells big enough to hold them; the colour bar reads every cell."""
+    """Each row one unit of the matrix's hidden side (``heatmap_transposed``), as in the seed
+    and the video. Values, signed (``heatmap_cell_text``), are written in cells big enough to
+    hold them; the colour bar reads every cell."""
 
     def __init__(self, ax, history, palette, first: bool):
         super().__init__(ax, history, palette)
         self.layers = layers = tuple(history.config.layers)
         self.first = first
         self.index = 0 if first else len(layers) - 2
-        row_layer = self.index + 1 if first else self.index
+        self.transposed = heatmap_transposed(layers, self.index)
+        row_layer = self.index + 1 if self.transposed else self.index
         m = self.matrix(history.at_epoch(0))
         vmax = palette.weights.vmax
-        self.image = ax.imshow(m, cmap=pal.theme().cmap, norm=Normalize(-vmax, vmax), aspect="auto",
+        self.image = ax.imshow(m, cmap=self.theme.cmap, norm=Normalize(-vmax, vmax), aspect="auto",
                                interpolation="nearest")
         ax.figure.colorbar(self.image, ax=ax, fraction=0.05, pad=0.02).ax.tick_params(labelsize=8)
         ax.set_title(self.title_text(), fontsize=TITLE_SIZE)
@@ -35,12 +36,13 @@ class WeightHeatmap(DashboardPanel):
         ax.set_ylabel("Hidden Units" if 0 < row_layer < len(layers) - 1 else "Units")
         shown = thinned(rows, 16)
         ax.set_yticks(shown, [neuron_label(layers, row_layer, r) for r in shown])
-        if first:
+        col_layer = self.index if self.transposed else self.index + 1
+        if col_layer == 0:  # the one input: no tick to name
             ax.set_xticks([])
         else:
-            ax.set_xlabel("Output Unit")
+            ax.set_xlabel("Output Unit" if col_layer == len(layers) - 1 else "Units")
             shown = thinned(cols, 16)
-            ax.set_xticks(shown, [neuron_label(layers, self.index + 1, c) for c in shown])
+            ax.set_xticks(shown, [neuron_label(layers, col_layer, c) for c in shown])
         self.cells = [(r, c, ax.text(c, r, "", ha="center", va="center", fontsize=10))
                       for r in range(rows) for c in range(cols)] if rows * cols <= 64 else []
 
@@ -56,7 +58,7 @@ class WeightHeatmap(DashboardPanel):
 
     def matrix(self, state):
         w = state.weights[self.index]
-        return w.T if self.first else w
+        return w.T if self.transposed else w
 
     def after_layout(self, renderer) -> None:
         box = self.ax.get_window_extent(renderer)
@@ -72,5 +74,5 @@ class WeightHeatmap(DashboardPanel):
         self.image.set_data(m)
         for r, c, text in self.cells:
             w = m[r, c]
-            text.set_text(fmt_fixed(w, 2, plus=not self.first))
+            text.set_text(heatmap_cell_text(w))
             text.set_color(pal.text_color_on(self.palette.weight_rgb(w)))

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import palette as pal
 from ..layout import loss_axis
 from .panel import TITLE_SIZE, DashboardPanel, set_curve
 
@@ -13,8 +12,8 @@ class LossPanel(DashboardPanel):
         super().__init__(ax, history, palette)
         self.loss = history.loss
         self.epochs = np.arange(len(self.loss))
-        (self.curve,) = ax.plot([], [], "-", color=pal.theme().loss_curve, label="Loss")
-        (self.marker,) = ax.plot([], [], "o", color=pal.theme().loss_marker, markersize=8, clip_on=False)
+        (self.curve,) = ax.plot([], [], "-", color=self.theme.loss_curve, label="Loss")
+        (self.marker,) = ax.plot([], [], "o", color=self.theme.loss_marker, markersize=8, clip_on=False)
         self.axis = loss_axis(self.loss)
         if self.axis.log:
             ax.set_yscale("log")

@@ -47,19 +47,22 @@ class NetworkDiagram(DashboardPanel):
         ax.set_ylim(self.bottom - 0.5, self.top)
         ax.axis("off")
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
-        colours = [pal.theme().input_neuron] + [pal.theme().hidden_neuron] * (count - 2) + [pal.theme().output_neuron]
+        colours = pal.neuron_fills(self.theme, count)
         self.ellipses, self.neuron_texts = [], []  # neuron_texts: (text, neuron)
+        self.rings = []  # (ellipse, neuron): a bias is its neuron's ring, as in the video
         for column in layout.neurons:
             for n in column:
                 x, y = at(n)
                 self.ellipses.append(ax.add_patch(Ellipse((x, y), 2 * rx, 0.8, color=colours[n.layer],
                                                           alpha=0.8, zorder=2)))
+                if n.layer > 0:
+                    self.rings.append((self.ellipses[-1], n))
                 if n.layer == 0:
                     ax.text(x, y, f"Input\n({n.label})", ha="center", va="center", zorder=4, fontsize=font + 1)
                 else:
                     text = ax.text(x, y, "", ha="center", va="center", zorder=4,
                                    fontsize=font if n.layer < last else font + 1,
-                                   bbox=dict(facecolor=pal.theme().figure, alpha=0.7, boxstyle="round,pad=0.2"))
+                                   bbox=dict(facecolor=self.theme.figure, alpha=0.7, boxstyle="round,pad=0.2"))
                     self.neuron_texts.append((text, n))
         self.ellipsis_texts = [ax.text(at(e)[0], e.y, f"⋮\n({e.hidden_count} more)", ha="center",
                                        va="center", fontsize=font, zorder=4) for e in layout.ellipses]
@@ -74,7 +77,7 @@ class NetworkDiagram(DashboardPanel):
             if layers[e.layer] == 1 and e.layer < last - 1:
                 lx, ly = self._along(e, EDGE_LABEL_AT)
                 self.edge_labels.append((ax.text(lx, ly, "", ha="center", va="center", fontsize=font - 1,
-                                                 zorder=3, bbox=dict(facecolor=pal.theme().figure, alpha=0.8,
+                                                 zorder=3, bbox=dict(facecolor=self.theme.figure, alpha=0.8,
                                                                      boxstyle="round,pad=0.15")), e))
 
         # The last matrix, as in the seed: sign markers and the backward flow ∂h.
@@ -86,16 +89,16 @@ class NetworkDiagram(DashboardPanel):
             self.signs.append((ax.text(sx, sy, "", ha="center", va="center", fontsize=11, zorder=3,
                                        bbox=dict(alpha=SIGN_ALPHA, boxstyle="circle,pad=0.15")), e))
             (x0, y0), (x1, y1) = at(e.start), at(e.end)
-            ax.plot([x1 - rx, x0 + rx], [y1, y0], color=pal.theme().backward_flow, linestyle=":", alpha=0.7,
+            ax.plot([x1 - rx, x0 + rx], [y1, y0], color=self.theme.backward_flow, linestyle=":", alpha=0.7,
                     linewidth=1.5, zorder=1.5)
             if e.j == layout.neurons[-1][0].index and e.layer > 0:  # one per hidden source
                 fx, fy = self._along(e, FLOW_LABEL_AT)
                 self.flow_texts.append(ax.text(
-                    fx, fy, "∂" + e.start.label, ha="left", va="center", color=pal.theme().backward_flow,
-                    fontsize=font, zorder=3, bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.7, pad=0.5)))
+                    fx, fy, "∂" + e.start.label, ha="left", va="center", color=self.theme.backward_flow,
+                    fontsize=font, zorder=3, bbox=dict(facecolor=self.theme.figure, edgecolor="none", alpha=0.7, pad=0.5)))
         self.note = ax.text(0.5, 0.005, self.note_text(sampling_note), transform=ax.transAxes,
                             ha="center", va="bottom", fontsize=10, zorder=5,
-                            bbox=dict(facecolor=pal.theme().figure, alpha=0.7))
+                            bbox=dict(facecolor=self.theme.figure, alpha=0.7))
 
     def _along(self, e, share: float) -> tuple[float, float]:
         """A point ``share`` of the way along an edge's drawn line, from its source."""
@@ -106,9 +109,9 @@ class NetworkDiagram(DashboardPanel):
     def note_text(self, sampling_note: str | None) -> str:
         lines = ["How to read it:",
                  "- Edges: blue (negative) to red (positive) weights, one fixed scale for the",
-                 "  whole run; width grows with |w|",
+                 "  whole run; width grows with |w|; a neuron's ring: its bias, the same way",
                  "- Backward flow: purple dotted lines (∂h: gradient reaching a hidden unit)",
-                 "- Neurons: {} (input), {} (hidden), {} (output)".format(*pal.theme().neuron_names)]
+                 "- Neurons: {} (input), {} (hidden), {} (output)".format(*self.theme.neuron_names)]
         happened = summary_lines(self.history) + ([sampling_note] if sampling_note else [])
         if happened:
             lines += ["What happened:"] + [f"- {line}" for line in happened]
@@ -173,10 +176,14 @@ class NetworkDiagram(DashboardPanel):
         for line, e in self.edges:
             w = state.weights[e.layer][e.i, e.j]
             line.set_color(self.palette.weight_rgb(w))
-            line.set_linewidth(pal.edge_width(w, norm, 0.5, 6.0))
+            line.set_linewidth(pal.edge_width(w, norm, *pal.EDGE_WIDTH))  # points
         for text, e in self.edge_labels:
             text.set_text(fmt_fixed(state.weights[e.layer][e.i, e.j], 2))
-        for text, n in self.neuron_texts:
+        for ellipse, n in self.rings:
+            b = state.biases[n.layer - 1][0, n.index]
+            ellipse.set_edgecolor(self.palette.bias_rgb(b))
+            ellipse.set_linewidth(pal.edge_width(b, self.palette.biases, *pal.RING_WIDTH))  # points
+        for text, n in self.neuron_texts:  # the GIF also writes b, as the seed did: a still frame has room
             b = state.biases[n.layer - 1][0, n.index]
             single_out = n.layer < len(self.layers) - 1 and self.layers[n.layer + 1] == 1
             text.set_text(self._neuron_text(n, b, state.weights[n.layer][n.index, 0] if single_out else None))
@@ -185,5 +192,5 @@ class NetworkDiagram(DashboardPanel):
             rgb = self.palette.weight_rgb(w)
             text.set_text("+" if w > 0 else "−")
             text.get_bbox_patch().set_facecolor(rgb)
-            shown = SIGN_ALPHA * rgb + (1 - SIGN_ALPHA) * pal.hex_rgb(pal.theme().figure)  # as drawn over the axes
+            shown = SIGN_ALPHA * rgb + (1 - SIGN_ALPHA) * pal.hex_rgb(self.theme.figure)  # as drawn over the axes
             text.set_color(pal.text_color_on(shown))

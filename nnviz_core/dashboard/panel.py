@@ -8,10 +8,10 @@ from ..layout import MARK_GAP, MARK_WIDTH, curve_pieces, off_plot_marks
 
 
 
-def sign_colours() -> tuple[str, str]:
+def sign_colours(theme: pal.Theme) -> tuple[str, str]:
     """Bias and gradient bars by sign, in the weight map's end colours, as the video draws them:
     (negative, positive)."""
-    negative, positive = (pal.to_hex(c) for c in pal.sign_rgb([-1, 1]))
+    negative, positive = (pal.to_hex(c) for c in pal.sign_rgb([-1, 1], theme))
     return negative, positive
 TITLE_SIZE = 12
 
@@ -41,6 +41,7 @@ class DashboardPanel:
 
     def __init__(self, ax, history, palette: pal.Palette):
         self.ax, self.history, self.palette = ax, history, palette
+        self.theme = palette.theme
 
     def set_state(self, state) -> None:
         raise NotImplementedError
@@ -72,16 +73,16 @@ class OffPlotMarks:
 
     POOL = int(1 / MARK_GAP) + 1  # marks per side that fit MARK_GAP apart
 
-    def __init__(self, ax, low: float, high: float, colours=None):
-        self.ax, self.low, self.high = ax, low, high
+    def __init__(self, ax, low: float, high: float, theme: pal.Theme, colours=None):
+        self.ax, self.low, self.high, self.theme = ax, low, high, theme
         self.colours = colours
         self.pool = {}
         for side, marker, va, y in (("above", "^", "top", high), ("below", "v", "bottom", low)):
             self.pool[side] = []
             for _ in range(self.POOL):
-                (tip,) = ax.plot([], [], marker, color=pal.theme().prediction, markersize=9, clip_on=False, zorder=6)
-                text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=pal.theme().ink, zorder=6,
-                               bbox=dict(facecolor=pal.theme().figure, edgecolor="none", alpha=0.8, pad=1))
+                (tip,) = ax.plot([], [], marker, color=theme.prediction, markersize=9, clip_on=False, zorder=6)
+                text = ax.text(0, y, "", ha="center", va=va, fontsize=9, color=theme.ink, zorder=6,
+                               bbox=dict(facecolor=theme.figure, edgecolor="none", alpha=0.8, pad=1))
                 for artist in (tip, text):  # drawn inside the plot: never part of the layout
                     artist.set_in_layout(False)
                 self.pool[side].append((tip, text))
@@ -110,7 +111,7 @@ class OffPlotMarks:
                     continue
                 edge = self.high if side == "above" else self.low
                 tip.set_data([mark.x], [edge])
-                tip.set_color(self.colours[mark.curve] if self.colours else colour or pal.theme().prediction)
+                tip.set_color(self.colours[mark.curve] if self.colours else colour or self.theme.prediction)
                 inward = -1 if side == "above" else 1  # the value sits just inside the edge
                 if log:
                     y = 10 ** (np.log10(edge) + inward * 0.05 * np.log10(self.high / self.low))

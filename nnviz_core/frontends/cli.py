@@ -14,6 +14,7 @@ import sys
 from ..config import FIELD_HELP, RunConfig, flag_for
 from ..errors import ConfigError, NnvizError
 from ..files import check_output_path
+from ..palette import DEFAULT_THEME, THEMES
 from ..panels import CLASSIC, PANELS
 from ..run_file import OldRunFile
 from .progress import ProgressBar
@@ -50,7 +51,7 @@ def add_compare_flag(parser: argparse.ArgumentParser, what: str) -> None:
 
 
 def add_theme_flag(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--theme", help="light (default) or dark; default: the cfg's [nnviz] theme")
+    parser.add_argument("--theme", help=f"{' or '.join(THEMES)}; default: the cfg's [nnviz] theme, else {DEFAULT_THEME}")
 
 
 def training_overrides(args) -> dict:
@@ -174,14 +175,11 @@ def panel_list(text):
     return tuple(dict.fromkeys(p for name in names for p in (CLASSIC if name == "classic" else (name,))))
 
 
-def use_presentation(args) -> dict:
-    """Check and apply the presentation settings (``--theme`` or the cfg's ``theme``)."""
-    from ..palette import use_theme
+def chosen_presentation(args) -> dict:
+    """The presentation settings (``--theme`` or the cfg's ``theme``), checked."""
     from ..runs import resolve_presentation
 
-    chosen = resolve_presentation(args.config, {"theme": args.theme})
-    use_theme(chosen["theme"])
-    return chosen
+    return resolve_presentation(args.config, {"theme": args.theme})
 
 
 def cmd_gif(args) -> int:
@@ -194,19 +192,20 @@ def cmd_gif(args) -> int:
     own_folder = args.out == DEFAULT_GIF  # nnviz makes its own media/gifs/, never a folder you name
     check_output_path(args.out, "--out", make_parents=own_folder, example="NN_vis.gif")
     width, height = check_gif_memory(args.panels, args.dpi, args.jobs)
-    use_presentation(args)
+    theme = THEMES[chosen_presentation(args)["theme"]]
     if args.compare:
         from .gif import write_comparison_gif
 
         comparison = runs_to_draw(comparison_from_args(args))
         path, count = write_comparison_gif(comparison, args.out, args.fps, args.dpi, args.every, args.smooth,
-                                           args.jobs, ProgressBar("gif"), make_folders=own_folder)
+                                           args.jobs, ProgressBar("gif"), make_folders=own_folder, theme=theme)
         with Image.open(path) as im:
             width, height = im.size
     else:
         history = runs_to_draw(history_from_args(args))
         path, count = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
-                                          args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder)
+                                          args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder,
+                                          theme=theme)
     print(f"wrote {path} ({count} frames, {width}x{height}, {path.stat().st_size / 1e6:.1f} MB)")
     return 0
 
@@ -221,7 +220,7 @@ def cmd_render(args) -> int:
         raise UserError("nnviz render: name a scene (see nnviz render --list)")
     check_scene(args.scene)
     check_output_path(args.media_dir, "--media-dir", folder=True)
-    chosen = use_presentation(args)
+    chosen = chosen_presentation(args)
     runs = comparison_for_scene(args)
     path = render_scene(args.scene, runs, args.quality, args.format, args.media_dir, args.jobs,
                         args.save_sections, chosen, args.config)

@@ -23,7 +23,7 @@ from .. import memory
 from ..dashboard import Dashboard, figure_size, named_colours
 from ..errors import NnvizError
 from ..files import atomic_output, check_output_path
-from ..palette import UNIT_NORM, diverging_rgb
+from ..palette import DEFAULT_THEME, THEMES, UNIT_NORM, Theme, diverging_rgb
 from .workers import ordered_map
 
 MAX_SIDE = 65535  # GIF stores a width and a height in 16 bits
@@ -43,19 +43,19 @@ _palette_image: Image.Image | None = None
 os.register_at_fork(after_in_child=MathTextParser._parse_cached.cache_clear)
 
 
-def _fixed_colours() -> np.ndarray:
+def _fixed_colours(theme: Theme) -> np.ndarray:
     """Colours every frame may need, even if the first frame lacks them: the whole weight map,
     a grey ramp for text, and each named colour with its blends toward white (antialiasing)."""
-    coolwarm = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM)
+    weight_map = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM, theme)
     greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
-    named = np.array([to_rgb(c) for c in named_colours()])
+    named = np.array([to_rgb(c) for c in named_colours(theme)])
     blends = np.concatenate([1 - f * (1 - named) for f in (0.25, 0.5, 0.75, 1.0)])
-    return np.concatenate([coolwarm, greys, blends])
+    return np.concatenate([weight_map, greys, blends])
 
 
-def _palette_from(first_frame: np.ndarray) -> Image.Image:
+def _palette_from(first_frame: np.ndarray, theme: Theme) -> Image.Image:
     """One 256-colour palette for the GIF: the fixed colours, the rest fitted to the first frame."""
-    fixed = np.round(_fixed_colours() * 255)
+    fixed = np.round(_fixed_colours(theme) * 255)
     # Fitted to every other pixel of every other row: 7x faster than the whole frame, and frames
     # quantise as closely (their flat areas hold all the colours that matter).
     sample = np.ascontiguousarray(first_frame[::2, ::2])
@@ -87,19 +87,20 @@ def _render(epoch: int) -> Image.Image:
 
 
 def iter_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
-                sampling_note: str | None = None, figure=None):
+                sampling_note: str | None = None, figure=None, theme: Theme = THEMES[DEFAULT_THEME]):
     """The GIF's frames, one per epoch in ``epochs``, as palette images, in order, each yielded
     as soon as it is ready (rendered on ``jobs`` processes, a few frames ahead at most). The
-    figure is the dashboard of ``panels``, or ``figure`` (anything with ``render_rgb(state)``
-    and ``fig``, such as a comparison's)."""
+    figure is the dashboard of ``panels`` in ``theme``, or ``figure`` (anything with
+    ``render_rgb(state)``, ``fig`` and ``palette``, such as a comparison's). Workers are forked
+    with the built figure, which carries its theme in its palette."""
     global _dashboard, _history, _palette_image
     _history = history
-    _dashboard = figure or Dashboard(history, panels, dpi, sampling_note)
+    _dashboard = figure or Dashboard(history, panels, dpi, sampling_note, theme=theme)
     times = list(epochs)
     report = progress or (lambda done, total: None)
     try:
         first = _render_rgba(times[0])
-        _palette_image = _palette_from(first[..., :3])
+        _palette_image = _palette_from(first[..., :3], _dashboard.palette.theme)
         yield _quantised(first)
         report(1, len(times))
         rest = times[1:]
@@ -188,8 +189,9 @@ def check_gif_memory(panels, dpi: int, jobs: int, inches: tuple[float, float] | 
 
 def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, dpi: int = 120,
                         every: int = 1, smooth: int = 0, panels=None, jobs: int = 2,
-                        progress=None, make_folders: bool = True) -> tuple[Path, int]:
-    """The classic dashboard of ``history`` as a GIF at ``out``; returns the path and its number
+                        progress=None, make_folders: bool = True,
+                        theme: Theme = THEMES[DEFAULT_THEME]) -> tuple[Path, int]:
+    """The classic dashboard of ``history`` in ``theme`` as a GIF at ``out``; returns the path and its number
     of frames. ``make_folders``: create ``out``'s folder if it is missing.
 
     >>> from nnviz_core import RunConfig, train
@@ -202,12 +204,13 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
     times, note = gif_epochs(history, every, smooth)
     check_gif_memory(panels, dpi, jobs)
     check_output_path(out, "--out", make_parents=make_folders, example="NN_vis.gif")
-    frames = iter_frames(history, times, panels, dpi, jobs, progress, note)
+    frames = iter_frames(history, times, panels, dpi, jobs, progress, note, theme=theme)
     return write_gif(frames, out, fps, make_folders)
 
 
 def write_comparison_gif(comparison, out, fps: float = 2.0, dpi: int = 120, every: int = 1, smooth: int = 0,
-                         jobs: int = 2, progress=None, make_folders: bool = True) -> tuple[Path, int]:
+                         jobs: int = 2, progress=None, make_folders: bool = True,
+                         theme: Theme = THEMES[DEFAULT_THEME]) -> tuple[Path, int]:
     """Runs side by side as a GIF: a fit per run and one shared loss panel, at the epochs of the
     longest run that did not diverge (the others stay at their last finite state)."""
     from ..dashboard.compare import CompareDashboard, comparison_inches
@@ -217,5 +220,5 @@ def write_comparison_gif(comparison, out, fps: float = 2.0, dpi: int = 120, ever
     times, _ = gif_epochs(clock, every, smooth)
     check_gif_memory(None, dpi, jobs, comparison_inches(len(comparison.histories)))
     check_output_path(out, "--out", make_parents=make_folders, example="compare.gif")
-    frames = iter_frames(clock, times, None, dpi, jobs, progress, figure=CompareDashboard(comparison, dpi))
+    frames = iter_frames(clock, times, None, dpi, jobs, progress, figure=CompareDashboard(comparison, dpi, theme))
     return write_gif(frames, out, fps, make_folders)

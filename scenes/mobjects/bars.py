@@ -13,7 +13,7 @@ from manim import LEFT, RIGHT, Line, VGroup, VMobject
 
 from nnviz_core.layout import bias_bars, gradient_bars, gradient_values, network_layout
 from nnviz_core.numbers import fmt_value
-from nnviz_core.palette import SymmetricNorm, sign_rgb, theme
+from nnviz_core.palette import Palette, SymmetricNorm
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .network import rgb_colors
@@ -25,34 +25,34 @@ MIN_TICK_SPACING = 0.55  # below this, neighbouring names like "h10" would touch
 class BarPanel(Panel):
     """Bars around a zero line; subclasses say which values of a State they show."""
 
-    def __init__(self, names: list[str], vmax: float, title: str, width: float = 5.0,
+    def __init__(self, palette: Palette, names: list[str], vmax: float, title: str, width: float = 5.0,
                  height: float = 2.4, rescale: bool = False):
-        super().__init__()
+        super().__init__(palette)
         self.norm = SymmetricNorm(vmax)
         self.rescale = rescale  # scale each State to its own largest |value|
         self.zero_length, self.half_height = width, height / 2
         count = len(names)
         self.fractions = (np.arange(count) + 0.5) / count  # bar centres along the zero line
         self.half_bar = 0.35 / count
-        self.zero = Line(width / 2 * LEFT, width / 2 * RIGHT, color=theme().muted_ink, stroke_width=2)
-        self.bars = VGroup(*(VMobject(stroke_width=0, fill_opacity=1) for _ in names))
+        self.zero = Line(width / 2 * LEFT, width / 2 * RIGHT, color=self.theme.muted_ink, stroke_width=2)
+        self.rects = VGroup(*(VMobject(stroke_width=0, fill_opacity=1) for _ in names))  # drawn, one per bar
         below = [0, -self.half_height - 0.25, 0]
         if width / count >= MIN_TICK_SPACING:
-            ticks = VGroup(*(muted(name).move_to(self.zero.point_from_proportion(f) + below)
+            ticks = VGroup(*(muted(name, self.theme).move_to(self.zero.point_from_proportion(f) + below)
                              for f, name in zip(self.fractions, names)))
         else:
-            ticks = VGroup(muted(f"{names[0]} … {names[-1]}  ({count} bars)").move_to(below))
-        heading = label(title, SMALL_SIZE + 4).move_to([-width / 2, self.half_height + 0.35, 0], aligned_edge=LEFT)
+            ticks = VGroup(muted(f"{names[0]} … {names[-1]}  ({count} bars)", self.theme).move_to(below))
+        heading = label(title, self.theme, SMALL_SIZE + 4).move_to([-width / 2, self.half_height + 0.35, 0], aligned_edge=LEFT)
         corner = [width / 2, self.half_height + 0.35, 0]
         if rescale:
-            self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=theme().muted_ink, slots=12)
+            self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=self.theme.muted_ink, slots=12)
             self.scale_number.move_to(corner, aligned_edge=RIGHT)
             self.static.add(self.zero, ticks, heading)
-            self.live.add(self.bars, self.scale_number)
+            self.live.add(self.rects, self.scale_number)
         else:
-            scale = muted(f"±{fmt_value(vmax, 2)}").move_to(corner, aligned_edge=RIGHT)
+            scale = muted(f"±{fmt_value(vmax, 2)}", self.theme).move_to(corner, aligned_edge=RIGHT)
             self.static.add(self.zero, ticks, heading, scale)
-            self.live.add(self.bars)
+            self.live.add(self.rects)
 
     @staticmethod
     def scale_text(vmax: float) -> str:
@@ -63,7 +63,7 @@ class BarPanel(Panel):
         raise NotImplementedError
 
     def colours(self, values):
-        return rgb_colors(sign_rgb(values))
+        return rgb_colors(self.palette.sign_rgb(values))
 
     def set_state(self, state) -> "BarPanel":
         values = self.values(state)
@@ -76,48 +76,48 @@ class BarPanel(Panel):
         scale = np.linalg.norm(along) / self.zero_length  # follows the panel if it was scaled
         heights = (2 * self.norm(values) - 1) * self.half_height * scale  # clipped at the scale
         half = self.half_bar * along
-        for bar, fraction, h in zip(self.bars, self.fractions, heights):
+        for rect, fraction, h in zip(self.rects, self.fractions, heights):
             foot, up = start + fraction * along, np.array([0.0, h, 0.0])
-            bar.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
-        for bar, color in zip(self.bars, self.colours(values)):
-            bar.set_fill(color)
+            rect.set_points_as_corners([foot - half, foot + half, foot + half + up, foot - half + up, foot - half])
+        for rect, color in zip(self.rects, self.colours(values)):
+            rect.set_fill(color)
         return self
 
 
 class BiasBars(BarPanel):
     """The bias of every unit the diagram draws, on the run's largest |b|.
 
-        biases = BiasBars(history)
+        biases = BiasBars(history, palette)
         self.add(biases.set_state(history.at(0)))
         biases.set_state(history.at(10))
     """
 
-    def __init__(self, history, width: float = 5.0, height: float = 2.4):
-        self.chosen = bias_bars(network_layout(history.config.layers))
-        super().__init__([b.label for b in self.chosen], history.largest("biases"), "Biases", width, height)
+    def __init__(self, history, palette: Palette, width: float = 5.0, height: float = 2.4):
+        self.bars = bias_bars(network_layout(history.config.layers))
+        super().__init__(palette, [b.label for b in self.bars], history.largest("biases"), "Biases", width, height)
 
     def values(self, state) -> np.ndarray:
-        return np.array([state.biases[b.layer][0, b.j] for b in self.chosen])
+        return np.array([state.biases[b.layer][0, b.j] for b in self.bars])
 
 
 class GradientBars(BarPanel):
     """∂L/∂w for every weight of a small network, or the norm of each matrix's gradient for a
     bigger one, scaled to the State's largest value.
 
-        grads = GradientBars(history)
+        grads = GradientBars(history, palette)
         self.add(grads.set_state(history.at(0)))
         grads.set_state(history.at(10))  # the "±" scale follows the shrinking gradients
     """
 
-    def __init__(self, history, width: float = 5.0, height: float = 2.4):
-        self.chosen = gradient_bars(history.config.layers)
-        self.per_matrix = self.chosen[0].i is None
+    def __init__(self, history, palette: Palette, width: float = 5.0, height: float = 2.4):
+        self.bars = gradient_bars(history.config.layers)
+        self.per_matrix = self.bars[0].i is None
         title = "Gradient norm per matrix" if self.per_matrix else "Gradients ∂L/∂w"
-        super().__init__([b.label for b in self.chosen], history.largest("grad_weights"), title,
+        super().__init__(palette, [b.label for b in self.bars], history.largest("grad_weights"), title,
                          width, height, rescale=True)
 
     def values(self, state) -> np.ndarray:
-        return gradient_values(self.chosen, state.grad_weights)
+        return gradient_values(self.bars, state.grad_weights)
 
     def colours(self, values):
-        return [theme().backward_flow] * len(values) if self.per_matrix else super().colours(values)
+        return [self.theme.backward_flow] * len(values) if self.per_matrix else super().colours(values)

@@ -7,8 +7,8 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
 from nnviz_core.compare import shown_at
-from nnviz_core.layout import loss_axis
-from nnviz_core.palette import theme, unit_colour
+from nnviz_core.layout import shared_loss_axis
+from nnviz_core.palette import Palette
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .data_fit import DataFitPanel
@@ -23,22 +23,22 @@ SHOWN = 6  # units per layer in a column's small diagram: few enough to stay leg
 class RunColumn(Panel):
     """One run of a comparison: its label, a small network diagram and its data fit.
 
-        column = RunColumn(history, "lr = 0.1", colour, width=3.4, palette=Palette.shared(runs))
+        column = RunColumn(history, Palette.shared(runs, theme), "lr = 0.1", colour, width=3.4)
         column.set_state(any_state_of_the_shared_clock)  # shows this run at that epoch
     """
 
-    def __init__(self, history, name: str, colour: str, width: float = 3.4, net_height: float = 2.0,
-                 fit_height: float = 1.3, palette=None):
-        super().__init__()
+    def __init__(self, history, palette: Palette, name: str, colour: str, width: float = 3.4,
+                 net_height: float = 2.0, fit_height: float = 1.3):
+        super().__init__(palette)
         self.history = history
-        self.net = NetworkDiagram(history, width=width * 0.8, height=net_height, max_shown=SHOWN, palette=palette)
-        self.fit = DataFitPanel(history, width=width * 0.8, height=fit_height, title="")
-        heading = label(name, SMALL_SIZE + 4, color=colour)
+        self.net = NetworkDiagram(history, palette, width=width * 0.8, height=net_height, max_shown=SHOWN)
+        self.fit = DataFitPanel(history, palette, width=width * 0.8, height=fit_height, title="")
+        heading = label(name, self.theme, SMALL_SIZE + 4, color=colour)
         self.net.next_to(heading, DOWN, buff=0.25)
         self.fit.next_to(self.net, DOWN, buff=0.45)
-        self.diverged = muted("", SMALL_SIZE)
+        self.diverged = muted("", self.theme, SMALL_SIZE)
         if history.diverged_at is not None:
-            self.diverged = label(f"diverged at epoch {history.diverged_at}", SMALL_SIZE, color=theme().prediction)
+            self.diverged = label(f"diverged at epoch {history.diverged_at}", self.theme, SMALL_SIZE, color=self.theme.prediction)
             self.diverged.next_to(heading, DOWN, buff=0.06).set_opacity(0.0)
             self.net.next_to(self.diverged, DOWN, buff=0.15)
             self.fit.next_to(self.net, DOWN, buff=0.45)
@@ -59,28 +59,25 @@ class SharedLossPanel(Panel):
     up to the shared epoch. The axis is set by the runs that did not diverge; a curve that leaves
     it is marked where it leaves, "diverged at epoch N" for a run that diverged."""
 
-    def __init__(self, histories, names, colours, width: float = 12.0, height: float = 1.6):
-        super().__init__()
+    def __init__(self, histories, palette: Palette, names, colours, width: float = 12.0, height: float = 1.6):
+        super().__init__(palette)
         self.histories = histories
-        # The axis is the runs' that ended no worse than they began; the others leave it, marked.
-        steady = [h.loss for h in histories if h.diverged_at is None and h.final_loss <= h.loss[0]]
-        steady = steady or [h.loss[:1] for h in histories]
-        self.axis = loss_axis(np.concatenate(steady))
+        self.axis = shared_loss_axis(histories)
         epochs = max(h.config.epochs for h in histories)
         self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch",
-                             "log scale" if self.axis.log else "", log_ticks=self.axis.ticks if self.axis.log else None)
+                             "log scale" if self.axis.log else "", self.theme, log_ticks=self.axis.ticks if self.axis.log else None)
         self.curves, self.markers, self.envelopes = VGroup(), VGroup(), []
         for h, colour in zip(histories, colours):
             self.envelopes.append(envelope(h.loss, CURVE_POINTS))
             self.curves.add(VMobject(stroke_color=colour, stroke_width=4))
             self.markers.add(Dot(radius=0.07, color=colour))
         keys = VGroup(*(VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=c, stroke_width=5),
-                               label(n, SMALL_SIZE)).arrange(RIGHT, buff=0.1) for n, c in zip(names, colours)))
+                               label(n, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1) for n, c in zip(names, colours)))
         keys.arrange(RIGHT, buff=0.45)
-        header = VGroup(label("Training loss", SMALL_SIZE + 4), keys).arrange(RIGHT, buff=0.6)
+        header = VGroup(label("Training loss", self.theme, SMALL_SIZE + 4), keys).arrange(RIGHT, buff=0.6)
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # "✕ diverged at epoch N" after the keys, from that epoch on.
-        self.diverged = VGroup(*(label(f"✕ {n}: diverged at epoch {h.diverged_at}", SMALL_SIZE, color=c)
+        self.diverged = VGroup(*(label(f"✕ {n}: diverged at epoch {h.diverged_at}", self.theme, SMALL_SIZE, color=c)
                                  for h, n, c in zip(histories, names, colours) if h.diverged_at is not None))
         if len(self.diverged):
             self.diverged.arrange(RIGHT, buff=0.4).next_to(header, RIGHT, buff=0.6).set_opacity(0.0)
@@ -106,8 +103,4 @@ class SharedLossPanel(Panel):
             if h.diverged_at is not None:
                 next(notes).set_opacity(1.0 if state.epoch >= h.diverged_at - 1e-9 else 0.0)
         return self
-
-
-def run_colours(count: int) -> list[str]:
-    return [unit_colour(k) for k in range(count)]
 

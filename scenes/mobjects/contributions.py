@@ -5,7 +5,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, Triangle, VGroup, VMobject
 
 from nnviz_core.layout import contribution_curves, contributions_range, network_layout, padded
-from nnviz_core.palette import DEAD_ALPHA, theme, unit_colour
+from nnviz_core.palette import DEAD_ALPHA, Palette
 
 from ..theme import SMALL_SIZE, label, muted
 from .panel import OffPlotMarks, Panel, PlotArea
@@ -20,30 +20,30 @@ class ContributionsPanel(Panel):
     in red. A triangle on the x axis marks where each unit switches; dead units are faded and
     named as dead.
 
-        parts = ContributionsPanel(history, width=6, height=4)
+        parts = ContributionsPanel(history, palette, width=6, height=4)
         self.add(parts.set_state(history.at(history.epochs)))
         parts.set_state(history.at(10))  # curves bend, kinks slide, units switch on and off
     """
 
-    def __init__(self, history, width: float = 6.0, height: float = 4.0, max_shown: int = 10):
-        super().__init__()
+    def __init__(self, history, palette: Palette, width: float = 6.0, height: float = 4.0, max_shown: int = 10):
+        super().__init__(palette)
         self.layout = network_layout(history.config.layers, max_shown)
         self.grid_x = history.grid[:, 0]
         first = contribution_curves(history.at_epoch(0), self.layout)
         # The legend first: each unit's name in its colour (the plot takes the width it leaves).
-        self.names = VGroup(*(label(name, SMALL_SIZE) for name, _, _ in first)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        self.names = VGroup(*(label(name, self.theme, SMALL_SIZE) for name, _, _ in first)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         if self.names.height > height:
             self.names.scale_to_fit_height(height)
         x = history.X[:, 0]
-        tag_room = muted("dead", SMALL_SIZE - 4).width + 0.12  # a name's "dead" tag, beside it
+        tag_room = muted("dead", self.theme, SMALL_SIZE - 4).width + 0.12  # a name's "dead" tag, beside it
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*contributions_range(history, self.layout)),
-                             width - self.names.width - tag_room - 0.5, height, "x", "")
-        self.colours = [unit_colour(k) if index is not None else theme().other_units
+                             width - self.names.width - tag_room - 0.5, height, "x", "", self.theme)
+        self.colours = [self.palette.unit_colour(k) if index is not None else self.theme.other_units
                         for k, (_, index, _) in enumerate(first)]
         self.units = [index for _, index, _ in first]
         self.unit_curves = VGroup(*(VMobject(stroke_color=c, stroke_width=UNIT_WIDTH) for c in self.colours))
-        self.bias_line = VMobject(stroke_color=theme().output_bias, stroke_width=3)
-        self.total = VMobject(stroke_color=theme().prediction, stroke_width=SUM_WIDTH)
+        self.bias_line = VMobject(stroke_color=self.theme.output_bias, stroke_width=3)
+        self.total = VMobject(stroke_color=self.theme.prediction, stroke_width=SUM_WIDTH)
         base = self.plot.points([self.grid_x[0]], [self.plot.y_span[0]])[0][1]
         self.switch_marks = VGroup(*(Triangle(fill_color=c, fill_opacity=1, stroke_width=0).scale(0.08)
                                      .move_to([0, base + 0.08, 0])
@@ -53,15 +53,15 @@ class ContributionsPanel(Panel):
         self.dead_tags = VGroup()  # "dead" beside a unit's name while it is
         self.names.next_to(self.plot.x_axis.get_end(), RIGHT, buff=0.5).align_to(self.plot.y_axis.get_end(), UP)
         for text, index in zip(self.names, self.units):
-            tag = muted("dead", SMALL_SIZE - 4).next_to(text, RIGHT, buff=0.12)
+            tag = muted("dead", self.theme, SMALL_SIZE - 4).next_to(text, RIGHT, buff=0.12)
             self.dead_tags.add(tag.set_opacity(0.0))
-        bias_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme().output_bias, stroke_width=3),
-                          label("output bias", SMALL_SIZE)).arrange(RIGHT, buff=0.1)
-        sum_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme().prediction, stroke_width=5),
-                         label("sum = prediction", SMALL_SIZE)).arrange(RIGHT, buff=0.1)
+        bias_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=self.theme.output_bias, stroke_width=3),
+                          label("output bias", self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1)
+        sum_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=self.theme.prediction, stroke_width=5),
+                         label("sum = prediction", self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1)
         keys = VGroup(sum_key, bias_key).arrange(RIGHT, buff=0.4)
         keys.next_to(self.plot.y_axis, UP, buff=0.3).align_to(self.plot.y_axis, LEFT)
-        self.marks = OffPlotMarks(self.plot, colours=[*self.colours, theme().output_bias, theme().prediction])
+        self.marks = OffPlotMarks(self.plot, colours=[*self.colours, self.theme.output_bias, self.theme.prediction])
         self.static.add(self.plot.mobject, keys, self.names)
         self.live.add(self.bias_line, self.unit_curves, self.total, self.switch_marks, self.dead_tags, self.marks)
         self.dead = np.zeros(len(self.units), bool)

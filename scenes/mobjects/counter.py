@@ -17,17 +17,17 @@ def sampling_text(stride: float, short: bool = False) -> str:
 class EpochCounter(Panel):
     """Shows the last whole epoch the State has reached.
 
-        counter = EpochCounter(history).to_corner(UR)
+        counter = EpochCounter(history, palette).to_corner(UR)
         self.add(counter.set_state(history.at(0)))
         counter.set_state(history.at(history.epochs))  # "Epoch 100 / 100"
         counter.set_stride(8)  # "fast-forward: 1 frame per 8 epochs" under it (or at sampling_corner)
     """
 
-    def __init__(self, history, font_size: int = CAPTION_SIZE):
-        super().__init__()
+    def __init__(self, history, palette, font_size: int = CAPTION_SIZE):
+        super().__init__(palette)
         epochs = history.epochs
-        self.number = LiveNumber(0, "{:.0f}", font_size, slots=8)
-        word, total = label("Epoch", font_size), label(f"/ {epochs}", font_size)
+        self.number = LiveNumber(0, "{:.0f}", font_size, color=self.theme.ink, slots=8)
+        word, total = label("Epoch", self.theme, font_size), label(f"/ {epochs}", self.theme, font_size)
         self.number.set_value(epochs)  # lay out at the widest value, right-aligned to "/"
         word.next_to(self.number, LEFT, buff=0.2)
         total.next_to(self.number, RIGHT, buff=0.2)
@@ -64,10 +64,10 @@ class EpochCounter(Panel):
         self.sampling.remove(*self.sampling.submobjects)
         if shown:
             if self.sampling_corner is not None:  # a narrower row: fewer words
-                note = muted(sampling_text(stride, short=True), SMALL_SIZE).move_to(self.sampling_corner,
-                                                                                   aligned_edge=DOWN + RIGHT)
+                note = muted(sampling_text(stride, short=True), self.theme, SMALL_SIZE)
+                note.move_to(self.sampling_corner, aligned_edge=DOWN + RIGHT)
             else:
-                note = muted(sampling_text(stride), SMALL_SIZE)
+                note = muted(sampling_text(stride), self.theme, SMALL_SIZE)
                 note.next_to(VGroup(*self.static, self.number), DOWN, buff=0.15).align_to(self.number, RIGHT)
             self.sampling.add(note)
         return self

@@ -5,7 +5,7 @@ import numpy as np
 from manim import LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
 from nnviz_core.layout import fit_y_range, padded
-from nnviz_core.palette import theme
+from nnviz_core.palette import Palette
 
 from ..theme import SMALL_SIZE, label
 from .panel import OffPlotMarks, Panel, PlotArea
@@ -15,29 +15,29 @@ class DataFitPanel(Panel):
     """Blue training points and the red prediction on the History's input grid. The y-range is
     fixed for the run and holds every prediction, or marks where the curve leaves it.
 
-        fit = DataFitPanel(history, width=5.5, height=3)
+        fit = DataFitPanel(history, palette, width=5.5, height=3)
         self.add(fit.set_state(history.at(0)))
         fit.set_state(history.at(history.epochs))  # the curve moves, the points stay
     """
 
-    def __init__(self, history, width: float = 5.5, height: float = 3.2, title: str = "Data fit"):
-        super().__init__()
+    def __init__(self, history, palette: Palette, width: float = 5.5, height: float = 3.2, title: str = "Data fit"):
+        super().__init__(palette)
         self.grid_x = history.grid[:, 0]
         x, y = history.X[:, 0], history.y[:, 0]
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*fit_y_range(history)),
-                             width, height, "x", "y")
-        dots = max(0.35, theme().data_alpha)  # translucent, so the curve reads over them
-        self.dots = VGroup(*(Dot(p, radius=0.045, color=theme().data_points, fill_opacity=dots)
+                             width, height, "x", "y", self.theme)
+        dots = max(0.35, self.theme.data_alpha)  # translucent, so the curve reads over them
+        self.dots = VGroup(*(Dot(p, radius=0.045, color=self.theme.data_points, fill_opacity=dots)
                              for p in self.plot.points(x, y)))
-        heading = label(title, SMALL_SIZE + 4)
-        legend = VGroup(Dot(radius=0.06, color=theme().data_points, fill_opacity=0.5), label("data", SMALL_SIZE),
-                        Line(0.2 * LEFT, 0.2 * RIGHT, color=theme().prediction, stroke_width=5),
-                        label("prediction", SMALL_SIZE)).arrange(RIGHT, buff=0.12)
+        heading = label(title, self.theme, SMALL_SIZE + 4)
+        legend = VGroup(Dot(radius=0.06, color=self.theme.data_points, fill_opacity=0.5), label("data", self.theme, SMALL_SIZE),
+                        Line(0.2 * LEFT, 0.2 * RIGHT, color=self.theme.prediction, stroke_width=5),
+                        label("prediction", self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12)
         legend[2].shift(0.1 * RIGHT)
         legend[3].shift(0.1 * RIGHT)
         header = VGroup(heading, legend).arrange(RIGHT, buff=0.5)
         header.next_to(self.plot.y_axis, UP, buff=0.45).align_to(self.plot.y_axis, LEFT)
-        self.curve = VMobject(stroke_color=theme().prediction, stroke_width=5)
+        self.curve = VMobject(stroke_color=self.theme.prediction, stroke_width=5)
         self.curve.set_points_as_corners(self.plot.points(self.grid_x, np.zeros_like(self.grid_x)))
         self.marks = OffPlotMarks(self.plot)
         self.static.add(self.plot.mobject, self.dots, header)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Rectangle, VGroup
 
-from nnviz_core.layout import neuron_label
-from nnviz_core.numbers import fmt_fixed, fmt_value
-from nnviz_core.palette import Palette, text_color_on, theme
+from nnviz_core.layout import heatmap_cell_text, heatmap_transposed, neuron_label
+from nnviz_core.numbers import fmt_value
+from nnviz_core.palette import Palette, text_color_on
 
 from ..theme import LiveNumber, SMALL_SIZE, label, muted
 from .network import rgb_colors
@@ -31,44 +31,43 @@ def colour_bar(palette: Palette, height: float, steps: int = 24) -> VGroup:
     strip = VGroup(*(Rectangle(width=0.16, height=height / steps, stroke_width=0, fill_opacity=1,
                                fill_color=c) for c in rgb_colors(palette.weight_rgb(values))))
     strip.arrange(UP, buff=0)
-    top = muted(f"+{fmt_value(vmax, 2)}").next_to(strip, UP, buff=0.08)
-    bottom = muted(f"−{fmt_value(vmax, 2)}").next_to(strip, DOWN, buff=0.08)
+    top = muted(f"+{fmt_value(vmax, 2)}", palette.theme).next_to(strip, UP, buff=0.08)
+    bottom = muted(f"−{fmt_value(vmax, 2)}", palette.theme).next_to(strip, DOWN, buff=0.08)
     return VGroup(strip, top, bottom)
 
 
 class WeightHeatmap(Panel):
-    """Weight matrix ``layer`` in the shared coolwarm palette; the long side is vertical.
+    """Weight matrix ``layer`` in the run's weight map; each row one unit of its hidden side
+    (``heatmap_transposed``), each value signed (``heatmap_cell_text``), as in the GIF.
 
-        w1 = WeightHeatmap(history, layer=0)
+        w1 = WeightHeatmap(history, palette, layer=0)
         self.add(w1.set_state(history.at(0)))
         w1.set_state(history.at(5))  # cells recolour, values update
     """
 
-    def __init__(self, history, layer: int, width: float = 2.5, height: float = 4.0,
-                 palette: Palette | None = None):
-        super().__init__()
-        self.palette = palette or Palette.for_history(history)
+    def __init__(self, history, palette: Palette, layer: int, width: float = 2.5, height: float = 4.0):
+        super().__init__(palette)
         self.layer = layer
         layers = history.config.layers
         d_in, d_out = layers[layer], layers[layer + 1]
-        self.transposed = d_in < d_out  # rows = the longer side
+        self.transposed = heatmap_transposed(layers, layer)
         rows, cols = (d_out, d_in) if self.transposed else (d_in, d_out)
         if cols == 1:  # a vector: cells may be wide enough to hold their values
             cell_w, cell_h = min(width, 1.0), min(height / rows, 0.6)
         else:
             cell_w = cell_h = min(width / cols, height / rows, 0.6)
-        self.cells = VGroup(*(Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color=theme().background,
+        self.cells = VGroup(*(Rectangle(width=cell_w, height=cell_h, stroke_width=1, stroke_color=self.theme.background,
                                         fill_opacity=1).move_to([c * cell_w, -r * cell_h, 0])
                               for r in range(rows) for c in range(cols)))
         self.values = VGroup()
         if cell_w >= MIN_CELL_FOR_VALUES[0] and cell_h >= MIN_CELL_FOR_VALUES[1]:
-            self.values.add(*(LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE).move_to(sq)
+            self.values.add(*(LiveNumber(0, heatmap_cell_text, SMALL_SIZE, color=self.theme.ink).move_to(sq)
                               for sq in self.cells))
         row_layer = layer + 1 if self.transposed else layer
         first, last = (neuron_label(layers, row_layer, k) for k in (0, rows - 1))
-        rows_named = muted(f"{first} … {last}" if rows > 1 else first)
+        rows_named = muted(f"{first} … {last}" if rows > 1 else first, self.theme)
         rows_named.rotate(np.pi / 2).next_to(self.cells, LEFT, buff=0.12)
-        title = label(f"w{layer + 1}: {layer_name(layers, layer)} → {layer_name(layers, layer + 1)}", SMALL_SIZE + 2)
+        title = label(f"w{layer + 1}: {layer_name(layers, layer)} → {layer_name(layers, layer + 1)}", self.theme, SMALL_SIZE + 2)
         title.next_to(VGroup(rows_named, self.cells), UP, buff=0.25)
         self.static.add(title, rows_named)
         if not self.values:  # colours only: a colour bar reads them

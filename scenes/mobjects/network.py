@@ -6,13 +6,17 @@ from manim import UP, Circle, Dot, Line, ManimColor, VGroup
 
 from nnviz_core.layout import network_layout
 from nnviz_core.numbers import fmt_fixed
-from nnviz_core.palette import Palette, diverging_rgb, edge_width, theme, unit_colour
+from nnviz_core import palette as pal
+from nnviz_core.palette import Palette, edge_width, neuron_fills
 
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
 
-EDGE_WIDTH = (0.8, 9.0)  # stroke width for w = 0 and for |w| >= the run's largest |w|
-RING_WIDTH = (1.0, 7.0)  # the same for the bias ring around a neuron
+# manim's stroke width 1 is 1/100 of a frame unit (1.35 px at 1080p): 1.5 per point keeps the
+# video's diagram, which fills more of its frame, as heavy for its size as the GIF's.
+STROKE_PER_POINT = 1.5
+EDGE_WIDTH = tuple(STROKE_PER_POINT * w for w in pal.EDGE_WIDTH)
+RING_WIDTH = tuple(STROKE_PER_POINT * w for w in pal.RING_WIDTH)
 NEURON_FILL = 0.9
 DIAGONAL = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)  # a dead unit's cross
 
@@ -39,7 +43,7 @@ class NetworkDiagram(Panel):
     A layer wider than ``max_shown`` shows its first units, "⋮", its last unit, and its true size
     above it.
 
-        net = NetworkDiagram(history, width=6, height=6)
+        net = NetworkDiagram(history, palette, width=6, height=6)
         self.add(net.set_state(history.at(0)))
         self.play(tracker.animate.set_value(history.epochs))  # with an updater calling set_state
 
@@ -47,26 +51,25 @@ class NetworkDiagram(Panel):
     two layers wider than one neuron, labels start to crowd).
     """
 
-    def __init__(self, history, width: float = 6.0, height: float = 6.0, max_shown: int = 10,
-                 weight_labels: bool = False, palette: Palette | None = None):
-        super().__init__()
-        self.palette = palette or Palette.for_history(history)
+    def __init__(self, history, palette: Palette, width: float = 6.0, height: float = 6.0, max_shown: int = 10,
+                 weight_labels: bool = False):
+        super().__init__(palette)
         self.layout = network_layout(history.config.layers, max_shown)
         columns = len(self.layout.layers) - 1
         self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
         self.spacing = width / max(columns, 1)
         # room for a 20 pt "0.00" inside; never touching a neighbour, above or beside
         self.radius = min(0.32, 0.45 * self.unit, 0.4 * self.spacing)
-        fills = [theme().input_neuron] + [theme().hidden_neuron] * (columns - 1) + [theme().output_neuron]
+        fills = neuron_fills(self.theme, columns + 1)
 
         self.neurons: dict[tuple[int, int], Circle] = {}
         self.names: dict[tuple[int, int], object] = {}
         for layer, column in enumerate(self.layout.neurons):
             for n in column:
                 circle = Circle(self.radius, fill_color=fills[layer], fill_opacity=NEURON_FILL,
-                                stroke_color=theme().ink, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
+                                stroke_color=self.theme.ink, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
                 self.neurons[(layer, n.index)] = circle
-                name = label(n.label, 18 if len(n.label) > 2 else SMALL_SIZE).move_to(circle)
+                name = label(n.label, self.theme, 18 if len(n.label) > 2 else SMALL_SIZE).move_to(circle)
                 if name.width > 1.7 * self.radius:  # "h2.10" in a small neuron
                     name.scale_to_fit_width(1.7 * self.radius)
                 self.names[(layer, n.index)] = name
@@ -75,12 +78,12 @@ class NetworkDiagram(Panel):
         self.edges = VGroup(*(self._line(e.start, e.end) for e in self.layout.edges)).set_z_index(Z_EDGE)
         self.sizes = VGroup()  # "⋮" and the true width above the column, for wide layers
         for dots in self.layout.ellipses:
-            mark = label("⋮", 30).move_to(self._at(dots))
+            mark = label("⋮", self.theme, 30).move_to(self._at(dots))
             top = self.neurons[(dots.layer, self.layout.neurons[dots.layer][0].index)]
             width = self.layout.layers[dots.layer]
-            count = muted(f"{width} units")
+            count = muted(f"{width} units", self.theme)
             if count.width > 0.9 * self.spacing:  # neighbouring columns: the number alone
-                count = muted(str(width))
+                count = muted(str(width), self.theme)
             count.next_to(top, UP, buff=0.22)
             self.sizes.add(mark, count)
         self.sizes.set_z_index(Z_LABEL)
@@ -88,7 +91,8 @@ class NetworkDiagram(Panel):
         if weight_labels:
             for line, e in zip(self.edges, self.layout.edges):
                 where = label_position(self.layout, e)
-                number = LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE).add_halo(theme().background)
+                number = LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE,
+                                    color=self.theme.ink).add_halo(self.theme.background)
                 self.weight_labels.add(number.move_to(line.point_from_proportion(where)))
             self.weight_labels.set_z_index(Z_LABEL)
         # A colour tab per last-hidden unit drawn, shared with its curve in ContributionsPanel.
@@ -96,7 +100,7 @@ class NetworkDiagram(Panel):
         if columns >= 2:
             for k, n in enumerate(self.layout.neurons[-2]):
                 circle = self.neurons[(columns - 1, n.index)]
-                tab = Dot(radius=0.07 + 0.12 * self.radius, color=unit_colour(k), stroke_color=theme().background,
+                tab = Dot(radius=0.07 + 0.12 * self.radius, color=self.palette.unit_colour(k), stroke_color=self.theme.background,
                           stroke_width=2).move_to(circle.point_at_angle(np.pi / 4))
                 self.tabs.add(tab)
             self.tabs.set_z_index(Z_LABEL).set_opacity(0.0)  # shown by show_tabs()
@@ -108,7 +112,7 @@ class NetworkDiagram(Panel):
             for n in column:
                 at, r = self._at(n), 0.8 * self.radius
                 cross = VGroup(*(Line(at - r * d, at + r * d) for d in (DIAGONAL, DIAGONAL * [1, -1, 0])))
-                self.dead_marks[(layer, n.index)] = cross.set_stroke(theme().muted_ink, 4, opacity=0.0)
+                self.dead_marks[(layer, n.index)] = cross.set_stroke(self.theme.muted_ink, 4, opacity=0.0)
         self.crosses = VGroup(*self.dead_marks.values()).set_z_index(Z_NEURON)  # under the unit's name
         # Edges at the bottom, labels on top; edges, rings and weight labels change.
         self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels, self.tabs, self.crosses)
@@ -151,7 +155,7 @@ class NetworkDiagram(Panel):
         for number, value in zip(self.weight_labels, values):
             number.set_value(value)
         for key, b in self.bias_values(biases).items():
-            color = rgb_colors([diverging_rgb(b, self.palette.biases)])[0]
+            color = rgb_colors([self.palette.bias_rgb(b)])[0]
             self.neurons[key].set_stroke(color, edge_width(b, self.palette.biases, *RING_WIDTH))
         return self
 

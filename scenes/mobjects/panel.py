@@ -10,15 +10,18 @@ from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Triangle, VGroup, VMobjec
 
 from nnviz_core.layout import MARK_GAP, MARK_WIDTH, curve_pieces, mark_text, off_plot_marks
 from nnviz_core.numbers import superscript
-from nnviz_core.palette import theme
+from nnviz_core.palette import Palette, Theme
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 
 
 
 class Panel(VGroup):
-    def __init__(self):
+    """A panel draws with the Palette it is given: its theme and the run's fixed norms."""
+
+    def __init__(self, palette: Palette):
         super().__init__()
+        self.palette, self.theme = palette, palette.theme
         self.static = VGroup()
         self.live = VGroup()
         self.add(self.static, self.live)
@@ -51,30 +54,31 @@ class PlotArea:
     data -> scene mapping that follows the frame when it is moved or scaled. ``y_ticks`` given
     means a log10 y-axis with those ticks."""
 
-    def __init__(self, x_span, y_span, width: float, height: float, x_name: str, y_name: str,
+    def __init__(self, x_span, y_span, width: float, height: float, x_name: str, y_name: str, theme: Theme,
                  log_ticks=None):
+        self.theme = theme
         self.log = log_ticks is not None
         self.x_span = tuple(map(float, x_span))
         self.y_span = tuple(map(float, y_span))  # in data units, even on a log axis
         self._y_lo, self._y_hi = (np.log10(v) for v in self.y_span) if self.log else self.y_span
-        self.x_axis = Line(ORIGIN, width * RIGHT, color=theme().muted_ink, stroke_width=2)
-        self.y_axis = Line(ORIGIN, height * UP, color=theme().muted_ink, stroke_width=2)
+        self.x_axis = Line(ORIGIN, width * RIGHT, color=theme.muted_ink, stroke_width=2)
+        self.y_axis = Line(ORIGIN, height * UP, color=theme.muted_ink, stroke_width=2)
         grid, self.labels = VGroup(), VGroup()
         for x in nice_ticks(*self.x_span):
             bottom, top = self.points([x, x], self.y_span)
             grid.add(Line(bottom, top))
-            self.labels.add(muted(tick_text(x)).next_to(bottom, DOWN, buff=0.12))
+            self.labels.add(muted(tick_text(x), theme).next_to(bottom, DOWN, buff=0.12))
         y_ticks = log_ticks if self.log else nice_ticks(*self.y_span)
         for y in y_ticks:
             left, right = self.points(self.x_span, [y, y])
             grid.add(Line(left, right))
             text = log_tick_text(y) if self.log else tick_text(y)
-            self.labels.add(muted(text).next_to(left, LEFT, buff=0.12))
-        grid.set_stroke(theme().grid, 1.5)
+            self.labels.add(muted(text, theme).next_to(left, LEFT, buff=0.12))
+        grid.set_stroke(theme.grid, 1.5)
         # Clear of a marker sitting at the axis end (the loss at the last epoch).
-        self.labels.add(label(x_name, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28))
+        self.labels.add(label(x_name, theme, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28))
         if y_name:
-            self.labels.add(label(y_name, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
+            self.labels.add(label(y_name, theme, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
         self.mobject = VGroup(grid, self.x_axis, self.y_axis, self.labels)
 
     def _y(self, ys) -> np.ndarray:
@@ -120,15 +124,15 @@ class OffPlotMarks(VGroup):
     def __init__(self, plot: PlotArea, color=None, colours=None):
         super().__init__()
         self.plot = plot
-        self.colour = color or theme().prediction
+        self.colour = color or plot.theme.prediction
         self.colours = colours  # per curve (a row of ys), else one colour
         self.pool = {}
         for side, angle in (("above", 0.0), ("below", np.pi)):
             self.pool[side] = []
             for _ in range(self.POOL):
                 tip = Triangle(fill_color=self.colour, fill_opacity=1, stroke_width=0).scale(0.09).rotate(angle)
-                number = LiveNumber(0, lambda v, side=side: mark_text(side, v), SMALL_SIZE, slots=12)
-                number.add_halo(theme().background)
+                number = LiveNumber(0, lambda v, side=side: mark_text(side, v), SMALL_SIZE, color=plot.theme.ink, slots=12)
+                number.add_halo(plot.theme.background)
                 self.pool[side].append((tip, number))
                 self.add(tip, number)
         self.built_width = plot.x_axis.get_length()
