@@ -296,22 +296,24 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
         else:
             lines.append(_sentence(dead.text))
         dead = None
+    lines += oscillation_lines(by_kind.get("oscillation", []))  # what the learning rate is doing
     lines += [_sentence(e.text) for kind in ("climb", "rebound", "worse") for e in by_kind.get(kind, [])]
     if len(spikes_) > 2:
         lines.append(f"{len(spikes_)} loss spikes, the first at epoch {spikes_[0].epoch}")
     else:
         lines += [_sentence(s.text) for s in spikes_]
-    found = by_kind.get("oscillation", [])
-    if len(found) > 1:
-        lines.append(f"The loss oscillated in {len(found)} stretches, from epoch {found[0].epoch} "
-                     f"to {found[-1].end}: the learning rate is near its stable limit")
-    else:
-        lines += [_sentence(e.text) for e in found]
     lines += [_sentence(e.text) for e in by_kind.get("underfit", [])]
     lines += [_sentence(e.text) for kind in ("majority", "unpredicted") for e in by_kind.get(kind, [])]
     if dead:
         lines.append(_sentence(dead.text))
     return lines[:most]
+
+
+def oscillation_lines(found) -> list[str]:
+    if len(found) > 1:
+        return [f"The loss oscillated in {len(found)} stretches, from epoch {found[0].epoch} "
+                f"to {found[-1].end}: the learning rate is near its stable limit"]
+    return [_sentence(e.text) for e in found]
 
 
 def deaths_sentence(history) -> str:
