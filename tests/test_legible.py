@@ -54,3 +54,82 @@ def test_backward_pulses_are_scaled_to_the_gradients_on_screen(spiking, tmp_path
     strongest = pulses[int(np.argmax(share))]
     full = pal.sign_rgb([grads[np.argmax(share)]])[0]  # the map's end colour of its sign
     np.testing.assert_allclose(np.array(strongest.get_fill_color().to_rgb()), full, atol=2 / 255)
+
+
+# -- unit colours -----------------------------------------------------------------------------
+def cie_lab(colour: str) -> np.ndarray:
+    """CIE L*a*b* (D65) of #rrggbb, from the sRGB formulas."""
+    c = pal.hex_rgb(colour)
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    f = np.cbrt(xyz / [0.95047, 1.0, 1.08883])
+    f = np.where(xyz / [0.95047, 1.0, 1.08883] > 0.008856, f, 7.787 * xyz / [0.95047, 1.0, 1.08883] + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def delta_e(a: str, b: str) -> float:  # CIE76
+    return float(np.linalg.norm(cie_lab(a) - cie_lab(b)))
+
+
+FLOOR = 25.0  # CIE76 ΔE: clearly different hues side by side (2.3 is a just-noticeable step)
+
+
+@pytest.fixture(params=list(pal.THEMES))
+def themed(request):
+    chosen = pal.use_theme(request.param)
+    yield chosen
+    pal.use_theme("light")
+
+
+def test_unit_colours_are_far_apart_and_from_the_greys_and_the_weight_map(themed):
+    colours = themed.unit_colours
+    assert len(colours) >= 8
+    assert delta_e("#ff0000", "#ff0000") == 0 and delta_e("#000000", "#ffffff") == pytest.approx(100, abs=0.1)
+    for k, a in enumerate(colours):
+        assert pal.contrast(a, themed.background) >= 3.0, (themed.name, a)
+        for b in colours[k + 1:]:
+            assert delta_e(a, b) >= FLOOR, (themed.name, a, b)
+        ends = [pal.to_hex(rgb) for rgb in pal.sign_rgb([-1.0, 1.0])]
+        for other in (themed.output_bias, themed.other_units, themed.ink, themed.prediction, *ends):
+            assert delta_e(a, other) >= FLOOR, (themed.name, a, other)
+
+
+def test_wide_layer_colours_its_largest_units_and_dashes_the_rest(themed, tmp_path):
+    from scenes.mobjects import ContributionsPanel, NetworkDiagram
+    from nnviz_core.dashboard.contributions import ContributionsPanel as GifContributions
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    h = train(RunConfig(layers=(1, 64, 1), epochs=20, snapshot_every=5, samples=32))
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+        parts = ContributionsPanel(h, width=6, height=4)
+        net = NetworkDiagram(h, width=6, height=6)
+        parts.set_state(h.at_epoch(h.epochs))
+    last = h.at_epoch(h.epochs).contributions()  # (grid, units), from training
+    units = [index for index in parts.units if index is not None]
+    assert len(units) > len(themed.unit_colours)  # more drawn units than colours
+    peak = {index: np.abs(last[:, index]).max() for index in units}
+    largest = set(sorted(units, key=lambda i: -peak[i])[:len(themed.unit_colours)])
+    fig, ax = plt.subplots()
+    gif = GifContributions(ax, h, None)
+    gif.set_state(h.at_epoch(h.epochs))
+    coloured = []
+    for k, (curve, index) in enumerate(zip(parts.unit_curves, parts.units)):
+        colour = curve.get_stroke_color().to_hex().lower()
+        tab = net.tabs[k].get_fill_color().to_hex().lower() if index is not None else None
+        line = gif.lines[k]
+        if index is None:
+            assert colour == themed.other_units.lower()
+            continue
+        assert tab == colour  # the neuron's tab is its curve's colour
+        assert matplotlib.colors.to_hex(line.get_color()) == colour
+        if index in largest:
+            coloured.append(colour)
+            assert len(curve.get_subpaths()) <= 3 and line.get_linestyle() == "-"
+        else:  # a style, not only a shade: thinner and dashed, unlike the bias line and "other units"
+            assert curve.get_stroke_width() < min(parts.total.get_stroke_width(), 3)  # the bias line is 3
+            assert len(curve.get_subpaths()) > 10 and line.get_linestyle() == "-."
+            assert gif.bias.get_linestyle() != "-." and line.get_linewidth() < gif.bias.get_linewidth()
+    plt.close(fig)
+    assert len(coloured) == len(set(coloured)) == len(themed.unit_colours)

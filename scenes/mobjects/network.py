@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 from manim import UP, Circle, Dot, Line, ManimColor, VGroup
 
-from nnviz_core.layout import network_layout
+from nnviz_core.layout import contribution_styles, network_layout
 from nnviz_core.numbers import fmt_fixed
-from nnviz_core.palette import Palette, diverging_rgb, edge_width, theme, unit_colour
+from nnviz_core.palette import Palette, diverging_rgb, edge_width, theme
 
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
@@ -93,9 +93,10 @@ class NetworkDiagram(Panel):
         # A colour tab per last-hidden unit drawn, shared with its curve in ContributionsPanel.
         self.tabs = VGroup()
         if columns >= 2:
+            styles = contribution_styles(history, self.layout)
             for k, n in enumerate(self.layout.neurons[-2]):
                 circle = self.neurons[(columns - 1, n.index)]
-                tab = Dot(radius=0.07 + 0.12 * self.radius, color=unit_colour(k), stroke_color=theme().background,
+                tab = Dot(radius=0.07 + 0.12 * self.radius, color=styles[k].colour, stroke_color=theme().background,
                           stroke_width=2).move_to(circle.point_at_angle(np.pi / 4))
                 self.tabs.add(tab)
             self.tabs.set_z_index(Z_LABEL).set_opacity(0.0)  # shown by show_tabs()
