@@ -42,6 +42,9 @@ class Theme:
     unit_colours: tuple
     # The weight map: blue for negative, red for positive, pale (light) or dark (dark) at zero.
     cmap: str = "coolwarm"
+    # The weakest edge or ring still reads at this contrast (WCAG ratio) on the background: the
+    # map's colours are raised to it (``visible_rgb``). Coolwarm's pale middle keeps the seed's look.
+    edge_contrast: float = 1.0
     data_alpha: float = 0.3  # the GIF's data points: the seed's 0.3 on white
     neuron_names: tuple = ("sky blue", "light green", "salmon")  # input, hidden, output, in words
 
@@ -61,7 +64,7 @@ THEMES = {
                   backward_flow="#d59bff", data_points="#7fb2ff", prediction="#ff5c5c", loss_curve="#7fb2ff",
                   loss_marker="#ff5c5c", signal="#d8d8e0", other_units="#9a9aa2", output_bias="#c4c4cc",
                   unit_colours=("#ff8a3d", "#3ccf9e", "#d08cff", "#ff6fb5", "#a6d854", "#e0b04a", "#4fc3d4",
-                                "#f0e442"), cmap="berlin", data_alpha=0.6,
+                                "#f0e442"), cmap="berlin", edge_contrast=3.0, data_alpha=0.6,
                   neuron_names=("teal", "green", "rust")),
 }
 _current = [THEMES["light"]]
@@ -125,6 +128,33 @@ def contrast(a: str, b: str) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
+@functools.lru_cache(maxsize=None)
+def _visible_share(cmap: str, background: str, sign: int, floor: float) -> float:
+    """The smallest share of the map's half, from its centre toward ``sign``'s end, whose colour
+    reaches contrast ``floor`` against ``background``."""
+    lut, back = _lut(cmap), luminance(hex_rgb(background))
+    for step in range(_LUT_SIZE // 2):
+        lum = luminance(lut[_LUT_SIZE // 2 + sign * step - (sign < 0)])
+        if (max(lum, back) + 0.05) / (min(lum, back) + 0.05) >= floor:
+            return step / (_LUT_SIZE // 2)
+    return 1.0
+
+
+def visible_rgb(values, norm: SymmetricNorm, background: str | None = None) -> np.ndarray:
+    """The map's colours of ``values``, with the weakest raised to the first colour of their sign
+    that reaches the theme's ``edge_contrast`` against the background (on berlin, dark at 0, small weights would
+    vanish into a dark canvas). Stronger values keep their colour; 0 is muted ink."""
+    values = np.asarray(values, float)
+    share = 2 * norm(values) - 1  # signed |v| / vmax
+    background = background or theme().background
+    if theme().edge_contrast <= 1.0:
+        return diverging_rgb(values, norm)
+    floor = np.where(share > 0, *(_visible_share(theme().cmap, background, sign, theme().edge_contrast)
+                                  for sign in (1, -1)))
+    lifted = np.sign(share) * np.maximum(np.abs(share), floor)
+    return np.where((share == 0)[..., None], hex_rgb(theme().muted_ink), diverging_rgb(lifted, UNIT_NORM))
+
+
 def text_color_on(rgb) -> str:
     """Black or white, whichever contrasts more with a cell of colour ``rgb``."""
     return "#000000" if luminance(rgb) > 0.179 else "#ffffff"
@@ -157,6 +187,14 @@ class Palette:
 
     def weight_rgb(self, w):
         return diverging_rgb(w, self.weights)
+
+    def edge_rgb(self, w, background: str | None = None):
+        """An edge's colour: the weight map's, kept visible (``visible_rgb``)."""
+        return visible_rgb(w, self.weights, background)
+
+    def ring_rgb(self, b):
+        """A bias ring's colour: the map's on the bias norm, kept visible."""
+        return visible_rgb(b, self.biases)
 
     def grad_rgb(self, g):
         return diverging_rgb(g, self.grads)

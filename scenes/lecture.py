@@ -28,7 +28,8 @@ from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, 
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
-from nnviz_core.palette import UNIT_NORM, Palette, SymmetricNorm, diverging_rgb, sign_rgb, theme, to_hex, use_theme
+from nnviz_core.palette import (UNIT_NORM, Palette, SymmetricNorm, diverging_rgb, edge_width, sign_rgb, theme, to_hex,
+                                use_theme)
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
@@ -641,11 +642,17 @@ def wrapped(text: str, size: int, color=None, width: float = NOTES_WIDTH) -> VGr
 def weight_legend() -> VGroup:
     """Edge colour = sign of w, width = |w|, ring colour = sign of the bias: one line under the
     network."""
-    def swatch(value: float):
-        return Line(0.25 * LEFT, 0.25 * RIGHT, stroke_width=8, color=to_hex(diverging_rgb(value, UNIT_NORM)))
+    legend = Palette(UNIT_NORM, UNIT_NORM, UNIT_NORM)  # the edges' own colours, on a scale of 1
+
+    def swatch(sign: float):
+        """Weak to strong, as the edges of that sign are drawn: colour and width."""
+        values = sign * np.array([0.1, 0.4, 0.7, 1.0])
+        return VGroup(*(Line(0.08 * LEFT, 0.08 * RIGHT, stroke_width=width, color=to_hex(rgb))
+                        for rgb, width in zip(legend.edge_rgb(values), edge_width(values, UNIT_NORM, *EDGE_WIDTH))
+                        )).arrange(RIGHT, buff=0)
 
     def ring(value: float):
-        return Circle(0.11, stroke_color=to_hex(diverging_rgb(value, UNIT_NORM)), stroke_width=4, fill_opacity=0)
+        return Circle(0.11, stroke_color=to_hex(legend.ring_rgb(value)), stroke_width=4, fill_opacity=0)
 
     rings = VGroup(ring(-0.8), ring(0.8)).arrange(RIGHT, buff=0.06)
     items = [(swatch(-1.0), "w < 0"), (swatch(1.0), "w > 0"), (VGroup(), "width = |w|"), (rings, "bias")]

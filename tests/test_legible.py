@@ -133,3 +133,53 @@ def test_wide_layer_colours_its_largest_units_and_dashes_the_rest(themed, tmp_pa
             assert gif.bias.get_linestyle() != "-." and line.get_linewidth() < gif.bias.get_linewidth()
     plt.close(fig)
     assert len(coloured) == len(set(coloured)) == len(themed.unit_colours)
+
+
+# -- dark theme: small weights stay visible --------------------------------------------------
+def test_the_weakest_edges_read_on_the_dark_theme_and_the_legend_uses_their_colours(tmp_path):
+    import dataclasses
+    from manim import Scene
+    from scenes.lecture import weight_legend
+    from scenes.mobjects import NetworkDiagram
+
+    pal.use_theme("dark")
+    try:
+        h = train(RunConfig(layers=(1, 3, 1), epochs=4, snapshot_every=1, samples=16))
+        vmax = h.largest("weights")
+        weights = [w.copy() for w in h.at_epoch(2).weights]
+        weights[0][0, 0], weights[0][0, 1], weights[0][0, 2] = 0.02 * vmax, -0.02 * vmax, 0.4 * vmax
+        state = dataclasses.replace(h.at_epoch(2), weights=weights)
+        with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+            net = NetworkDiagram(h, width=6, height=6).set_state(state)
+            scene = Scene()
+            scene.camera.background_color = pal.theme().background
+            scene.add(net)
+            scene.renderer.update_frame(scene)
+            frame = scene.renderer.get_frame()[:, :, :3]
+            background = pal.theme().background
+            fh, fw = frame.shape[:2]
+            for k, sign in ((0, 1), (1, -1)):  # edges 0 and 1: w = ±0.02 of the run's largest
+                line = net.edge_line(0, 0, k)
+                direction = line.get_unit_vector()
+                normal = np.array([-direction[1], direction[0], 0.0])
+                best = 1.0
+                for offset in np.linspace(-0.1, 0.1, 81):
+                    p = line.get_center() + offset * normal
+                    row = int(round((0.5 - p[1] / manim.config.frame_height) * fh))
+                    col = int(round((p[0] / manim.config.frame_width + 0.5) * fw))
+                    pixel = frame[row, col]
+                    ratio = pal.contrast(pal.to_hex(pixel / 255), background)
+                    if ratio > best:
+                        best, strongest = ratio, pixel.astype(int)
+                assert best >= 1.6, (k, best)  # a faint line is still a line on #16161a
+                assert (strongest[0] > strongest[2]) == (sign > 0)  # and keeps its sign: red above, blue below
+            legend = weight_legend()
+        swatches = [legend[0][0], legend[1][0]]  # w < 0, w > 0: weak to strong
+        strong = net.edge_line(0, 0, 2).get_stroke_color().to_rgb()
+        segments = [seg.get_stroke_color().to_rgb() for seg in swatches[1]]
+        # 0.4 of the largest |w|: the legend's 0.4 segment shows the edge's own colour
+        np.testing.assert_allclose(strong, segments[1], atol=1.5 / 255)
+        first = [seg.get_stroke_color().to_rgb() for seg in swatches[0]]
+        assert all(pal.contrast(pal.to_hex(c), background) >= 2.95 for c in first + segments)
+    finally:
+        pal.use_theme("light")

@@ -172,7 +172,7 @@ class NetworkDiagram(DashboardPanel):
         norm = self.palette.weights
         for line, e in self.edges:
             w = state.weights[e.layer][e.i, e.j]
-            line.set_color(self.palette.weight_rgb(w))
+            line.set_color(self.palette.edge_rgb(w, pal.theme().figure))
             line.set_linewidth(pal.edge_width(w, norm, 0.5, 6.0))
         for text, e in self.edge_labels:
             text.set_text(fmt_fixed(state.weights[e.layer][e.i, e.j], 2))

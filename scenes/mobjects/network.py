@@ -6,7 +6,7 @@ from manim import UP, Circle, Dot, Line, ManimColor, VGroup
 
 from nnviz_core.layout import contribution_styles, network_layout
 from nnviz_core.numbers import fmt_fixed
-from nnviz_core.palette import Palette, diverging_rgb, edge_width, theme
+from nnviz_core.palette import Palette, edge_width, theme
 
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
@@ -146,12 +146,12 @@ class NetworkDiagram(Panel):
         values = self.edge_values(weights)
         norm = self.palette.weights
         widths = edge_width(values, norm, *EDGE_WIDTH)
-        for edge, color, width in zip(self.edges, rgb_colors(self.palette.weight_rgb(values)), widths):
+        for edge, color, width in zip(self.edges, rgb_colors(self.palette.edge_rgb(values)), widths):
             edge.set_stroke(color, width)
         for number, value in zip(self.weight_labels, values):
             number.set_value(value)
         for key, b in self.bias_values(biases).items():
-            color = rgb_colors([diverging_rgb(b, self.palette.biases)])[0]
+            color = rgb_colors([self.palette.ring_rgb(b)])[0]
             self.neurons[key].set_stroke(color, edge_width(b, self.palette.biases, *RING_WIDTH))
         return self
 
