@@ -183,3 +183,19 @@ def test_the_weakest_edges_read_on_the_dark_theme_and_the_legend_uses_their_colo
         assert all(pal.contrast(pal.to_hex(c), background) >= 2.95 for c in first + segments)
     finally:
         pal.use_theme("light")
+
+
+# -- a small network uses the frame -----------------------------------------------------------
+@pytest.mark.parametrize("layers", [(1, 2, 1), (1, 3, 1), (1, 2, 2, 1)])
+def test_a_small_network_is_scaled_up_to_use_its_space(layers, tmp_path):
+    from scenes.mobjects import NetworkDiagram
+
+    h = train(RunConfig(layers=layers, epochs=2, snapshot_every=1, samples=16))
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+        net = NetworkDiagram(h, width=5.2, height=5.6)  # the lecture's box
+        circles = [c for c in net.circles]
+    tops = [c.get_top()[1] for c in circles]
+    bottoms = [c.get_bottom()[1] for c in circles]
+    span = max(tops) - min(bottoms)
+    assert span >= 0.6 * 5.6, span  # the neurons span at least 60% of the height given
+    assert span <= 5.6 + 1e-6

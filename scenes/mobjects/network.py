@@ -11,6 +11,7 @@ from nnviz_core.palette import Palette, edge_width, theme
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
 
+SMALL_FILL = 0.6
 EDGE_WIDTH = (0.8, 9.0)  # stroke width for w = 0 and for |w| >= the run's largest |w|
 RING_WIDTH = (1.0, 7.0)  # the same for the bias ring around a neuron
 NEURON_FILL = 0.9
@@ -53,7 +54,10 @@ class NetworkDiagram(Panel):
         self.palette = palette or Palette.for_history(history)
         self.layout = network_layout(history.config.layers, max_shown)
         columns = len(self.layout.layers) - 1
-        self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
+        # Scene units per layout row: 0.9 for tall columns, more for short ones, whose rows then
+        # span at least SMALL_FILL of the height (a 1-2-1 network would sit in a thin band).
+        rows = max(self.layout.height, 1)
+        self.unit = min(height / rows, max(0.9, SMALL_FILL * height / rows))
         self.spacing = width / max(columns, 1)
         self.radius = min(0.32, 0.45 * self.unit)  # room for a 20 pt "0.00" inside
         fills = [theme().input_neuron] + [theme().hidden_neuron] * (columns - 1) + [theme().output_neuron]
