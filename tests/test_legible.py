@@ -199,3 +199,34 @@ def test_a_small_network_is_scaled_up_to_use_its_space(layers, tmp_path):
     span = max(tops) - min(bottoms)
     assert span >= 0.6 * 5.6, span  # the neurons span at least 60% of the height given
     assert span <= 5.6 + 1e-6
+
+
+# -- the GIF marks dead units, as the video does ----------------------------------------------
+def test_the_gif_network_crosses_out_dead_units_from_the_epoch_they_die(spiking, tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from nnviz_core.dashboard.network import NetworkDiagram as GifNetwork
+    from scenes.mobjects import NetworkDiagram
+
+    fig, ax = plt.subplots()
+    gif = GifNetwork(ax, spiking, pal.Palette.for_history(spiking))
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+        video = NetworkDiagram(spiking, width=6, height=6)
+    changed = 0
+    for e in range(0, spiking.epochs + 1, 3):
+        state = spiking.at_epoch(e)
+        z = spiking.X @ state.weights[0] + state.biases[0]  # the ReLU's input on every training point
+        dead = np.all(z <= 0, axis=0)  # passes nothing anywhere
+        gif.set_state(state)
+        video.set_state(state)
+        assert len(gif.dead_marks) == len(video.dead_marks)
+        for cross, n in gif.dead_marks:
+            shown = [line.get_visible() for line in cross]
+            assert shown == [bool(dead[n.index])] * 2, (e, n.label)
+            crossed = video.dead_marks[(n.layer, n.index)].get_stroke_opacity() > 0
+            assert crossed == bool(dead[n.index])  # the same decision in both renderers
+        changed += sum(dead[n.index] for _, n in gif.dead_marks) > 0
+    plt.close(fig)
+    assert spiking.at_epoch(0).dead_units()[0].sum() < spiking.at_epoch(spiking.epochs).dead_units()[0].sum()
+    assert changed  # some drawn unit died during the run
