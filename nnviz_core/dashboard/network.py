@@ -68,7 +68,7 @@ class NetworkDiagram(DashboardPanel):
             for n in column:
                 x, y = at(n)
                 cross = [ax.add_line(Line2D([x - 0.8 * rx, x + 0.8 * rx], [y - s * 0.32, y + s * 0.32],
-                                            color=pal.theme().muted_ink, linewidth=2.5, zorder=3, visible=False))
+                                            color=pal.theme().muted_ink, linewidth=2, zorder=4.5, visible=False))
                          for s in (1, -1)]
                 self.dead_marks.append((cross, n))
         self.ellipsis_texts = [ax.text(at(e)[0], e.y, f"⋮\n({e.hidden_count} more)", ha="center",
