@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .numbers import fmt_fixed
+from .palette import unit_styles
 
 
 @dataclass(frozen=True)
@@ -355,3 +356,11 @@ def contribution_curves(state, layout: NetworkLayout) -> list[tuple[str, int | N
     if hidden.size:
         curves.append((f"other {hidden.size} units", None, parts[:, hidden].sum(axis=1)))
     return curves
+
+
+def contribution_styles(history, layout: NetworkLayout, theme):
+    """The style of each contribution curve (``palette.unit_styles``), ranked by the units' largest
+    |contribution| at the last epoch, the trained network each renderer explains."""
+    curves = contribution_curves(history.at_epoch(history.epochs), layout)
+    return unit_styles([float(np.abs(values).max()) if index is not None else None for _, index, values in curves],
+                       theme)

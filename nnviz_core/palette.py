@@ -38,11 +38,15 @@ class Theme:
     signal: str  # forward pulses: they read on any edge colour
     other_units: str  # the sum of the units behind an ellipsis
     output_bias: str  # the flat line of the output bias
-    # Contribution curves, one colour per unit the diagram draws, shared by each curve and the tab
-    # on its neuron; clear of the weight map's blue and red.
+    # Contribution curves: eight well-separated hues (CIE76 ΔE >= 25 from each other, the greys and
+    # the weight map's ends; a test computes it), shared by each curve and the tab on its neuron.
+    # Past eight units the largest eight get them and the rest are drawn thin and dashed in ink.
     unit_colours: tuple
     # The weight map: blue for negative, red for positive, pale (light) or dark (dark) at zero.
     cmap: str = "coolwarm"
+    # The weakest edge or ring still reads at this contrast (WCAG ratio) on the background: the
+    # map's colours are raised to it (``visible_rgb``). Coolwarm's pale middle keeps the seed's look.
+    edge_contrast: float = 1.0
     data_alpha: float = 0.3  # the GIF's data points: the seed's 0.3 on white
     neuron_names: tuple = ("sky blue", "light green", "salmon")  # input, hidden, output, in words
 
@@ -54,15 +58,15 @@ THEMES = {
                    grid="#e4e2dc", input_neuron="#87ceeb", hidden_neuron="#90ee90", output_neuron="#fa8072",
                    backward_flow="#800080", data_points="#0000ff", prediction="#ff0000", loss_curve="#0000ff",
                    loss_marker="#ff0000", signal="#3a3a40", other_units="#808086", output_bias="#4d4d52",
-                   unit_colours=("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#5d9a1a", "#a6761d", "#17808f",
-                                 "#8c564b", "#808000", "#262626")),
+                   unit_colours=("#d95f02", "#1b9e77", "#7570b3", "#e7298a", "#5a8f00", "#a6761d", "#0087a8",
+                                 "#8c564b")),
     # For dark rooms: light ink, deeper neuron fills (their names are light), brighter curves.
     "dark": Theme("dark", background="#16161a", figure="#16161a", ink="#ececf0", muted_ink="#a6a6ad",
                   grid="#2e2e35", input_neuron="#2f6f8f", hidden_neuron="#2e6b33", output_neuron="#9a4236",
                   backward_flow="#d59bff", data_points="#7fb2ff", prediction="#ff5c5c", loss_curve="#7fb2ff",
                   loss_marker="#ff5c5c", signal="#d8d8e0", other_units="#9a9aa2", output_bias="#c4c4cc",
-                  unit_colours=("#ff8a3d", "#3ccf9e", "#a6a1ff", "#ff6fb5", "#8fd14f", "#e0b04a", "#4fc3d4",
-                                "#d19a8c", "#c8c85a", "#f5f5f5"), cmap="berlin", data_alpha=0.6,
+                  unit_colours=("#ff8a3d", "#3ccf9e", "#d08cff", "#ff6fb5", "#a6d854", "#e0b04a", "#4fc3d4",
+                                "#f0e442"), cmap="berlin", edge_contrast=3.0, data_alpha=0.6,
                   neuron_names=("teal", "green", "rust")),
 }
 DEFAULT_THEME = "light"
@@ -114,6 +118,33 @@ def contrast(a: str, b: str) -> float:
     return (max(la, lb) + 0.05) / (min(la, lb) + 0.05)
 
 
+@functools.lru_cache(maxsize=None)
+def _visible_share(cmap: str, background: str, sign: int, floor: float) -> float:
+    """The smallest share of the map's half, from its centre toward ``sign``'s end, whose colour
+    reaches contrast ``floor`` against ``background``."""
+    lut, back = _lut(cmap), luminance(hex_rgb(background))
+    for step in range(_LUT_SIZE // 2):
+        lum = luminance(lut[_LUT_SIZE // 2 + sign * step - (sign < 0)])
+        if (max(lum, back) + 0.05) / (min(lum, back) + 0.05) >= floor:
+            return step / (_LUT_SIZE // 2)
+    return 1.0
+
+
+def visible_rgb(values, norm: SymmetricNorm, theme: Theme, background: str | None = None) -> np.ndarray:
+    """The map's colours of ``values``, with the weakest raised to the first colour of their sign
+    that reaches the theme's ``edge_contrast`` against the background (on berlin, dark at 0, small weights would
+    vanish into a dark canvas). Stronger values keep their colour; 0 is muted ink."""
+    values = np.asarray(values, float)
+    share = 2 * norm(values) - 1  # signed |v| / vmax
+    background = background or theme.background
+    if theme.edge_contrast <= 1.0:
+        return diverging_rgb(values, norm, theme)
+    floor = np.where(share > 0, *(_visible_share(theme.cmap, background, sign, theme.edge_contrast)
+                                  for sign in (1, -1)))
+    lifted = np.sign(share) * np.maximum(np.abs(share), floor)
+    return np.where((share == 0)[..., None], hex_rgb(theme.muted_ink), diverging_rgb(lifted, UNIT_NORM, theme))
+
+
 def text_color_on(rgb) -> str:
     """Black or white, whichever contrasts more with a cell of colour ``rgb``."""
     return "#000000" if luminance(rgb) > 0.179 else "#ffffff"
@@ -163,6 +194,14 @@ class Palette:
     def weight_rgb(self, w):
         return diverging_rgb(w, self.weights, self.theme)
 
+    def edge_rgb(self, w, background: str | None = None):
+        """An edge's colour: the weight map's, kept visible (``visible_rgb``)."""
+        return visible_rgb(w, self.weights, self.theme, background)
+
+    def ring_rgb(self, b):
+        """A bias ring's colour: the map's on the bias norm, kept visible."""
+        return visible_rgb(b, self.biases, self.theme)
+
     def grad_rgb(self, g):
         return diverging_rgb(g, self.grads, self.theme)
 
@@ -197,3 +236,25 @@ def run_colours(count: int, theme: Theme) -> list[str]:
 def unit_colour(k: int, theme: Theme) -> str:
     colours = theme.unit_colours
     return colours[k % len(colours)]
+
+
+@dataclass(frozen=True)
+class UnitStyle:
+    colour: str
+    minor: bool  # past the palette's size: drawn thin and dashed, in ink
+
+
+def unit_styles(peaks, theme: Theme) -> list[UnitStyle]:
+    """One style per contribution curve, given each curve's largest |contribution| (None for the
+    "other units" curve): the largest units take the palette's colours, in diagram order, so no
+    two coloured curves share a colour; the rest are minor."""
+    colours, t = theme.unit_colours, theme
+    units = [k for k, peak in enumerate(peaks) if peak is not None]
+    coloured = sorted(sorted(units, key=lambda k: -peaks[k])[:len(colours)])
+    styles, given = [], iter(colours)
+    for k, peak in enumerate(peaks):
+        if peak is None:
+            styles.append(UnitStyle(t.other_units, False))
+        else:
+            styles.append(UnitStyle(next(given), False) if k in coloured else UnitStyle(t.ink, True))
+    return styles

@@ -28,7 +28,7 @@ from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, 
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
-from nnviz_core.palette import THEMES, Palette, Theme, to_hex
+from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
@@ -52,6 +52,18 @@ BEATS_KEPT = 1e-6  # a chapter whose plays differ from its declared beats by mor
 DRIVE_PIECE = 2.0  # seconds of video per play in drive()
 CUE_MARGIN_FRAMES = 2  # a chapter's last subtitle ends this many frames before the chapter's planned end
 
+
+
+def gradient_pulse(gradient: float, largest: float, theme: Theme) -> Dot:
+    """A backward pulse: radius and colour grow with |gradient| / ``largest``, the largest
+    gradient on screen in its chapter, so the strongest pulse is full-size and full-colour."""
+    norm = SymmetricNorm(largest)
+    strength = float(np.abs(2 * norm(gradient) - 1))
+    return Dot(radius=PULSE_RADIUS[0] + (PULSE_RADIUS[1] - PULSE_RADIUS[0]) * strength,
+               color=to_hex(diverging_rgb(gradient, norm, theme)), stroke_color=theme.backward_flow, stroke_width=2)
+
+
+PULSE_RADIUS = (0.05, 0.15)  # a zero gradient's pulse, the largest's
 
 class LectureScene(Scene):
     """A Scene on the light canvas that knows its run (a History) and its chapters.
@@ -420,8 +432,7 @@ class LectureSteps(LectureScene):
     # -- 5. backward pass --------------------------------------------------------------------
     def swatch(self, sign: float) -> Dot:
         """A pulse of the largest gradient's size and colour, of one sign: for a legend."""
-        rgb = self.palette.grad_rgb(sign * self.palette.grads.vmax)
-        return Dot(radius=0.1, color=to_hex(rgb), stroke_color=self.theme.backward_flow, stroke_width=2)
+        return gradient_pulse(sign, 1.0, self.theme)
 
     def backward_pass(self) -> None:
         beats = self.chapter("backward-pass").beats
@@ -436,15 +447,13 @@ class LectureSteps(LectureScene):
                   VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", self.theme, LABEL_SIZE)).arrange(RIGHT),
                   label("size: |∂L/∂w|, averaged over all points", self.theme, SMALL_SIZE, color=self.theme.muted_ink))
         grads = net.edge_values(state.grad_weights)
-        strength = np.abs(2 * self.palette.grads(grads) - 1)  # |g| / largest |g| of the run
-        colors = [to_hex(rgb) for rgb in self.palette.grad_rgb(grads)]
+        largest = float(np.abs(grads).max())  # the chapter's own scale: a spike later on does not shrink these
         for layer in reversed(range(len(self.history.config.layers) - 1)):
             pulses, moves = VGroup(), []
             for k, (line, e) in enumerate(zip(net.edges, net.layout.edges)):
                 if e.layer != layer:
                     continue
-                pulse = Dot(line.get_end(), radius=0.05 + 0.1 * strength[k], color=colors[k],
-                            stroke_color=self.theme.backward_flow, stroke_width=2)
+                pulse = gradient_pulse(grads[k], largest, self.theme).move_to(line.get_end())
                 pulses.add(pulse)
                 moves.append(pulse.animate.move_to(line.get_start()))
             pulses.set_z_index(Z_PULSE)  # they travel under the neurons and their names
@@ -490,8 +499,7 @@ class LectureSteps(LectureScene):
         self.wait(beats.hold)
         # All gather into their mean: the pulse, and the number, of the update.
         self.say()
-        mean = Dot(fit.point(0.0, float(np.mean(h.y))), radius=0.05 + 0.1 * abs(u.gradient) / self.palette.grads.vmax,
-                   color=to_hex(self.palette.grad_rgb(u.gradient)), stroke_color=self.theme.backward_flow, stroke_width=2)
+        mean = gradient_pulse(u.gradient, largest, self.theme).move_to(fit.point(0.0, float(np.mean(h.y))))
         self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=beats.gather)
         self.play(FadeOut(marks), FadeIn(mean), run_time=beats.mean)
         self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2,
@@ -642,11 +650,17 @@ def wrapped(text: str, theme: Theme, size: int, color=None, width: float = NOTES
 def weight_legend(palette: Palette) -> VGroup:
     """Edge colour = sign of w, width = |w|, ring colour = sign of the bias: one line under the
     network."""
-    def swatch(value: float):
-        return Line(0.25 * LEFT, 0.25 * RIGHT, stroke_width=8, color=to_hex(palette.unit_rgb(value)))
+    legend = Palette(palette.theme, UNIT_NORM, UNIT_NORM, UNIT_NORM)  # the edges' own colours, on a scale of 1
+
+    def swatch(sign: float):
+        """Weak to strong, as the edges of that sign are drawn: colour and width."""
+        values = sign * np.array([0.1, 0.4, 0.7, 1.0])
+        return VGroup(*(Line(0.08 * LEFT, 0.08 * RIGHT, stroke_width=width, color=to_hex(rgb))
+                        for rgb, width in zip(legend.edge_rgb(values), edge_width(values, UNIT_NORM, *EDGE_WIDTH))
+                        )).arrange(RIGHT, buff=0)
 
     def ring(value: float):
-        return Circle(0.11, stroke_color=to_hex(palette.unit_rgb(value)), stroke_width=4, fill_opacity=0)
+        return Circle(0.11, stroke_color=to_hex(legend.ring_rgb(value)), stroke_width=4, fill_opacity=0)
 
     rings = VGroup(ring(-0.8), ring(0.8)).arrange(RIGHT, buff=0.06)
     items = [(swatch(-1.0), "w < 0"), (swatch(1.0), "w > 0"), (VGroup(), "width = |w|"), (rings, "bias")]

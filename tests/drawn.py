@@ -82,10 +82,11 @@ def true_contributions(state, units) -> list[np.ndarray]:
 
 
 # -- the checks -------------------------------------------------------------------------------
-def check_curve(pieces, xs, true, low, high, log=False, where=""):
+def check_curve(pieces, xs, true, low, high, log=False, where="", gap=0.0):
     """Every drawn point is inside the plot and on the true polyline (xs, true) (straight in
     log10(y) on a log axis); no point sits on an edge unless the true value there is at or
-    beyond it; every grid point truly inside is drawn."""
+    beyond it; every grid point truly inside is drawn (a dashed curve: within ``gap`` in x of a
+    drawn point)."""
     xs, true = np.asarray(xs, float), np.asarray(true, float)
     to = (lambda v: np.log10(v)) if log else (lambda v: v)
     lo, hi = to(low), to(high)
@@ -104,7 +105,7 @@ def check_curve(pieces, xs, true, low, high, log=False, where=""):
     inside = (to(true) > lo + 1e-3 * (hi - lo)) & (to(true) < hi - 1e-3 * (hi - lo))
     inside &= len(xs) > 1  # a single point is no line: its marker shows it
     drawn_x = np.concatenate(drawn_x) if drawn_x else np.zeros(0)
-    missing = [x for x in xs[inside] if not np.any(np.abs(drawn_x - x) < 1e-9 * max(1, abs(x)) + 1e-9)]
+    missing = [x for x in xs[inside] if not np.any(np.abs(drawn_x - x) < 1e-9 * max(1, abs(x)) + 1e-9 + gap)]
     assert not missing, f"{where}: {len(missing)} points inside the plot are not drawn (first at x={missing[0]:.3g})"
 
 

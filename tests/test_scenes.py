@@ -22,6 +22,7 @@ from nnviz_core.palette import DEAD_ALPHA
 from scenes.clips import Backpropagation, LossCurve
 from scenes.registry import SCENES
 from scenes.mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
+from scenes.mobjects.contributions import MINOR_DASH
 from scenes.mobjects.network import EDGE_WIDTH
 from scenes.run import load_history
 from scenes.training import TrainingLecture
@@ -345,9 +346,13 @@ def test_contribution_curves_are_the_states_numbers(name):
         rows = true_contributions(state, parts.units)
         bias = np.full(len(h.grid), state.biases[-1][0, 0])
         np.testing.assert_allclose(sum(rows) + bias, state.prediction[:, 0], atol=1e-9)  # they add up
-        for curve, values in zip([*parts.unit_curves, parts.bias_line, parts.total],
-                                 [*rows, bias, state.prediction[:, 0]]):
-            check_curve(manim_pieces(parts.plot, curve), h.grid[:, 0], values, *parts.plot.y_span, where=f"t={t}")
+        # A minor unit is dashed: its gaps, MINOR_DASH scene units of arc, are at most that wide in x.
+        x_per_unit = np.ptp(parts.plot.x_span) / parts.plot.x_axis.get_length()
+        gaps = [MINOR_DASH * x_per_unit if style.minor else 0.0 for style in parts.styles] + [0.0, 0.0]
+        for curve, values, gap in zip([*parts.unit_curves, parts.bias_line, parts.total],
+                                      [*rows, bias, state.prediction[:, 0]], gaps):
+            check_curve(manim_pieces(parts.plot, curve), h.grid[:, 0], values, *parts.plot.y_span, where=f"t={t}",
+                        gap=gap)
         switches = state.switch_points()[-1]
         shown = [i for i in parts.units if i is not None]
         for mark, index in zip(parts.switch_marks, shown):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 
 from .. import palette as pal
-from ..layout import contribution_curves, contributions_range, network_layout, padded
+from ..layout import contribution_curves, contribution_styles, contributions_range, network_layout, padded
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
+
+MINOR_LINE = "-."
 
 
 class ContributionsPanel(DashboardPanel):
@@ -21,12 +23,14 @@ class ContributionsPanel(DashboardPanel):
         self.x = x
         state = history.at_epoch(0)
         self.units = contribution_curves(state, self.layout)
+        self.styles = contribution_styles(history, self.layout, self.theme)
         self.lines, colours = [], []
-        for k, (label, index, values) in enumerate(self.units):
-            colour = self.palette.unit_colour(k) if index is not None else self.theme.other_units
-            (line,) = ax.plot(x, values, color=colour, linewidth=1.6, label=label)
+        for (label, index, values), style in zip(self.units, self.styles):
+            # Minor units (past the palette's size): thin dash-dots, unlike the bias's dashes.
+            (line,) = ax.plot(x, values, color=style.colour, linewidth=0.9 if style.minor else 1.6, label=label,
+                              linestyle=MINOR_LINE if style.minor else "-")
             self.lines.append(line)
-            colours.append(colour)
+            colours.append(style.colour)
         (self.bias,) = ax.plot(x, x * 0, color=self.theme.output_bias, linewidth=1.4, linestyle="--",
                                label="output bias")
         (self.total,) = ax.plot(x, x * 0, color=self.theme.prediction, linewidth=2.6, label="sum = prediction")
@@ -39,7 +43,7 @@ class ContributionsPanel(DashboardPanel):
         for k, (_, index, _) in enumerate(self.units):
             if index is None:
                 continue
-            (tick,) = ax.plot([], [], "^", color=self.palette.unit_colour(k), markersize=8, clip_on=False, zorder=5,
+            (tick,) = ax.plot([], [], "^", color=self.styles[k].colour, markersize=8, clip_on=False, zorder=5,
                               transform=ax.get_xaxis_transform())
             tick.set_in_layout(False)  # on the x axis, inside the plot's frame
             self.switches.append((tick, index))
@@ -50,11 +54,11 @@ class ContributionsPanel(DashboardPanel):
         curves = contribution_curves(state, self.layout)
         dead = state.dead_units()[-1] if len(state.dead_units()) else np.zeros(0, bool)
         extremes = []
-        for line, (_, index, values) in zip(self.lines, curves):
+        for line, (_, index, values), style in zip(self.lines, curves, self.styles):
             set_curve(line, self.x, values, *self.ylim)
             is_dead = index is not None and bool(dead[index])
             line.set_alpha(pal.DEAD_ALPHA if is_dead else 1.0)
-            line.set_linestyle(":" if is_dead else "-")
+            line.set_linestyle(":" if is_dead else MINOR_LINE if style.minor else "-")
             extremes.append(values)
         b = float(state.biases[-1][0, 0])
         bias = np.full_like(self.x, b)

@@ -64,6 +64,16 @@ class NetworkDiagram(DashboardPanel):
                                    fontsize=font if n.layer < last else font + 1,
                                    bbox=dict(facecolor=self.theme.figure, alpha=0.7, boxstyle="round,pad=0.2"))
                     self.neuron_texts.append((text, n))
+        # A dead unit (passes nothing on any training input) is crossed out from the epoch it dies,
+        # as the video's diagram does (state.dead_units()): hidden while it lives.
+        self.dead_marks = []  # (the cross's two lines, neuron)
+        for column in layout.neurons[1:-1]:
+            for n in column:
+                x, y = at(n)
+                cross = [ax.add_line(Line2D([x - 0.8 * rx, x + 0.8 * rx], [y - s * 0.32, y + s * 0.32],
+                                            color=self.theme.muted_ink, linewidth=2, zorder=4.5, visible=False))
+                         for s in (1, -1)]
+                self.dead_marks.append((cross, n))
         self.ellipsis_texts = [ax.text(at(e)[0], e.y, f"⋮\n({e.hidden_count} more)", ha="center",
                                        va="center", fontsize=font, zorder=4) for e in layout.ellipses]
 
@@ -175,14 +185,18 @@ class NetworkDiagram(DashboardPanel):
         norm = self.palette.weights
         for line, e in self.edges:
             w = state.weights[e.layer][e.i, e.j]
-            line.set_color(self.palette.weight_rgb(w))
+            line.set_color(self.palette.edge_rgb(w, self.theme.figure))
             line.set_linewidth(pal.edge_width(w, norm, *pal.EDGE_WIDTH))  # points
         for text, e in self.edge_labels:
             text.set_text(fmt_fixed(state.weights[e.layer][e.i, e.j], 2))
         for ellipse, n in self.rings:
             b = state.biases[n.layer - 1][0, n.index]
-            ellipse.set_edgecolor(self.palette.bias_rgb(b))
+            ellipse.set_edgecolor(self.palette.ring_rgb(b))
             ellipse.set_linewidth(pal.edge_width(b, self.palette.biases, *pal.RING_WIDTH))  # points
+        dead = state.dead_units()
+        for cross, n in self.dead_marks:
+            for line in cross:
+                line.set_visible(bool(dead[n.layer - 1][n.index]))
         for text, n in self.neuron_texts:  # the GIF also writes b, as the seed did: a still frame has room
             b = state.biases[n.layer - 1][0, n.index]
             single_out = n.layer < len(self.layers) - 1 and self.layers[n.layer + 1] == 1

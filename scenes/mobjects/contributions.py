@@ -4,13 +4,14 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UP, Line, Triangle, VGroup, VMobject
 
-from nnviz_core.layout import contribution_curves, contributions_range, network_layout, padded
+from nnviz_core.layout import contribution_curves, contribution_styles, contributions_range, network_layout, padded
 from nnviz_core.palette import DEAD_ALPHA, Palette
 
 from ..theme import SMALL_SIZE, label, muted
 from .panel import OffPlotMarks, Panel, PlotArea
 
-UNIT_WIDTH, SUM_WIDTH = 3.5, 6
+UNIT_WIDTH, MINOR_WIDTH, SUM_WIDTH = 3.5, 2, 6
+MINOR_DASH = 0.08  # a minor unit's dashes and gaps, in scene units
 
 
 class ContributionsPanel(Panel):
@@ -38,10 +39,12 @@ class ContributionsPanel(Panel):
         tag_room = muted("dead", self.theme, SMALL_SIZE - 4).width + 0.12  # a name's "dead" tag, beside it
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*contributions_range(history, self.layout)),
                              width - self.names.width - tag_room - 0.5, height, "x", "", self.theme)
-        self.colours = [self.palette.unit_colour(k) if index is not None else self.theme.other_units
-                        for k, (_, index, _) in enumerate(first)]
+        self.styles = contribution_styles(history, self.layout, self.theme)
+        self.colours = [style.colour for style in self.styles]
         self.units = [index for _, index, _ in first]
-        self.unit_curves = VGroup(*(VMobject(stroke_color=c, stroke_width=UNIT_WIDTH) for c in self.colours))
+        self.unit_curves = VGroup(*(VMobject(stroke_color=style.colour,
+                                             stroke_width=MINOR_WIDTH if style.minor else UNIT_WIDTH)
+                                    for style in self.styles))
         self.bias_line = VMobject(stroke_color=self.theme.output_bias, stroke_width=3)
         self.total = VMobject(stroke_color=self.theme.prediction, stroke_width=SUM_WIDTH)
         base = self.plot.points([self.grid_x[0]], [self.plot.y_span[0]])[0][1]
@@ -66,17 +69,17 @@ class ContributionsPanel(Panel):
         self.live.add(self.bias_line, self.unit_curves, self.total, self.switch_marks, self.dead_tags, self.marks)
         self.dead = np.zeros(len(self.units), bool)
 
-    def draw(self, curve, values):
+    def draw(self, curve, values, dash: float | None = None):
         """``curve`` drawn through ``values`` on the grid, broken where it leaves the plot."""
-        return self.plot.set_curve(curve, self.grid_x, values)
+        return self.plot.set_curve(curve, self.grid_x, values, dash=dash)
 
     def set_state(self, state) -> "ContributionsPanel":
         curves = contribution_curves(state, self.layout)
         dead_units = state.dead_units()
         dead = dead_units[-1] if dead_units else np.zeros(0, bool)
         self.dead = np.array([index is not None and bool(dead[index]) for index in self.units])
-        for curve, (_, _, values), is_dead in zip(self.unit_curves, curves, self.dead):
-            self.draw(curve, values)
+        for curve, (_, _, values), is_dead, style in zip(self.unit_curves, curves, self.dead, self.styles):
+            self.draw(curve, values, MINOR_DASH if style.minor else None)
             curve.set_stroke(opacity=DEAD_ALPHA if is_dead else 1.0)
         for tag, is_dead in zip(self.dead_tags, self.dead):
             tag.set_opacity(1.0 if is_dead else 0.0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from manim import UP, Circle, Dot, Line, ManimColor, VGroup
 
-from nnviz_core.layout import network_layout
+from nnviz_core.layout import contribution_styles, network_layout
 from nnviz_core.numbers import fmt_fixed
 from nnviz_core import palette as pal
 from nnviz_core.palette import Palette, edge_width, neuron_fills
@@ -12,6 +12,7 @@ from nnviz_core.palette import Palette, edge_width, neuron_fills
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
 from .panel import Panel
 
+SMALL_FILL = 0.6
 # manim's stroke width 1 is 1/100 of a frame unit (1.35 px at 1080p): 1.5 per point keeps the
 # video's diagram, which fills more of its frame, as heavy for its size as the GIF's.
 STROKE_PER_POINT = 1.5
@@ -56,7 +57,10 @@ class NetworkDiagram(Panel):
         super().__init__(palette)
         self.layout = network_layout(history.config.layers, max_shown)
         columns = len(self.layout.layers) - 1
-        self.unit = min(height / max(self.layout.height, 1), 0.9)  # scene units per layout row
+        # Scene units per layout row: 0.9 for tall columns, more for short ones, whose rows then
+        # span at least SMALL_FILL of the height (a 1-2-1 network would sit in a thin band).
+        rows = max(self.layout.height, 1)
+        self.unit = min(height / rows, max(0.9, SMALL_FILL * height / rows))
         self.spacing = width / max(columns, 1)
         # room for a 20 pt "0.00" inside; never touching a neighbour, above or beside
         self.radius = min(0.32, 0.45 * self.unit, 0.4 * self.spacing)
@@ -98,9 +102,10 @@ class NetworkDiagram(Panel):
         # A colour tab per last-hidden unit drawn, shared with its curve in ContributionsPanel.
         self.tabs = VGroup()
         if columns >= 2:
+            styles = contribution_styles(history, self.layout, self.theme)
             for k, n in enumerate(self.layout.neurons[-2]):
                 circle = self.neurons[(columns - 1, n.index)]
-                tab = Dot(radius=0.07 + 0.12 * self.radius, color=self.palette.unit_colour(k), stroke_color=self.theme.background,
+                tab = Dot(radius=0.07 + 0.12 * self.radius, color=styles[k].colour, stroke_color=self.theme.background,
                           stroke_width=2).move_to(circle.point_at_angle(np.pi / 4))
                 self.tabs.add(tab)
             self.tabs.set_z_index(Z_LABEL).set_opacity(0.0)  # shown by show_tabs()
@@ -150,12 +155,12 @@ class NetworkDiagram(Panel):
         values = self.edge_values(weights)
         norm = self.palette.weights
         widths = edge_width(values, norm, *EDGE_WIDTH)
-        for edge, color, width in zip(self.edges, rgb_colors(self.palette.weight_rgb(values)), widths):
+        for edge, color, width in zip(self.edges, rgb_colors(self.palette.edge_rgb(values)), widths):
             edge.set_stroke(color, width)
         for number, value in zip(self.weight_labels, values):
             number.set_value(value)
         for key, b in self.bias_values(biases).items():
-            color = rgb_colors([self.palette.bias_rgb(b)])[0]
+            color = rgb_colors([self.palette.ring_rgb(b)])[0]
             self.neurons[key].set_stroke(color, edge_width(b, self.palette.biases, *RING_WIDTH))
         return self
 

@@ -95,19 +95,34 @@ class PlotArea:
         ys = np.clip(self._y(ys).reshape(-1, 1), self._y_lo, self._y_hi) - self._y_lo
         return corner + xs * ex + ys * ey
 
-    def set_curve(self, curve: VMobject, xs, ys) -> VMobject:
+    def set_curve(self, curve: VMobject, xs, ys, dash: float | None = None) -> VMobject:
         """Draw (xs, ys) in ``curve``: the parts inside the plot, each stopping on the edge where
-        the curve leaves (``curve_pieces``); nothing is drawn along an edge."""
+        the curve leaves (``curve_pieces``); nothing is drawn along an edge. ``dash``: drawn in
+        dashes and gaps of that length (scene units), in place."""
         curve.clear_points()
         for piece in curve_pieces(xs, ys, *self.y_span, log=self.log):
             at = self.points(piece[:, 0], piece[:, 1])
-            curve.start_new_path(at[0])
-            curve.add_points_as_corners(at[1:])
+            for part in ([at] if dash is None else dashes(at, dash)):
+                curve.start_new_path(part[0])
+                curve.add_points_as_corners(part[1:])
         return curve
 
     def inside(self, ys) -> np.ndarray:
         y = self._y(ys)
         return (y >= self._y_lo - 1e-9) & (y <= self._y_hi + 1e-9)
+
+
+
+def dashes(points: np.ndarray, length: float) -> list[np.ndarray]:
+    """The polyline ``points`` cut into dashes of ``length`` with gaps as long, by arc length;
+    each dash keeps the corners inside it."""
+    along = np.concatenate([[0.0], np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))])
+    parts = []
+    for start in np.arange(0.0, along[-1], 2 * length):
+        end = min(start + length, along[-1])
+        at = [start, *along[(along > start) & (along < end)], end]
+        parts.append(np.column_stack([np.interp(at, along, points[:, k]) for k in range(points.shape[1])]))
+    return [p for p in parts if len(p) >= 2]
 
 
 class OffPlotMarks(VGroup):
