@@ -19,6 +19,7 @@ from nnviz_core.dashboard import Dashboard  # noqa: E402
 from nnviz_core.dashboard.compare import CompareDashboard  # noqa: E402
 from scenes.mobjects import ContributionsPanel, DataFitPanel, LossPanel  # noqa: E402
 from scenes.mobjects.compare import SharedLossPanel  # noqa: E402
+from scenes.mobjects.contributions import MINOR_DASH  # noqa: E402
 
 DPI = 30
 HARD_RUNS = {
@@ -82,8 +83,12 @@ def test_the_video_breaks_every_curve_where_it_leaves_and_marks_each_exit(run):
         low, high = parts.plot.y_span
         rows = true_contributions(state, parts.units)
         bias = np.full_like(x, state.biases[-1][0, 0])
-        for curve, values in zip([*parts.unit_curves, parts.bias_line, parts.total], [*rows, bias, truth]):
-            check_curve(manim_pieces(parts.plot, curve), x, values, low, high, where=f"{where}, contributions")
+        # A minor unit is dashed: its gaps, MINOR_DASH scene units of arc, are at most that wide in x.
+        x_per_unit = np.ptp(parts.plot.x_span) / parts.plot.x_axis.get_length()
+        gaps = [MINOR_DASH * x_per_unit if style.minor else 0.0 for style in parts.styles] + [0.0, 0.0]
+        for curve, values, gap in zip([*parts.unit_curves, parts.bias_line, parts.total], [*rows, bias, truth], gaps):
+            check_curve(manim_pieces(parts.plot, curve), x, values, low, high, where=f"{where}, contributions",
+                        gap=gap)
         check_marks(manim_marks(parts.marks), x, [*rows, bias, truth], low, high, parts.plot.x_span,
                     where=f"{where}, contribution marks")
         check_manim_marks_apart(parts.marks)
