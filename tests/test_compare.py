@@ -172,3 +172,20 @@ def test_train_keeps_a_diverged_run_only_when_asked(tmp_path, capsys):
     with np.errstate(all="ignore"):
         beyond = mse(forward(kept.X, weights, biases, kept.config.activation)[1][-1], kept.y)
     assert not beyond <= 1e6 * kept.loss[0]
+
+
+def test_a_loss_off_the_shared_axis_has_no_dot_on_its_edge(with_divergence):
+    """The diverged run's loss is far above the axis: its dot would sit on the top edge and read
+    as that edge's value, so only the off-plot mark (with the true value) shows it."""
+    from nnviz_core.palette import THEMES, Palette, run_colours
+    from scenes.mobjects.compare import SharedLossPanel
+
+    runs = with_divergence.histories
+    panel = SharedLossPanel(runs, Palette.for_history(runs[0], THEMES["light"]), with_divergence.labels,
+                            run_colours(len(runs), THEMES["light"]))
+    clock = with_divergence.clock()
+    panel.set_state(clock.at_epoch(clock.epochs))
+    low, high = panel.plot.y_span
+    for h, marker in zip(runs, panel.markers):
+        loss = h.loss[min(clock.epochs, h.epochs)]
+        assert (marker.get_fill_opacity() > 0) == (low <= loss <= high), (h.config.lr, loss)

@@ -94,6 +94,9 @@ class SharedLossPanel(Panel):
             xs, ys = np.r_[xs_all[before], epoch], np.r_[ys_all[before], loss]
             self.plot.set_curve(curve, xs, ys)
             marker.move_to(self.plot.points([epoch], [loss])[0])
+            low, high = self.plot.y_span  # in data units; off the plot, a dot on its edge would read as the edge's value
+            inside = low <= loss <= high
+            marker.set_opacity(1.0 if inside else 0.0)  # the off-plot mark gives the value instead
             drawn.append((xs, ys))
         most = max(len(xs) for xs, _ in drawn)  # one row per run, padded with NaN (no value, no mark)
         pad = lambda v: np.r_[v, np.full(most - len(v), np.nan)]
