@@ -14,6 +14,9 @@ UNIT_WIDTH, MINOR_WIDTH, SUM_WIDTH = 3.5, 2, 6
 MINOR_DASH = 0.08  # a minor unit's dashes and gaps, in scene units
 
 
+TAG_GAP = 0.12  # between a unit's name and its "dead" tag
+
+
 class ContributionsPanel(Panel):
     """ŷ(x) = b_out + Σ_j w_out[j] · a_j(x), drawn: one curve per last-hidden unit the network
     diagram draws (in the colour of the tab on its neuron), one grey curve for the units behind
@@ -36,7 +39,9 @@ class ContributionsPanel(Panel):
         if self.names.height > height:
             self.names.scale_to_fit_height(height)
         x = history.X[:, 0]
-        tag_room = muted("dead", self.theme, SMALL_SIZE - 4).width + 0.12  # a name's "dead" tag, beside it
+        # "dead" beside a unit's name while it is: the plot leaves room for it too
+        self.dead_tags = VGroup(*(muted("dead", self.theme, SMALL_SIZE - 4).set_opacity(0.0) for _ in self.names))
+        tag_room = self.dead_tags[0].width + TAG_GAP
         self.plot = PlotArea(padded(x.min(), x.max(), 0.04), padded(*contributions_range(history, self.layout)),
                              width - self.names.width - tag_room - 0.5, height, "x", "", self.theme)
         self.styles = contribution_styles(history, self.layout, self.theme)
@@ -53,11 +58,9 @@ class ContributionsPanel(Panel):
                                      for c, index in zip(self.colours, self.units) if index is not None))
         for text, colour in zip(self.names, self.colours):
             text.set_color(colour)
-        self.dead_tags = VGroup()  # "dead" beside a unit's name while it is
         self.names.next_to(self.plot.x_axis.get_end(), RIGHT, buff=0.5).align_to(self.plot.y_axis.get_end(), UP)
-        for text, index in zip(self.names, self.units):
-            tag = muted("dead", self.theme, SMALL_SIZE - 4).next_to(text, RIGHT, buff=0.12)
-            self.dead_tags.add(tag.set_opacity(0.0))
+        for text, tag in zip(self.names, self.dead_tags):
+            tag.next_to(text, RIGHT, buff=TAG_GAP)
         bias_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=self.theme.output_bias, stroke_width=3),
                           label("output bias", self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1)
         sum_key = VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=self.theme.prediction, stroke_width=5),
