@@ -12,8 +12,6 @@ from .panel import OffPlotMarks, Panel, PlotArea
 
 UNIT_WIDTH, MINOR_WIDTH, SUM_WIDTH = 3.5, 2, 6
 MINOR_DASH = 0.08  # a minor unit's dashes and gaps, in scene units
-
-
 TAG_GAP = 0.12  # between a unit's name and its "dead" tag
 
 
