@@ -257,6 +257,18 @@ def shared_loss_axis(histories) -> LossAxis:
     return loss_axis(np.concatenate(steady or [h.loss[:1] for h in histories]))
 
 
+# A classification's accuracy: on the loss panel's right-hand axis, 0 to 100 %, in theme.accuracy.
+ACCURACY_AXIS = (0.0, 1.0)
+ACCURACY_TICKS = (0.0, 0.5, 1.0)
+
+
+def accuracy_text(share: float) -> str:
+    """ "87 %" of a share in [0, 1], as every renderer writes it (one decimal between 90 and 100,
+    so 99.6 % is not called 100 %)."""
+    percent = 100 * share
+    return f"{percent:.1f} %" if 90 < percent < 100 else f"{percent:.0f} %"
+
+
 def heatmap_transposed(layers, index: int) -> bool:
     """Whether weight matrix ``index`` (shape inputs x outputs) is drawn transposed, so that each
     row is one unit of its hidden side, as in the seed: the first matrix's targets, the last one's
