@@ -17,12 +17,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from nnviz_core.data import DATASETS
-from nnviz_core.events import deaths_sentence, loss_path, summary_lines
-from nnviz_core.layout import network_layout, weight_label
+from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, loss_path, misclassified,
+                               summary_lines)
+from nnviz_core.layout import (accuracy_text, feature_text, network_layout, probability_text, subscript,
+                               weight_label)
 from nnviz_core.numbers import fmt_fixed, fmt_loss
+from nnviz_core.problems import MSE, RAW
 
 MAX_SHOWN = 10  # units the network diagram draws per layer (as NetworkDiagram's default)
 SAMPLE_X = 0.5  # the forward pass uses the training point nearest to this input
+SAMPLE_POINT = (0.5, 0.5)  # 2-D data: the point nearest to this one (of a classification, a misclassified one)
 CUE_CHARS = 42  # a subtitle line
 CUE_LINES = 2
 READING_CPS = 19.0  # characters per second a subtitle asks of a reader (17-20 is comfortable)
@@ -112,17 +116,116 @@ def count(n: int, noun: str) -> str:
 # -- the facts the chapters show ----------------------------------------------------------------
 @dataclass(frozen=True)
 class Sample:
-    index: int
+    """The training point the forward pass follows, at epoch 0, as h.at_epoch(0) computes it.
+
+    ``x``, ``y`` and ``y_hat`` are 1-D data's input, target and prediction (the data plot's dot
+    and gap). For 2-D data ``x`` is x₁, and ``y``, ``y_hat`` are output 0's target and value (a
+    2-D regression's y and ŷ; two classes: the 0/1 target and the logit): read the rest."""
+    index: int  # its row in h.X
     x: float
     y: float
     y_hat: float
+    inputs: tuple[float, ...]  # the raw point: (x,) or (x₁, x₂)
+    features: tuple[float, ...]  # what the input layer receives, in config.features' order
+    label: int | None  # its class; None for a regression
+    logits: tuple[float, ...]  # the output layer's z at this point: one (of class 1) for two classes, k for k; ŷ for a regression
+    probabilities: tuple[float, ...]  # p of each class, summing to 1 (two classes: p(class 0), p(class 1)); () for a regression
+    predicted: int | None  # the class it is put in (the most probable); None for a regression
+    loss: float  # its own loss: (ŷ − y)², or −log p of its own class
+    errors: tuple[float, ...]  # its error factor at each output, d(its loss)/dz: 2(ŷ − y), p − y, or p_c − y_c
+
+    @property
+    def x1(self) -> float:
+        return self.inputs[0]
+
+    @property
+    def x2(self) -> float:
+        return self.inputs[1]
+
+    @property
+    def p(self) -> float:
+        """The probability the network gives its own class (its loss is −log p)."""
+        return self.probabilities[self.label]
+
+    @property
+    def wrong(self) -> bool:
+        """Whether the untrained network puts it in another class than its own."""
+        return self.label is not None and self.predicted != self.label
+
+
+def sample_index(history) -> int:
+    """1-D data: the training point nearest x = SAMPLE_X. 2-D data: the one nearest SAMPLE_POINT
+    of those the untrained network puts in the wrong class (a classification's, when it gets
+    any wrong) and that pull on the update's weight (update_example; a point where that weight's
+    unit is off pulls with 0). A wrong answer is what the loss punishes (−log of a small p is
+    large) and what pulls hardest on the weights, so the loss and gradient chapters have
+    something to explain; the same place every time keeps the choice plain. Each preference is
+    dropped when no point meets it."""
+    X = history.X
+    if X.shape[1] == 1:
+        return int(np.argmin(np.abs(X[:, 0] - SAMPLE_X)))
+    distance = np.hypot(X[:, 0] - SAMPLE_POINT[0], X[:, 1] - SAMPLE_POINT[1])
+    state = history.at_epoch(0)
+    edge = update_example(history).edge
+    wanted = [state.sample_gradients(edge.layer, edge.i, edge.j) != 0]
+    if history.is_classification:
+        wanted.insert(0, state.predicted_classes != history.problem.labels())
+    for keep in ([wanted[0] & wanted[-1]] if len(wanted) > 1 else []) + wanted:
+        if keep.any():
+            return int(np.argmin(np.where(keep, distance, np.inf)))
+    return int(np.argmin(distance))
 
 
 def forward_sample(history) -> Sample:
     """The training point the forward pass follows, at epoch 0."""
-    k = int(np.argmin(np.abs(history.X[:, 0] - SAMPLE_X)))
-    y_hat = float(history.at_epoch(0).activations[-1][k, 0])
-    return Sample(k, float(history.X[k, 0]), float(history.y[k, 0]), y_hat)
+    k = sample_index(history)
+    state, problem = history.at_epoch(0), history.problem
+    z, y = state.activations[-1][k:k + 1], problem.y[k:k + 1]
+    classes = problem.classes > 0
+    return Sample(k, float(history.X[k, 0]), float(history.y[k, 0]), float(z[0, 0]),
+                  tuple(map(float, history.X[k])), tuple(map(float, problem.X[k])),
+                  int(problem.labels()[k]) if classes else None, tuple(map(float, z[0])),
+                  tuple(map(float, state.probabilities[k])) if classes else (),
+                  int(state.predicted_classes[k]) if classes else None,
+                  float(problem.loss.point_losses(z, y)[0]), tuple(map(float, problem.loss.point_delta(z, y)[0])))
+
+
+def point_text(sample: Sample) -> str:
+    """ "(0.52, −0.47)": a 2-D point as the words write it."""
+    return "(" + ", ".join(fmt_fixed(v, 2) for v in sample.inputs) + ")"
+
+
+def error_words(history, sample: Sample, output: int = 0) -> tuple[str, str]:
+    """The sample's error factor at ``output``, as a formula and worked out: ("2(ŷ − y)",
+    "2 × (0.123 − 0.456) = −0.666"), ("p − y", "0.431 − 1 = −0.569") for two classes (p of
+    class 1, y its 0/1 target), ("p₂ − y₂", "0.452 − 1 = −0.548") for output 2 of k."""
+    factor = fmt_fixed(sample.errors[output])
+    if history.problem.loss is MSE:
+        return "2(ŷ − y)", f"2 × ({fmt_fixed(sample.y_hat)} − {fmt_fixed(sample.y)}) = {factor}"
+    if history.problem.classes == 2:
+        return "p − y", f"{probability_text(sample.probabilities[1])} − {sample.label} = {factor}"
+    c = subscript(output)
+    return f"p{c} − y{c}", f"{probability_text(sample.probabilities[output])} − {int(sample.label == output)} = {factor}"
+
+
+@dataclass(frozen=True)
+class Pull:
+    """The sample's share of the update's gradient (where-the-gradient-comes-from): its own
+    ∂(loss)/∂w, from its error factor at each output that w reaches, carried back to w."""
+    gradient: float  # h.at_epoch(0).sample_gradients(edge)[sample.index]
+    outputs: tuple[int, ...]  # the outputs whose error reaches w: (j,) for an edge into output j, else every output
+    factors: tuple[float, ...]  # the sample's error factor at each of them (Sample.errors)
+    through: float | None  # one output: gradient / factor, how that output's z moves with w (∂z/∂w); else None
+
+
+def sample_pull(history) -> Pull:
+    u, s = update_example(history), forward_sample(history)
+    gradient = float(history.at_epoch(0).sample_gradients(u.edge.layer, u.edge.i, u.edge.j)[s.index])
+    into_output = u.edge.layer == len(history.config.layers) - 2
+    outputs = (u.edge.j,) if into_output else tuple(range(len(s.errors)))
+    factors = tuple(s.errors[o] for o in outputs)
+    through = gradient / factors[0] if len(outputs) == 1 and factors[0] else None
+    return Pull(gradient, outputs, factors, through)
 
 
 @dataclass(frozen=True)
@@ -163,15 +266,68 @@ def layer_pace(history) -> float:
     return min(1.0, 2.0 / (len(history.config.layers) - 1))
 
 
-def curve_count(history) -> int:
-    """The contributions chapter's curves: the last hidden layer's drawn units, plus one for the
-    units behind the ellipsis."""
+def unit_count(history, layer: int) -> int:
+    """The drawn units of ``layer`` (of config.layers), plus one for the units behind its ellipsis."""
     layers = history.config.layers
-    drawn = len(network_layout(layers, MAX_SHOWN).neurons[-2])
-    return drawn + (1 if layers[-2] > drawn else 0)
+    drawn = len(network_layout(layers, MAX_SHOWN).neurons[layer])
+    return drawn + (1 if layers[layer] > drawn else 0)
+
+
+def curve_count(history) -> int:
+    """The contributions chapter's curves (2-D data: maps): the last hidden layer's drawn units,
+    plus one for the units behind the ellipsis."""
+    return unit_count(history, len(history.config.layers) - 2)
+
+
+def line_count(history) -> int:
+    """2-D data: the first-layer units whose lines (or curves) the contributions chapter draws,
+    one play each, plus one for the units behind the ellipsis."""
+    return unit_count(history, 1)
 
 
 CURVE_PACE = 0.45  # seconds for a unit's curve to appear, and again for the sum to take it in
+LINE_PACE = 0.35  # 2-D data: seconds for a first-layer unit's line to be drawn across the plane
+
+
+# -- what a run is about, in words --------------------------------------------------------------
+def is_2d(h) -> bool:
+    return h.problem.is_2d
+
+
+def classes_of(h) -> int:
+    """The classes a classification sorts into; 0 for a regression."""
+    return h.problem.classes
+
+
+def reads_features(h) -> bool:
+    """Whether the input layer is other than the raw inputs (x, or x1 and x2)."""
+    return tuple(h.config.features) != RAW[h.X.shape[1]]
+
+
+def features_said(h) -> str:
+    """ "x₁, x₂, x₁² and x₂²" """
+    return joined(feature_text(f) for f in h.config.features)
+
+
+def task(h) -> str:
+    """What the network learns, after "learns ": the curve, or "to sort 100 points into 2 classes
+    (a disc inside a ring)"."""
+    c, d = h.config, DATASETS[h.config.dataset]
+    if classes_of(h):
+        return f"to sort {c.samples} points into {classes_of(h)} classes ({d.description})"
+    return f"{d.description} from {c.samples} points"
+
+
+def output_sentence(h) -> str:
+    """What a classification's outputs are."""
+    k = classes_of(h)
+    if k == 2:
+        return "its output, through a sigmoid, is the probability that a point is of class 1"
+    return f"its {k} outputs, through a softmax, are the probabilities of the {k} classes"
+
+
+def loss_name(h) -> str:
+    return h.problem.loss.name
 
 
 # -- the chapters ---------------------------------------------------------------------------------
@@ -180,7 +336,7 @@ def title(h, **_) -> Chapter:
     shape = "-".join(map(str, c.layers))
     return Chapter("title", "How a neural network learns", (),
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
-                   f"{DATASETS[c.dataset].description} from {c.samples} points, by gradient descent with learning "
+                   f"{task(h)}, by gradient descent with learning "
                    f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.",
                    Beats("hold", write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
 
@@ -201,11 +357,22 @@ def build_the_network(h, **_) -> Chapter:
     pace = layer_pace(h)
     beats = Beats(caption=Beat(CAPTION, 2), neurons=Beat(0.8 * pace, len(layers)), edges=Beat(1.0 * pace, len(layers) - 1),
                   sizes=0.8, look=1.0, fit=1.0, hold=1.5)
-    return Chapter("build-the-network", "The network",
-                   (f"The network: {shape}", f"Its task: fit these {h.config.samples} points"),
-                   f"The network has {shape}. Each edge's colour is the sign of its weight, blue for "
-                   f"negative and red for positive, and its width is the weight's size. Its task is to "
-                   f"fit these {h.config.samples} points.", beats)
+    n, k = h.config.samples, classes_of(h)
+    colours = ("Each edge's colour is the sign of its weight, blue for negative and red for positive, and its "
+               "width is the weight's size.")
+    if not is_2d(h):
+        return Chapter("build-the-network", "The network",
+                       (f"The network: {shape}", f"Its task: fit these {n} points"),
+                       f"The network has {shape}. {colours} Its task is to fit these {n} points.", beats)
+    inputs = f" Its inputs are the features {features_said(h)} of each point." if reads_features(h) else ""
+    if k:
+        its_task = (f"Its task: sort these {n} points into {k} classes",
+                    f"Its task is to sort these {n} points into {k} classes: {output_sentence(h)}.")
+    else:
+        its_task = (f"Its task: fit these {n} points", f"Its task is to fit these {n} points, a value at each point "
+                                                       "of the plane.")
+    return Chapter("build-the-network", "The network", (f"The network: {shape}", its_task[0]),
+                   f"The network has {shape}.{inputs} {colours} {its_task[1]}", beats)
 
 
 def the_network(h, **_) -> Chapter:
@@ -217,25 +384,63 @@ def the_network(h, **_) -> Chapter:
 
 def forward_pass(h, **_) -> Chapter:
     s = forward_sample(h)
-    return Chapter("forward-pass", "Forward pass", (f"Forward pass: one sample, x = {fmt_fixed(s.x, 2)}",),
-                   f"A forward pass: the sample x = {fmt_fixed(s.x, 2)} flows from left to right, and each "
-                   f"neuron fills by its activation. The untrained network predicts ŷ = {fmt_fixed(s.y_hat)}.",
-                   forward_beats(h))
+    if not is_2d(h):
+        return Chapter("forward-pass", "Forward pass", (f"Forward pass: one sample, x = {fmt_fixed(s.x, 2)}",),
+                       f"A forward pass: the sample x = {fmt_fixed(s.x, 2)} flows from left to right, and each "
+                       f"neuron fills by its activation. The untrained network predicts ŷ = {fmt_fixed(s.y_hat)}.",
+                       forward_beats(h))
+    point = point_text(s)
+    of_class = f", of class {s.label}," if classes_of(h) else ""
+    enters = f" enters as its features {features_said(h)} and" if reads_features(h) else ""
+    start = (f"A forward pass: the point {point}{of_class}{enters} flows from left to right, and each neuron "
+             "fills by its activation.")
+    return Chapter("forward-pass", "Forward pass", (f"Forward pass: one point, (x₁, x₂) = {point}",),
+                   f"{start} {forward_outcome(h, s)}", forward_beats(h))
+
+
+def forward_outcome(h, s: Sample) -> str:
+    """What the untrained network says of the sample: ŷ, or its logit(s) and probabilities."""
+    k = classes_of(h)
+    if not k:
+        return f"The untrained network predicts ŷ = {fmt_fixed(s.y_hat)}."
+    verdict = f"it says class {s.predicted}, " + ("the wrong one." if s.wrong else "the right one.")
+    if k == 2:
+        return (f"The untrained network's output is the logit z = {fmt_fixed(s.logits[0])}; a sigmoid turns it into "
+                f"p(class 1) = {probability_text(s.probabilities[1])}: {verdict}")
+    logits = ", ".join(fmt_fixed(z) for z in s.logits)
+    return (f"The untrained network's outputs are the logits ({logits}); a softmax turns them into the "
+            f"probabilities {joined(probability_text(p) for p in s.probabilities)} of classes "
+            f"{joined(str(c) for c in range(k))}: {verdict}")
 
 
 def forward_beats(h) -> Beats:
+    """The plays of the forward pass. A classification has one more, ``squash``: the output's
+    logit(s) turned into probabilities (sigmoid or softmax) once the signal has arrived."""
     pace, steps = layer_pace(h), len(h.config.layers) - 1
-    return Beats(caption=CAPTION, ring=0.6, empty=0.6, fill_input=0.7, pulses=Beat(0.3 * pace, steps),
-                 travel=Beat(1.2 * pace, steps), fill=Beat(0.7 * pace, steps), mark=0.6, hold=1.5)
+    squash = dict(squash=0.8) if classes_of(h) else {}
+    return Beats(*(("hold",) if is_2d(h) else ()), caption=CAPTION, ring=0.6, empty=0.6, fill_input=0.7,
+                 pulses=Beat(0.3 * pace, steps), travel=Beat(1.2 * pace, steps), fill=Beat(0.7 * pace, steps),
+                 **squash, mark=0.6, hold=1.5)
 
 
 def loss_for_one_sample(h, **_) -> Chapter:
     s = forward_sample(h)
-    error = (s.y_hat - s.y) ** 2
-    return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",),
-                   f"The target is y = {fmt_fixed(s.y)}, so this sample's squared error is "
-                   f"{fmt_loss(error)}. Averaged over all {h.config.samples} points, the loss is "
-                   f"{fmt_loss(h.loss[0])}.", Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5))
+    n = h.config.samples
+    if not classes_of(h):
+        error = (s.y_hat - s.y) ** 2
+        words = (f"The target is y = {fmt_fixed(s.y)}, so this {'point' if is_2d(h) else 'sample'}'s squared error is "
+                 f"{fmt_loss(error)}. Averaged over all {n} points, the loss is "
+                 f"{fmt_loss(h.loss[0])}.")
+        beats = (Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5) if not is_2d(h)
+                 else Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
+        return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",), words, beats)
+    # A classification: −log of the probability it gives the point's own class (no gap to draw:
+    # ``mark`` shows that probability at the point).
+    return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss: −log p",),
+                   f"Its class is {s.label}, so its loss is −log p(class {s.label}) = −log {probability_text(s.p)} = "
+                   f"{fmt_loss(s.loss)}: the less probable its own class, the larger the loss. Averaged over all "
+                   f"{n} points, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.",
+                   Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
 
 
 def backward_pass(h, **_) -> Chapter:
@@ -255,16 +460,34 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
     u, s = update_example(h), forward_sample(h)
     state = h.at_epoch(0)
     per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
-    return Chapter("where-the-gradient-comes-from", "Where a gradient comes from",
-                   (f"Where ∂L/∂{u.name} comes from: every point",
-                    f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}"),
-                   f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
-                   f"mean of one gradient per point. For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
-                   f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
-                   f"{fmt_fixed(2 * (s.y_hat - s.y))}. All of them together average to "
-                   f"{fmt_fixed(u.gradient)}.",
-                   Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2, ring=0.6, hold=2.0,
-                         gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4))
+    captions = (f"Where ∂L/∂{u.name} comes from: every point", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
+    beats = Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2, ring=0.6, hold=2.0,
+                  gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)
+    start = (f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
+             f"mean of one gradient per point.")
+    if not is_2d(h):
+        return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
+                       f"{start} For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
+                       f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
+                       f"{fmt_fixed(2 * (s.y_hat - s.y))}. All of them together average to "
+                       f"{fmt_fixed(u.gradient)}.", beats)
+    return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
+                   f"{start} For {u.name}, the point at {point_text(s)} pulls with "
+                   f"{fmt_fixed(per_point[s.index])}, {pull_words(h, u, s)}. All of them together average to "
+                   f"{fmt_fixed(u.gradient)}.", beats)
+
+
+def pull_words(h, u: Update, s: Sample) -> str:
+    """Where the sample's pull on the update's weight comes from, after "pulls with −0.123, "."""
+    pull = sample_pull(h)
+    if len(pull.outputs) == 1:
+        formula, worked = error_words(h, s, pull.outputs[0])
+        of = f"output {pull.outputs[0]}'s" if len(s.errors) > 1 else "its"
+        said = f"from {of} error factor {formula} = {worked}"
+        return said + (" (cross-entropy's error: the probability minus the target)" if classes_of(h) else "")
+    factors = joined(fmt_fixed(f) for f in pull.factors)
+    return (f"from its error factors p_c − y_c at the {len(pull.outputs)} outputs, {factors}, each carried back "
+            "through its output's weights")
 
 
 def weight_update(h, **_) -> Chapter:
@@ -283,14 +506,31 @@ def weight_update(h, **_) -> Chapter:
 MONTAGE_SECONDS = 16.0
 
 
+def with_accuracy(h) -> str:
+    """ " The accuracy rose from 53 % to 83 %." after a sentence, or "" for a regression."""
+    path = accuracy_path(h)
+    return f" The accuracy {path.phrase()}." if path else ""
+
+
 def training_montage(h, **_) -> Chapter:
     return Chapter("training-montage", "Training", (f"Training: {count(h.config.epochs, 'epoch')} of gradient descent",),
                    f"Then {count(h.epochs, 'epoch')} of gradient descent, every weight stepping at once: "
-                   f"the loss {loss_path(h).phrase()}." + with_deaths(h),
+                   f"the loss {loss_path(h).phrase()}." + with_accuracy(h) + with_deaths(h),
                    Beats("training", caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
 
 
 REPLAY_SECONDS = 7.0
+
+
+def contribution_output(h) -> int:
+    """The output whose z the contributions chapter builds unit by unit: the only one, or for k
+    classes the logit of the forward pass's point's own class."""
+    return forward_sample(h).label if classes_of(h) > 2 else 0
+
+
+UNIT_SIDES = {"relu": "a ReLU outputs 0 on the negative side",
+              "leaky_relu": "a leaky ReLU shrinks it to a hundredth on the negative side",
+              "tanh": "tanh squeezes it into −1 to 1", "sigmoid": "a sigmoid squeezes it into 0 to 1, 0.5 on the line"}
 
 
 def what_each_neuron_computes(h, **_) -> Chapter:
@@ -299,30 +539,81 @@ def what_each_neuron_computes(h, **_) -> Chapter:
     state = h.at_epoch(h.epochs)
     width = h.config.layers[-2]
     dead = int(state.dead_units()[-1].sum())
-    dead_text = f" {dead} of the {width} units are dead: they output zero on every point." if dead else ""
+    dead_text = (f" {dead} of the {width} units {'is' if dead == 1 else 'are'} dead: "
+                 f"{'it outputs' if dead == 1 else 'they output'} zero on every point." if dead else "")
+    if not is_2d(h):
+        return Chapter("what-each-neuron-computes", "What each neuron computes",
+                       ("What each neuron computes: ŷ = b + Σ w·h", "Replay: each unit's piece moves as training runs"),
+                       f"The prediction is the output bias, {fmt_fixed(float(state.biases[-1][0, 0]))}, plus each "
+                       f"last hidden unit's output times its weight. Adding the {count(width, 'unit')} one by one "
+                       f"rebuilds the red curve exactly.{dead_text} Then training replays, every unit's piece "
+                       "moving and switching.", contributions_beats(h))
+    # 2-D: each first-layer unit's line (a curve, of other features), then the output's z as a
+    # sum of maps, built unit by unit.
+    o, k = contribution_output(h), classes_of(h)
+    lines = state.first_layer_lines() is not None
+    shape = "line" if lines else "curve"
+    if lines:
+        drawn = "Each first-layer unit draws a line across the plane, where its w·x + b is 0"
+    else:
+        drawn = (f"Each first-layer unit reads the features {features_said(h)}, so where its w·φ(x) + b is 0 is a "
+                 "curve in the plane, not a line")
+    sides = f"{drawn}: its z is positive on one side and negative on the other, and {UNIT_SIDES[h.config.activation]}."
+    deeper = " Deeper units combine these pieces into bent regions." if len(h.config.layers) > 3 else ""
+    bias = fmt_fixed(float(state.biases[-1][0, o]))
+    if k == 2:
+        built, named = "the logit z", "The logit z = b + Σ w·h"
+        ending = "; where it crosses 0 is the boundary between the two classes"
+    elif k:
+        built, named = f"class {o}'s logit z{subscript(o)}", f"Class {o}'s logit z{subscript(o)} = b + Σ w·h"
+        ending = f"; each point goes to the class whose logit is largest"
+    else:
+        built, named, ending = "the prediction ŷ", "The prediction ŷ = b + Σ w·h", ""
     return Chapter("what-each-neuron-computes", "What each neuron computes",
-                   ("What each neuron computes: ŷ = b + Σ w·h", "Replay: each unit's piece moves as training runs"),
-                   f"The prediction is the output bias, {fmt_fixed(float(state.biases[-1][0, 0]))}, plus each "
-                   f"last hidden unit's output times its weight. Adding the {count(width, 'unit')} one by one "
-                   f"rebuilds the red curve exactly.{dead_text} Then training replays, every unit's piece "
-                   "moving and switching.", contributions_beats(h))
+                   (f"What each neuron computes: a {shape} each", f"{named}, unit by unit",
+                    "Replay: each unit's map changes as training runs"),
+                   f"{sides}{deeper} {built[0].upper() + built[1:]} is the output bias, {bias}, plus each last hidden unit's map times "
+                   f"its weight: adding the {count(width, 'unit')} one by one rebuilds it exactly{ending}."
+                   f"{dead_text} Then training replays, every unit's map changing.", contributions_beats(h))
 
 
 def contributions_beats(h) -> Beats:
+    """1-D: each last-hidden unit's weighted curve, added into the prediction. 2-D: first each
+    first-layer unit's ``lines`` (one play per drawn unit, its line or curve on the plane), then
+    each last-hidden unit's weighted ``map`` added into the output's z; ``marks`` shows the sum's
+    zero contour (a classification's boundary) and the dead tags; a caption and a note more."""
     curves = curve_count(h)
-    return Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), clear=CLEAR, fade=1.0, bias=0.8,
-                 curve=Beat(CURVE_PACE, curves), add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves), marks=0.6,
-                 look=1.5, rewind=0.5, replay=REPLAY_SECONDS, hold=1.0, back=0.8)
+    if not is_2d(h):
+        return Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), clear=CLEAR, fade=1.0, bias=0.8,
+                     curve=Beat(CURVE_PACE, curves), add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves),
+                     marks=0.6, look=1.5, rewind=0.5, replay=REPLAY_SECONDS, hold=1.0, back=0.8)
+    return Beats("look", caption=Beat(CAPTION, 3), note=Beat(NOTE, 3), clear=CLEAR, fade=1.0,
+                 lines=Beat(LINE_PACE, line_count(h)), bias=0.8, map=Beat(CURVE_PACE, curves),
+                 add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves), marks=0.6, look=1.5, rewind=0.5,
+                 replay=REPLAY_SECONDS, hold=1.0, back=0.8)
 
 
 def summary(h, **_) -> Chapter:
     happened = summary_lines(h)
-    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse")))  # the path says them
-    return Chapter("summary", "Summary",
-                   (f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}",),
-                   f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + (f" {said}" if said else ""),
+    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse", "accuracy")))  # the path says them
+    caption = f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}"
+    accuracy = ""
+    if classes_of(h):
+        caption += f", accuracy {accuracy_text(h.accuracy[0])} → {accuracy_text(h.accuracy[-1])}"
+        accuracy = f" The accuracy {accuracy_path(h).phrase()}; {still_wrong(h)}."
+    return Chapter("summary", "Summary", (caption,),
+                   f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + accuracy
+                   + (f" {said}" if said else ""),
                    Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}),
                          glow=1.5, hold=4.5 if happened else 3.0))
+
+
+def still_wrong(h) -> str:
+    """ "17 of 100 points are still misclassified", or "every point is in its own class". """
+    wrong = misclassified(h)
+    if not wrong:
+        return "every point is in its own class"
+    return f"{wrong} of {h.config.samples} points {'is' if wrong == 1 else 'are'} still misclassified"
 
 
 # The chapters of the clips and the dashboard: a still start, the run, its end.
@@ -332,28 +623,44 @@ def at_the_start(name: str, title_: str, sentence):
     return chapter
 
 
+def first_guess(h) -> str:
+    if not classes_of(h):
+        return f"The {h.config.samples} points and the untrained network's first guess; the loss is {fmt_loss(h.loss[0])}."
+    return (f"The {h.config.samples} points and the untrained network's first guess: it puts "
+            f"{accuracy_text(h.accuracy[0])} of them in their own class; the loss is {fmt_loss(h.loss[0])}.")
+
+
+def start_loss(h) -> str:
+    said = f"The loss at epoch 0 is {fmt_loss(h.loss[0])}"
+    return said + (f" and the accuracy {accuracy_text(h.accuracy[0])}." if classes_of(h) else ".")
+
+
+def dashboard_words(h) -> str:
+    if not is_2d(h):
+        return ("The training dashboard at epoch 0: the fit, the loss, the network, its "
+                "weights, biases and gradients.")
+    shown = "the classes it gives the plane, the loss and the accuracy" if classes_of(h) else "its map of the plane, the loss"
+    return f"The training dashboard at epoch 0: {shown}, the network, its weights, biases and gradients."
+
+
 weights_at_the_start = at_the_start("weights-at-the-start", "The weights at the start",
                                     lambda h: "The network and its weight matrices at epoch 0: colour is each "
                                               "weight's sign and size, on one scale for the whole run.")
-data_and_first_guess = at_the_start("data-and-first-guess", "The data and a first guess",
-                                    lambda h: f"The {h.config.samples} points and the untrained network's "
-                                              f"first guess; the loss is {fmt_loss(h.loss[0])}.")
-loss_at_the_start = at_the_start("loss-at-the-start", "The loss at the start",
-                                 lambda h: f"The loss at epoch 0 is {fmt_loss(h.loss[0])}.")
-dashboard = at_the_start("dashboard", "The dashboard",
-                         lambda h: "The training dashboard at epoch 0: the fit, the loss, the network, its "
-                                   "weights, biases and gradients.")
+data_and_first_guess = at_the_start("data-and-first-guess", "The data and a first guess", first_guess)
+loss_at_the_start = at_the_start("loss-at-the-start", "The loss at the start", start_loss)
+dashboard = at_the_start("dashboard", "The dashboard", dashboard_words)
 
 
 def training(h, seconds: float = 12.0, **_) -> Chapter:
     return Chapter("training", "Training", (),
                    f"Training from epoch 0 to {h.epochs}, every panel following the same weights: the loss "
-                   f"{loss_path(h).phrase()}." + with_deaths(h), Beats(training=seconds))
+                   f"{loss_path(h).phrase()}." + with_accuracy(h) + with_deaths(h), Beats(training=seconds))
 
 
 def final_state(h, **_) -> Chapter:
+    accuracy = f" and the accuracy {accuracy_text(h.accuracy[-1])}: {still_wrong(h)}" if classes_of(h) else ""
     return Chapter("final-state", "The end of training", (),
-                   f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}.", Beats(hold=2.0))
+                   f"At epoch {h.epochs} the loss is {fmt_loss(h.final_loss)}{accuracy}.", Beats(hold=2.0))
 
 
 def with_deaths(h) -> str:
@@ -377,7 +684,12 @@ def comparison(h, comparison=None, **_) -> Chapter:
 
 def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:
     c = comparison
-    ends = [f"with {c.field} {value} the loss {loss_path(run).phrase()}" for value, run in zip(c.values, c.histories)]
+
+    def ended(run) -> str:
+        accuracy = f" (accuracy {accuracy_text(run.accuracy[-1])} at the end)" if run.is_classification else ""
+        return f"the loss {loss_path(run).phrase()}{accuracy}"
+
+    ends = [f"with {c.field} {value} {ended(run)}" for value, run in zip(c.values, c.histories)]
     deaths = [f" With {c.field} {value}: {deaths_sentence(run)}" for value, run in zip(c.values, c.histories)
               if deaths_sentence(run)]
     return Chapter("runs-training", "Training side by side", (),
@@ -390,8 +702,14 @@ def runs_final_state(h, comparison=None, **_) -> Chapter:
     if not steady:
         return Chapter("runs-final-state", "The end", (), "Every run diverged.", Beats(hold=2.0))
     value, best = min(steady, key=lambda vr: vr[1].final_loss)
-    return Chapter("runs-final-state", "The end", (),
-                   f"The lowest final loss, {fmt_loss(best.final_loss)}, came with {c.field} {value}.", Beats(hold=2.0))
+    lowest = f"The lowest final loss, {fmt_loss(best.final_loss)}"
+    if not best.is_classification:
+        return Chapter("runs-final-state", "The end", (), f"{lowest}, came with {c.field} {value}.", Beats(hold=2.0))
+    top, most = max(steady, key=lambda vr: vr[1].accuracy[-1])
+    highest = f"the highest final accuracy, {accuracy_text(most.accuracy[-1])}"
+    said = (f"{lowest}, and {highest}, came with {c.field} {value}." if top == value else
+            f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {top}.")
+    return Chapter("runs-final-state", "The end", (), said, Beats(hold=2.0))
 
 
 CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network": the_network,

@@ -55,16 +55,30 @@ def setting(default, help: str, rule: Rule):
 
 
 ALL_FEATURES = tuple(name for table in FEATURES.values() for name in table)
+FEATURE_LISTS = {inputs: ", ".join(table) for inputs, table in FEATURES.items()}  # "x, x^2, sin(x)"
 
 
-DATASET_HELP = "dataset; 1-D regression: " + ", ".join(n for n, d in DATASETS.items() if d.inputs == 1) \
-    + "; 2-D regression: " + ", ".join(n for n, d in DATASETS.items() if d.inputs == 2 and not d.is_classification) \
-    + "; 2-D classification: " + ", ".join(n for n, d in DATASETS.items() if d.is_classification) \
-    + " (regressions: a linear output and MSE; two classes: one sigmoid output and binary cross-entropy; " \
-    "k classes: k softmax outputs and cross-entropy)"
-NOISE_HELP = ("noise (>= 0): for the regressions the standard deviation of the noise on y; circle, xor: "
-              "labels are read at the point moved by N(0, noise²), so some near the boundary flip; spiral, "
-              "moons: each point is moved by N(0, noise²); gauss: each blob's standard deviation is 0.15 + noise")
+def _names(test) -> str:
+    """The datasets that pass ``test``, each with what it is: "circle (a disc inside a ring), ..."."""
+    return ", ".join(f"{n} ({d.description})" for n, d in DATASETS.items() if test(d))
+
+
+DATASET_HELP = ("dataset; 1-D regression: " + _names(lambda d: d.inputs == 1)
+                + "; 2-D regression: " + _names(lambda d: d.inputs == 2 and not d.is_classification)
+                + "; 2-D classification: " + _names(lambda d: d.is_classification)
+                + ". A regression has a linear output and MSE; two classes, one sigmoid output and binary "
+                  "cross-entropy; k classes, k softmax outputs and cross-entropy. 2-D data lies in about [-1, 1]²")
+
+
+def _noise_help() -> str:
+    """What noise does to each dataset, the datasets it does the same to together."""
+    said: dict[str, list[str]] = {}
+    for name, d in DATASETS.items():
+        said.setdefault(d.noise, []).append(name)
+    return "noise (>= 0): " + "; ".join(f"{', '.join(names)}: {what}" for what, names in said.items())
+
+
+NOISE_HELP = _noise_help()
 
 
 @dataclass(frozen=True)
@@ -89,11 +103,11 @@ class RunConfig:
     noise: float = setting(0.1, NOISE_HELP, Rule(lambda v: v >= 0, "must be a number >= 0"))
     # The input layer: the raw inputs when not given (x, or x1,x2).
     features: tuple[str, ...] = setting(
-        ("x",), "the input layer, comma-separated; 1-D data: any of x, x^2, sin(x); 2-D data: any of "
-                "x1, x2, x1^2, x2^2, x1*x2, sin(x1), sin(x2) (default: the raw inputs, x or x1,x2)",
+        ("x",), f"the input layer, comma-separated; 1-D data: any of {FEATURE_LISTS[1]}; 2-D data: any of "
+                f"{FEATURE_LISTS[2]} (default: the raw inputs, x or x1,x2)",
         Rule(lambda v: len(v) >= 1 and len(set(v)) == len(v) and all(f in ALL_FEATURES for f in v),
-             "choose one or more different ones of x, x^2, sin(x) (1-D data) or x1, x2, x1^2, x2^2, "
-             "x1*x2, sin(x1), sin(x2) (2-D data), comma-separated"))
+             f"choose one or more different ones of {FEATURE_LISTS[1]} (1-D data) or {FEATURE_LISTS[2]} "
+             "(2-D data), comma-separated"))
     classes: int = setting(2, "classes of the spiral (its arms): 2 or 3; the other classification datasets "
                               "have 2", whole(2, 3))
     # auto: the seed's N(0, 0.5²) for its own 1-10-1 ReLU, else He (relu family) / Xavier.

@@ -27,8 +27,8 @@ class Dataset:
     name: str
     inputs: int  # 1 or 2 raw inputs
     classes: int | None  # None: a regression; 0: as many as the run's ``classes``; else fixed
-    description: str  # what is learned, for titles and narration
-    noise: str  # what the ``noise`` setting does to it
+    description: str  # what is learned, for titles and narration (a classification's: its shape)
+    noise: str  # what the ``noise`` setting does to it, for the help
     draw: Callable  # (samples, noise, rng, classes) -> X (n, inputs), y (n, 1) values or (n,) labels
 
     @property
@@ -117,7 +117,9 @@ def _moons(samples, noise, rng, classes):
     return X + rng.normal(0, noise, X.shape), y
 
 
-LABEL_NOISE = "noise: standard deviation of the noise added to y"
+LABEL_NOISE = "the standard deviation of the noise added to y"
+FLIPS = "each label is read at the point moved by N(0, noise²), so some near the boundary flip"
+MOVES = "each point is moved by N(0, noise²)"
 DATASETS = {d.name: d for d in (
     Dataset("quadratic", 1, None, "y = x² + noise", LABEL_NOISE, _curve(lambda x: x**2)),
     Dataset("sine", 1, None, "y = sin(πx) + noise", LABEL_NOISE, _curve(lambda x: np.sin(np.pi * x))),
@@ -126,16 +128,11 @@ DATASETS = {d.name: d for d in (
     Dataset("plane", 2, None, "y = (x₁ + x₂)/2 + noise", LABEL_NOISE, _surface(lambda a, b: (a + b) / 2)),
     Dataset("bump", 2, None, "a Gaussian bump y = exp(−|x|²/0.32) + noise", LABEL_NOISE,
             _surface(lambda a, b: np.exp(-(a**2 + b**2) / (2 * 0.4**2)))),
-    Dataset("circle", 2, 2, "a disc inside a ring, two classes",
-            "noise: labels are read at the point moved by N(0, noise²), so some near the gap flip", _circle),
-    Dataset("xor", 2, 2, "the four quadrants, two classes (x₁·x₂ ≥ 0 or < 0)",
-            "noise: labels are read at the point moved by N(0, noise²)", _xor),
-    Dataset("gauss", 2, 2, "two Gaussian blobs, two classes",
-            f"noise: each blob's standard deviation is {GAUSS_SPREAD} + noise", _gauss),
-    Dataset("spiral", 2, 0, "a spiral, one class per arm",
-            "noise: each point is moved by N(0, noise²)", _spiral),
-    Dataset("moons", 2, 2, "two interleaved half moons, two classes",
-            "noise: each point is moved by N(0, noise²)", _moons),
+    Dataset("circle", 2, 2, "a disc inside a ring", FLIPS, _circle),
+    Dataset("xor", 2, 2, "the four quadrants: class 1 where x₁·x₂ ≥ 0", FLIPS, _xor),
+    Dataset("gauss", 2, 2, "two Gaussian blobs", f"each blob's standard deviation is {GAUSS_SPREAD} + noise", _gauss),
+    Dataset("spiral", 2, 0, "a spiral, one class per arm", MOVES, _spiral),
+    Dataset("moons", 2, 2, "two interleaved half moons", MOVES, _moons),
 )}
 CURVES = tuple(name for name, d in DATASETS.items() if d.inputs == 1)  # the 1-D regressions
 

@@ -21,7 +21,8 @@ and for a classification (where ``underfit``, a comparison with label noise, doe
 - ``unpredicted``: a class that no training point is predicted as at the last epoch.
 
 Every sentence about the loss as a whole comes from ``loss_path`` (fell, fell to its lowest then
-rose, rose, diverged), so the words cannot say "falls" of a loss that rose.
+rose, rose, diverged), so the words cannot say "falls" of a loss that rose; every sentence about
+a classification's accuracy from ``accuracy_path`` and ``accuracy_ending``.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .layout import accuracy_text
 from .model import CAN_DIE
 from .numbers import fmt_loss, fmt_value, superscript
 
@@ -41,6 +43,7 @@ DIVERGENCE_FACTOR = 10.0 ** DIVERGENCE_POWER
 DIVERGENCE_WORDS = f"10{superscript(DIVERGENCE_POWER)}"
 REBOUND = 0.05  # a final loss more than this share above the run's lowest rose after it
 CLIMB = 1.5  # a loss that rose to more than this many times its start before its lowest
+ACCURACY_DROP = 0.05  # an accuracy that ended this far (5 points) below its best fell back from it
 
 
 def diverges(loss: float, start: float) -> bool:
@@ -98,6 +101,56 @@ def loss_path(history) -> LossPath:
     j = int(np.argmax(loss[:k])) if k > 0 else 0  # the highest before the lowest
     return LossPath(float(loss[0]), float(loss[-1]), float(loss[k]), k, len(loss) - 1, history.diverged_at,
                     float(loss[j]), j)
+
+
+@dataclass(frozen=True)
+class AccuracyPath:
+    """A classification's training accuracy, in the few numbers a sentence needs."""
+    start: float
+    end: float
+    best: float
+    best_epoch: int  # the first epoch it reached its best
+
+    @property
+    def kind(self) -> str:
+        """rose, fell, flat (the same, as written), or peaked (ended ACCURACY_DROP below its best,
+        which was above both ends)."""
+        if self.best >= max(self.start, self.end) + ACCURACY_DROP:
+            return "peaked"
+        a, b = accuracy_text(self.start), accuracy_text(self.end)
+        return "flat" if a == b else "rose" if self.end > self.start else "fell"
+
+    def phrase(self) -> str:
+        """What the accuracy did, to follow "the accuracy ": "rose from 53 % to 83 %"."""
+        a, b, best = accuracy_text(self.start), accuracy_text(self.end), accuracy_text(self.best)
+        return {"rose": f"rose from {a} to {b}", "fell": f"fell from {a} to {b}", "flat": f"stayed at {a}",
+                "peaked": f"went from {a} to its best, {best} at epoch {self.best_epoch}, then back to {b}"}[self.kind]
+
+
+def accuracy_path(history) -> AccuracyPath | None:
+    """The accuracy's path (None for a regression)."""
+    accuracy = history.accuracy
+    if accuracy is None:
+        return None
+    k = int(np.argmax(accuracy))
+    return AccuracyPath(float(accuracy[0]), float(accuracy[-1]), float(accuracy[k]), k)
+
+
+def misclassified(history, epoch: int | None = None) -> int:
+    """How many training points are not in their own class at ``epoch`` (default: the last)."""
+    share = history.accuracy[history.epochs if epoch is None else epoch]
+    return int(round((1 - share) * history.config.samples))
+
+
+def accuracy_ending(history) -> str | None:
+    """ "accuracy 97 % at the end; 3 of 200 points still misclassified" (None for a regression)."""
+    if not history.is_classification:
+        return None
+    wrong, n = misclassified(history), history.config.samples
+    if wrong == 0:
+        return f"accuracy {accuracy_text(history.accuracy[-1])} at the end: every one of the {n} points in its class"
+    return (f"accuracy {accuracy_text(history.accuracy[-1])} at the end; {wrong} of {n} points "
+            f"{'is' if wrong == 1 else 'are'} still misclassified")
 
 
 @dataclass(frozen=True)
@@ -238,9 +291,12 @@ def stuck_at_majority(history) -> list[Event]:
     start = int(above[-1]) + 1 if len(above) else 0  # the stretch at or below the share, to the end
     if start > history.epochs // 2:
         return []
+    if start > 0:
+        when = f"was at or below {accuracy_text(share)} from epoch {start} on"
+    else:
+        when = f"never rose above {accuracy_text(share)}"
     return [Event("majority", start, history.epochs,
-                  f"the accuracy stayed at or below {share:.0%} from epoch {start} on (it ends at "
-                  f"{accuracy[-1]:.0%}), no better than answering class {majority} for every point",
+                  f"the accuracy {when}: no better than answering class {majority} for every point",
                   {"share": share, "majority": majority, "accuracy": float(accuracy[-1])})]
 
 
@@ -251,9 +307,9 @@ def unpredicted_classes(history) -> list[Event]:
     for c in np.flatnonzero(counts[-1] == 0):
         seen = np.flatnonzero(counts[:, c] > 0)
         since = int(seen[-1]) + 1 if len(seen) else 0
-        when = "at any epoch" if since == 0 else f"from epoch {since} on"
-        out.append(Event("unpredicted", since, history.epochs,
-                         f"class {int(c)} is never predicted {when}: no training point gets it", {"class": int(c)}))
+        text = (f"class {int(c)} is never predicted: no training point gets it at any epoch" if since == 0
+                else f"class {int(c)} is never predicted from epoch {since} on: no training point gets it")
+        out.append(Event("unpredicted", since, history.epochs, text, {"class": int(c)}))
     return out
 
 
@@ -271,14 +327,17 @@ def detect(history) -> list[Event]:
 
 def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     """Up to ``most`` sentences for a summary slide or a dashboard note, the gravest first
-    (divergence, deaths, a loss that ended above its lowest), joined where one event explains
-    another (a spike that killed units); none of the kinds in ``leave_out`` (what a sentence
-    around them says already)."""
+    (divergence; then a classification's accuracy at the end, kind "accuracy"; deaths, a loss
+    that ended above its lowest), joined where one event explains another (a spike that killed
+    units); none of the kinds in ``leave_out`` (what a sentence around them says already)."""
     by_kind = {}
     for e in history.events():
         if e.kind not in leave_out:
             by_kind.setdefault(e.kind, []).append(e)
     lines = [_sentence(e.text) for e in by_kind.get("diverged", [])]
+    ending = accuracy_ending(history)
+    if ending and "accuracy" not in leave_out:
+        lines.append(_sentence(ending))
     dead = by_kind.get("dead", [None])[0]
     spikes_ = by_kind.get("spike", [])
     if dead and dead.values["died"]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .numbers import fmt_fixed
+from .numbers import fmt_fixed, fmt_value
 from .palette import unit_styles
 
 
@@ -267,6 +267,32 @@ def accuracy_text(share: float) -> str:
     so 99.6 % is not called 100 %)."""
     percent = 100 * share
     return f"{percent:.1f} %" if 90 < percent < 100 else f"{percent:.0f} %"
+
+
+_SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def subscript(n: int) -> str:
+    return str(n).translate(_SUBSCRIPTS)
+
+
+def feature_text(name: str) -> str:
+    """A feature as it is read and said: x1 -> x₁, x1^2 -> x₁², x1*x2 -> x₁x₂, sin(x2) -> sin x₂."""
+    if name.startswith("sin(") and name.endswith(")"):
+        return "sin " + feature_text(name[4:-1])
+    text = name.replace("^2", "²").replace("*", "")
+    return text.replace("x1", "x₁").replace("x2", "x₂")
+
+
+def probability_text(p: float) -> str:
+    """ "0.431" of a probability, as every renderer and the narration write it: three decimals,
+    more where three would round it to 0 or 1 (a sure answer is not called certain), and
+    "2.1×10⁻⁷" past that."""
+    for places in range(3, 7):
+        text = fmt_fixed(p, places)
+        if 0 < float(text.replace("−", "-")) < 1 or p in (0.0, 1.0):
+            return text
+    return fmt_value(p) if p < 0.5 else f"1 − {fmt_value(1 - p)}"
 
 
 def heatmap_transposed(layers, index: int) -> bool:

@@ -408,7 +408,7 @@ def test_events_fire_on_a_network_stuck_on_one_class(monkeypatch):
     history = train(config(dataset="gauss", epochs=20))
     assert np.all(history.accuracy == 0.5)  # gauss is half class 1
     kinds = {e.kind: e for e in history.events()}
-    assert kinds["majority"].epoch == 0 and "50%" in kinds["majority"].text
+    assert kinds["majority"].epoch == 0 and "never rose above 50 %" in kinds["majority"].text
     assert kinds["unpredicted"].values["class"] == 0 and "class 0 is never predicted" in kinds["unpredicted"].text
     assert kinds["dead"].values["dead"] == 8
     assert "underfit" not in kinds

@@ -10,6 +10,7 @@ import os
 import shlex
 import signal
 import sys
+import textwrap
 
 from ..config import FIELD_HELP, RunConfig, flag_for
 from ..errors import ConfigError, NnvizError
@@ -27,8 +28,24 @@ class UserError(NnvizError):
     pass
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """argparse's, but a line never breaks inside a word (cross-entropy, 1-D, x1,x2)."""
+
+    def _split_lines(self, text, width):
+        return textwrap.wrap(" ".join(text.split()), width, break_on_hyphens=False)
+
+    def _fill_text(self, text, width, indent):
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent,
+                             break_on_hyphens=False)
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, but its errors are one line (no usage dump) and exit 2."""
+    """argparse, but its errors are one line (no usage dump) and exit 2, and its help wraps
+    between words."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message):
         raise UserError(f"{self.prog}: {message} (see {self.prog} --help)")
@@ -234,7 +251,7 @@ def cmd_script(args) -> int:
     from .render import check_scene
 
     check_scene(args.scene)
-    runs = comparison_for_scene(args)
+    runs = comparison_for_scene(args, drawn=False)  # words only: 2-D runs are narrated before they are drawn
     if args.scene == "CompareRuns":
         board = storyboard(runs.clock(), load_scene(args.scene).plan, comparison=runs)
     else:
@@ -243,14 +260,16 @@ def cmd_script(args) -> int:
     return 0
 
 
-def comparison_for_scene(args):
+def comparison_for_scene(args, drawn: bool = True):
     """What a scene shows: CompareRuns the runs of --compare (or the cfg's compare), the others
-    one run (a --compare for them is a mistake, said in one line)."""
+    one run (a --compare for them is a mistake, said in one line); checked for what the
+    renderers can draw unless they are not ``drawn`` (nnviz script)."""
+    checked = runs_to_draw if drawn else (lambda runs: runs)
     if args.scene == "CompareRuns":
-        return runs_to_draw(comparison_from_args(args))
+        return checked(comparison_from_args(args))
     if args.compare:
         raise UserError(f"nnviz: --compare is for CompareRuns, not {args.scene}")
-    return runs_to_draw(history_from_args(args))
+    return checked(history_from_args(args))
 
 
 def load_scene(name: str):
@@ -267,6 +286,7 @@ def load_scene(name: str):
 def build_parser() -> Parser:
     parser = Parser(prog="nnviz", description="Show how a small neural network learns.",
                     epilog=f"datasets: {FIELD_HELP['dataset'].removeprefix('dataset; ')}. "
+                           f"{FIELD_HELP['noise'].replace(' (>= 0)', '', 1)}. "
                            f"features: {FIELD_HELP['features']}. classes: {FIELD_HELP['classes']}. "
                            "See nnviz train --help for every setting.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
