@@ -418,7 +418,7 @@ def forward_beats(h) -> Beats:
     logit(s) turned into probabilities (sigmoid or softmax) once the signal has arrived."""
     pace, steps = layer_pace(h), len(h.config.layers) - 1
     squash = dict(squash=0.8) if classes_of(h) else {}
-    return Beats(*(("hold",) if is_2d(h) else ()), caption=CAPTION, ring=0.6, empty=0.6, fill_input=0.7,
+    return Beats("hold" if is_2d(h) else None, caption=CAPTION, ring=0.6, empty=0.6, fill_input=0.7,
                  pulses=Beat(0.3 * pace, steps), travel=Beat(1.2 * pace, steps), fill=Beat(0.7 * pace, steps),
                  **squash, mark=0.6, hold=1.5)
 
@@ -458,28 +458,27 @@ def backward_beats(h) -> Beats:
 
 def where_the_gradient_comes_from(h, **_) -> Chapter:
     u, s = update_example(h), forward_sample(h)
-    state = h.at_epoch(0)
-    per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
     captions = (f"Where ∂L/∂{u.name} comes from: every point", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
     beats = Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2, ring=0.6, hold=2.0,
                   gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)
     start = (f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
              f"mean of one gradient per point.")
     if not is_2d(h):
+        per_point = h.at_epoch(0).sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
         return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
                        f"{start} For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
                        f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
                        f"{fmt_fixed(2 * (s.y_hat - s.y))}. All of them together average to "
                        f"{fmt_fixed(u.gradient)}.", beats)
+    pull = sample_pull(h)
     return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
                    f"{start} For {u.name}, the point at {point_text(s)} pulls with "
-                   f"{fmt_fixed(per_point[s.index])}, {pull_words(h, u, s)}. All of them together average to "
+                   f"{fmt_fixed(pull.gradient)}, {pull_words(h, pull, s)}. All of them together average to "
                    f"{fmt_fixed(u.gradient)}.", beats)
 
 
-def pull_words(h, u: Update, s: Sample) -> str:
+def pull_words(h, pull: Pull, s: Sample) -> str:
     """Where the sample's pull on the update's weight comes from, after "pulls with −0.123, "."""
-    pull = sample_pull(h)
     if len(pull.outputs) == 1:
         formula, worked = error_words(h, s, pull.outputs[0])
         of = f"output {pull.outputs[0]}'s" if len(s.errors) > 1 else "its"
@@ -566,7 +565,7 @@ def what_each_neuron_computes(h, **_) -> Chapter:
         ending = "; where it crosses 0 is the boundary between the two classes"
     elif k:
         built, named = f"class {o}'s logit z{subscript(o)}", f"Class {o}'s logit z{subscript(o)} = b + Σ w·h"
-        ending = f"; each point goes to the class whose logit is largest"
+        ending = "; each point goes to the class whose logit is largest"
     else:
         built, named, ending = "the prediction ŷ", "The prediction ŷ = b + Σ w·h", ""
     return Chapter("what-each-neuron-computes", "What each neuron computes",

@@ -73,7 +73,7 @@ def test_the_sample_is_a_real_point_with_its_true_logits_probabilities_and_loss(
     h, board = run
     s, start = forward_sample(h), h.at_epoch(0)
     z = outputs(h, h.X, start.weights, start.biases)
-    np.testing.assert_allclose(s.inputs, h.X[s.index]) and np.testing.assert_allclose((s.x1, s.x2), h.X[s.index])
+    assert s.inputs == (s.x1, s.x2) == tuple(h.X[s.index]) and s.features == tuple(h.problem.X[s.index])
     np.testing.assert_allclose(s.logits, z[s.index], atol=1e-12)
     np.testing.assert_allclose(s.loss, own_losses(h, start.weights, start.biases)[s.index], rtol=1e-9)
     assert np.mean(own_losses(h, start.weights, start.biases)) == pytest.approx(h.loss[0], rel=1e-9)
@@ -295,3 +295,18 @@ def test_help_lists_every_dataset_feature_and_class_choice(capsys):
         for feature in (f for table in FEATURES.values() for f in table):
             assert feature in text, (argv, feature)
         assert "classes of the spiral (its arms): 2 or 3" in text
+
+
+def test_the_2d_words_read_at_a_readers_pace(run):
+    """The longer 2-D words lengthen their chapters (the stretch beat), never the reading pace."""
+    import srt
+
+    from nnviz_core.chapters import READING_CPS, script
+
+    h, board = run
+    for chapter in board.values():
+        assert chapter.beats.total == pytest.approx(chapter.seconds) or chapter.beats.stretch is None
+        assert len(chapter.narration) / READING_CPS <= chapter.seconds + 1e-9
+    for cue in srt.parse(script(list(board.values()), "srt")):
+        shown = (cue.end - cue.start).total_seconds()
+        assert shown >= 1.0 - 1e-3 and len(cue.content.replace("\n", " ")) / (shown + 1e-3) <= 20.0, cue.content
