@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import UP, Circle, Dot, Line, ManimColor, VGroup
+from manim import LEFT, RIGHT, UP, Circle, Dot, Line, ManimColor, VGroup
 
 from nnviz_core.layout import contribution_styles, network_layout
 from nnviz_core.numbers import fmt_fixed
@@ -10,6 +10,7 @@ from nnviz_core import palette as pal
 from nnviz_core.palette import Palette, edge_width, neuron_fills
 
 from ..theme import SMALL_SIZE, Z_EDGE, Z_LABEL, Z_NEURON, LiveNumber, label, muted
+from .neuron_maps import NeuronMaps
 from .panel import Panel
 
 SMALL_FILL = 0.6
@@ -20,6 +21,17 @@ EDGE_WIDTH = tuple(STROKE_PER_POINT * w for w in pal.EDGE_WIDTH)
 RING_WIDTH = tuple(STROKE_PER_POINT * w for w in pal.RING_WIDTH)
 NEURON_FILL = 0.9
 DIAGONAL = np.array([1.0, 1.0, 0.0]) / np.sqrt(2)  # a dead unit's cross
+NAME_HALO = 5  # the outline, in the background colour, of a name written beside a neuron, over edges
+NAME_GAP = 0.08  # between a neuron and the name beside it
+
+# How a 2-D run's input neurons are named: by the feature each one reads.
+FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
+                  "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
+
+
+def feature_label(name: str) -> str:
+    """x1^2 -> x₁², sin(x1) -> sin x₁ (a name without an entry is written as it is)."""
+    return FEATURE_LABELS.get(name, name)
 
 
 def label_position(layout, edge) -> float:
@@ -44,6 +56,10 @@ class NetworkDiagram(Panel):
     A layer wider than ``max_shown`` shows its first units, "⋮", its last unit, and its true size
     above it.
 
+    For 2-D data every neuron shows its map over the input plane (``maps``, see NeuronMaps),
+    inside its ring; the names then go beside the neurons: each input's feature (x₁, x₁²) on
+    its left, the units' names on their right.
+
         net = NetworkDiagram(history, palette, width=6, height=6)
         self.add(net.set_state(history.at(0)))
         self.play(tracker.animate.set_value(history.epochs))  # with an updater calling set_state
@@ -61,7 +77,15 @@ class NetworkDiagram(Panel):
         # span at least SMALL_FILL of the height (a 1-2-1 network would sit in a thin band).
         rows = max(self.layout.height, 1)
         self.unit = min(height / rows, max(0.9, SMALL_FILL * height / rows))
-        self.spacing = width / max(columns, 1)
+        plane = history.problem.is_2d
+        # On a plane each neuron shows its map and the names go beside the neurons: the layers
+        # close up to make room for the inputs' on the left and the outputs' on the right.
+        beside = {(layer, n.index): self._name_text(history, layer, n)
+                  for layer, column in enumerate(self.layout.neurons) for n in column} if plane else {}
+        room = 0.0
+        for end in (0, columns) if plane else ():  # the widest input name, the widest output name
+            room += max(name.width for (layer, _), name in beside.items() if layer == end) + NAME_GAP
+        self.spacing = (width - room) / max(columns, 1)
         # room for a 20 pt "0.00" inside; never touching a neighbour, above or beside
         self.radius = min(0.32, 0.45 * self.unit, 0.4 * self.spacing)
         fills = neuron_fills(self.theme, columns + 1)
@@ -70,9 +94,14 @@ class NetworkDiagram(Panel):
         self.names: dict[tuple[int, int], object] = {}
         for layer, column in enumerate(self.layout.neurons):
             for n in column:
-                circle = Circle(self.radius, fill_color=fills[layer], fill_opacity=NEURON_FILL,
+                # On a plane the map fills the circle; its fill is clear, under the map.
+                circle = Circle(self.radius, fill_color=fills[layer], fill_opacity=0.0 if plane else NEURON_FILL,
                                 stroke_color=self.theme.ink, stroke_width=RING_WIDTH[0]).move_to(self._at(n))
                 self.neurons[(layer, n.index)] = circle
+                if plane:  # the inputs' on their left, the units' on their right
+                    side = LEFT if layer == 0 else RIGHT
+                    self.names[(layer, n.index)] = beside[(layer, n.index)].next_to(circle, side, buff=NAME_GAP)
+                    continue
                 name = label(n.label, self.theme, 18 if len(n.label) > 2 else SMALL_SIZE).move_to(circle)
                 if name.width > 1.7 * self.radius:  # "h2.10" in a small neuron
                     name.scale_to_fit_width(1.7 * self.radius)
@@ -119,9 +148,18 @@ class NetworkDiagram(Panel):
                 cross = VGroup(*(Line(at - r * d, at + r * d) for d in (DIAGONAL, DIAGONAL * [1, -1, 0])))
                 self.dead_marks[(layer, n.index)] = cross.set_stroke(self.theme.muted_ink, 4, opacity=0.0)
         self.crosses = VGroup(*self.dead_marks.values()).set_z_index(Z_NEURON)  # under the unit's name
-        # Edges at the bottom, labels on top; edges, rings and weight labels change.
-        self.live.add(self.edges, self.sizes, self.circles, self.labels, self.weight_labels, self.tabs, self.crosses)
+        # The maps, for 2-D data: drawn under the rings (same z, earlier), over nothing else.
+        self.maps = NeuronMaps(history, self.theme, self.neurons).set_z_index(Z_NEURON) if plane else None
+        # Edges at the bottom, labels on top; edges, rings, maps and weight labels change.
+        self.live.add(self.edges, self.sizes, *([self.maps] if plane else []), self.circles, self.labels,
+                      self.weight_labels, self.tabs, self.crosses)
         self.center()
+
+    def _name_text(self, history, layer: int, n):
+        """A 2-D run's neuron name, to go beside its map-filled circle, on a halo (over edges):
+        an input's feature (x₁²), a unit's layout name (h3, ŷ)."""
+        text = feature_label(history.problem.features[n.index]) if layer == 0 else n.label
+        return label(text, self.theme, SMALL_SIZE).set_stroke(self.theme.background, NAME_HALO, background=True)
 
     def _at(self, item) -> np.ndarray:
         return np.array([item.x * self.spacing, item.y * self.unit, 0.0])
@@ -143,6 +181,8 @@ class NetworkDiagram(Panel):
     def set_state(self, state) -> "NetworkDiagram":
         self.set_weights(state.weights, state.biases)
         self.set_dead(state.dead_units())
+        if self.maps is not None:
+            self.maps.set_state(state)
         return self
 
     def set_dead(self, dead_units) -> "NetworkDiagram":
