@@ -68,18 +68,50 @@ def at_the_edge(config: RunConfig, keep_diverged: bool = False):
         config = config.updated({"lr": config.lr / 2})
 
 
+# Classification and 2-D regression, in turn: (dataset, classes, feature sets); widths and depths
+# from CLASSES' "any" and "edge" kinds, so wild learning rates meet the new losses too.
+PLANE = [("circle", 2, (("x1", "x2"), ("x1", "x2", "x1^2", "x2^2"))),
+         ("xor", 2, (("x1", "x2"), ("x1", "x2", "x1*x2"))),
+         ("spiral", 3, (("x1", "x2"), ("x1", "x2", "sin(x1)", "sin(x2)"))),
+         ("gauss", 2, (("x1", "x2"),)),
+         ("moons", 2, (("x1", "x2"), ("x1^2", "x2^2", "x1*x2"))),
+         ("spiral", 2, (("x1", "x2"),)),
+         ("bump", 0, (("x1", "x2"), ("x1^2", "x2^2")))]
+
+
+def random_plane_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED", 20261129))) -> list[tuple[str, RunConfig]]:
+    """Seeded 2-D runs: every dataset, feature sets, 1-3 hidden layers of 2-16 units, k outputs,
+    learning rates from gentle to the edge of divergence."""
+    rng = np.random.default_rng(seed + 1)
+    configs = []
+    for k in range(count):
+        dataset, classes, feature_sets = PLANE[k % len(PLANE)]
+        features = feature_sets[int(rng.integers(len(feature_sets)))]
+        outputs = classes if classes > 2 else 1
+        widths = [int(round(math.exp(rng.uniform(math.log(2), math.log(16))))) for _ in range(int(rng.integers(1, 4)))]
+        kind = "edge" if k % 2 else "any"
+        configs.append((kind, RunConfig(layers=(len(features), *widths, outputs), features=features, dataset=dataset,
+                                        classes=max(classes, 2), activation=str(rng.choice(sorted(ACTIVATION_FUNCS))),
+                                        lr=float(10 ** rng.uniform(-0.5, 1.0 if kind == "edge" else 0.3)),
+                                        epochs=int(rng.integers(12, 40)), snapshot_every=int(rng.integers(2, 9)),
+                                        samples=int(rng.integers(24, 80)), seed=int(rng.integers(0, 1000)),
+                                        noise=float(rng.uniform(0.0, 0.2)))))
+    return configs
+
+
 # Runs that once failed by hand, kept: an oscillating lr with three events (its summary left the
 # frame); more epochs than the montage has frames (its fast-forward note sat on the fit's header);
 # a climb that the words hid behind the lowest.
 NAMED = [("named", RunConfig(lr=0.8)), ("named", RunConfig(lr=0.01, epochs=400, snapshot_every=20)),
          # a loss that climbs for 7 epochs (4x) before it falls: no spike, no oscillation
          ("named", RunConfig(layers=(1, 2, 1), activation="sigmoid", dataset="sine", lr=0.8, epochs=150))]
-RUNS = random_configs(EXAMPLES) + NAMED
+RUNS = random_configs(EXAMPLES) + NAMED + random_plane_configs(max(EXAMPLES // 2, 3))
 
 
 def run_id(run) -> str:
     kind, c = run
-    return f"{kind}-{'-'.join(map(str, c.layers))}-{c.activation}-{c.dataset}-lr{c.lr:.2g}-{c.init}"
+    features = "" if c.features == ("x",) else "-" + "+".join(c.features)
+    return f"{kind}-{'-'.join(map(str, c.layers))}-{c.activation}-{c.dataset}{features}-lr{c.lr:.2g}-{c.init}"
 
 
 @pytest.fixture(scope="module", params=RUNS, ids=run_id)

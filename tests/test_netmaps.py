@@ -12,7 +12,7 @@ from nnviz_core.palette import THEMES, Palette  # noqa: E402
 from nnviz_core.plane import map_norms, neuron_map_rgb  # noqa: E402
 from nnviz_core.train import train  # noqa: E402
 from scenes.mobjects import NetworkDiagram  # noqa: E402
-from scenes.mobjects.network import feature_label  # noqa: E402
+from nnviz_core.layout import feature_text  # noqa: E402
 
 
 def small(**changes):
@@ -149,7 +149,7 @@ def test_names_go_beside_the_neurons_and_features_are_written_out(tmp_path):
     h = small(features="x1,x2,x1^2,x1*x2", layers="4,2,1", epochs=2)
     net = diagram(h, weight_labels=True)
     assert [net.names[(0, k)].text for k in range(4)] == ["x₁", "x₂", "x₁²", "x₁x₂"]
-    assert feature_label("sin(x2)") == "sin x₂"
+    assert feature_text("sin(x2)") == "sin x₂"
     for (layer, index), name in net.names.items():
         circle = net.neurons[(layer, index)]
         if layer == 0:

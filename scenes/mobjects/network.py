@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, UP, Circle, Dot, Line, ManimColor, VGroup
 
-from nnviz_core.layout import contribution_styles, network_layout
+from nnviz_core.layout import contribution_styles, feature_text, network_layout
 from nnviz_core.numbers import fmt_fixed
 from nnviz_core import palette as pal
 from nnviz_core.palette import Palette, edge_width, neuron_fills
@@ -25,15 +25,6 @@ NAME_HALO = 5  # the outline, in the background colour, of a name written beside
 NAME_GAP = 0.08  # between a neuron and the name beside it
 
 # How a 2-D run's input neurons are named: by the feature each one reads.
-FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
-                  "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
-
-
-def feature_label(name: str) -> str:
-    """x1^2 -> x₁², sin(x1) -> sin x₁ (a name without an entry is written as it is)."""
-    return FEATURE_LABELS.get(name, name)
-
-
 def label_position(layout, edge) -> float:
     """Where along its edge a weight label goes: where the edges fan apart (near the wider
     side), or, between two wide layers, staggered by source neuron."""
@@ -158,7 +149,7 @@ class NetworkDiagram(Panel):
     def _name_text(self, history, layer: int, n):
         """A 2-D run's neuron name, to go beside its map-filled circle, on a halo (over edges):
         an input's feature (x₁²), a unit's layout name (h3, ŷ)."""
-        text = feature_label(history.problem.features[n.index]) if layer == 0 else n.label
+        text = feature_text(history.problem.features[n.index]) if layer == 0 else n.label
         return label(text, self.theme, SMALL_SIZE).set_stroke(self.theme.background, NAME_HALO, background=True)
 
     def _at(self, item) -> np.ndarray:
