@@ -234,6 +234,9 @@ def test_nnviz_gif_writes_xor_with_the_regions_true_colours(tmp_path):
     assert len(spots) >= 3
     for x, y in spots:
         assert np.abs(pixel(frame, ax, x, y) - pixel(truth, ax, x, y)).max() < 0.05
+    # And the accuracy's colour, though the first frame has but one point of it: at its marker.
+    right = d.panels["loss"].right
+    assert np.abs(pixel(frame, right, 30, h.accuracy[30]) - hex_rgb(LIGHT.accuracy)).max() < 0.05
 
 
 def test_the_contributions_panel_is_refused_for_2d_data_in_one_line(tmp_path, capsys):

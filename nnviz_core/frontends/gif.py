@@ -24,7 +24,7 @@ from ..dashboard import Dashboard, check_panels, figure_size, named_colours
 from ..errors import NnvizError
 from ..files import atomic_output, check_output_path
 from ..palette import DEFAULT_THEME, THEMES, UNIT_NORM, Theme, diverging_rgb, hex_rgb
-from ..plane import class_colour
+from ..plane import MAP_STRENGTH, class_colour
 from .workers import ordered_map
 
 MAX_SIDE = 65535  # GIF stores a width and a height in 16 bits
@@ -44,21 +44,26 @@ _palette_image: Image.Image | None = None
 os.register_at_fork(after_in_child=MathTextParser._parse_cached.cache_clear)
 
 
-REGION_STEPS = 12  # a 2-D classification's colours: each class's ramp from the background, in steps
+REGION_COLOURS = 48  # a 2-D classification's fixed colours: the class ramps share them
 
 
 def _fixed_colours(theme: Theme, classes: int = 0) -> np.ndarray:
     """Colours every frame may need, even if the first frame lacks them: the whole weight map,
     a grey ramp for text, and each named colour with its blends toward white (antialiasing).
-    With ``classes`` (a 2-D classification), each class colour's ramp from the background: the
-    regions grow surer, and their colours stronger, after the first frame."""
+    With ``classes`` (a 2-D classification), each class colour's ramp from the background (the
+    regions grow surer, and their colours stronger, after the first frame) and the accuracy's."""
     weight_map = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM, theme)
     greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
     named = np.array([to_rgb(c) for c in named_colours(theme)])
     blends = np.concatenate([1 - f * (1 - named) for f in (0.25, 0.5, 0.75, 1.0)])
     back = hex_rgb(theme.background)
-    ramps = [back + f * (hex_rgb(class_colour(k, theme)) - back)
-             for k in range(classes) for f in np.linspace(1 / REGION_STEPS, 1, REGION_STEPS)]
+    steps = REGION_COLOURS // classes if classes else 0
+    # Up to the maps' strongest (the regions' is lower), evenly: the steps a flat region could band
+    # at; and the class colour itself (the points).
+    shares = [*np.linspace(0, MAP_STRENGTH, steps)[1:], 1.0]
+    ramps = [back + f * (hex_rgb(class_colour(k, theme)) - back) for k in range(classes) for f in shares]
+    if classes:  # the accuracy curve: a single point in the first frame
+        ramps += [back + f * (hex_rgb(theme.accuracy) - back) for f in (0.5, 1.0)]
     return np.concatenate([weight_map, greys, blends, *([np.array(ramps)] if ramps else [])])
 
 
