@@ -5,7 +5,7 @@
 Each is run as a child process --repeats times (alternating, so background load hits all);
 prints the median wall and CPU time of each and their ratios, the peak-RSS ratio (ru_maxrss of
 the largest process in each child's tree), the GIF sizes, and the 2-D GIF's time over the 1-D
-GIF's (target: at most 1.5x). Usage: bench/gif_speed.py [--repeats N]
+GIF's (target: at most 1.5x). Usage: bench/gif_speed.py [--repeats N] [--reference seed_dashboard.py]
 """
 import argparse
 import statistics
@@ -23,14 +23,15 @@ REFERENCE = REPO.parent / "shared" / "reference" / "seed_dashboard.py"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--reference", type=Path, default=REFERENCE, help=f"the seed's script (default: {REFERENCE})")
     args = parser.parse_args()
-    if not REFERENCE.is_file():
-        sys.exit(f"gif_speed: reference script not found at {REFERENCE}")
+    if not args.reference.is_file():
+        sys.exit(f"gif_speed: reference script not found at {args.reference}")
     with tempfile.TemporaryDirectory() as tmp:
         seed_gif, our_gif, plane_gif = Path(tmp) / "seed.gif", Path(tmp) / "nnviz.gif", Path(tmp) / "circle.gif"
         nnviz_gif = [sys.executable, "-m", "nnviz_core.frontends.cli", "gif"]
         commands = {
-            "seed": [sys.executable, str(REFERENCE), str(seed_gif)],
+            "seed": [sys.executable, str(args.reference), str(seed_gif)],
             "nnviz": [*nnviz_gif, "--out", str(our_gif)],
             "2-D": [*nnviz_gif, "--dataset", "circle", "--out", str(plane_gif)],
         }

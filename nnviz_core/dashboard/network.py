@@ -20,8 +20,6 @@ FLOW_LABEL_AT = 0.08
 NEURON_HEIGHT = 0.8  # y units (one per row); 2-D data leaves room under each neuron for its name
 NEURON_HEIGHT_2D = 0.64
 MAP_FILL = 0.92  # a neuron's map: this share of the largest square inside its ellipse
-X_SPAN = (-2.5, 2.5)
-X_SPAN_2D = (-2.7, 2.7)  # room for the feature names beside the inputs' column
 
 
 def values_text(name: str, value: float) -> str:
@@ -54,7 +52,7 @@ class NetworkDiagram(DashboardPanel):
             return (item.layer - last / 2) * spacing, item.y
 
         self.at = at
-        ax.set_xlim(*(X_SPAN_2D if two_d else X_SPAN))
+        ax.set_xlim(-2.5, 2.5)
         self.top = max(n.y for col in layout.neurons for n in col) + 1.0
         self.bottom = min(n.y for col in layout.neurons for n in col) - 0.6
         ax.set_ylim(self.bottom - 0.5, self.top)
@@ -62,6 +60,8 @@ class NetworkDiagram(DashboardPanel):
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
         colours = pal.neuron_fills(self.theme, count)
         self.ellipses, self.neuron_texts = [], []  # neuron_texts: (text, neuron)
+        self.maps = []  # (image, neuron): 2-D data only
+        self.norms = plane.map_norms(history) if two_d else None
         self.rings = []  # (ellipse, neuron): a bias is its neuron's ring, as in the video
         for column in layout.neurons:
             for n in column:
@@ -125,13 +125,9 @@ class NetworkDiagram(DashboardPanel):
                             ha="center", va="bottom", fontsize=10, zorder=5,
                             bbox=dict(facecolor=self.theme.figure, alpha=0.7))
 
-    maps: list  # (image, neuron): 2-D data only
-
     def _add_map_and_name(self, n, x: float, y: float, font: int) -> None:
         """A 2-D neuron's map (placed in after_layout, once its square's size is known) and its
         name under it: an input's feature, fixed; a hidden or output unit's name and bias."""
-        if not hasattr(self, "maps"):
-            self.maps, self.norms = [], plane.map_norms(self.history)
         side = self.history.problem.grid_side
         image = self.ax.imshow(np.zeros((side, side, 3)), origin="lower", interpolation="bilinear",
                                extent=(x, x, y, y), aspect="auto", zorder=3)
