@@ -129,6 +129,16 @@ def grid_span(problem) -> tuple[float, float]:
     return float(g[:, 0].min()), float(g[:, 0].max())
 
 
+def image_extent(problem) -> tuple[float, float, float, float]:
+    """Where a (side, side) map of the grid is drawn, (left, right, bottom, top) in input
+    coordinates: half a cell past grid_span on every side, so that each pixel's centre is its
+    grid point (an image's pixels fill its extent) and the map lines up with the boundary. A
+    plot's limits stay grid_span: the outer half cells are cut off."""
+    lo, hi = grid_span(problem)
+    half = (hi - lo) / (problem.grid_side - 1) / 2
+    return lo - half, hi + half, lo - half, hi + half
+
+
 @dataclass(frozen=True)
 class MapNorms:
     """The fixed scale of every map a neuron shows, for the whole run: the largest |value| on the
@@ -160,6 +170,27 @@ def map_norms(history) -> MapNorms:
     norms = MapNorms(inputs, [np.where(p > 0, p, 1.0) for p in largest])
     history._map_norms = norms
     return norms
+
+
+REGRESSION_HEADROOM = 1.5  # a 2-D regression's ŷ map reaches at most this many times the data's largest |y|
+
+
+def regression_norm(history) -> SymmetricNorm:
+    """A 2-D regression's one scale for its ŷ map and its points' y, fixed for the run: the
+    largest |ŷ| on the grid over every epoch, but at least the largest |y| (no point is
+    clipped) and at most REGRESSION_HEADROOM times it, so that a wild first guess does not
+    wash out the rest of training (``regression_clipped`` says so; a renderer marks it)."""
+    data = float(np.abs(history.y).max())
+    return SymmetricNorm(min(max(_largest_output(history), data), REGRESSION_HEADROOM * data))
+
+
+def regression_clipped(history) -> bool:
+    """Whether some ŷ of the run lies beyond regression_norm's scale (drawn in its end colour)."""
+    return _largest_output(history) > regression_norm(history).vmax
+
+
+def _largest_output(history) -> float:
+    return map_norms(history).of(len(history.config.layers) - 1, 0).vmax
 
 
 def neuron_map_rgb(state, norms: MapNorms, layer: int, index: int, theme: Theme) -> np.ndarray:

@@ -135,3 +135,44 @@ def test_comparisons_share_one_loss_axis_and_the_run_colours_in_both():
     assert [curve.get_stroke_color().to_hex().lower() for curve in video.curves] == colours
     for panel, colour in zip(gif.panels, colours):
         assert to_hex(to_rgb(panel.title.get_color())) == colour  # each run's fit is titled in its colour
+
+
+# -- 2-D data: plane's decisions (the GIF's half; the video's 2-D panels are not on main yet:
+# when they are, each check below gets its video twin reading the same decision back) ----------
+@pytest.fixture(scope="module")
+def plane_run():
+    h = train(RunConfig().updated({"dataset": "spiral", "classes": "3", "layers": "2,5,3", "epochs": "6",
+                                   "snapshot_every": "3", "samples": "30"}))
+    return h, h.at_epoch(h.epochs)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_gif_draws_2d_data_with_planes_decisions(plane_run, theme):
+    from nnviz_core import plane
+    from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, feature_label
+
+    h, state = plane_run
+    t = pal.THEMES[theme]
+    gif = Dashboard(h, panels=("fit", "loss", "network"), dpi=20, theme=t)
+    gif.update(state)
+    fit, loss, net = (gif.panels[name] for name in ("fit", "loss", "network"))
+    # The regions image, where it sits, and the boundary.
+    assert np.array_equal(fit.image.get_array(), plane.region_rgb(state.grid_map(state.grid_probabilities), t))
+    assert tuple(fit.image.get_extent()) == pytest.approx(plane.image_extent(h.problem))
+    assert fit.ax.get_xlim() == fit.ax.get_ylim() == pytest.approx(plane.grid_span(h.problem))
+    assert np.array_equal(np.array(fit.boundary.get_segments()), plane.boundary_segments(state))
+    # The classes' colours and markers.
+    for k, points in enumerate(fit.points):
+        assert to_hex(points.get_facecolor()[0]) == plane.class_colour(k, t)
+        marker = matplotlib.markers.MarkerStyle(plane.class_marker(k))
+        assert np.allclose(points.get_paths()[0].vertices, marker.get_path().transformed(marker.get_transform()).vertices)
+    # Every neuron's map, on the run's scales; the inputs named by their features.
+    norms = plane.map_norms(h)
+    for image, n in net.maps:
+        assert np.array_equal(image.get_array(), plane.neuron_map_rgb(state, norms, n.layer, n.index, t))
+    names = {text.get_text() for text in net.ax.texts}
+    assert {feature_label(f) for f in h.problem.features} <= names
+    # The accuracy's axis, ticks, text and colour.
+    assert loss.right.get_ylim() == ACCURACY_AXIS
+    assert [tick.get_text() for tick in loss.right.get_yticklabels()] == [accuracy_text(v) for v in ACCURACY_TICKS]
+    assert to_hex(loss.accuracy_curve.get_color()) == t.accuracy

@@ -17,20 +17,22 @@ from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
 
 from .. import palette as pal
+from ..errors import NnvizError
 from ..panels import CLASSIC, PANELS
 from .bars import BiasBars, GradientBars
 from .contributions import ContributionsPanel
-from .fit import DataFitPanel
+from .fit import fit_panel
 from .heatmap import WeightHeatmap
 from .loss import LossPanel
 from .network import NetworkDiagram
 from .panel import DashboardPanel, sign_colours
 
 # No EpochCounter as in the video: a GIF frame is one real epoch, which each panel's title names.
-PANEL_TYPES = {"fit": DataFitPanel, "loss": LossPanel, "network": NetworkDiagram,
+PANEL_TYPES = {"fit": fit_panel, "loss": LossPanel, "network": NetworkDiagram,
                "weights_in": partial(WeightHeatmap, first=True),
                "weights_out": partial(WeightHeatmap, first=False),
                "biases": BiasBars, "gradients": GradientBars, "contributions": ContributionsPanel}
+ONE_D_ONLY = ("contributions",)  # panels that draw along the one input x
 # Each panel's cell in the seed's 3 x 3 grid; with the contributions panel, it and the fit share
 # the left column's top two rows.
 SEED_CELLS = {"fit": (slice(0, 2), 0), "loss": (2, 0), "network": (slice(0, 2), 1),
@@ -47,6 +49,14 @@ def named_colours(t: pal.Theme) -> tuple[str, ...]:
 
 
 __all__ = ["Dashboard", "figure_size", "FIGSIZE", "DPI", "sign_colours", "named_colours", "DashboardPanel"]
+
+
+def check_panels(history, panels) -> None:
+    """Refuse, in one line, a panel that cannot draw this run's data."""
+    unfit = [p for p in panels if p in ONE_D_ONLY] if history.problem.is_2d else []
+    if unfit:
+        raise NnvizError(f"--panels {unfit[0]}: the {unfit[0]} panel draws 1-D data and "
+                         f"{history.config.dataset} is 2-D; leave it out")
 
 
 def theme_rc(theme: pal.Theme) -> dict:
@@ -86,6 +96,7 @@ class Dashboard:
 
     def __init__(self, history, panels=CLASSIC, dpi: int = DPI, sampling_note: str | None = None,
                  theme: pal.Theme = pal.THEMES[pal.DEFAULT_THEME]):
+        check_panels(history, panels)
         self.history = history
         self.palette = pal.Palette.for_history(history, theme)
         names = [p for p in PANELS if p in panels]

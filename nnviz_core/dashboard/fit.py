@@ -1,9 +1,25 @@
-"""DataFitPanel: the training points and the network's prediction on a dense grid."""
+"""The data panel: for 1-D data the training points and the prediction on a dense grid
+(DataFitPanel); for 2-D data the input plane (PlanePanel): a classification's decision regions
+and boundary, or a regression's ŷ map, under the training points."""
 from __future__ import annotations
 
-from ..layout import fit_y_range, padded
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.cm import ScalarMappable
+
+from .. import plane
+from ..layout import accuracy_text, fit_y_range, padded
 from ..numbers import fmt_loss
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
+
+POINT_SIZE = 30  # points², the scatter's markers on the plane
+BOUNDARY_WIDTH = 2.0  # points
+
+
+def fit_panel(ax, history, palette):
+    """The data panel that suits the run: the curve for 1-D data, the plane for 2-D."""
+    return (PlanePanel if history.problem.is_2d else DataFitPanel)(ax, history, palette)
 
 
 class DataFitPanel(DashboardPanel):
@@ -34,3 +50,65 @@ class DataFitPanel(DashboardPanel):
         set_curve(self.line, self.history.grid[:, 0], prediction, *self.ylim)
         self.marks.show(self.history.grid[:, 0], prediction)
         self.title.set_text(f"Data Fit (Epoch {epoch_text(state.epoch)})\nLoss: {fmt_loss(state.loss)}")
+
+
+class PlanePanel(DashboardPanel):
+    """The input plane, x₁ across and x₂ up. A classification: the decision regions as one image
+    (``plane.region_rgb``), the boundary (``plane.boundary_segments``) and the points in their
+    class's colour and marker. A regression: the ŷ map and the points coloured by their y, on one
+    scale fixed for the run (``plane.regression_norm``). The image and the boundary are changed
+    in place each frame; the points are redrawn over them."""
+
+    def __init__(self, ax, history, palette):
+        super().__init__(ax, history, palette)
+        h, theme = history, self.theme
+        self.classes = h.problem.classes
+        lo, hi = self.span = plane.grid_span(h.problem)
+        side = h.problem.grid_side
+        # origin lower: row r of a map is x2's r-th value, rising, as the plane's images are.
+        self.image = ax.imshow(np.zeros((side, side, 3)), origin="lower", extent=plane.image_extent(h.problem),
+                               interpolation="bilinear", zorder=0)
+        X = h.problem.raw_inputs
+        if self.classes:
+            labels = h.problem.labels()
+            self.boundary = ax.add_collection(LineCollection([], colors=theme.ink, linewidths=BOUNDARY_WIDTH,
+                                                             zorder=1.5, label="boundary"))
+            self.points = []
+            for k in range(self.classes):
+                mine = labels == k
+                self.points.append(ax.scatter(X[mine, 0], X[mine, 1], s=POINT_SIZE, marker=plane.class_marker(k),
+                                              color=plane.class_colour(k, theme), edgecolors=theme.ink,
+                                              linewidths=0.6, zorder=2, clip_on=False, label=f"class {k}"))
+            ax.legend(handles=[*self.points, self.boundary], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                      fontsize=8, framealpha=0.85)
+        else:
+            self.boundary = None
+            self.norm = plane.regression_norm(h)
+            self.points = [ax.scatter(X[:, 0], X[:, 1], s=POINT_SIZE, c=plane.value_rgb(h.y[:, 0], self.norm, theme),
+                                      edgecolors=theme.ink, linewidths=0.6, zorder=2, clip_on=False)]
+            v = self.norm.vmax
+            ramp = plane.value_rgb(np.linspace(-v, v, 256), self.norm, theme)
+            # The bar's end triangles say that ŷ beyond its scale is drawn in the end colours.
+            bar = ax.figure.colorbar(ScalarMappable(Normalize(-v, v), ListedColormap(ramp)), ax=ax,
+                                     fraction=0.05, pad=0.03,
+                                     extend="both" if plane.regression_clipped(h) else "neither")
+            bar.set_label("ŷ (map) and y (points)", fontsize=9)
+            bar.ax.tick_params(labelsize=8)
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(lo, hi)
+        ax.set_aspect("equal")
+        ax.set_xlabel("x₁")
+        ax.set_ylabel("x₂")
+        self.title = ax.set_title("", fontsize=TITLE_SIZE)
+
+    def set_state(self, state) -> None:
+        theme = self.theme
+        loss = f"Loss: {fmt_loss(state.loss)}"
+        if self.classes:
+            self.image.set_data(plane.region_rgb(state.grid_map(state.grid_probabilities), theme))
+            self.boundary.set_segments(plane.boundary_segments(state))
+            self.title.set_text(f"Decision Regions (Epoch {epoch_text(state.epoch)})\n"
+                                f"{loss}   Accuracy: {accuracy_text(state.accuracy)}")
+        else:
+            self.image.set_data(plane.value_rgb(state.grid_map(state.prediction)[..., 0], self.norm, theme))
+            self.title.set_text(f"Prediction ŷ (Epoch {epoch_text(state.epoch)})\n{loss}")

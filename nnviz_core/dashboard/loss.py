@@ -1,9 +1,10 @@
-"""LossPanel: the loss of every epoch up to the one shown, on a log axis when it spans decades."""
+"""LossPanel: the loss of every epoch up to the one shown, on a log axis when it spans decades;
+for a classification, the accuracy too, on a right-hand axis from 0 to 100 %."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..layout import loss_axis
+from ..layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, loss_axis
 from .panel import TITLE_SIZE, DashboardPanel, set_curve
 
 
@@ -22,12 +23,43 @@ class LossPanel(DashboardPanel):
         ax.grid(True)
         ax.set_xlim(0, max(len(self.loss) - 1, 1))
         ax.set_ylim(self.axis.low, self.axis.high)
+        self.accuracy = history.accuracy
+        self.accuracy_curve = None
+        if history.problem.is_2d:  # 1-D runs are the seed's MSE regressions, drawn as they were
+            ax.set_ylabel(history.problem.loss.name.capitalize())
+        if self.accuracy is not None:
+            self._accuracy_axis(ax)
+
+    def _accuracy_axis(self, ax) -> None:
+        """The accuracy on its own right-hand axis, 0 to 100 %, and a legend naming both curves."""
+        theme = self.theme
+        right = self.right = ax.twinx()
+        right.set_ylim(*ACCURACY_AXIS)
+        right.set_yticks(ACCURACY_TICKS, [accuracy_text(t) for t in ACCURACY_TICKS])
+        right.set_ylabel("Accuracy", color=theme.accuracy)
+        # Not clipped: at 100 % the curve runs along the frame, drawn whole.
+        (self.accuracy_curve,) = right.plot([], [], "-", color=theme.accuracy, linewidth=1.8, clip_on=False,
+                                            label="Accuracy")
+        (self.accuracy_marker,) = right.plot([], [], "o", color=theme.accuracy, markersize=7, clip_on=False)
+        self.curve.set_label(f"Loss ({self.history.problem.loss.name})")
+        # Over the curves, so redrawn with them each frame.
+        self.legend = right.legend(handles=[self.curve, self.accuracy_curve], loc="center right", fontsize=9,
+                                   framealpha=0.85)
+        ax.set_title(ax.get_title().replace("Training Loss", "Training Loss and Accuracy"), fontsize=TITLE_SIZE)
 
     def changing_artists(self) -> list:
-        return [self.curve, self.marker]
+        if self.accuracy_curve is None:
+            return [self.curve, self.marker]
+        return [self.curve, self.accuracy_curve, self.marker, self.accuracy_marker, self.legend]
 
     def set_state(self, state) -> None:
         shown = int(np.floor(state.epoch + 1e-9)) + 1
         set_curve(self.curve, np.r_[self.epochs[:shown], state.epoch], np.r_[self.loss[:shown], state.loss],
                   self.axis.low, self.axis.high, self.axis.log)
         self.marker.set_data([state.epoch], [state.loss])
+        if self.accuracy_curve is not None:
+            # Training's accuracy of every epoch shown; the State's own between two epochs.
+            between = [] if float(state.epoch).is_integer() else [state.accuracy]
+            self.accuracy_curve.set_data(np.r_[self.epochs[:shown], [state.epoch] * len(between)],
+                                         np.r_[self.accuracy[:shown], between])
+            self.accuracy_marker.set_data([state.epoch], [state.accuracy])

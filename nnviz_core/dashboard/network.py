@@ -2,12 +2,14 @@
 read it and what happened in training."""
 from __future__ import annotations
 
+import numpy as np
 from matplotlib.lines import Line2D
 from matplotlib.patches import Ellipse
 
 from .. import palette as pal
+from .. import plane
 from ..events import summary_lines
-from ..layout import network_layout, weight_label
+from ..layout import feature_label, network_layout, weight_label
 from ..numbers import fmt_fixed
 from .panel import TITLE_SIZE, DashboardPanel, epoch_text
 
@@ -15,6 +17,9 @@ SIGN_ALPHA = 0.7  # sign markers are translucent, as in the seed
 EDGE_LABEL_AT = 0.7  # along a fan-out edge: where neighbouring edges are about 0.7 rows apart
 SIGN_AT = 0.55  # along a fan-in edge to the output, from its source: clear of the ∂h labels
 FLOW_LABEL_AT = 0.08
+NEURON_HEIGHT = 0.8  # y units (one per row); 2-D data leaves room under each neuron for its name
+NEURON_HEIGHT_2D = 0.64
+MAP_FILL = 0.92  # a neuron's map: this share of the largest square inside its ellipse
 
 
 def values_text(name: str, value: float) -> str:
@@ -23,7 +28,11 @@ def values_text(name: str, value: float) -> str:
 
 class NetworkDiagram(DashboardPanel):
     """Neurons, edges coloured and sized by weight, biases and (for the last matrix) signs and the
-    backward flow. Labels that the panel has no room for are left out whole, never half-drawn."""
+    backward flow. Labels that the panel has no room for are left out whole, never half-drawn.
+
+    For 2-D data every neuron carries its map: what it outputs over the input plane
+    (``plane.neuron_map_rgb``, on its scale fixed for the run), one small image inside its
+    ellipse, changed in place each frame; its name sits under it, the inputs' their feature's."""
 
     def __init__(self, ax, history, palette, sampling_note: str | None = None):
         super().__init__(ax, history, palette)
@@ -36,6 +45,8 @@ class NetworkDiagram(DashboardPanel):
         self.spacing = spacing = min(1.8, 3.6 / (count - 1))
         self.rx = rx = min(0.4, 0.3 * spacing)  # neuron half-width in x; y units are 1 per row
         font = 9 if layout.height <= 9 else 8
+        self.two_d = two_d = history.problem.is_2d
+        self.neuron_height = NEURON_HEIGHT_2D if two_d else NEURON_HEIGHT
 
         def at(item):
             return (item.layer - last / 2) * spacing, item.y
@@ -49,15 +60,19 @@ class NetworkDiagram(DashboardPanel):
         self.title = ax.set_title("", fontsize=TITLE_SIZE)
         colours = pal.neuron_fills(self.theme, count)
         self.ellipses, self.neuron_texts = [], []  # neuron_texts: (text, neuron)
+        self.maps = []  # (image, neuron): 2-D data only
+        self.norms = plane.map_norms(history) if two_d else None
         self.rings = []  # (ellipse, neuron): a bias is its neuron's ring, as in the video
         for column in layout.neurons:
             for n in column:
                 x, y = at(n)
-                self.ellipses.append(ax.add_patch(Ellipse((x, y), 2 * rx, 0.8, color=colours[n.layer],
-                                                          alpha=0.8, zorder=2)))
+                self.ellipses.append(ax.add_patch(Ellipse((x, y), 2 * rx, self.neuron_height,
+                                                          color=colours[n.layer], alpha=0.8, zorder=2)))
                 if n.layer > 0:
                     self.rings.append((self.ellipses[-1], n))
-                if n.layer == 0:
+                if two_d:
+                    self._add_map_and_name(n, x, y, font)
+                elif n.layer == 0:
                     ax.text(x, y, f"Input\n({n.label})", ha="center", va="center", zorder=4, fontsize=font + 1)
                 else:
                     text = ax.text(x, y, "", ha="center", va="center", zorder=4,
@@ -110,6 +125,35 @@ class NetworkDiagram(DashboardPanel):
                             ha="center", va="bottom", fontsize=10, zorder=5,
                             bbox=dict(facecolor=self.theme.figure, alpha=0.7))
 
+    def _add_map_and_name(self, n, x: float, y: float, font: int) -> None:
+        """A 2-D neuron's map (placed in after_layout, once its square's size is known) and its
+        name under it: an input's feature, fixed; a hidden or output unit's name and bias."""
+        side = self.history.problem.grid_side
+        image = self.ax.imshow(np.zeros((side, side, 3)), origin="lower", interpolation="bilinear",
+                               extent=(x, x, y, y), aspect="auto", zorder=3)
+        self.maps.append((image, n))
+        under = y - self.neuron_height / 2 - 0.03
+        style = dict(ha="center", va="top", zorder=4, fontsize=font,
+                     bbox=dict(facecolor=self.theme.figure, edgecolor="none", alpha=0.7, pad=0.5))
+        if n.layer == 0:
+            self.ax.text(x, under, feature_label(self.history.problem.features[n.index]), **style)
+        else:
+            self.neuron_texts.append((self.ax.text(x, under, "", **style), n))
+
+    def _place_maps(self, renderer) -> None:
+        """Each map as the largest square (on screen) inside its ellipse, a little inset."""
+        ax = self.ax
+        box = ax.get_window_extent(renderer)
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        per_x, per_y = box.width / (x1 - x0), box.height / (y1 - y0)  # pixels per data unit
+        a, b = self.rx * per_x, self.neuron_height / 2 * per_y  # the ellipse's half-axes, in pixels
+        half = MAP_FILL / np.sqrt(1 / a**2 + 1 / b**2)  # the inscribed square's corner: (h/a)² + (h/b)² = 1
+        for image, n in self.maps:
+            x, y = self.at(n)
+            image.set_extent((x - half / per_x, x + half / per_x, y - half / per_y, y + half / per_y))
+        ax.set_xlim(x0, x1)  # set_extent may have widened them
+        ax.set_ylim(y0, y1)
+
     def _along(self, e, share: float) -> tuple[float, float]:
         """A point ``share`` of the way along an edge's drawn line, from its source."""
         (x0, y0), (x1, y1) = self.at(e.start), self.at(e.end)
@@ -122,6 +166,8 @@ class NetworkDiagram(DashboardPanel):
                  "  whole run; width grows with |w|; a neuron's ring: its bias, the same way",
                  "- Backward flow: purple dotted lines (∂h: gradient reaching a hidden unit)",
                  "- Neurons: {} (input), {} (hidden), {} (output)".format(*self.theme.neuron_names)]
+        if self.two_d:
+            lines.append("- Maps: each neuron's output over the input plane (x₁ across, x₂ up), its own fixed scale")
         happened = summary_lines(self.history) + ([sampling_note] if sampling_note else [])
         if happened:
             lines += ["What happened:"] + [f"- {line}" for line in happened]
@@ -134,9 +180,12 @@ class NetworkDiagram(DashboardPanel):
         note_share = (note.y1 - box.y0) / box.height + 0.01
         span = (self.top - self.bottom) / max(1 - note_share, 0.2)
         self.ax.set_ylim(self.top - span, self.top)
+        if self.two_d:
+            self._place_maps(renderer)
         self._set_widest_texts()
         neuron_boxes = [t.get_window_extent(renderer) for t, _ in self.neuron_texts]
-        if any(a.overlaps(b) for k, a in enumerate(neuron_boxes) for b in neuron_boxes[k + 1:]):
+        if any(a.overlaps(b) for k, a in enumerate(neuron_boxes) for b in neuron_boxes[k + 1:]) or (
+                self.two_d and self._names_cover_neurons(neuron_boxes, renderer)):
             self.compact = True  # rows too close for values: hidden units show their names only
             self._set_widest_texts()
             neuron_boxes = [t.get_window_extent(renderer) for t, _ in self.neuron_texts]
@@ -150,6 +199,13 @@ class NetworkDiagram(DashboardPanel):
                 t.set_visible(not clash)
             if not clash:
                 blockers += boxes
+
+    def _names_cover_neurons(self, boxes, renderer) -> bool:
+        """2-D: whether a name under a neuron reaches into the neuron below it."""
+        drawn = [n for column in self.layout.neurons for n in column]
+        neurons = {(n.layer, n.index): e.get_window_extent(renderer) for e, n in zip(self.ellipses, drawn)}
+        return any(box.overlaps(e) for box, (_, mine) in zip(boxes, self.neuron_texts)
+                   for key, e in neurons.items() if key != (mine.layer, mine.index))
 
     def _set_widest_texts(self) -> None:
         """Fill every label with its widest possible text, to measure it."""
@@ -166,6 +222,8 @@ class NetworkDiagram(DashboardPanel):
 
     def _neuron_text(self, n, b: float, w_out: float | None) -> str:
         last = len(self.layers) - 1
+        if self.two_d:  # one line under the neuron's map
+            return n.label if self.compact else f"{n.label} {values_text('b', b)}"
         if n.layer == last:
             return f"Output\n({n.label})\n{values_text('b', b)}"
         if self.compact:
@@ -208,3 +266,6 @@ class NetworkDiagram(DashboardPanel):
             text.get_bbox_patch().set_facecolor(rgb)
             shown = SIGN_ALPHA * rgb + (1 - SIGN_ALPHA) * pal.hex_rgb(self.theme.figure)  # as drawn over the axes
             text.set_color(pal.text_color_on(shown))
+        if self.two_d:  # every map from the State's one forward pass over the grid
+            for image, n in self.maps:
+                image.set_data(plane.neuron_map_rgb(state, self.norms, n.layer, n.index, self.theme))

@@ -213,13 +213,17 @@ def cmd_gif(args) -> int:
     if args.compare:
         from .gif import write_comparison_gif
 
-        comparison = runs_to_draw(comparison_from_args(args))
+        comparison = comparison_from_args(args)
+        flat = next((h for h in comparison.histories if h.problem.is_2d), None)
+        if flat is not None:  # the side-by-side fits are curves over one input
+            raise UserError(f"nnviz gif --compare: runs side by side are drawn for 1-D data only and "
+                            f"{flat.config.dataset} is 2-D; draw each run alone with nnviz gif")
         path, count = write_comparison_gif(comparison, args.out, args.fps, args.dpi, args.every, args.smooth,
                                            args.jobs, ProgressBar("gif"), make_folders=own_folder, theme=theme)
         with Image.open(path) as im:
             width, height = im.size
     else:
-        history = runs_to_draw(history_from_args(args))
+        history = history_from_args(args)  # 1-D or 2-D: the dashboard draws both (the video checks its own)
         path, count = write_dashboard_gif(history, args.out, args.fps, args.dpi, args.every, args.smooth,
                                           args.panels, args.jobs, ProgressBar("gif"), make_folders=own_folder,
                                           theme=theme)

@@ -20,10 +20,11 @@ from matplotlib.mathtext import MathTextParser
 from PIL import GifImagePlugin, Image
 
 from .. import memory
-from ..dashboard import Dashboard, figure_size, named_colours
+from ..dashboard import Dashboard, check_panels, figure_size, named_colours
 from ..errors import NnvizError
 from ..files import atomic_output, check_output_path
-from ..palette import DEFAULT_THEME, THEMES, UNIT_NORM, Theme, diverging_rgb
+from ..palette import DEFAULT_THEME, THEMES, UNIT_NORM, Theme, diverging_rgb, hex_rgb
+from ..plane import MAP_STRENGTH, class_colour
 from .workers import ordered_map
 
 MAX_SIDE = 65535  # GIF stores a width and a height in 16 bits
@@ -43,19 +44,32 @@ _palette_image: Image.Image | None = None
 os.register_at_fork(after_in_child=MathTextParser._parse_cached.cache_clear)
 
 
-def _fixed_colours(theme: Theme) -> np.ndarray:
+REGION_COLOURS = 48  # a 2-D classification's fixed colours: the class ramps share them
+
+
+def _fixed_colours(theme: Theme, classes: int = 0) -> np.ndarray:
     """Colours every frame may need, even if the first frame lacks them: the whole weight map,
-    a grey ramp for text, and each named colour with its blends toward white (antialiasing)."""
+    a grey ramp for text, and each named colour with its blends toward white (antialiasing).
+    With ``classes`` (a 2-D classification), each class colour's ramp from the background (the
+    regions grow surer, and their colours stronger, after the first frame) and the accuracy's."""
     weight_map = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM, theme)
     greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
     named = np.array([to_rgb(c) for c in named_colours(theme)])
     blends = np.concatenate([1 - f * (1 - named) for f in (0.25, 0.5, 0.75, 1.0)])
-    return np.concatenate([weight_map, greys, blends])
+    back = hex_rgb(theme.background)
+    steps = REGION_COLOURS // classes if classes else 0
+    # Up to the maps' strongest (the regions' is lower), evenly: the steps a flat region could band
+    # at; and the class colour itself (the points).
+    shares = [*np.linspace(0, MAP_STRENGTH, steps)[1:], 1.0]
+    ramps = [back + f * (hex_rgb(class_colour(k, theme)) - back) for k in range(classes) for f in shares]
+    if classes:  # the accuracy curve: a single point in the first frame
+        ramps += [back + f * (hex_rgb(theme.accuracy) - back) for f in (0.5, 1.0)]
+    return np.concatenate([weight_map, greys, blends, *([np.array(ramps)] if ramps else [])])
 
 
-def _palette_from(first_frame: np.ndarray, theme: Theme) -> Image.Image:
+def _palette_from(first_frame: np.ndarray, theme: Theme, classes: int = 0) -> Image.Image:
     """One 256-colour palette for the GIF: the fixed colours, the rest fitted to the first frame."""
-    fixed = np.round(_fixed_colours(theme) * 255)
+    fixed = np.round(_fixed_colours(theme, classes) * 255)
     # Fitted to every other pixel of every other row: 7x faster than the whole frame, and frames
     # quantise as closely (their flat areas hold all the colours that matter).
     sample = np.ascontiguousarray(first_frame[::2, ::2])
@@ -100,7 +114,8 @@ def iter_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
     report = progress or (lambda done, total: None)
     try:
         first = _render_rgba(times[0])
-        _palette_image = _palette_from(first[..., :3], _dashboard.palette.theme)
+        classes = history.problem.classes if history.problem.is_2d else 0
+        _palette_image = _palette_from(first[..., :3], _dashboard.palette.theme, classes)
         yield _quantised(first)
         report(1, len(times))
         rest = times[1:]
@@ -201,6 +216,7 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
     from ..timeline import gif_epochs
 
     panels = tuple(panels or CLASSIC)
+    check_panels(history, panels)
     times, note = gif_epochs(history, every, smooth)
     check_gif_memory(panels, dpi, jobs)
     check_output_path(out, "--out", make_parents=make_folders, example="NN_vis.gif")
