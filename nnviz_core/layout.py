@@ -69,17 +69,6 @@ def neuron_label(layers, layer: int, index: int) -> str:
     return f"h{index + 1}" if last == 2 else f"h{layer}.{index + 1}"
 
 
-# How a 2-D run's input neurons are named on screen: by the feature each one reads.
-FEATURE_LABELS = {"x1": "x₁", "x2": "x₂", "x1^2": "x₁²", "x2^2": "x₂²", "x1*x2": "x₁x₂",
-                  "sin(x1)": "sin x₁", "sin(x2)": "sin x₂"}
-
-
-def feature_label(name: str) -> str:
-    """An input feature as both renderers write it: x1^2 -> x₁², sin(x1) -> sin x₁ (a name
-    without an entry is written as it is)."""
-    return FEATURE_LABELS.get(name, name)
-
-
 def weight_label(layers, layer: int, i: int, j: int) -> str:
     """w1[3] for a weight of a matrix with one row or column (x -> h3, h3 -> ŷ); w2[3,1] (row,
     column: from unit 3 to unit 1) between two wider layers."""

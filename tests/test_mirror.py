@@ -149,7 +149,7 @@ def plane_run():
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_the_gif_draws_2d_data_with_planes_decisions(plane_run, theme):
     from nnviz_core import plane
-    from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, feature_label
+    from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, feature_text
 
     h, state = plane_run
     t = pal.THEMES[theme]
@@ -171,7 +171,7 @@ def test_the_gif_draws_2d_data_with_planes_decisions(plane_run, theme):
     for image, n in net.maps:
         assert np.array_equal(image.get_array(), plane.neuron_map_rgb(state, norms, n.layer, n.index, t))
     names = {text.get_text() for text in net.ax.texts}
-    assert {feature_label(f) for f in h.problem.features} <= names
+    assert {feature_text(f) for f in h.problem.features} <= names
     # The accuracy's axis, ticks, text and colour.
     assert loss.right.get_ylim() == ACCURACY_AXIS
     assert [tick.get_text() for tick in loss.right.get_yticklabels()] == [accuracy_text(v) for v in ACCURACY_TICKS]

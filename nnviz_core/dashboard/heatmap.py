@@ -4,7 +4,7 @@ from __future__ import annotations
 from matplotlib.colors import Normalize
 
 from .. import palette as pal
-from ..layout import feature_label, heatmap_cell_text, heatmap_transposed, neuron_label
+from ..layout import feature_text, heatmap_cell_text, heatmap_transposed, neuron_label
 from .panel import TITLE_SIZE, DashboardPanel, thinned
 
 MIN_CELL_PT = (20, 9)  # a cell narrower or lower than this (in points, like its text) shows colour only
@@ -39,7 +39,7 @@ class WeightHeatmap(DashboardPanel):
         col_layer = self.index if self.transposed else self.index + 1
         if col_layer == 0 and history.problem.is_2d:  # 2-D inputs: named by their features
             ax.set_xlabel("Input")
-            ax.set_xticks(range(cols), [feature_label(f) for f in history.problem.features])
+            ax.set_xticks(range(cols), [feature_text(f) for f in history.problem.features])
         elif col_layer == 0:  # the one input: no tick to name
             ax.set_xticks([])
         else:

@@ -9,7 +9,7 @@ from matplotlib.patches import Ellipse
 from .. import palette as pal
 from .. import plane
 from ..events import summary_lines
-from ..layout import feature_label, network_layout, weight_label
+from ..layout import feature_text, network_layout, weight_label
 from ..numbers import fmt_fixed
 from .panel import TITLE_SIZE, DashboardPanel, epoch_text
 
@@ -136,7 +136,7 @@ class NetworkDiagram(DashboardPanel):
         style = dict(ha="center", va="top", zorder=4, fontsize=font,
                      bbox=dict(facecolor=self.theme.figure, edgecolor="none", alpha=0.7, pad=0.5))
         if n.layer == 0:
-            self.ax.text(x, under, feature_label(self.history.problem.features[n.index]), **style)
+            self.ax.text(x, under, feature_text(self.history.problem.features[n.index]), **style)
         else:
             self.neuron_texts.append((self.ax.text(x, under, "", **style), n))
 
