@@ -37,7 +37,7 @@ import numpy as np
 from . import trace as per_epoch
 from .config import RunConfig
 from .model import backward, dead_units, forward, sample_deltas
-from .optim import take_steps
+from .optim import flat, take_steps, unflat
 from .problems import Problem, class_probabilities, make_problem
 
 CACHED_STATES = 64  # exact (epoch, step) states kept for sequential and repeated access
@@ -478,10 +478,11 @@ def checkpoint_shapes(config) -> dict[str, tuple]:
 
 
 def checkpoint_arrays(weights, biases, memory: dict) -> dict:
-    """One moment of training by checkpoint_shapes' names."""
+    """One moment of training by checkpoint_shapes' names (the memory's vectors cut per layer)."""
+    like = [*weights, *biases]
     out = {}
-    for prefix, arrays in (("", [*weights, *biases]), *((f"{k}_", v) for k, v in memory.items())):
-        depth = len(arrays) // 2
+    for prefix, arrays in (("", like), *((f"{k}_", unflat(v, like)) for k, v in memory.items())):
+        depth = len(weights)
         for l in range(depth):
             out[f"{prefix}w{l}"], out[f"{prefix}b{l}"] = arrays[l], arrays[depth + l]
     return out
@@ -493,7 +494,7 @@ def checkpoint_params(checkpoints: dict, k: int, config) -> tuple[list, list, di
     take = lambda prefix: ([checkpoints[f"{prefix}w{l}"][k] for l in range(depth)]
                            + [checkpoints[f"{prefix}b{l}"][k] for l in range(depth)])
     params = take("")
-    return params[:depth], params[depth:], {slot: take(f"{slot}_") for slot in config.optimizer_slots}
+    return params[:depth], params[depth:], {slot: flat(take(f"{slot}_")) for slot in config.optimizer_slots}
 
 
 def checkpoint_epochs(epochs: int, every: int, last: int | None = None) -> list[int]:

@@ -24,8 +24,10 @@ drives to zero are exactly zero. With sgd, away from zero, this is the plain ste
 w ← w − lr·(g + l1·sign(w)); with momentum and adam the L1 step is apart from the optimiser's
 memory (as AdamW keeps its weight decay apart). Biases are never penalised.
 
-An optimiser's memory is a dict slot -> one array per parameter, weights first, then biases
-(``SLOTS``). Adam's step count is not kept: before epoch e's step s it is e·steps + s.
+An optimiser's memory is a dict slot -> one vector over every parameter (``SLOTS``): each
+layer's weights raveled, then each layer's biases (``flat``), so an update is a dozen NumPy
+calls whatever the depth. Adam's step count is not kept: before epoch e's step s it is
+e·steps + s.
 """
 from __future__ import annotations
 
@@ -46,9 +48,24 @@ def shuffle_key(rng: np.random.RandomState) -> int:
     return int(rng.randint(0, 2**31))
 
 
+def flat(arrays) -> np.ndarray:
+    """Arrays raveled into one vector, in order."""
+    return np.concatenate([a.ravel() for a in arrays])
+
+
+def unflat(vector: np.ndarray, like) -> list:
+    """``vector`` cut into arrays shaped as ``like`` (views, in order): flat's inverse."""
+    out, at = [], 0
+    for a in like:
+        out.append(vector[at:at + a.size].reshape(a.shape))
+        at += a.size
+    return out
+
+
 def empty_memory(optimizer: str, weights, biases) -> dict:
     """The optimiser's memory before the first step: zeros."""
-    return {slot: [np.zeros_like(p) for p in (*weights, *biases)] for slot in SLOTS[optimizer]}
+    size = sum(p.size for p in (*weights, *biases))
+    return {slot: np.zeros(size) for slot in SLOTS[optimizer]}
 
 
 def _shrink(w, by: float):
@@ -61,23 +78,25 @@ def update(config, weights, biases, grad_w, grad_b, memory: dict, t: int):
     (new weights, new biases, new memory), all new arrays (see the module's docstring)."""
     if config.l2:
         grad_w = [g + 2 * config.l2 * w for g, w in zip(grad_w, weights)]
-    lr, depth = config.lr, len(weights)
+    lr = config.lr
     if config.optimizer == "sgd":
         weights, biases = sgd_step(weights, biases, grad_w, grad_b, lr)
     else:
-        params, grads = [*weights, *biases], [*grad_w, *grad_b]
+        like = [*weights, *biases]
+        params, g = flat(like), flat([*grad_w, *grad_b])
         if config.optimizer == "momentum":
-            velocity = [config.momentum * v + g for v, g in zip(memory["velocity"], grads)]
+            velocity = config.momentum * memory["velocity"] + g
             memory = {"velocity": velocity}
-            params = [p - lr * v for p, v in zip(params, velocity)]
+            params = params - lr * velocity
         else:
             b1, b2 = config.beta1, config.beta2
-            m = [b1 * m + (1 - b1) * g for m, g in zip(memory["m"], grads)]
-            v = [b2 * v + (1 - b2) * (g * g) for v, g in zip(memory["v"], grads)]
+            m = b1 * memory["m"] + (1 - b1) * g
+            v = b2 * memory["v"] + (1 - b2) * (g * g)
             memory = {"m": m, "v": v}
             c1, c2 = 1 - b1 ** (t + 1), 1 - b2 ** (t + 1)
-            params = [p - lr * (m_ / c1) / (np.sqrt(v_ / c2) + config.eps) for p, m_, v_ in zip(params, m, v)]
-        weights, biases = params[:depth], params[depth:]
+            params = params - lr * (m / c1) / (np.sqrt(v / c2) + config.eps)
+        params = unflat(params, like)
+        weights, biases = params[:len(weights)], params[len(weights):]
     if config.l1:
         weights = [_shrink(w, lr * config.l1) for w in weights]
     return weights, biases, memory
@@ -88,14 +107,13 @@ def take_steps(config, problem, weights, biases, memory: dict, epoch: int, start
     """Steps start..stop-1 of epoch ``epoch`` on the Problem's training points: (weights, biases,
     memory) after them. ``batch_losses`` (an array of the epoch's steps), when given, gets each
     step's batch loss (the data's, at the weights before the step)."""
-    X, y, steps = problem.X, problem.y, config.steps_per_epoch
-    order = batch_order(key, epoch, len(X)) if steps > 1 else None
+    X, y, steps, size = problem.X, problem.y, config.steps_per_epoch, config.batch_size
+    if steps > 1:  # the epoch's order once, so that each batch is a slice of it
+        order = batch_order(key, epoch, len(X))
+        X, y = X[order], y[order]
     for s in range(start, stop):
-        if order is None:
-            Xb, yb = X, y  # every point, in its own order: the seed's full batch
-        else:
-            batch = order[s * config.batch_size:(s + 1) * config.batch_size]
-            Xb, yb = X[batch], y[batch]
+        # full batch: every point, in its own order (the seed's)
+        Xb, yb = (X, y) if steps == 1 else (X[s * size:(s + 1) * size], y[s * size:(s + 1) * size])
         zs, acts = forward(Xb, weights, biases, problem.activation)
         if batch_losses is not None:
             batch_losses[s] = problem.loss.value(acts[-1], yb)
