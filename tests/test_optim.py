@@ -15,7 +15,8 @@ from nnviz_core import History, RunConfig, train
 from nnviz_core.data import make_dataset
 from nnviz_core.errors import HistoryFileError
 from nnviz_core.frontends.cli import main
-from nnviz_core.model import init_params
+from nnviz_core.model import forward, init_params
+from nnviz_core.optim import batch_order
 from nnviz_core.run_file import digest, run_arrays, write_arrays
 from nnviz_core.timeline import TWEEN_SLACK, tween_allowed
 
@@ -127,10 +128,8 @@ def test_defaults_reproduce_the_seed_losses_and_main_s_run_bit_for_bit(seed_hist
     np.testing.assert_allclose(seed_history.loss, seed_notebook_losses(), rtol=0, atol=1e-12)
     before = History.load(DATA / "v3_default.npz")  # written by nnviz's run file version 3, before this
     assert before.config == seed_history.config
-    for a, b in zip([before.loss, before.X, before.y, before.grid, *before.checkpoints.values(), *before.trace.values()],
-                    [seed_history.loss, seed_history.X, seed_history.y, seed_history.grid,
-                     *seed_history.checkpoints.values(), *seed_history.trace.values()]):
-        assert np.array_equal(a, b)
+    arrays = lambda h: [h.loss, h.X, h.y, h.grid, *h.checkpoints.values(), *h.trace.values()]
+    assert all(np.array_equal(a, b) for a, b in zip(arrays(before), arrays(seed_history)))
     assert seed_history.steps == 1 and seed_history.shuffle_key is None and len(seed_history.X_test) == 0
     np.testing.assert_array_equal(seed_history.batch_loss[:, 0], seed_history.loss[:-1])  # one batch: every point
     assert not seed_history.penalty.any() and seed_history.test_loss is None
@@ -170,26 +169,19 @@ def test_replay_is_exact_at_every_epoch_and_every_step_against_the_reference(run
 
 def test_replay_is_bit_for_bit_what_training_held(run):
     """Training's own weights: a run keeping every epoch (its checkpoints are copies of what
-    training held) and each step's batch loss, recorded by training from its weights then."""
+    training held), and each step's batch loss, recorded by training from its weights then."""
     c, h, _ = run
     every = train(c.updated({"snapshot_every": 1}))
     for e in range(h.epochs + 1):
-        for a, b in zip(h.at_epoch(e).weights + h.at_epoch(e).biases, every.at_epoch(e).weights + every.at_epoch(e).biases):
-            assert np.array_equal(a, b)
-    from nnviz_core.optim import batch_order
-
-    for e in reversed(range(h.epochs)):  # backwards: each from a checkpoint, not the cache
-        order = batch_order(h.shuffle_key, e, len(h.X)) if h.steps > 1 else np.arange(len(h.X))
+        a, b = h.at_epoch(e), every.at_epoch(e)
+        assert all(np.array_equal(x, y) for x, y in zip(a.weights + a.biases, b.weights + b.biases))
+    n, size = len(h.X), (c.batch_size if h.steps > 1 else len(h.X))
+    for e in reversed(range(h.epochs)):  # backwards: each replayed from a checkpoint or an earlier step
+        order = batch_order(h.shuffle_key, e, n) if h.steps > 1 else np.arange(n)
         for s in range(h.steps):
-            state = h.at_step(e, s)
-            size = c.batch_size if h.steps > 1 else len(h.X)
-            batch = order[s * size:(s + 1) * size]
-            z = (state.problem.X[batch] if h.steps > 1 else state.problem.X)
-            from nnviz_core.model import forward
-
-            out = forward(z, state.weights, state.biases, c.activation)[1][-1]
-            y = state.problem.y[batch] if h.steps > 1 else state.problem.y
-            assert state.problem.loss.value(out, y) == h.batch_loss[e, s]
+            state, batch = h.at_step(e, s), order[s * size:(s + 1) * size]
+            z = forward(state.problem.X[batch], state.weights, state.biases, c.activation)[1][-1]
+            assert state.problem.loss.value(z, state.problem.y[batch]) == h.batch_loss[e, s]
 
 
 def test_the_clock_steps_through_an_epoch_and_never_tweens_across_two_steps(run):
@@ -346,15 +338,16 @@ def test_the_digest_covers_the_new_arrays(tmp_path, member):
 def test_the_memory_estimate_covers_minibatch_adam():
     import tracemalloc
 
-    c = config(layers=(1, 200, 200, 1), samples=4000, epochs=3, optimizer="adam", batch_size=64, lr=0.001,
-               test_fraction=0.1, snapshot_every=1)
+    """Adam's m and v at every checkpoint, as test_edges checks plain runs."""
+    c = config(layers=(1, 300, 300, 1), epochs=10, optimizer="adam", batch_size=25, lr=0.001, test_fraction=0.2,
+               snapshot_every=1)
     tracemalloc.start()
     try:
         train(c)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert 0.6 <= peak / sum(c.memory_needed().values()) <= 1.02
+    assert 0.75 <= peak / sum(c.memory_needed().values()) <= 1.02
 
 
 # -- the command line ---------------------------------------------------------------------------
