@@ -127,7 +127,7 @@ class RunConfig:
                            number(0, 1, example="0.999"))
     eps: float = setting(1e-8, "adam: eps in w -= lr*m^/(sqrt(v^) + eps) (> 0)",
                          number(0, open_low=True, example="1e-8"))
-    # Penalties on the weights (not the biases): nnviz_core.problems.penalty.
+    # Penalties on the weights (not the biases): nnviz_core.problems (Problem.penalty).
     l2: float = setting(0.0, "L2 penalty (>= 0): adds l2*sum(w^2) over every weight (not the biases) to the "
                              "loss that is minimised, so 2*l2*w to each weight's gradient", number(0))
     l1: float = setting(0.0, "L1 penalty (>= 0): adds l1*sum(|w|) over every weight (not the biases); after "

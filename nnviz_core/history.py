@@ -41,7 +41,7 @@ from .optim import flat, take_steps, unflat
 from .problems import Problem, class_probabilities, make_problem
 
 CACHED_STATES = 64  # exact (epoch, step) states kept for sequential and repeated access
-STEP_SNAP = 1e-6  # of a step: a clock time this close below a step's start is that start (float rounding)
+STEP_SNAP = 1e-6  # of a step: a clock time this close to a step's start is that start (float rounding)
 
 
 @dataclass(frozen=True, eq=False)
@@ -479,10 +479,9 @@ def checkpoint_shapes(config) -> dict[str, tuple]:
 
 def checkpoint_arrays(weights, biases, memory: dict) -> dict:
     """One moment of training by checkpoint_shapes' names (the memory's vectors cut per layer)."""
-    like = [*weights, *biases]
+    like, depth = [*weights, *biases], len(weights)
     out = {}
     for prefix, arrays in (("", like), *((f"{k}_", unflat(v, like)) for k, v in memory.items())):
-        depth = len(weights)
         for l in range(depth):
             out[f"{prefix}w{l}"], out[f"{prefix}b{l}"] = arrays[l], arrays[depth + l]
     return out
