@@ -10,7 +10,11 @@ evaluates every point once per epoch, forward and backward, at the epoch's own w
 loss, the largest gradient and the rest of the trace, which full batch gets from its one step
 for free. So it passes each point through the network twice per epoch; the last column divides
 by that (time per point pass). And a batch of 16 points makes every NumPy call carry little
-work: its per-call cost, not arithmetic, sets the time of a step on a small network.
+work: its per-call cost, not arithmetic, sets the time of a step on a small network (a step is
+about 70 calls: forward, batch loss, backward, Adam's update), so the ratio grows with the
+steps per epoch until the layers are wide enough for arithmetic to dominate, where it falls
+towards 2x (1x per pass). With a multithreaded BLAS on a busy machine, the small products of a
+batch can cost far more; OPENBLAS_NUM_THREADS=1 shows the code's own figures.
 
 Run from the repo root: python bench/optim_speed.py [--repeats 3]
 """
