@@ -92,11 +92,11 @@ class RunConfig:
     epochs: int = setting(100, "epochs to train (>= 1); epochs 0..N are evaluated", whole(1, 1_000_000))
     snapshot_every: int = setting(5, "keep a snapshot every N epochs (the last epoch is always kept)",
                                   whole(1))
-    seed: int = setting(0, "random seed for data noise, initial weights, held-out points and batch order",
+    seed: int = setting(0, "random seed for data noise, initial weights, held out points and batch order",
                         whole(0, 2**32 - 1))
     dataset: str = setting("quadratic", DATASET_HELP,
                            Rule(lambda v: v in DATASETS, f"choose one of {', '.join(DATASETS)}"))
-    samples: int = setting(100, "number of points (>= 2), training and held-out (test_fraction) together",
+    samples: int = setting(100, "number of points (>= 2), training and held out (test_fraction) together",
                            whole(2, 1_000_000))
     noise: float = setting(0.1, NOISE_HELP, Rule(lambda v: v >= 0, "must be a number >= 0"))
     # The input layer: the raw inputs when not given (x, or x1,x2).
@@ -112,13 +112,13 @@ class RunConfig:
     init: str = setting("auto", "weight initialisation", one_of(INITS))
     # How the weights move (nnviz_core.optim). The defaults are the seed's full-batch gradient descent.
     batch_size: int = setting(
-        0, "training points per step; 0 (default): all of them in one step per epoch (full-batch gradient "
+        0, "training points per step; 0 (default): all of them in one step per epoch (full batch gradient "
            "descent); else each epoch takes ceil(n / batch_size) steps on the training points in a seeded "
            "shuffled order, the last batch holding the rest", whole(0))
     optimizer: str = setting(
         "sgd", "the update rule, with g a step's gradient (sgd: w -= lr*g; momentum: v = momentum*v + g, "
-               "w -= lr*v; adam: m = beta1*m + (1-beta1)*g, v = beta2*v + (1-beta2)*g^2, w -= "
-               "lr*m^/(sqrt(v^) + eps) with m^, v^ the bias-corrected m, v)", one_of(OPTIMIZERS))
+               "w -= lr*v; adam: m = beta1*m + (1 - beta1)*g, v = beta2*v + (1 - beta2)*g^2, w -= "
+               "lr*m^/(sqrt(v^) + eps) with m^, v^ m and v corrected for their start at 0)", one_of(OPTIMIZERS))
     momentum: float = setting(0.9, "momentum: how much of its velocity carries to the next step, from 0 to "
                                    "below 1 (optimizer momentum only)", number(0, 1, example="0.9"))
     beta1: float = setting(0.9, "adam: the decay of its running mean gradient m, from 0 to below 1",
