@@ -21,10 +21,12 @@ from typing import Callable
 from . import trace
 from .data import DATASETS, class_count, grid_size, output_count
 from .errors import ConfigError, NnvizError
+from .optim import SLOTS
 from .problems import FEATURES, default_features
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
 INITS = ("auto", "seed", "he", "xavier")
+OPTIMIZERS = ("sgd", "momentum", "adam")  # their update rules: nnviz_core.optim
 CFG_SECTION = "nnviz"
 
 
@@ -45,6 +47,14 @@ def one_of(choices) -> Rule:
 def whole(low: int, high: int | None = None) -> Rule:
     span = f">= {low}" if high is None else f"from {low} to {high}"
     return Rule(lambda v: low <= v and (high is None or v <= high), f"must be a whole number {span}")
+
+
+def number(low: float, high: float | None = None, *, open_low: bool = False, example: str = "") -> Rule:
+    """A number from ``low`` (or above it, when ``open_low``) to below ``high`` (None: no top)."""
+    span = (f"> {low}" if open_low else f">= {low}") if high is None else f"from {low} to below {high}"
+    eg = f" (e.g. {example})" if example else ""
+    return Rule(lambda v: (v > low if open_low else v >= low) and (high is None or v < high),
+                f"must be a number {span}{eg}")
 
 
 def setting(default, help: str, rule: Rule):
@@ -96,10 +106,12 @@ class RunConfig:
     epochs: int = setting(100, "epochs to train (>= 1); epochs 0..N are evaluated", whole(1, 1_000_000))
     snapshot_every: int = setting(5, "keep a snapshot every N epochs (the last epoch is always kept)",
                                   whole(1))
-    seed: int = setting(0, "random seed for data noise and initial weights", whole(0, 2**32 - 1))
+    seed: int = setting(0, "random seed for data noise, initial weights, held out points and batch order",
+                        whole(0, 2**32 - 1))
     dataset: str = setting("quadratic", DATASET_HELP,
                            Rule(lambda v: v in DATASETS, f"choose one of {', '.join(DATASETS)}"))
-    samples: int = setting(100, "number of training points (>= 2)", whole(2, 1_000_000))
+    samples: int = setting(100, "number of points (>= 2), training and held out (test_fraction) together",
+                           whole(2, 1_000_000))
     noise: float = setting(0.1, NOISE_HELP, Rule(lambda v: v >= 0, "must be a number >= 0"))
     # The input layer: the raw inputs when not given (x, or x1,x2).
     features: tuple[str, ...] = setting(
@@ -112,6 +124,33 @@ class RunConfig:
                               "have 2", whole(2, 3))
     # auto: the seed's N(0, 0.5²) for its own 1-10-1 ReLU, else He (relu family) / Xavier.
     init: str = setting("auto", "weight initialisation", one_of(INITS))
+    # How the weights move (nnviz_core.optim). The defaults are the seed's full-batch gradient descent.
+    batch_size: int = setting(
+        0, "training points per step; 0 (default): all of them in one step per epoch (full batch gradient "
+           "descent); else each epoch takes ceil(n / batch_size) steps on the training points in a seeded "
+           "shuffled order, the last batch holding the rest", whole(0))
+    optimizer: str = setting(
+        "sgd", "the update rule, with g a step's gradient (sgd: w -= lr*g; momentum: v = momentum*v + g, "
+               "w -= lr*v; adam: m = beta1*m + (1 - beta1)*g, v = beta2*v + (1 - beta2)*g^2, w -= "
+               "lr*m^/(sqrt(v^) + eps) with m^, v^ m and v corrected for their start at 0)", one_of(OPTIMIZERS))
+    momentum: float = setting(0.9, "momentum: how much of its velocity carries to the next step, from 0 to "
+                                   "below 1 (optimizer momentum only)", number(0, 1, example="0.9"))
+    beta1: float = setting(0.9, "adam: the decay of its running mean gradient m, from 0 to below 1",
+                           number(0, 1, example="0.9"))
+    beta2: float = setting(0.999, "adam: the decay of its running mean squared gradient v, from 0 to below 1",
+                           number(0, 1, example="0.999"))
+    eps: float = setting(1e-8, "adam: eps in w -= lr*m^/(sqrt(v^) + eps) (> 0)",
+                         number(0, open_low=True, example="1e-8"))
+    # Penalties on the weights (not the biases): nnviz_core.problems (Problem.penalty).
+    l2: float = setting(0.0, "L2 penalty (>= 0): adds l2*sum(w^2) over every weight (not the biases) to the "
+                             "loss that is minimised, so 2*l2*w to each weight's gradient", number(0))
+    l1: float = setting(0.0, "L1 penalty (>= 0): adds l1*sum(|w|) over every weight (not the biases); after "
+                             "each step every weight moves lr*l1 towards 0 and stops at 0 (a proximal step), so "
+                             "weights it drives to zero are exactly 0", number(0))
+    # Held-out points, drawn after the data and the weights: the default run's stream is unchanged.
+    test_fraction: float = setting(
+        0.0, "share of the points held out of training (seeded), from 0 to below 1; their loss (and "
+             "accuracy) is reported every epoch as the test loss", number(0, 1, example="0.2"))
 
     def __post_init__(self):
         for name, kind in FIELD_TYPES.items():
@@ -168,18 +207,21 @@ class RunConfig:
         - ``activations``: every layer's z and a, and what the backward pass holds on its way
           down (dz and da of a layer and of the one below it, and f'(z)), on the training
           inputs and on the drawing grid (256 points, or 48² for 2-D data);
-        - ``checkpoints``: weights and biases at every snapshot;
-        - ``trace``: the loss and the few numbers the History keeps for every epoch.
+        - ``checkpoints``: weights and biases, and the optimiser's memory of them, at every snapshot;
+        - ``trace``: the loss and the few numbers the History keeps for every epoch;
+        - ``batch_losses``: the loss of every step's batch.
         """
         per_layer = parameter_counts(self.layers)
         widths = self.layers[1:]
         neighbours = max((a + b for a, b in zip(widths, widths[1:])), default=widths[0])
         grid = grid_size(DATASETS[self.dataset].inputs)
+        slots = len(self.optimizer_slots)  # each held, and replaced by its update, beside the weights
         floats = {
-            "weights": 3 * sum(per_layer) + max(per_layer),
+            "weights": (3 + 2 * slots) * sum(per_layer) + max(per_layer),
             "activations": (self.samples + grid) * (2 * sum(widths) + 2 * neighbours + max(widths)),
-            "checkpoints": self.snapshots * sum(per_layer),
-            "trace": (self.epochs + 1) * trace.floats_per_epoch(self.layers, self.class_count),
+            "checkpoints": self.snapshots * (1 + slots) * sum(per_layer),
+            "trace": (self.epochs + 1) * trace.floats_per_epoch(self),
+            "batch_losses": self.epochs * self.steps_per_epoch,
         }
         return {name: 8 * count for name, count in floats.items()}
 
@@ -187,6 +229,26 @@ class RunConfig:
     def class_count(self) -> int:
         """The classes this run sorts its points into; 0 for a regression."""
         return class_count(self.dataset, self.classes)
+
+    @property
+    def held_out(self) -> int:
+        """Points kept out of training: test_fraction of the samples, rounded (half up)."""
+        return math.floor(self.test_fraction * self.samples + 0.5)
+
+    @property
+    def training_points(self) -> int:
+        return self.samples - self.held_out
+
+    @property
+    def steps_per_epoch(self) -> int:
+        """Updates in one epoch: ceil(n / batch_size), 1 for full batch (batch_size 0 or >= n)."""
+        n = self.training_points
+        return 1 if self.batch_size == 0 else -(-n // self.batch_size)
+
+    @property
+    def optimizer_slots(self) -> tuple[str, ...]:
+        """What the optimiser remembers between steps, one array per weight and bias each."""
+        return SLOTS[self.optimizer]
 
     @property
     def snapshots(self) -> int:
@@ -255,6 +317,10 @@ def _check(c: RunConfig) -> None:
     if c.classes != 2 and data.classes != 0:
         raise ConfigError("classes", c.classes, f"only the spiral has a choice of classes; {c.dataset} "
                           + ("is a regression" if data.classes is None else f"has {data.classes}"))
+    if c.test_fraction > 0 and not 1 <= c.held_out <= c.samples - 2:
+        raise ConfigError("test_fraction", c.test_fraction,
+                          f"holds out {c.held_out} of the {c.samples} points; choose a share that holds out at "
+                          f"least 1 and keeps 2 for training, or 0")
     inputs, outputs = len(c.features), output_count(c.dataset, c.classes)
     if c.layers[0] != inputs or c.layers[-1] != outputs:
         fits = ",".join(map(str, (inputs, *c.layers[1:-1], outputs)))

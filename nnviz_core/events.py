@@ -14,6 +14,12 @@ recorded) and reports only what occurred:
 - ``diverged``: the loss grew without bound (``diverges``: not finite, or above
   DIVERGENCE_FACTOR times its start);
 
+and for a run with held-out points (``test_fraction``):
+
+- ``overfit``: from the epoch of its lowest test loss, the test loss rose clearly (to over
+  OVERFIT_RISE times that) while the training loss kept falling, over a stretch of at least
+  OVERFIT_STRETCH of the run;
+
 and for a classification (where ``underfit``, a comparison with label noise, does not apply):
 
 - ``majority``: the accuracy stuck at or below the share of the largest class (what answering
@@ -44,6 +50,9 @@ DIVERGENCE_WORDS = f"10{superscript(DIVERGENCE_POWER)}"
 REBOUND = 0.05  # a final loss more than this share above the run's lowest rose after it
 CLIMB = 1.5  # a loss that rose to more than this many times its start before its lowest
 ACCURACY_DROP = 0.05  # an accuracy that ended this far (5 points) below its best fell back from it
+OVERFIT_RISE = 1.2  # a test loss that ends more than this many times its lowest ...
+OVERFIT_FALL = 0.95  # ... while the training loss ends below this share of where it was then,
+OVERFIT_STRETCH = 0.1  # ... at least this share of the run's epochs (and 5) after that lowest
 
 
 def diverges(loss: float, start: float) -> bool:
@@ -139,14 +148,14 @@ def accuracy_path(history) -> AccuracyPath | None:
 def misclassified(history, epoch: int | None = None) -> int:
     """How many training points are not in their own class at ``epoch`` (default: the last)."""
     share = history.accuracy[history.epochs if epoch is None else epoch]
-    return int(round((1 - share) * history.config.samples))
+    return int(round((1 - share) * len(history.problem.y)))  # the training points (some may be held out)
 
 
 def accuracy_ending(history) -> str | None:
     """ "accuracy 97 % at the end; 3 of 200 points still misclassified" (None for a regression)."""
     if not history.is_classification:
         return None
-    wrong, n = misclassified(history), history.config.samples
+    wrong, n = misclassified(history), len(history.problem.y)
     if wrong == 0:
         return f"accuracy {accuracy_text(history.accuracy[-1])} at the end: every one of the {n} points in its class"
     return (f"accuracy {accuracy_text(history.accuracy[-1])} at the end; {wrong} of {n} points "
@@ -155,7 +164,7 @@ def accuracy_ending(history) -> str | None:
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # spike, oscillation, dead, underfit, worse, climb, rebound, diverged
+    kind: str  # spike, oscillation, dead, underfit, worse, climb, rebound, overfit, diverged, majority, unpredicted
     epoch: int  # where it starts (or, for underfit, the last epoch)
     end: int  # where it ends (== epoch for a single moment)
     text: str  # one plain sentence with the run's numbers
@@ -268,6 +277,24 @@ def climb(history) -> list[Event]:
                   {"start": path.start, "peak": path.peak})]
 
 
+def overfitting(history) -> list[Event]:
+    """The test loss rising while the training loss falls: the network learns its training
+    points' noise. Measured from the lowest test loss to the end of the run."""
+    test = history.test_loss
+    if test is None:
+        return []
+    k, end = int(np.argmin(test)), history.epochs
+    train_then, train_end = float(history.loss[k]), history.final_loss
+    if (end - k < max(5, OVERFIT_STRETCH * end) or not test[end] > OVERFIT_RISE * test[k]
+            or not train_end < OVERFIT_FALL * train_then):
+        return []
+    return [Event("overfit", k, end,
+                  f"from epoch {k} the test loss rose from {fmt_loss(test[k])} to {fmt_loss(test[end])} while "
+                  f"the training loss kept falling ({fmt_loss(train_then)} → {fmt_loss(train_end)})",
+                  {"lowest_test": float(test[k]), "final_test": float(test[end]),
+                   "train_then": train_then, "train_end": train_end})]
+
+
 def diverged(history) -> list[Event]:
     if history.diverged_at is None:
         return []
@@ -321,7 +348,7 @@ def detect(history) -> list[Event]:
     loss = history.loss
     fit = classification_events(history) if history.is_classification else underfit(history)
     events = (spikes(loss) + oscillations(loss) + dead_units(history) + fit + worse(history)
-              + climb(history) + rebound(history) + diverged(history))
+              + climb(history) + rebound(history) + overfitting(history) + diverged(history))
     return sorted(events, key=lambda e: (e.epoch, e.kind))
 
 
@@ -356,7 +383,7 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
             lines.append(_sentence(dead.text))
         dead = None
     lines += oscillation_lines(by_kind.get("oscillation", []))  # what the learning rate is doing
-    lines += [_sentence(e.text) for kind in ("climb", "rebound", "worse") for e in by_kind.get(kind, [])]
+    lines += [_sentence(e.text) for kind in ("climb", "rebound", "worse", "overfit") for e in by_kind.get(kind, [])]
     if len(spikes_) > 2:
         lines.append(f"{len(spikes_)} loss spikes, the first at epoch {spikes_[0].epoch}")
     else:

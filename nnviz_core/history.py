@@ -3,21 +3,26 @@
 This is replay and the cache; the file a History is saved to is nnviz_core.run_file.
 
 The snapshot rule. ``snapshot_every`` sets the *checkpoints*: the weights and biases before
-update e, for e = 0, N, 2N, ... and the last epoch. Full-batch gradient descent is deterministic,
-so ``History.at_epoch(e)`` replays the few updates since the nearest earlier checkpoint and gives
-the exact network of any epoch, bit for bit the one training had. The History also keeps the
-loss of every epoch and a few per-epoch numbers the renderers need before they draw (the
-prediction's range, dead-unit counts, the largest |w|, |b|, |∂L/∂w|).
+epoch e's updates, for e = 0, N, 2N, ... and the last epoch, with the optimiser's memory then
+(momentum's velocity, adam's m and v). Training is deterministic (each epoch's batch order is a
+function of the run's key and the epoch: nnviz_core.optim), so ``History.at_epoch(e)`` replays
+the few epochs since the nearest earlier checkpoint and gives the exact network of any epoch, bit
+for bit the one training had; ``History.at_step(e, s)``, the network before step s of epoch e,
+likewise. The History also keeps the loss of every epoch (on the training points, without the
+penalty), the loss of every step's batch, and a few per-epoch numbers the renderers need before
+they draw (the prediction's range, dead-unit counts, the largest |w|, |b|, |∂L/∂w|, the penalty,
+and with held-out points the test loss).
 
 A State stores only weights and biases. Its loss, activations, prediction (or class
 probabilities, predicted classes and accuracy), gradients and what each neuron does (its map on
 the 2-D grid, a first-layer unit's line) are computed from them when first asked for, so every
 number drawn belongs to the weights drawn.
 
-``History.at(t)`` is the renderers' clock, t a fractional epoch. Between epochs e and e + 1 it is
-a tween of that one real step: w(e) + f · (w(e+1) − w(e)), which is w(e) − f · lr · ∂L/∂w(e), the
-update training made, part done, shown only where it stays between the two epochs (else a cut;
-see nnviz_core.timeline). It never glides across several steps.
+``History.at(t)`` is the renderers' clock, t a fractional epoch. An epoch of k steps (k = 1 for
+full batch) spans [e, e + 1) in k equal parts: t = e + (s + f)/k is step s of epoch e, a fraction
+f done. There it is a tween of that one real step: w(e, s) + f · (w(e, s+1) − w(e, s)), the
+update training made, part done, shown only where it stays between the step's two ends (else a
+cut; see nnviz_core.timeline). It never glides across several steps.
 """
 from __future__ import annotations
 
@@ -31,20 +36,27 @@ import numpy as np
 
 from . import trace as per_epoch
 from .config import RunConfig
-from .model import backward, dead_units, forward, sample_deltas, sgd_step
+from .model import backward, dead_units, forward, sample_deltas
+from .optim import flat, take_steps, unflat
 from .problems import Problem, class_probabilities, make_problem
 
-CACHED_EPOCHS = 64  # exact states kept for sequential and repeated access
+CACHED_STATES = 64  # exact (epoch, step) states kept for sequential and repeated access
+STEP_SNAP = 1e-6  # of a step: a clock time this close to a step's start is that start (float rounding)
 
 
 @dataclass(frozen=True, eq=False)
 class State:
-    """The network at one (fractional) epoch. Lists hold one array per layer, input side first:
-    weights[l] (d_l, d_{l+1}), biases[l] (1, d_{l+1})."""
+    """The network at one moment of the clock (a fractional epoch). Lists hold one array per
+    layer, input side first: weights[l] (d_l, d_{l+1}), biases[l] (1, d_{l+1}).
+
+    ``epoch_step`` is (e, s): the whole epoch and the step of it the state is at (before that
+    step's update), or part through for a tween; ``steps`` the steps per epoch (1: full batch)."""
     epoch: float
     weights: list
     biases: list
     problem: Problem
+    epoch_step: tuple = (0, 0)
+    steps: int = 1
 
     # -- forward and backward, computed once when asked for ---------------------------------
     @cached_property
@@ -58,8 +70,11 @@ class State:
     @cached_property
     def _gradients(self):
         zs, acts = self._train_pass
-        return backward(self.problem.X, self.problem.y, self.weights, zs, acts, self.problem.activation,
-                        self.problem.loss)
+        grad_w, grad_b = backward(self.problem.X, self.problem.y, self.weights, zs, acts,
+                                  self.problem.activation, self.problem.loss)
+        if self.problem.penalised:
+            grad_w = [g + p for g, p in zip(grad_w, self.problem.penalty_gradients(self.weights))]
+        return grad_w, grad_b
 
     @property
     def pre_activations(self) -> list:
@@ -74,7 +89,38 @@ class State:
 
     @cached_property
     def loss(self) -> float:
+        """The data's loss on the training points (without the penalty: see total_loss)."""
         return self.problem.loss.value(self.activations[-1], self.problem.y)
+
+    @property
+    def penalty(self) -> float:
+        """l2·Σw² + l1·Σ|w| over the weights (0 when the run has no penalty)."""
+        return self.problem.penalty(self.weights)
+
+    @property
+    def total_loss(self) -> float:
+        """What training minimises: the data's loss plus the penalty."""
+        return self.loss + self.penalty
+
+    @cached_property
+    def _test_output(self):
+        return forward(self.problem.X_test, self.weights, self.biases, self.problem.activation)[1][-1]
+
+    @property
+    def test_loss(self) -> float | None:
+        """The data's loss on the held-out points; None for a run without them."""
+        if not self.problem.has_test:
+            return None
+        return self.problem.loss.value(self._test_output, self.problem.y_test)
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """The share of held-out points whose predicted class is their own; None for a regression
+        or a run without them."""
+        if not (self.problem.has_test and self.problem.classes):
+            return None
+        guess = np.argmax(class_probabilities(self._test_output, self.problem.loss), axis=1)
+        return float(np.mean(guess == self.problem.test_labels()))
 
     @cached_property
     def prediction(self) -> np.ndarray:
@@ -151,6 +197,8 @@ class State:
 
     @property
     def grad_weights(self) -> list:
+        """∂(loss + penalty)/∂w for every layer, over the training points: the gradient a
+        full-batch step takes."""
         return self._gradients[0]
 
     @property
@@ -204,7 +252,8 @@ class State:
 
     def sample_gradients(self, layer: int, i: int, j: int) -> np.ndarray:
         """(n,): each training point's gradient of its own loss (squared error or cross-entropy) with respect to
-        weights[layer][i, j]. Their mean is grad_weights[layer][i, j]."""
+        weights[layer][i, j]. Their mean is grad_weights[layer][i, j] (less the penalty's part,
+        problem.penalty_gradients, in a run with one)."""
         return self._inputs_to(layer)[:, i] * self._deltas[layer][:, j]
 
     def sample_bias_gradients(self, layer: int, j: int) -> np.ndarray:
@@ -233,19 +282,27 @@ def _first_crossings(x: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 class History:
     def __init__(self, config: RunConfig, X, y, grid, loss, arrays: dict, diverged_at: int | None = None):
-        """X (n, 1 or 2) and grid (G, 1 or 2) are raw inputs; y (n, d_out) the targets."""
+        """X (n, 1 or 2) and grid (G, 1 or 2) are raw inputs; y (n, d_out) the targets of the
+        training points; arrays["X_test"], arrays["y_test"] the held-out points (m may be 0)."""
         self.config = config
         self.X, self.y, self.grid = X, y, grid
-        self.loss = loss  # (epochs + 1,): the loss at every epoch
+        self.X_test, self.y_test = arrays["X_test"], arrays["y_test"]
+        self.loss = loss  # (epochs + 1,): the training loss at every epoch, without the penalty
         self.diverged_at = diverged_at  # the first epoch whose loss was not finite, or None
         self.checkpoint_epochs = np.asarray(arrays["checkpoint_epochs"])
+        # checkpoints[name]: (S, ...) for S checkpoints: w0, b0, ..., and the optimiser's slots
+        self.checkpoints = {name: arrays[name] for name in checkpoint_shapes(config)}
         depth = len(config.layers) - 1
-        # checkpoints[l]: (S, d_l, d_{l+1}) weights and (S, 1, d_{l+1}) biases, S checkpoints
-        self.checkpoint_weights = [arrays[f"w{l}"] for l in range(depth)]
-        self.checkpoint_biases = [arrays[f"b{l}"] for l in range(depth)]
-        self.trace = {name: arrays[name] for name in per_epoch.columns(config.layers, config.class_count)}
-        self.problem = make_problem(config, X, y, grid)  # X and grid raw; the network reads their features
-        self._exact: OrderedDict[int, tuple[list, list]] = OrderedDict()  # epoch -> (weights, biases)
+        self.checkpoint_weights = [self.checkpoints[f"w{l}"] for l in range(depth)]
+        self.checkpoint_biases = [self.checkpoints[f"b{l}"] for l in range(depth)]
+        self.trace = {name: arrays[name] for name in per_epoch.columns(config)}
+        # (epochs, steps): row e holds the data loss of each of epoch e's batches, at the weights
+        # before that step (the epochs that took their steps: a diverged run's last one did not)
+        self.batch_loss = arrays["batch_loss"]
+        key = int(arrays["shuffle_key"])
+        self.shuffle_key = None if key < 0 else key  # the key of every epoch's batch order
+        self.problem = make_problem(config, X, y, grid, self.X_test, self.y_test)  # the network reads their features
+        self._exact: OrderedDict[tuple, tuple] = OrderedDict()  # (epoch, step) -> (weights, biases, memory)
 
     # -- what the run was ---------------------------------------------------------------------
     @property
@@ -254,8 +311,29 @@ class History:
         return len(self.loss) - 1
 
     @property
+    def steps(self) -> int:
+        """Updates per epoch: 1 for full batch, else one per minibatch."""
+        return self.config.steps_per_epoch
+
+    @property
     def final_loss(self) -> float:
         return float(self.loss[-1])
+
+    @property
+    def penalty(self) -> np.ndarray:
+        """(epochs + 1,): l2·Σw² + l1·Σ|w| at every epoch (zeros without a penalty); training
+        minimised loss + penalty."""
+        return self.trace["penalty"][:, 0]
+
+    @property
+    def test_loss(self) -> np.ndarray | None:
+        """(epochs + 1,): the data loss on the held-out points at every epoch; None without them."""
+        return self.trace["test_loss"][:, 0] if "test_loss" in self.trace else None
+
+    @property
+    def test_accuracy(self) -> np.ndarray | None:
+        """(epochs + 1,): the accuracy on the held-out points; None for a regression or without them."""
+        return self.trace["test_accuracy"][:, 0] if "test_accuracy" in self.trace else None
 
     def largest(self, name: str) -> float:
         """max |value| of ``name`` ("weights", "biases" or "grad_weights") over every layer and
@@ -286,55 +364,92 @@ class History:
 
     # -- the network at any moment ------------------------------------------------------------
     def at_epoch(self, epoch: int) -> State:
-        """The exact network before update ``epoch``, replayed from the nearest checkpoint."""
+        """The exact network before epoch ``epoch``'s updates, replayed from the nearest checkpoint."""
         if not (isinstance(epoch, (int, np.integer)) and 0 <= epoch <= self.epochs):
             raise ValueError(f"epoch {epoch} is not a whole number in [0, {self.epochs}]")
-        weights, biases = self._params(int(epoch))
-        return State(float(epoch), weights, biases, self.problem)
+        return self.at_step(int(epoch), 0)
+
+    def at_step(self, epoch: int, step: int) -> State:
+        """The exact network before step ``step`` of epoch ``epoch`` (step 0: the epoch itself),
+        bit for bit the one training had. The last epoch recorded has only its step 0."""
+        whole = lambda v: isinstance(v, (int, np.integer))
+        if not (whole(epoch) and 0 <= epoch <= self.epochs):
+            raise ValueError(f"epoch {epoch} is not a whole number in [0, {self.epochs}]")
+        top = self.steps - 1 if epoch < self.epochs else 0
+        if not (whole(step) and 0 <= step <= top):
+            raise ValueError(f"step {step} of epoch {epoch} is not a whole number in [0, {top}]")
+        e, s = int(epoch), int(step)
+        weights, biases, _ = self._params(e, s)
+        return State(e + s / self.steps, weights, biases, self.problem, (e, s), self.steps)
+
+    def clock(self, t: float) -> tuple[int, int, float]:
+        """Where clock time t falls: (epoch e, step s of it, fraction f of that step done), with
+        t = e + (s + f) / steps."""
+        e = min(int(math.floor(t)), self.epochs)
+        if self.steps == 1:
+            return e, 0, t - e
+        u = (t - e) * self.steps
+        s = min(int(math.floor(u)), self.steps - 1)
+        f = u - s
+        if f < STEP_SNAP:  # e + s/steps, rounded in floats: that step's start
+            f = 0.0
+        elif f > 1 - STEP_SNAP:
+            s, f = s + 1, 0.0
+            if s == self.steps:
+                e, s = e + 1, 0
+        return e, s, f
 
     def at(self, t: float) -> State:
-        """The network at fractional epoch t: exact at whole epochs, and between epochs e and
-        e + 1 that one update, a fraction f = t − e done, where that tween stays between the two
-        epochs; else the nearer epoch (the rule: nnviz_core.timeline.shown_epoch)."""
+        """The network at clock time t: exact at the start of every step (every epoch, for full
+        batch), and inside step s of epoch e that one update, a fraction f done, where that tween
+        stays between the step's two ends; else the nearer end (the rule:
+        nnviz_core.timeline.shown_epoch)."""
         from .timeline import shown_epoch
 
         if math.isnan(t) or not (-1e-9 <= t <= self.epochs + 1e-9):
             raise ValueError(f"t = {t} is outside [0, {self.epochs}]")
         t = shown_epoch(self, min(max(float(t), 0.0), float(self.epochs)))
-        e = min(int(math.floor(t)), self.epochs)
-        return self.at_epoch(e) if t - e < 1e-12 else self.between(e, t - e)
+        e, s, f = self.clock(t)
+        return self.at_step(e, s) if f < 1e-12 else self.tween(e, s, f)
 
     def between(self, e: int, f: float) -> State:
-        """Update e, a fraction f done: w(e) + f · (w(e+1) − w(e)), whether or not it is shown."""
-        t = e + f
-        (w0, b0), (w1, b1) = self._params(e), self._params(e + 1)
+        """The clock at e + f (0 <= f < 1), a tween of the step it falls in, whether or not it is
+        shown; for full batch, update e a fraction f done: w(e) + f · (w(e+1) − w(e))."""
+        _, s, g = self.clock(e + f) if self.steps > 1 else (e, 0, f)
+        return self.tween(e, s, g)
+
+    def tween(self, e: int, s: int, f: float) -> State:
+        """Step s of epoch e, a fraction f done: w(e, s) + f · (w(e, s+1) − w(e, s))."""
+        after = (e, s + 1) if s + 1 < self.steps else (e + 1, 0)
+        (w0, b0, _), (w1, b1, _) = self._params(e, s), self._params(*after)
         weights = [a + f * (b - a) for a, b in zip(w0, w1)]
         biases = [a + f * (b - a) for a, b in zip(b0, b1)]
-        return State(t, weights, biases, self.problem)
+        return State(e + (s + f) / self.steps, weights, biases, self.problem, (e, s), self.steps)
 
-    def _params(self, epoch: int) -> tuple[list, list]:
-        """Exact (weights, biases) at ``epoch``: from the cache, else replayed from the latest
-        cached epoch or checkpoint at or before it (at most snapshot_every − 1 updates)."""
-        if epoch in self._exact:
-            self._exact.move_to_end(epoch)
-            return self._exact[epoch]
+    def _params(self, epoch: int, step: int = 0) -> tuple[list, list, dict]:
+        """Exact (weights, biases, optimiser memory) before step ``step`` of ``epoch``: from the
+        cache, else replayed from the latest cached moment or checkpoint at or before it (at most
+        snapshot_every epochs of steps)."""
+        target = (epoch, step)
+        if target in self._exact:
+            self._exact.move_to_end(target)
+            return self._exact[target]
         k = int(np.searchsorted(self.checkpoint_epochs, epoch, side="right")) - 1
-        start = int(self.checkpoint_epochs[k])
-        params = ([w[k] for w in self.checkpoint_weights], [b[k] for b in self.checkpoint_biases])
-        resume = max((e for e in self._exact if start <= e < epoch), default=None)
+        at = (int(self.checkpoint_epochs[k]), 0)
+        params = checkpoint_params(self.checkpoints, k, self.config)
+        resume = max((m for m in self._exact if at <= m < target), default=None)
         if resume is not None:
-            start, params = resume, self._exact[resume]
-        weights, biases = params
-        c = self.config
-        X, loss = self.problem.X, self.problem.loss
-        for _ in range(start, epoch):
-            zs, acts = forward(X, weights, biases, c.activation)
-            grad_w, grad_b = backward(X, self.y, weights, zs, acts, c.activation, loss)
-            weights, biases = sgd_step(weights, biases, grad_w, grad_b, c.lr)
-        self._exact[epoch] = (weights, biases)
-        while len(self._exact) > CACHED_EPOCHS:
+            at, params = resume, self._exact[resume]
+        (e, s), (weights, biases, memory) = at, params
+        while (e, s) < target:
+            stop = step if e == epoch else self.steps
+            weights, biases, memory = take_steps(self.config, self.problem, weights, biases, memory, e, s, stop,
+                                                 self.shuffle_key)
+            e, s = (e, stop) if stop < self.steps else (e + 1, 0)
+        self._exact[target] = (weights, biases, memory)
+        while len(self._exact) > CACHED_STATES:
             self._exact.popitem(last=False)
-        return weights, biases
+        return weights, biases, memory
 
     # -- the run file (its format: nnviz_core.run_file) -------------------------------------
     def save(self, path) -> Path:
@@ -349,6 +464,36 @@ class History:
         from .run_file import load_run
 
         return load_run(path)
+
+
+def checkpoint_shapes(config) -> dict[str, tuple]:
+    """What a checkpoint holds, name -> shape: w{l}, b{l} for every layer, then the optimiser's
+    memory of each ({slot}_w{l}, {slot}_b{l}: nnviz_core.optim.SLOTS)."""
+    layers = config.layers
+    shapes = {}
+    for prefix in ("", *(f"{slot}_" for slot in config.optimizer_slots)):
+        for l, (d_in, d_out) in enumerate(zip(layers[:-1], layers[1:])):
+            shapes[f"{prefix}w{l}"], shapes[f"{prefix}b{l}"] = (d_in, d_out), (1, d_out)
+    return shapes
+
+
+def checkpoint_arrays(weights, biases, memory: dict) -> dict:
+    """One moment of training by checkpoint_shapes' names (the memory's vectors cut per layer)."""
+    like, depth = [*weights, *biases], len(weights)
+    out = {}
+    for prefix, arrays in (("", like), *((f"{k}_", unflat(v, like)) for k, v in memory.items())):
+        for l in range(depth):
+            out[f"{prefix}w{l}"], out[f"{prefix}b{l}"] = arrays[l], arrays[depth + l]
+    return out
+
+
+def checkpoint_params(checkpoints: dict, k: int, config) -> tuple[list, list, dict]:
+    """Checkpoint k as (weights, biases, memory), as training held them."""
+    depth = len(config.layers) - 1
+    take = lambda prefix: ([checkpoints[f"{prefix}w{l}"][k] for l in range(depth)]
+                           + [checkpoints[f"{prefix}b{l}"][k] for l in range(depth)])
+    params = take("")
+    return params[:depth], params[depth:], {slot: flat(take(f"{slot}_")) for slot in config.optimizer_slots}
 
 
 def checkpoint_epochs(epochs: int, every: int, last: int | None = None) -> list[int]:

@@ -61,12 +61,17 @@ def check_run_memory(config) -> None:
     what = f"needs about {shown(needed)} of memory (available {shown(available)})"
     biggest = max(parts, key=parts.get)
     params = sum(parameter_counts(config.layers))
-    room = (available - needed + parts["checkpoints"]) // (8 * params)  # snapshots that would fit
+    per_snapshot = params * (1 + len(config.optimizer_slots))  # with the optimiser's memory of them
+    room = (available - needed + parts["checkpoints"]) // (8 * per_snapshot)  # snapshots that would fit
     if biggest == "checkpoints" and room >= 2:
         every = config.epochs // (room - 1) + 1  # the smallest with epochs // every + 2 <= room
         raise ConfigError("snapshot_every", config.snapshot_every,
                           f"{what}, mostly for {config.snapshots:,} snapshots of {params:,} weights and "
                           f"biases; keep a snapshot every {every} epochs or more, or use smaller layers")
+    if biggest == "batch_losses":
+        raise ConfigError("batch_size", config.batch_size,
+                          f"{what}, mostly for the batch loss of each of {config.epochs * config.steps_per_epoch:,} "
+                          f"steps; use a larger batch size or fewer epochs")
     if biggest == "activations" and config.samples > GRID_POINTS:
         raise ConfigError("samples", config.samples, f"{what}; use fewer samples or smaller layers")
     if biggest == "trace":

@@ -13,6 +13,11 @@ large finite loss, never inf or NaN:
 
 Each gives the gradient with respect to z of one point's own loss (``point_delta``); for the
 cross-entropies it is simply p − y. The mean loss's gradient is that over n.
+
+The penalty on the weights (never the biases) is l2·Σw² + l1·Σ|w|. Training minimises the data's
+loss plus the penalty; ``History.loss`` and ``State.loss`` are the data's loss alone, and
+``State.penalty`` / ``State.total_loss`` say the rest. Its gradient is 2·l2·w + l1·sign(w), with
+sign(0) = 0 (how the L1 part moves the weights: nnviz_core.optim).
 """
 from __future__ import annotations
 
@@ -118,6 +123,11 @@ class Problem:
     grid_inputs: np.ndarray | None = None  # (G, 1 or 2): the raw grid (default: grid)
     features: tuple = ("x",)
     classes: int = 0  # 0 for a regression
+    l2: float = 0.0  # the penalty's strengths (see the module's docstring)
+    l1: float = 0.0
+    X_test: np.ndarray | None = None  # (m, d_in): the features of the held-out points (m may be 0)
+    y_test: np.ndarray | None = None  # (m, d_out)
+    test_inputs: np.ndarray | None = None  # (m, 1 or 2): their raw inputs
 
     @property
     def raw_inputs(self) -> np.ndarray:
@@ -140,6 +150,28 @@ class Problem:
         """(n,) int: each training point's class (classification only)."""
         return label_of(self.y)
 
+    def test_labels(self) -> np.ndarray:
+        """(m,) int: each held-out point's class (classification only)."""
+        return label_of(self.y_test)
+
+    @property
+    def has_test(self) -> bool:
+        return self.X_test is not None and len(self.X_test) > 0
+
+    @property
+    def penalised(self) -> bool:
+        return bool(self.l1 or self.l2)
+
+    def penalty(self, weights) -> float:
+        """l2·Σw² + l1·Σ|w| over every weight (not the biases); 0 when neither is set."""
+        if not self.penalised:
+            return 0.0
+        return float(sum(self.l2 * np.sum(w * w) + self.l1 * np.sum(np.abs(w)) for w in weights))
+
+    def penalty_gradients(self, weights) -> list:
+        """d(penalty)/dw for every layer's weights: 2·l2·w + l1·sign(w), with sign(0) = 0."""
+        return [2 * self.l2 * w + self.l1 * np.sign(w) for w in weights]
+
 
 def label_of(y: np.ndarray) -> np.ndarray:
     """Class numbers of targets: 0/1 in one column, or the one-hot column."""
@@ -152,8 +184,12 @@ def class_probabilities(z: np.ndarray, loss: Loss) -> np.ndarray:
     return np.concatenate([1 - p, p], axis=1) if p.shape[1] == 1 else p
 
 
-def make_problem(config, X: np.ndarray, y: np.ndarray, grid: np.ndarray) -> Problem:
-    """The Problem of a run: raw X and grid turned into the config's features."""
+def make_problem(config, X: np.ndarray, y: np.ndarray, grid: np.ndarray, X_test=None, y_test=None) -> Problem:
+    """The Problem of a run: raw X, grid and held-out X_test (default: none) turned into the
+    config's features."""
     k = class_count(config.dataset, config.classes)
+    if X_test is None:
+        X_test, y_test = X[:0], y[:0]
     return Problem(feature_matrix(X, config.features), y, feature_matrix(grid, config.features),
-                   config.activation, loss_for(k), X, grid, tuple(config.features), k)
+                   config.activation, loss_for(k), X, grid, tuple(config.features), k, config.l2, config.l1,
+                   feature_matrix(X_test, config.features), y_test, X_test)

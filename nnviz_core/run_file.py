@@ -9,6 +9,7 @@ see a file that was written whole but wrong).
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import zipfile
@@ -21,14 +22,19 @@ from .config import RunConfig
 from .data import DATASETS
 from .errors import ConfigError, HistoryFileError
 from .files import atomic_output
-from .history import History, checkpoint_epochs
+from .history import History, checkpoint_epochs, checkpoint_shapes
 
 FORMAT_NAME = "nnviz-history"
 # 3: a digest of every array, so damaged or mixed-up files are caught. Classification runs need
 # no new version: their settings (features, classes) are in the config, whose missing keys take
 # their defaults, so a 1-D run saved before them loads as it was; their extra trace columns follow
 # from the config.
-FORMAT_VERSION = 3
+# 4: minibatches, optimisers, penalties and held-out points: the optimiser's memory at every
+# checkpoint, the batch order's key, every step's batch loss, the penalty per epoch and the
+# held-out points (with their test loss per epoch). A version 3 file is a run of the defaults of
+# all of these (full batch, sgd, no penalty, nothing held out), read as it was (``from_v3``).
+FORMAT_VERSION = 4
+READS = (3, 4)
 HINT = "create one with: nnviz train --out run.npz"
 
 
@@ -38,18 +44,20 @@ class OldRunFile(HistoryFileError):
 
     def __init__(self, path: Path, version, config: RunConfig | None):
         self.path, self.version, self.config = path, version, config
-        super().__init__(f"{path}: run file format version {version}, this nnviz reads version "
-                         f"{FORMAT_VERSION}")
+        super().__init__(f"{path}: run file format version {version}, this nnviz reads versions "
+                         f"{' and '.join(map(str, READS))}")
 
 
 def run_arrays(history: History) -> dict:
     """Every member of ``history``'s run file, by name, the digest last."""
     out = {"format": np.array(FORMAT_NAME), "version": np.array(FORMAT_VERSION),
            "config": np.array(history.config.to_json()), "X": history.X, "y": history.y,
+           "X_test": history.X_test, "y_test": history.y_test,
            "grid": history.grid, "loss": history.loss, "checkpoint_epochs": history.checkpoint_epochs,
-           "diverged_at": np.array(-1 if history.diverged_at is None else history.diverged_at)}
-    for l, (w, b) in enumerate(zip(history.checkpoint_weights, history.checkpoint_biases)):
-        out[f"w{l}"], out[f"b{l}"] = w, b
+           "diverged_at": np.array(-1 if history.diverged_at is None else history.diverged_at),
+           "batch_loss": history.batch_loss,
+           "shuffle_key": np.array(-1 if history.shuffle_key is None else history.shuffle_key)}
+    out.update(history.checkpoints)
     out.update(history.trace)
     out["digest"] = np.array(digest(out))
     return out
@@ -94,19 +102,43 @@ def load_run(path) -> History:
     except (KeyError, ConfigError, ValueError, TypeError) as exc:
         config = None
         config_problem = f"its stored config is missing or invalid ({exc})"
-    if version != FORMAT_VERSION:
+    if version not in READS:
         raise OldRunFile(path, arrays.get("version"), config)
     if config is None:
         raise HistoryFileError(f"{path}: {config_problem}; {HINT}")
     if str(arrays.get("digest", "")) != digest(arrays):
         raise HistoryFileError(f"{path}: its arrays do not match its digest (the file is damaged "
                                f"or mixes arrays of different runs); {HINT}")
+    if version == 3:
+        if config != dataclasses.replace(config, **V3_SETTINGS):
+            raise HistoryFileError(f"{path}: a version 3 file cannot hold minibatches, optimisers, "
+                                   f"penalties or held-out points; the file is damaged, {HINT}")
+        arrays = from_v3(config, arrays)
     problem = shape_problem(config, arrays)
     if problem:
         raise HistoryFileError(f"{path}: {problem}; the file is damaged, {HINT}")
     diverged = int(arrays["diverged_at"])
     return History(config, arrays["X"], arrays["y"], arrays["grid"], arrays["loss"], arrays,
                    None if diverged < 0 else diverged)
+
+
+# The settings a version 3 file's run had, whatever its config says: the defaults of version 4's.
+V3_SETTINGS = {f: getattr(RunConfig(), f) for f in
+               ("batch_size", "optimizer", "momentum", "beta1", "beta2", "eps", "l2", "l1", "test_fraction")}
+
+
+def from_v3(config: RunConfig, arrays: dict) -> dict:
+    """A version 3 file's arrays with what version 4 adds, as that run had them: full batch (each
+    epoch's one batch loss is its loss), no optimiser memory, no penalty, nothing held out."""
+    out = dict(arrays)
+    loss, X, y = arrays.get("loss"), arrays.get("X"), arrays.get("y")
+    if loss is None or loss.ndim != 1 or X is None or y is None or X.ndim != 2 or y.ndim != 2:
+        return out  # shape_problem says what is wrong
+    out["batch_loss"] = loss[:-1].reshape(-1, 1)
+    out["penalty"] = np.zeros((len(loss), 1))
+    out["shuffle_key"] = np.array(-1)
+    out["X_test"], out["y_test"] = X[:0], y[:0]
+    return out
 
 
 def digest(arrays: dict) -> str:
@@ -122,26 +154,30 @@ def digest(arrays: dict) -> str:
 
 def shape_problem(config: RunConfig, arrays: dict) -> str | None:
     """Why the arrays cannot belong to this config, or None when they all fit."""
-    layers, n = config.layers, config.samples
+    layers, n, m = config.layers, config.training_points, config.held_out
     inputs = DATASETS[config.dataset].inputs  # X and grid are raw inputs; the network reads their features
     loss = arrays.get("loss")
-    diverged = arrays.get("diverged_at")
-    if diverged is None or diverged.shape != () or not np.issubdtype(diverged.dtype, np.integer):
-        return "array 'diverged_at' is missing or not a whole number"
+    for name in ("diverged_at", "shuffle_key"):
+        a = arrays.get(name)
+        if a is None or a.shape != () or not np.issubdtype(a.dtype, np.integer):
+            return f"array {name!r} is missing or not a whole number"
     if loss is None or loss.ndim != 1 or not 1 <= len(loss) <= config.epochs + 1:
         return "array 'loss' is missing or has the wrong length"
     last = len(loss) - 1
+    diverged = arrays["diverged_at"]
     if (int(diverged) < 0) != (last == config.epochs) or (int(diverged) >= 0 and int(diverged) != last + 1):
         return "its loss length and divergence epoch disagree"
+    if (int(arrays["shuffle_key"]) >= 0) != (config.steps_per_epoch > 1):
+        return "its batch order's key does not match its batch size"
     expected_epochs = checkpoint_epochs(config.epochs, config.snapshot_every, last)
     S = len(expected_epochs)
-    expect = {"X": (n, inputs), "y": (n, layers[-1]), "checkpoint_epochs": (S,)}
-    expect |= {name: (last + 1, width) for name, width in per_epoch.columns(layers, config.class_count).items()}
+    expect = {"X": (n, inputs), "y": (n, layers[-1]), "X_test": (m, inputs), "y_test": (m, layers[-1]),
+              "checkpoint_epochs": (S,), "batch_loss": (last, config.steps_per_epoch)}
+    expect |= {name: (last + 1, width) for name, width in per_epoch.columns(config).items()}
     grid = arrays.get("grid")
     if grid is None or grid.ndim != 2 or grid.shape[1] != inputs or len(grid) < 2:
         return "grid has the wrong shape"
-    for l, (d_in, d_out) in enumerate(zip(layers[:-1], layers[1:])):
-        expect |= {f"w{l}": (S, d_in, d_out), f"b{l}": (S, 1, d_out)}
+    expect |= {name: (S, *shape) for name, shape in checkpoint_shapes(config).items()}
     for key, shape in expect.items():
         a = arrays.get(key)
         if a is None:

@@ -6,15 +6,18 @@ and the screen says so (``Timeline.stride_at``). One rule holds either way: wher
 up (a spike, an oscillation), each epoch of that stretch gets a frame of its own, showing that
 exact epoch, so a network flipping back and forth is drawn flipping, not gliding.
 
-The tween rule: every frame is a real epoch, or honestly between two. A tween of the step from
-epoch e to e + 1 is shown only where, all along that step, its loss and its prediction at every
-grid point stay between the two epochs' own values (within TWEEN_SLACK of the step's change;
-``tween_allowed``). An oscillating step overshoots: half done, it passes through the valley
-floor and would look far better than either epoch. Such a step is not tweened: its frames hold
-epoch e, then cut to e + 1 halfway (``shown_epoch``; History.at follows it, so both renderers
-and every caller do). During an allowed tween every readout shows the drawn state's own
-numbers: its loss lies between the two epochs' losses, the loss trace grows to it, and the
-counter shows epoch e until e + 1 is reached.
+The tween rule: every frame is a real moment of training, or honestly between two. An epoch of
+k steps (minibatches; k = 1 for full batch) spans [e, e + 1) in k equal parts, step s of it
+[e + s/k, e + (s + 1)/k) (History.clock). A tween of one step, from its start to the next step's
+start (for full batch: epoch e to e + 1), is shown only where, all along that step, its loss and
+its prediction at every grid point stay between the step's two ends' own values (within
+TWEEN_SLACK of the step's change; ``tween_allowed``). An oscillating step overshoots: half done,
+it passes through the valley floor and would look far better than either end. Such a step is
+not tweened: its frames hold its start, then cut to its end halfway (``shown_epoch``;
+History.at follows it, so both renderers and every caller do). No tween spans more than one
+step. During an allowed tween every readout shows the drawn state's own numbers: its loss lies
+between the two ends' losses, the loss trace grows to it, and the counter shows the step's
+start until its end is reached.
 
 The GIF shows whole epochs only: the checkpoints, and every epoch of a stretch where the loss
 goes up.
@@ -43,29 +46,30 @@ def _within(values, a, b, floor: float = 0.0) -> bool:
     return bool(np.all(values >= low - slack) and np.all(values <= high + slack))
 
 
-def tween_allowed(history, e: int) -> bool:
-    """Whether the step from epoch e to e + 1 may be drawn part done: at every probed fraction
-    its loss stays between loss[e] and loss[e + 1], and its prediction at every grid point
-    between the two epochs' predictions there (give or take TWEEN_SLACK of the step's change,
-    and, for the prediction, INVISIBLE of the targets' span: a ReLU kink crossing a grid point
-    bends it by far less than a pixel). Cached per history."""
+def tween_allowed(history, e: int, s: int = 0) -> bool:
+    """Whether step s of epoch e (for full batch: the step from epoch e to e + 1) may be drawn
+    part done: at every probed fraction its loss stays between the losses at its two ends, and
+    its prediction at every grid point between the two ends' predictions there (give or take
+    TWEEN_SLACK of the step's change, and, for the prediction, INVISIBLE of the targets' span: a
+    ReLU kink crossing a grid point bends it by far less than a pixel). Cached per history."""
     cache = _allowed.setdefault(history, {})
-    if e not in cache:
-        a, b = history.at_epoch(e), history.at_epoch(e + 1)
-        tweens = [history.between(e, f) for f in TWEEN_PROBES]
+    if (e, s) not in cache:
+        a = history.at_step(e, s)
+        b = history.at_step(e, s + 1) if s + 1 < history.steps else history.at_epoch(e + 1)
+        tweens = [history.tween(e, s, f) for f in TWEEN_PROBES]
         floor = INVISIBLE * float(np.ptp(history.y))
-        cache[e] = (_within(np.array([s.loss for s in tweens]), a.loss, b.loss)
-                    and _within(np.array([s.prediction for s in tweens]), a.prediction, b.prediction, floor))
-    return cache[e]
+        cache[(e, s)] = (_within(np.array([t.loss for t in tweens]), a.loss, b.loss)
+                         and _within(np.array([t.prediction for t in tweens]), a.prediction, b.prediction, floor))
+    return cache[(e, s)]
 
 
 def shown_epoch(history, t: float) -> float:
-    """The epoch a frame at clock time t shows: t itself where the step around it may be
-    tweened (or t is a whole epoch), else the nearer of the two epochs around it (a cut)."""
-    e = math.floor(t)
-    if t - e < 1e-12 or e >= history.epochs or tween_allowed(history, e):
+    """The clock time a frame at clock time t shows: t itself where the step around it may be
+    tweened (or t is a step's start), else the nearer of that step's two ends (a cut)."""
+    e, s, f = history.clock(t)
+    if f < 1e-12 or e >= history.epochs or tween_allowed(history, e, s):
         return t
-    return float(e + 1 if t - e >= 0.5 else e)
+    return e + (s + (f >= 0.5)) / history.steps
 
 MAX_GIF_EXTRA_FRAMES = 300  # epochs added for stretches where the loss rises
 

@@ -1,5 +1,6 @@
-"""The training loop: full-batch gradient descent on the problem's loss (MSE or cross-entropy),
-turning a RunConfig into a History."""
+"""The training loop: gradient descent on the problem's loss (MSE or cross-entropy) plus its
+penalty, full batch or in minibatches, with sgd, momentum or adam (nnviz_core.optim), turning a
+RunConfig into a History."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,53 +10,75 @@ from .config import RunConfig
 from .data import input_grid, make_dataset
 from .errors import TrainingDiverged
 from .events import DIVERGENCE_WORDS, diverges
-from .history import History, checkpoint_epochs
+from .history import History, checkpoint_arrays, checkpoint_epochs, checkpoint_shapes
 from .memory import check_run_memory
-from .model import backward, forward, init_params, sgd_step
+from .model import backward, forward, init_params
 from .numbers import fmt_value
+from .optim import empty_memory, shuffle_key, take_steps, update
 from .problems import make_problem
 
 
 def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = False) -> History:
     """Train once and record what cannot be recomputed cheaply.
 
-    Epoch e evaluates the weights *before* update e. The History keeps the loss of every epoch,
-    the weights and biases at every checkpoint epoch (``snapshot_every``), and a few numbers per
-    epoch that the renderers need before they draw (ranges, dead units). Everything else, at any
-    epoch, is replayed from the nearest checkpoint by ``History.at_epoch``.
+    Epoch e evaluates the weights *before* epoch e's updates (one, or one per minibatch). The
+    History keeps the loss of every epoch, the loss of every step's batch, the weights, biases
+    and the optimiser's memory at every checkpoint epoch (``snapshot_every``), and a few numbers
+    per epoch that the renderers need before they draw (ranges, dead units, the penalty, the
+    test loss). Everything else, at any epoch or step, is replayed from the nearest checkpoint by
+    ``History.at_epoch`` and ``History.at_step``.
+
+    The run's one random stream gives, in order: the data, the initial weights, the held-out
+    points (only with ``test_fraction``) and the key of the batch orders (only with minibatches),
+    so a run that uses neither draws exactly what the seed does.
 
     A run whose loss diverges (not finite, or past DIVERGENCE_FACTOR times its start: see
     nnviz_core.events.diverges) raises TrainingDiverged, or with ``keep_diverged`` ends at the
     last epoch before it with ``History.diverged_at`` set.
     """
     check_run_memory(config)  # refused before anything is allocated
-    rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights
+    rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights, ...
     X, y = make_dataset(config.dataset, config.samples, config.noise, rng, config.classes)
     weights, biases = init_params(config.layers, config.activation, config.init, rng)
-    problem = make_problem(config, X, y, input_grid(X))
+    grid = input_grid(X)  # over every point, held-out ones too
+    X, y, X_test, y_test = hold_out(X, y, config.held_out, rng)
+    key = shuffle_key(rng) if config.steps_per_epoch > 1 else None
+    problem = make_problem(config, X, y, grid, X_test, y_test)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
-        return _run(config, problem, weights, biases, progress, keep_diverged)
+        return _run(config, problem, weights, biases, key, progress, keep_diverged)
 
 
-def _run(config, problem, weights, biases, progress, keep_diverged) -> History:
+def hold_out(X, y, count: int, rng):
+    """(X, y, X_test, y_test): ``count`` points drawn from ``rng`` are held out; both parts keep
+    the points' own order. With none held out, X and y are returned as they are, and nothing is
+    drawn."""
+    if count == 0:
+        return X, y, X[:0], y[:0]
+    test = np.zeros(len(X), bool)
+    test[rng.permutation(len(X))[:count]] = True
+    return X[~test], y[~test], X[test], y[test]
+
+
+def _run(config, problem, weights, biases, key, progress, keep_diverged) -> History:
     X, y = problem.X, problem.y  # the features the network reads
+    steps = config.steps_per_epoch
     keep = set(checkpoint_epochs(config.epochs, config.snapshot_every))
     # Checkpoints are copied straight into their final arrays, so the run never holds them twice
     # (RunConfig.memory_needed counts them once). A diverged run stops early and fills fewer.
-    stored_w = [np.empty((len(keep), d_in, d_out)) for d_in, d_out in zip(config.layers[:-1], config.layers[1:])]
-    stored_b = [np.empty((len(keep), 1, d_out)) for d_out in config.layers[1:]]
+    stored = {name: np.empty((len(keep), *shape)) for name, shape in checkpoint_shapes(config).items()}
     stored_epochs = []
 
-    def store(epoch, weights, biases):
-        for target, arrays in ((stored_w, weights), (stored_b, biases)):
-            for stack, array in zip(target, arrays):
-                stack[len(stored_epochs)] = array
+    def store(epoch, weights, biases, memory):
+        for name, array in checkpoint_arrays(weights, biases, memory).items():
+            stored[name][len(stored_epochs)] = array
         stored_epochs.append(epoch)
 
     losses = np.empty(config.epochs + 1)
-    trace = per_epoch.empty(config.epochs, config.layers, config.class_count)
+    batch_losses = np.empty((config.epochs, steps))  # row e: the batches of epoch e's steps
+    trace = per_epoch.empty(config)
+    memory = empty_memory(config.optimizer, weights, biases)
     diverged_at = None
-    finite = None  # (epoch, weights, biases) of the last epoch before it diverged
+    finite = None  # (epoch, weights, biases, memory) of the last epoch before it diverged
     for epoch in range(config.epochs + 1):
         zs, acts = forward(X, weights, biases, config.activation)
         loss = problem.loss.value(acts[-1], y)
@@ -70,22 +93,29 @@ def _run(config, problem, weights, biases, progress, keep_diverged) -> History:
             diverged_at = epoch
             break
         losses[epoch] = loss
-        finite = (epoch, weights, biases)
+        finite = (epoch, weights, biases, memory)
         grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation, problem.loss)
-        per_epoch.record(trace, epoch, acts, weights, biases, grad_w, config.activation, problem)
+        total_w = ([g + p for g, p in zip(grad_w, problem.penalty_gradients(weights))]
+                   if problem.penalised else grad_w)  # the gradient a State shows
+        per_epoch.record(trace, epoch, acts, weights, biases, total_w, problem)
         if epoch in keep:
-            store(epoch, weights, biases)
+            store(epoch, weights, biases, memory)
         if epoch < config.epochs:  # the last epoch's update would never be shown
-            weights, biases = sgd_step(weights, biases, grad_w, grad_b, config.lr)
+            if steps == 1:  # the full batch: this epoch's own gradient is the step's
+                batch_losses[epoch, 0] = loss
+                weights, biases, memory = update(config, weights, biases, grad_w, grad_b, memory, epoch)
+            else:
+                weights, biases, memory = take_steps(config, problem, weights, biases, memory, epoch, 0, steps,
+                                                     key, batch_losses[epoch])
         if progress:
             progress(epoch + 1, config.epochs + 1)
-    last, ws, bs = finite
+    last, ws, bs, mem = finite
     if last not in stored_epochs:  # a diverged run ends on a checkpoint too
-        store(last, ws, bs)
+        store(last, ws, bs, mem)
     S = len(stored_epochs)
-    arrays = {"checkpoint_epochs": np.array(stored_epochs)}
-    for l in range(len(config.layers) - 1):
-        arrays[f"w{l}"], arrays[f"b{l}"] = stored_w[l][:S], stored_b[l][:S]
+    arrays = {"checkpoint_epochs": np.array(stored_epochs), "batch_loss": batch_losses[:last],
+              "shuffle_key": np.array(-1 if key is None else key), "X_test": problem.test_inputs,
+              "y_test": problem.y_test}
+    arrays.update({name: stack[:S] for name, stack in stored.items()})
     arrays.update({k: v[:last + 1] for k, v in trace.items()})
     return History(config, problem.raw_inputs, y, problem.raw_grid, losses[:last + 1], arrays, diverged_at)
-

@@ -395,7 +395,7 @@ def test_same_config_gives_byte_identical_files(tmp_path):
 def test_file_stores_format_version_and_config(seed_history, tmp_path):
     path = seed_history.save(tmp_path / "run.npz")
     with np.load(path) as npz:
-        assert int(npz["version"]) == 3
+        assert int(npz["version"]) == 4
         assert json.loads(str(npz["config"]))["layers"] == [1, 10, 1]
         assert "a0" not in npz.files and "z0" not in npz.files  # no activations: they are replayed
 

@@ -144,12 +144,20 @@ def cmd_info(args) -> int:
             "trajectory": f"the loss {path.phrase()}",
             "events": [{"kind": e.kind, "epoch": e.epoch, "end": e.end, "text": e.text}
                        for e in history.events()]}
+    c = history.config
+    info |= {"training_points": c.training_points, "held_out": c.held_out, "steps_per_epoch": history.steps,
+             "final_penalty": float(history.penalty[-1]),
+             "final_total_loss": history.final_loss + float(history.penalty[-1])}
     if history.is_classification:
         info["initial_accuracy"], info["final_accuracy"] = float(history.accuracy[0]), float(history.accuracy[-1])
+    if history.test_loss is not None:
+        info["initial_test_loss"], info["final_test_loss"] = float(history.test_loss[0]), float(history.test_loss[-1])
+    if history.test_accuracy is not None:
+        info["initial_test_accuracy"] = float(history.test_accuracy[0])
+        info["final_test_accuracy"] = float(history.test_accuracy[-1])
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
-    c = history.config
     print(f"run file        {args.run_file}")
     for field in TRAINING_FIELDS:
         value = getattr(c, field)
@@ -160,9 +168,23 @@ def cmd_info(args) -> int:
     print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {history.epochs}"
           f" ({info['loss_name']}; lowest {path.lowest:.6g} at epoch {path.lowest_epoch})")
     print(f"trajectory      {info['trajectory']}")
+    batches = "every training point" if history.steps == 1 else f"batches of {c.batch_size}"
+    print(f"steps           {history.steps} per epoch ({batches}; {c.optimizer}); {c.training_points} training "
+          f"points, {c.held_out} held out")
+    if history.problem.penalised:
+        print(f"penalty         {history.penalty[0]:.6g} at epoch 0 -> {info['final_penalty']:.6g} at epoch "
+              f"{history.epochs} (l2 {c.l2}, l1 {c.l1}; the loss above is without it, the total ends at "
+              f"{info['final_total_loss']:.6g})")
     if history.is_classification:
         print(f"accuracy        {info['initial_accuracy']:.1%} at epoch 0 -> {info['final_accuracy']:.1%} at epoch "
-              f"{history.epochs} (of {history.config.samples} training points)")
+              f"{history.epochs} (of {c.training_points} training points)")
+    if history.test_loss is not None:
+        test = history.test_loss
+        print(f"test loss       {test[0]:.6g} at epoch 0 -> {test[-1]:.6g} at epoch {history.epochs} (of {c.held_out} "
+              f"held-out points; lowest {test.min():.6g} at epoch {int(test.argmin())})")
+    if history.test_accuracy is not None:
+        print(f"test accuracy   {info['initial_test_accuracy']:.1%} at epoch 0 -> {info['final_test_accuracy']:.1%} "
+              f"at epoch {history.epochs}")
     for event in history.events():
         print(f"happened        {event.text}")
     return 0
