@@ -28,7 +28,8 @@ class DashboardLecture(LectureScene):
         self.chapter("dashboard")
         h = self.history
         count = len(h.config.layers) - 1
-        fit = fit_in(data_panel(h, self.palette, width=3.6, height=2.9), *COLUMNS[0], *TOP_ROW)
+        # 2-D data: a square plot with its legend beside it takes the column's whole width
+        fit = fit_in(data_panel(h, self.palette, width=4.4 if h.problem.is_2d else 3.6, height=2.9), *COLUMNS[0], *TOP_ROW)
         losses = fit_in(LossPanel(h, self.palette, width=3.6, height=1.5), *COLUMNS[0], *BOTTOM_ROW)
         net = fit_in(NetworkDiagram(h, self.palette, width=3.4, height=4.0), *COLUMNS[1], *TOP_ROW)
         biases = fit_in(BiasBars(h, self.palette, width=4.1, height=1.4), *COLUMNS[1], *BOTTOM_ROW)
