@@ -29,8 +29,9 @@ class DecisionRegionPanel(Group):
     """The State's decision regions as one image (the grid's class probabilities, coloured by
     ``plane.region_rgb``, resampled bilinearly so the grid reads smooth), the training points in
     their class's colour and marker shape, and the boundary (``plane.boundary_segments``) in
-    ink. A 2-D regression shows the ŷ map on a fixed scale (``plane.value_norm``) and each point
-    in the colour of its own y on that scale; ``curve`` is then empty.
+    ink. A 2-D regression shows the ŷ map on a fixed scale (``plane.value_norm``), beside the
+    scale how far ŷ goes past it when it does (``plane.off_scale``), and each point in the colour
+    of its own y on that scale; ``curve`` is then empty.
 
         fit = DecisionRegionPanel(history, palette, width=5.5, height=3)
         self.add(fit.set_state(history.at(0)))
