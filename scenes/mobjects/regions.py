@@ -63,13 +63,12 @@ class DecisionRegionPanel(Group):
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
         self.image.move_to(self.plot.points([np.mean(span)], [np.mean(span)])[0])
-        radius = marker_size(self.plot)
-        if self.classes:
-            self.dots = class_markers(self.plot, problem.raw_inputs, problem.labels(), radius, self.theme)
+        if self.classes:  # each point in its class's colour and shape
+            labels = problem.labels()
+            colours, shapes = [class_colour(k, self.theme) for k in labels], [class_marker(k) for k in labels]
         else:  # each point in the colour of its own y, on the map's scale
-            colours = [to_hex(c) for c in value_rgb(history.y[:, 0], self.norm, self.theme)]
-            self.dots = VGroup(*(marker("o", p, radius, colour, self.theme.ink)
-                                 for p, colour in zip(self.plot.points(*problem.raw_inputs.T), colours)))
+            colours, shapes = [to_hex(c) for c in value_rgb(history.y[:, 0], self.norm, self.theme)], ["o"] * len(history.y)
+        self.dots = markers(self.plot.points(*problem.raw_inputs.T), colours, shapes, marker_size(self.plot), self.theme.ink)
         # One VMobject, its points set each frame; round caps join the contour's segments.
         self.curve = VMobject(stroke_color=self.theme.ink, stroke_width=BOUNDARY_WIDTH, cap_style=CapStyleType.ROUND)
         heading = label(title or ("Decision regions" if self.classes else "Prediction ŷ"), self.theme, SMALL_SIZE + 4)
@@ -146,17 +145,19 @@ def marker(shape: str, at, radius: float, fill: str, ink: str) -> VMobject:
         marker_outline(shape) * radius + at)
 
 
-def class_markers(plot: PlotArea, inputs: np.ndarray, labels: np.ndarray, radius: float, theme) -> VGroup:
-    """Every training point in its class's colour and shape: one VMobject per class (drawn every
-    frame, over the regions, so few mobjects keep the frame cheap)."""
-    groups = VGroup()
-    for k in range(int(labels.max()) + 1 if len(labels) else 0):
-        at = plot.points(*inputs[labels == k].T)
-        outline = marker_outline(class_marker(k)) * radius
-        points = (at[:, None, :] + outline[None, :, :]).reshape(-1, 3)
-        groups.add(VMobject(fill_color=class_colour(k, theme), fill_opacity=1.0, stroke_color=theme.ink,
-                            stroke_width=OUTLINE_WIDTH).set_points(points))
-    return groups
+def markers(at: np.ndarray, colours: list, shapes: list, radius: float, ink: str) -> VGroup:
+    """A marker at each scene point, in its colour and shape, outlined in ink: one VMobject for
+    all the points of one colour and shape (they are drawn every frame, over the regions, so few
+    mobjects keep the frame cheap)."""
+    groups = {}
+    for point, colour, shape in zip(at, colours, shapes):
+        groups.setdefault((colour, shape), []).append(point)
+    made = VGroup()
+    for (colour, shape), points in groups.items():
+        outline = marker_outline(shape) * radius
+        made.add(VMobject(fill_color=colour, fill_opacity=1.0, stroke_color=ink, stroke_width=OUTLINE_WIDTH).set_points(
+            (np.array(points)[:, None, :] + outline[None, :, :]).reshape(-1, 3)))
+    return made
 
 
 def class_legend(classes: int, theme) -> VGroup:
