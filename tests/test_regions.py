@@ -339,3 +339,27 @@ def test_scenes_that_cannot_draw_2d_yet_refuse_in_one_line(circle, tmp_path, cap
     assert exit.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("nnviz: 2-D data is not drawn yet (circle)") and err.count("\n") == 1
+
+
+def test_images_draw_in_their_box_opaque_or_not(tmp_path):
+    """The Cairo camera's image drawing (fixed for Pillow 13): an opaque upright image is its
+    colour where it lies and nowhere else; a half-transparent or turned one is composited."""
+    from manim import ImageMobject
+
+    t = THEMES["light"]
+    red = np.zeros((4, 4, 4), np.uint8)
+    red[..., 0], red[..., 3] = 255, 255
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+        image = ImageMobject(red).stretch_to_fit_width(2).stretch_to_fit_height(1).move_to([1, 0.5, 0])
+        frame = frame_of(image, theme=t)
+        rows, cols = pixels_at(np.array([[1.0, 0.5, 0], [0.05, 0.05, 0], [1.95, 0.95, 0], [-0.1, 0.5, 0], [2.1, 0.5, 0],
+                                         [1.0, 1.1, 0]]), frame)
+        assert np.allclose(frame[rows[:3], cols[:3]], [255, 0, 0])
+        assert np.allclose(frame[rows[3:], cols[3:]], hex_rgb(t.background) * 255, atol=1)
+        half = red.copy()
+        half[..., 3] = 128
+        faded = ImageMobject(half).stretch_to_fit_width(2).stretch_to_fit_height(1).rotate(0.3)
+        frame = frame_of(faded, theme=t)
+        row, col = pixels_at(np.array([[0.0, 0.0, 0]]), frame)
+        blend = 0.5 * np.array([255, 0, 0]) + 0.5 * hex_rgb(t.background) * 255
+        assert np.allclose(frame[row[0], col[0]], blend, atol=3)
