@@ -155,7 +155,7 @@ def test_a_2d_regression_shows_yhat_and_the_points_y_on_one_unclipped_scale():
     panel = d.panels["fit"]
     state = h.at_epoch(8)
     d.update(state)
-    norm = plane.regression_norm(h)
+    norm = plane.value_norm(h)
     assert norm.vmax >= np.abs(h.y).max()  # no point is clipped
     assert np.array_equal(panel.image.get_array(), plane.value_rgb(logits_at(state, h.grid).reshape(48, 48),
                                                                    norm, LIGHT))
@@ -266,3 +266,19 @@ def test_runs_side_by_side_of_2d_data_show_each_runs_regions_and_accuracy():
         assert f"Accuracy: {accuracy_text(h.accuracy[4])}" in panel.title.get_text()
         ends = np.concatenate(panel.boundary.get_segments()) if panel.boundary.get_segments() else np.zeros((0, 2))
         assert len(ends) == 2 * len(boundary_segments(truth))
+
+
+def test_a_2d_regression_beyond_its_scale_writes_its_true_extreme():
+    from nnviz_core.layout import mark_text
+
+    h = train(RunConfig().updated({"dataset": "bump", "epochs": "8"}))  # the first guess goes past the scale
+    assert plane.value_clipped(h)
+    d = Dashboard(h, panels=("fit",), dpi=DPI)
+    panel, norm = d.panels["fit"], plane.value_norm(h)
+    for epoch in (0, 8):
+        d.update(h.at_epoch(epoch))
+        values = logits_at(h.at_epoch(epoch), h.grid)
+        above = mark_text("above", values.max()) if values.max() > norm.vmax else ""
+        below = mark_text("below", values.min()) if values.min() < -norm.vmax else ""
+        assert (panel.off_marks["above"].get_text(), panel.off_marks["below"].get_text()) == (above, below)
+    assert panel.off_marks["above"] in panel.ax.texts  # redrawn with the panel each frame
