@@ -300,6 +300,18 @@ def what_each_neuron_computes(h, **_) -> Chapter:
     width = h.config.layers[-2]
     dead = int(state.dead_units()[-1].sum())
     dead_text = f" {dead} of the {width} units are dead: they output zero on every point." if dead else ""
+    if h.problem.is_2d:  # placeholder words: the 2-D chapter's own are being written
+        from nnviz_core.plane import explained_output
+
+        output = explained_output(h.problem, forward_sample(h).index)
+        return Chapter("what-each-neuron-computes", "What each neuron computes",
+                       ("What each neuron computes: z = b + Σ w·h", "Replay: the lines and the map move as training runs"),
+                       "Each first-layer unit is on to one side of a line, where w·x + b = 0. The output's z is its "
+                       f"bias, {fmt_fixed(float(state.biases[-1][0, output]))}, plus each last hidden unit's output "
+                       f"times its weight. Adding the {count(width, 'unit')} one by one builds z over the plane"
+                       + ("; where z is zero is the decision boundary." if h.problem.classes else ": the prediction.")
+                       + f"{dead_text} Then training replays.",
+                       plane_contributions_beats(h))
     return Chapter("what-each-neuron-computes", "What each neuron computes",
                    ("What each neuron computes: ŷ = b + Σ w·h", "Replay: each unit's piece moves as training runs"),
                    f"The prediction is the output bias, {fmt_fixed(float(state.biases[-1][0, 0]))}, plus each "
@@ -313,6 +325,17 @@ def contributions_beats(h) -> Beats:
     return Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), clear=CLEAR, fade=1.0, bias=0.8,
                  curve=Beat(CURVE_PACE, curves), add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves), marks=0.6,
                  look=1.5, rewind=0.5, replay=REPLAY_SECONDS, hold=1.0, back=0.8)
+
+
+def plane_contributions_beats(h) -> Beats:
+    """The 2-D chapter's plays: each drawn first-layer unit's line and half-plane, then the output's
+    z from its bias alone, each last-hidden piece added in turn, then training replayed."""
+    lines = len(network_layout(h.config.layers, MAX_SHOWN).neurons[1])
+    pieces = curve_count(h)
+    return Beats("look", caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), clear=CLEAR, fade=1.0,
+                 line=Beat(0.5, lines), unline=Beat(0.25, lines), bias=0.8, glow=Beat(0.3, pieces),
+                 add=Beat(CURVE_PACE, pieces), unglow=Beat(0.2, pieces), boundary=0.6, look=1.5, rewind=0.5,
+                 replay=REPLAY_SECONDS, hold=1.0, back=0.8)
 
 
 def summary(h, **_) -> Chapter:
