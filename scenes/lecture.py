@@ -659,7 +659,8 @@ class LectureSteps(LectureScene):
         notes = dict(top=below, size=SMALL_SIZE + 2, width=panel.get_right()[0] - panel.plot.y_axis.get_x(),
                      left=panel.plot.y_axis)
         on = "where it passes w·x + b on" if h.config.activation in ("relu", "leaky_relu") else "where it is above its middle"
-        self.note("each line: a first-layer unit's w·x + b = 0", f"the arrow: its side, {on}", **notes)
+        shape = "line" if panel.linear else "curve"
+        self.note(f"each {shape}: a first-layer unit's {panel.unit_equation}", f"the arrow: its side, {on}", **notes)
         for k, unit in enumerate(panel.first_units):
             glow = self.unit_glow(1, unit, panel.line_styles[k][0])
             self.play(panel.change(state, revealed=k + 1.0, tint=(k, 1.0)), FadeIn(glow), run_time=beats.line)
@@ -681,7 +682,7 @@ class LectureSteps(LectureScene):
             said = ["the sum is the prediction ŷ, exactly"]
         elif panel.softmax:  # with k classes z = 0 is not the boundary: class c wins where its z is largest
             said = [f"the thick line is z = 0 for class {output}",
-                    f"class {output} wins inside the thin line: its z is the largest"]
+                    f"class {output} wins inside the thin line: its z is largest"]
         else:
             said = ["the thick line is z = 0: the decision boundary, p = 0.5"]
         dead = int(state.dead_units()[-1].sum())

@@ -249,6 +249,19 @@ def test_the_clip_plays_a_2d_run_in_the_dark(tmp_path):
     assert scene.contributions.theme is THEMES["dark"]
 
 
+def test_a_2d_regression_builds_its_prediction(tmp_path):
+    """On 2-D regression data the map is ŷ: the whole sum is the prediction, and no boundary is drawn."""
+    h = run("circle relu", dataset="bump", layers="2,6,1", epochs=20)
+    scene = played(Chapter, h, tmp_path)
+    panel = scene.contributions
+    side = h.problem.grid_side
+    y_hat = true_pass(h, h.epochs, grid_points(h))[-1][:, 0].reshape(side, side)
+    expected = np.round(value_rgb(y_hat, panel.norm, panel.theme) * 255)
+    assert np.abs(panel.image.pixel_array[::-1, :, :3] - expected).max() <= 1
+    assert not len(panel.contour.points) and panel.quantity == "ŷ"
+    assert scene.played["what-each-neuron-computes"] == pytest.approx(storyboard(h, Chapter.plan)[1].beats.total)
+
+
 def test_a_net_without_a_hidden_layer_has_an_empty_chapter(tmp_path):
     h = run("circle relu", layers="2,1")
     scene = played(Chapter, h, tmp_path)

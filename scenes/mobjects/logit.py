@@ -16,7 +16,7 @@ from ..theme import SMALL_SIZE, label, muted
 from .panel import PlotArea
 
 LINE_WIDTH, MINOR_WIDTH, BOLD_WIDTH = 3.5, 2, 7  # a unit's line; past the palette's colours; while its map is added
-CONTOUR_WIDTH = 6  # z = 0
+CONTOUR_WIDTH, EDGE_WIDTH = 6, 2.5  # z = 0; k classes: where the class wins
 TINT = 0.16  # a unit's positive half-plane, lightly
 LINE_DIM = 0.55  # the units' lines once the map is under them
 POINT_SIZE, POINT_ALPHA = 0.055, 0.55  # the training points, faintly
@@ -63,10 +63,14 @@ class LogitPanel(Group):
     - a legend: z's colour scale, and the last hidden layer's units in their tabs' colours.
 
     What shows is set by numbers a lecture animates (``change``): ``revealed`` units' lines (a
-    fraction: the next one fading in), ``pointers`` (arrows and names), ``tint`` (unit, share),
-    ``terms`` (pieces in the sum, a fraction adding the next one part way), ``map``, ``contour``,
-    ``tags`` (the "dead" tags), ``legend`` (the last hidden layer's names), ``bold`` (a unit whose
-    line is drawn thick). By default all of it.
+    fraction: the next one growing in), ``line_alpha`` (their opacity once shown), ``pointers``
+    (arrows and names), ``tint`` (unit, share), ``terms`` (pieces in the sum, a fraction adding
+    the next one part way), ``map``, ``contour_alpha``, ``tags`` (the "dead" tags), ``legend``
+    (the last hidden layer's names), ``bold`` (unit, share: its line drawn thick). By default
+    the whole sum with the lines dimmed under it, as the replay shows it.
+
+    A regression's map is ŷ itself (no boundary); k classes' is one class's z, with the line
+    inside which that class wins (its z the largest) beside z = 0.
 
         panel = LogitPanel(history, palette, width=6.6, height=6)
         self.add(panel.set_state(history.at(history.epochs)))
@@ -89,6 +93,7 @@ class LogitPanel(Group):
         self.classification = problem.classes > 0
         self.softmax = problem.y.shape[1] > 1
         first = history.at_epoch(0)
+        self.linear = first.first_layer_lines() is not None  # features x1, x2: each unit's boundary is a line
 
         # The last hidden layer's pieces, named in their tabs' colours (the plot takes what is left).
         pieces = contribution_curves(first, self.layout, output)
@@ -135,7 +140,6 @@ class LogitPanel(Group):
             self.line_styles = [(unit_colour(k, theme), False) for k in range(len(self.first_units))]
         else:
             self.line_styles = [(style.colour, style.minor) for style, i in zip(self.styles, self.units) if i is not None]
-        self.linear = first.first_layer_lines() is not None
         self.lines, self.tints, self.arrows, self.pointer_names = VGroup(), [], VGroup(), VGroup()
         self.pointer_tags = VGroup()
         for (colour, minor), n in zip(self.line_styles, self.layout.neurons[1]):
@@ -157,8 +161,8 @@ class LogitPanel(Group):
             self.pointer_tags.add(dead.copy())
 
         self.contour = VMobject(stroke_color=theme.ink, stroke_width=CONTOUR_WIDTH).set_cap_style(CapStyleType.ROUND)
-        region = plane.class_colour(output, theme)
-        self.region_edge = VMobject(stroke_color=region, stroke_width=3.5).set_cap_style(CapStyleType.ROUND)
+        # k classes: where this class wins, thin ink (the class colours are near some units' colours)
+        self.region_edge = VMobject(stroke_color=theme.ink, stroke_width=EDGE_WIDTH).set_cap_style(CapStyleType.ROUND)
 
         # What shows (see the class docstring); ``change`` animates these.
         self.revealed = float(len(self.lines))
@@ -180,6 +184,11 @@ class LogitPanel(Group):
             return "ŷ"
         return f"z for class {self.output}" if self.softmax else "z (p = σ(z))"
 
+    @property
+    def unit_equation(self) -> str:
+        """Where a first-layer unit switches: on x1, x2 a line; on other features a curve."""
+        return "w·x + b = 0" if self.linear else "w·φ(x) + b = 0"
+
     def _header(self) -> VGroup:
         """The map's name and its colour scale, −|z|max, 0, +|z|max."""
         values = np.linspace(-self.norm.vmax, self.norm.vmax, BAR_STEPS)
@@ -193,16 +202,26 @@ class LogitPanel(Group):
         zero.next_to(bar, DOWN, buff=0.06)
         scale = VGroup(ends[0], bar, ends[1], zero)
         name = label(self.quantity, self.theme, SMALL_SIZE + 4)
+        if self.classification and not self.softmax:  # z < 0: class 0 more likely; z > 0: class 1
+            for k, end in ((0, bar[0]), (1, bar[-1])):
+                scale.add(self.class_mark(k).next_to(end, DOWN, buff=0.1))
+        elif self.softmax:
+            name = VGroup(name, self.class_mark(self.output)).arrange(RIGHT, buff=0.12)
         return VGroup(name, scale).arrange(RIGHT, buff=0.5)
+
+    def class_mark(self, k: int) -> VMobject:
+        """Class k's marker, full strength: for the legend."""
+        mark = marker(plane.class_marker(k), plane.class_colour(k, self.theme), 1.3 * POINT_SIZE, self.theme.ink)
+        return mark.set_fill(opacity=1.0)
 
     def _keys(self) -> VGroup:
         theme = self.theme
-        keys = [(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme.muted_ink, stroke_width=LINE_WIDTH), "w·x + b = 0")]
+        keys = [(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme.muted_ink, stroke_width=LINE_WIDTH), self.unit_equation)]
         if self.classification:
             keys.append((Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme.ink, stroke_width=CONTOUR_WIDTH), "z = 0"))
         if self.softmax:
-            keys.append((Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=plane.class_colour(self.output, theme),
-                              stroke_width=3.5), f"class {self.output} wins"))
+            keys.append((Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=theme.ink, stroke_width=EDGE_WIDTH),
+                         f"class {self.output} wins"))
         rows = [VGroup(mark, label(text, theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12) for mark, text in keys]
         return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
 
