@@ -658,7 +658,8 @@ class LectureSteps(LectureScene):
         below = panel.plot.labels.get_bottom()[1] - 0.3
         notes = dict(top=below, size=SMALL_SIZE + 2, width=panel.get_right()[0] - panel.plot.y_axis.get_x(),
                      left=panel.plot.y_axis)
-        on = "where it passes w·x + b on" if h.config.activation in ("relu", "leaky_relu") else "where it is above its middle"
+        z = panel.unit_equation.removesuffix(" = 0")
+        on = f"where it passes {z} on" if h.config.activation in ("relu", "leaky_relu") else "where it is above its middle"
         shape = "line" if panel.linear else "curve"
         self.note(f"each {shape}: a first-layer unit's {panel.unit_equation}", f"the arrow: its side, {on}", **notes)
         for k, unit in enumerate(panel.first_units):
