@@ -3,7 +3,7 @@
     manim -qh scenes/compare.py CompareRuns          # with [nnviz] compare = lr: 0.02, 0.1, 1.5
     nnviz render CompareRuns --compare lr=0.02,0.1,1.5
 """
-from manim import RIGHT, UR, FadeIn, VGroup
+from manim import RIGHT, UR, FadeIn, Group, VGroup
 
 from nnviz_core.palette import Palette
 
@@ -22,6 +22,7 @@ class CompareRuns(LectureScene):
     """About 20 s: a small diagram and the fit of each run, all losses on one axis; a run that
     diverges is marked, and stays at its last finite state."""
 
+    draws_2d = True
     comparison = None  # set before render() to show given runs; else the cfg's [nnviz] compare
     plan = (("comparison", {}), ("runs-training", {"seconds": 14}), ("runs-final-state", {}))
 
@@ -42,7 +43,7 @@ class CompareRuns(LectureScene):
         palette = Palette.shared(c.histories, self.theme)  # the runs share starting weights: one scale
         self.columns = [RunColumn(h, palette, name, colour, width=width)
                         for h, name, colour in zip(c.histories, c.labels, colours)]
-        fit_in(VGroup(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
+        fit_in(Group(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
         self.losses = fit_in(SharedLossPanel(c.histories, self.palette, c.labels, colours, width=11.5, height=1.3), *LOSSES)
         counter = EpochCounter(self.history, self.palette).to_corner(UR, buff=0.3)
         panels = [*self.columns, self.losses, counter]

@@ -189,3 +189,28 @@ def test_a_loss_off_the_shared_axis_has_no_dot_on_its_edge(with_divergence):
     for h, marker in zip(runs, panel.markers):
         loss = h.loss[min(clock.epochs, h.epochs)]
         assert (marker.get_fill_opacity() > 0) == (low <= loss <= high), (h.config.lr, loss)
+
+
+def test_runs_side_by_side_on_2d_data_draw_each_runs_regions(tmp_path):
+    """CompareRuns on circle, the Playground's feature lesson: each column's region image is its
+    own run's decision regions at the shared last epoch, as training left them."""
+    from manim import tempconfig
+
+    from nnviz_core import RunConfig
+    from nnviz_core.compare import compare
+    from nnviz_core.palette import THEMES
+    from nnviz_core.plane import region_rgb
+    from scenes.compare import CompareRuns
+
+    base = RunConfig().updated({"dataset": "circle", "epochs": "6", "samples": "40", "lr": "0.5"})
+    runs = compare(base, "features", ["x1,x2", "x1,x2,x1^2,x2^2"], "--compare")
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
+        class Scene(CompareRuns):
+            comparison = runs
+        scene = Scene()
+        scene.render()
+    for column, h in zip(scene.columns, runs.histories):
+        truth = h.at_epoch(h.epochs)
+        rgb = region_rgb(truth.grid_map(truth.grid_probabilities), THEMES["light"])
+        drawn = column.fit.image.pixel_array[::-1, :, :3]  # rows flipped: x2 upward
+        assert np.abs(drawn.astype(float) - np.round(rgb * 255)).max() <= 1

@@ -4,24 +4,25 @@ state."""
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Group, Line, VGroup, VMobject
 
 from nnviz_core.compare import shown_at
 from nnviz_core.layout import shared_loss_axis
 from nnviz_core.palette import Palette
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
-from .data_fit import DataFitPanel
 from .loss import CURVE_POINTS, envelope
 from .network import NetworkDiagram
 from .panel import OffPlotMarks, Panel, PlotArea
+from .regions import data_panel
 
 
 SHOWN = 6  # units per layer in a column's small diagram: few enough to stay legible
 
 
-class RunColumn(Panel):
-    """One run of a comparison: its label, a small network diagram and its data fit.
+class RunColumn(Group):
+    """One run of a comparison: its label, a small network diagram and its data panel (the fit,
+    or on 2-D data the decision regions: a Group, since those hold an image).
 
         column = RunColumn(history, Palette.shared(runs, theme), "lr = 0.1", colour, width=3.4)
         column.set_state(any_state_of_the_shared_clock)  # shows this run at that epoch
@@ -29,10 +30,15 @@ class RunColumn(Panel):
 
     def __init__(self, history, palette: Palette, name: str, colour: str, width: float = 3.4,
                  net_height: float = 2.0, fit_height: float = 1.3):
-        super().__init__(palette)
+        super().__init__()
+        self.palette, self.theme = palette, palette.theme
+        self.static, self.live = VGroup(), Group()
+        self.add(self.static, self.live)
         self.history = history
         self.net = NetworkDiagram(history, palette, width=width * 0.8, height=net_height, max_shown=SHOWN)
-        self.fit = DataFitPanel(history, palette, width=width * 0.8, height=fit_height, title="")
+        if history.problem.is_2d:  # a square plane wants more height than a curve
+            fit_height = max(fit_height, 0.5 * width)
+        self.fit = data_panel(history, palette, width=width * 0.8, height=fit_height)
         heading = label(name, self.theme, SMALL_SIZE + 4, color=colour)
         self.net.next_to(heading, DOWN, buff=0.25)
         self.fit.next_to(self.net, DOWN, buff=0.45)
