@@ -175,7 +175,9 @@ def test_dashboard_stills_are_legible_and_true(history, monkeypatch):
             drawn.append((text.get_text(), tuple(text.get_window_extent(renderer).extents)))
         return draw(text, renderer)
 
-    d = Dashboard(history, panels=tuple(PANELS), dpi=40)
+    plane_run = history.problem.is_2d
+    panels = tuple(p for p in PANELS if not (plane_run and p == "contributions"))  # 1-D curves only
+    d = Dashboard(history, panels=panels, dpi=40)
     monkeypatch.setattr(Text, "draw", recorded)
     for epoch in eventful_epochs(history):
         state = history.at_epoch(epoch)
@@ -189,6 +191,9 @@ def test_dashboard_stills_are_legible_and_true(history, monkeypatch):
         width, height = d.fig.bbox.width, d.fig.bbox.height
         for text, (x0, y0, x1, y1) in drawn:
             assert x0 >= -1 and y0 >= -1 and x1 <= width + 1 and y1 <= height + 1, f"{text!r} leaves the frame"
+        if plane_run:
+            check_plane_still(d, history, epoch)
+            continue
         # Every curve point is inside its plot, or a mark says where it leaves.
         x = history.grid[:, 0]
         for name in ("fit", "contributions"):
@@ -208,6 +213,46 @@ def test_dashboard_stills_are_legible_and_true(history, monkeypatch):
         biases = [r.get_height() for r in d.panels["biases"].rects]
         shown = [(n.layer, n.index) for column in network_layout(history.config.layers).neurons[1:] for n in column]
         np.testing.assert_array_equal(biases, [state.biases[layer - 1][0, i] for layer, i in shown])  # each unit's own
+
+
+def check_plane_still(d, h, epoch: int) -> None:
+    """A 2-D run's dashboard at ``epoch``, against training: the regions (or ŷ map) are that
+    epoch's, the boundary lies on its zero logit, and the titles and the loss and accuracy
+    markers give its numbers."""
+    from nnviz_core import plane
+    from nnviz_core.layout import accuracy_text
+
+    truth = h.at_epoch(epoch)
+    panel = d.panels["fit"]
+    theme = d.palette.theme
+    if h.is_classification:
+        expected = plane.region_rgb(truth.grid_map(truth.grid_probabilities), theme)
+        np.testing.assert_allclose(panel.image.get_array(), expected, atol=1e-12)
+        # The boundary: each end on a grid line, where a decision field of training's logits,
+        # read linearly along that line, is 0 (marching squares' own rule, recomputed here).
+        fields = plane.decision_fields(truth.pre_activation_maps()[-1])
+        segments = panel.boundary.get_segments()
+        ends = np.concatenate(segments) if len(segments) else np.zeros((0, 2))
+        lo, hi = plane.grid_span(h.problem)
+        side = h.problem.grid_side
+        scale = max(np.abs(f).max() for f in fields) or 1.0
+        for x1, x2 in ends[:: max(len(ends) // 40, 1)]:
+            u, v = (np.array([x1, x2]) - lo) / (hi - lo) * (side - 1)  # column, row, in grid cells
+            if abs(v - round(v)) < 1e-9:  # on a row of the grid: the crossing runs along x1
+                i, j = int(round(v)), min(int(np.floor(u)), side - 2)
+                along = [f[i, j] + (u - j) * (f[i, j + 1] - f[i, j]) for f in fields]
+            else:  # on a column
+                i, j = min(int(np.floor(v)), side - 2), int(round(u))
+                along = [f[i, j] + (v - i) * (f[i + 1, j] - f[i, j]) for f in fields]
+            assert min(abs(a) for a in along) < 1e-6 * scale, (epoch, x1, x2)
+        assert f"Accuracy: {accuracy_text(h.accuracy[epoch])}" in panel.title.get_text()
+        assert list(d.panels["loss"].accuracy_marker.get_ydata()) == [h.accuracy[epoch]]
+    else:
+        expected = plane.value_rgb(truth.grid_map(truth.prediction)[..., 0], plane.value_norm(h), theme)
+        np.testing.assert_allclose(panel.image.get_array(), expected, atol=1e-12)
+    assert f"Loss: {fmt_loss(h.loss[epoch])}" in panel.title.get_text()
+    assert f"(Epoch {epoch})" in d.axes["network"].get_title()
+    assert list(d.panels["loss"].marker.get_ydata()) == [h.loss[epoch]]
 
 
 # -- the Manim lecture ------------------------------------------------------------------------------

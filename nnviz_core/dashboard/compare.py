@@ -10,6 +10,7 @@ from matplotlib.gridspec import GridSpec
 
 from .. import palette as pal
 from ..compare import shown_at
+from ..timeline import shown_accuracy
 from ..layout import accuracy_text, shared_loss_axis
 from ..numbers import fmt_loss
 from . import DPI, theme_rc
@@ -41,7 +42,7 @@ class RunTitled:
             self.title.set_text(f"{self.name}: diverged at epoch {diverged}\n"
                                 f"(shown at epoch {own.epoch:.0f}, loss {fmt_loss(own.loss)})")
             return
-        accuracy = f"   Accuracy: {accuracy_text(own.accuracy)}" if self.history.is_classification else ""
+        accuracy = f"   Accuracy: {accuracy_text(shown_accuracy(self.history, own))}" if self.history.is_classification else ""
         self.title.set_text(f"{self.name} (Epoch {epoch_text(own.epoch)})\nLoss: {fmt_loss(own.loss)}{accuracy}")
 
 

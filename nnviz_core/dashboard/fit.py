@@ -11,6 +11,7 @@ from matplotlib.cm import ScalarMappable
 from .. import plane
 from ..layout import accuracy_text, fit_y_range, mark_text, padded
 from ..numbers import fmt_loss
+from ..timeline import shown_accuracy
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 POINT_SIZE = 30  # points², the scatter's markers on the plane
@@ -114,7 +115,7 @@ class PlanePanel(DashboardPanel):
             self.image.set_data(plane.region_rgb(state.grid_map(state.grid_probabilities), theme))
             self.boundary.set_segments(plane.boundary_segments(state))
             self.title.set_text(f"Decision Regions (Epoch {epoch_text(state.epoch)})\n"
-                                f"{loss}   Accuracy: {accuracy_text(state.accuracy)}")
+                                f"{loss}   Accuracy: {accuracy_text(shown_accuracy(self.history, state))}")
         else:
             values = state.grid_map(state.prediction)[..., 0]
             self.image.set_data(plane.value_rgb(values, self.norm, theme))

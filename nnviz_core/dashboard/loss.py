@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..timeline import shown_accuracy
 from ..layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, loss_axis
 from .panel import TITLE_SIZE, DashboardPanel, set_curve
 
@@ -58,8 +59,9 @@ class LossPanel(DashboardPanel):
                   self.axis.low, self.axis.high, self.axis.log)
         self.marker.set_data([state.epoch], [state.loss])
         if self.accuracy_curve is not None:
-            # Training's accuracy of every epoch shown; the State's own between two epochs.
-            between = [] if float(state.epoch).is_integer() else [state.accuracy]
+            # Training's accuracy of every epoch shown; between two, the tween's (timeline.shown_accuracy).
+            accuracy = shown_accuracy(self.history, state)
+            between = [] if float(state.epoch).is_integer() else [accuracy]
             self.accuracy_curve.set_data(np.r_[self.epochs[:shown], [state.epoch] * len(between)],
                                          np.r_[self.accuracy[:shown], between])
-            self.accuracy_marker.set_data([state.epoch], [state.accuracy])
+            self.accuracy_marker.set_data([state.epoch], [accuracy])
