@@ -632,6 +632,7 @@ class LectureSteps(LectureScene):
         self.wait(beats.rewind)
         self.drive([net, parts, self.counter], end, beats.replay)
         self.wait(beats.hold)
+        self.show_state([self.fit, self.losses], end)  # they come back at the epoch the counter shows
         self.play(FadeOut(parts), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
                   run_time=beats.back)
 
@@ -709,6 +710,7 @@ class LectureSteps(LectureScene):
         self.wait(beats.hold)
         self.remove(panel.static, panel.live)  # drive() left its parts on screen: fade the whole
         self.add(panel)
+        self.show_state([self.fit, self.losses], end)  # they come back at the epoch the counter shows
         self.play(FadeOut(panel), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
                   run_time=beats.back)
 

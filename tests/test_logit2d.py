@@ -285,3 +285,16 @@ def test_images_are_drawn_over_their_box():
             assert np.abs(frame[py, px, :3].astype(int) - colour[:3]).max() <= 3, (x, y)
         outside = int((0.5 - 2.0 / manim.config.frame_height) * height)  # above the box: untouched
         assert (frame[outside, width // 2, :3] != [255, 0, 0]).any()
+
+
+@pytest.mark.parametrize("changes", [dict(), dict(dataset="quadratic", layers="1,6,1")], ids=["2-D", "1-D"])
+def test_the_clip_ends_with_the_data_and_loss_of_the_epoch_its_counter_shows(changes, tmp_path):
+    """After the replay the data and loss panels come back: at the last epoch, the counter's, not
+    at the first guess cast() drew them with (the clip never trains them forward)."""
+    h = run("circle relu", epochs=12, **changes)
+    scene = played(NeuronContributions, h, tmp_path)
+    assert scene.on_screen(scene.losses) and scene.on_screen(scene.fit)
+    assert scene.losses.value.value == pytest.approx(h.loss[h.epochs])
+    assert scene.losses.value.value != pytest.approx(h.loss[0])
+    if h.problem.is_2d:
+        assert scene.losses.accuracy_value.value == pytest.approx(h.accuracy[h.epochs])
