@@ -318,12 +318,14 @@ def stuck_at_majority(history) -> list[Event]:
     start = int(above[-1]) + 1 if len(above) else 0  # the stretch at or below the share, to the end
     if start > history.epochs // 2:
         return []
+    best = accuracy_text(float(accuracy[start:].max()))  # what it reached, not only the bound it stayed under
     if start > 0:
-        when = f"was at or below {accuracy_text(share)} from epoch {start} on"
+        when = f"was at most {best} from epoch {start} on"
     else:
-        when = f"never rose above {accuracy_text(share)}"
+        when = f"never rose above {best}"
     return [Event("majority", start, history.epochs,
-                  f"the accuracy {when}: no better than answering class {majority} for every point",
+                  f"the accuracy {when}: no better than the {accuracy_text(share)} of answering class {majority} "
+                  "for every point",
                   {"share": share, "majority": majority, "accuracy": float(accuracy[-1])})]
 
 

@@ -422,3 +422,14 @@ def test_the_class_events_stay_silent_when_a_network_learns_and_on_the_default(s
     assert learned.accuracy[-1] > 0.9
     assert not {e.kind for e in learned.events()} & {"majority", "unpredicted"}
     assert not {e.kind for e in seed_history.events()} & {"majority", "unpredicted"}
+
+
+def test_an_accuracy_under_the_majority_share_says_what_it_reached_and_the_share():
+    from nnviz_core.layout import accuracy_text
+
+    history = train(config(dataset="spiral", classes=3, layers="2,8,3", lr=0.001, epochs=10))
+    majority = next(e for e in history.events() if e.kind == "majority")
+    reached = accuracy_text(float(history.accuracy[majority.epoch:].max()))  # from training's accuracy
+    share = accuracy_text(max(np.bincount(history.problem.labels())) / len(history.problem.labels()))
+    assert f"above {reached}" in majority.text or f"at most {reached}" in majority.text
+    assert f"no better than the {share} of answering class" in majority.text
