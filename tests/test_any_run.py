@@ -105,7 +105,7 @@ def random_plane_configs(count: int, seed: int = int(os.environ.get("NNVIZ_SEED"
 NAMED = [("named", RunConfig(lr=0.8)), ("named", RunConfig(lr=0.01, epochs=400, snapshot_every=20)),
          # a loss that climbs for 7 epochs (4x) before it falls: no spike, no oscillation
          ("named", RunConfig(layers=(1, 2, 1), activation="sigmoid", dataset="sine", lr=0.8, epochs=150))]
-RUNS = random_configs(EXAMPLES) + NAMED + random_plane_configs(max(EXAMPLES // 2, 3))
+RUNS = random_configs(EXAMPLES) + NAMED  # 2-D runs: tests/test_any_run_2d.py, the same tests (a file to a process)
 
 
 def run_id(run) -> str:

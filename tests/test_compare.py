@@ -195,6 +195,7 @@ def test_runs_side_by_side_on_2d_data_draw_each_runs_regions(tmp_path):
     """CompareRuns on circle, the Playground's feature lesson: each column's region image is its
     own run's decision regions at the shared last epoch, as training left them."""
     from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
 
     from nnviz_core import RunConfig
     from nnviz_core.compare import compare
@@ -207,7 +208,7 @@ def test_runs_side_by_side_on_2d_data_draw_each_runs_regions(tmp_path):
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
         class Scene(CompareRuns):
             comparison = runs
-        scene = Scene()
+        scene = Scene(renderer=CairoRenderer(skip_animations=True))
         scene.render()
     for column, h in zip(scene.columns, runs.histories):
         truth = h.at_epoch(h.epochs)

@@ -226,7 +226,7 @@ def played(scene_class, h, tmp_path, theme="light"):
     return scene
 
 
-@pytest.mark.parametrize("name", RUNS)
+@pytest.mark.parametrize("name", ["circle squares", "spiral 3 classes"])  # curves; a deep net's softmax (lines: the clip's test)
 def test_the_chapter_plays_its_declared_beats(name, tmp_path):
     h = run(name)
     scene = played(Chapter, h, tmp_path)
