@@ -20,7 +20,11 @@ SECONDS = 10.0
 
 
 class MontageOnly(TrainingLecture):
-    """The lecture's montage alone: every panel on screen, the clock run for SECONDS."""
+    """The lecture's montage alone: every panel on screen, the clock run for SECONDS (any run:
+    the montage draws 2-D data too)."""
+
+    draws_2d = True
+    plan = (("training-montage", {}),)  # the words of the one chapter it shows (it starts none)
 
     def construct(self):
         self.cast()

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .layout import OVERSHOOT, SQUASH_LIMIT
 from .palette import SymmetricNorm, Theme, diverging_rgb, hex_rgb
 
 # One shape per class as well as a colour, so the classes read without colour (colour blindness,
@@ -191,6 +192,29 @@ def regression_clipped(history) -> bool:
 
 def _largest_output(history) -> float:
     return map_norms(history).of(len(history.config.layers) - 1, 0).vmax
+
+
+def value_norm(history) -> SymmetricNorm:
+    """A 2-D regression's one scale for the ŷ map and the points' y, fixed for the run: the
+    largest |y| and the largest |ŷ| on the grid over every epoch, unless that is more than
+    SQUASH_LIMIT times the largest |y| (a wild first guess would wash the trained fit out to the
+    middle colour): then (1 + OVERSHOOT) times the largest |y|, as the 1-D fit's y-range, and
+    the renderers say how far ŷ goes beyond it (``off_scale``)."""
+    data = float(np.abs(history.y).max()) or 1.0
+    largest = max(data, float(map_norms(history).layers[-1].max()))
+    return SymmetricNorm(largest if largest <= SQUASH_LIMIT * data else (1 + OVERSHOOT) * data)
+
+
+def off_scale(values: np.ndarray, norm: SymmetricNorm) -> list[tuple[str, float]]:
+    """Where a map's values leave its scale: ("above", the largest) when it passes +vmax,
+    ("below", the smallest) when it passes −vmax; a renderer writes each as layout.mark_text."""
+    values = np.asarray(values, float)
+    marks = []
+    if values.size and values.max() > norm.vmax:
+        marks.append(("above", float(values.max())))
+    if values.size and values.min() < -norm.vmax:
+        marks.append(("below", float(values.min())))
+    return marks
 
 
 def neuron_map_rgb(state, norms: MapNorms, layer: int, index: int, theme: Theme) -> np.ndarray:

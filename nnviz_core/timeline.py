@@ -71,6 +71,20 @@ def shown_epoch(history, t: float) -> float:
         return t
     return e + (s + (f >= 0.5)) / history.steps
 
+def shown_accuracy(history, state) -> float:
+    """The accuracy a frame shows with ``state``: at a whole epoch that epoch's; at a tween the
+    State's own where it lies between the two epochs' accuracies, else the nearer of the two.
+    (Accuracy counts points: part way through a step one point may cross early and another
+    late, so the drawn network can count a point more or fewer than either epoch; the loss and
+    the grid's prediction are held between by tween_allowed, a count is not.)"""
+    accuracy = history.accuracy
+    e = min(int(math.floor(state.epoch + 1e-9)), history.epochs)
+    if state.epoch - e < 1e-12 or e >= history.epochs:
+        return float(accuracy[e])
+    a, b = accuracy[e], accuracy[e + 1]
+    return float(np.clip(state.accuracy, min(a, b), max(a, b)))
+
+
 MAX_GIF_EXTRA_FRAMES = 300  # epochs added for stretches where the loss rises
 
 

@@ -6,7 +6,7 @@
 from manim import DOWN, RIGHT, UP, UR, VGroup
 
 from scenes.lecture import LectureSteps
-from scenes.mobjects import DataFitPanel, EpochCounter, LossPanel, WeightHeatmap
+from scenes.mobjects import EpochCounter, LossPanel, WeightHeatmap, data_panel
 from scenes.mobjects.panel import fit_in
 
 
@@ -35,6 +35,7 @@ class Backpropagation(LectureSteps):
 class WeightsEvolve(LectureSteps):
     """About 16 s: the diagram's edges and bias rings, beside each weight matrix, over the run."""
 
+    draws_2d = True
     plan = (("weights-at-the-start", {}), ("training", {"seconds": 12}), ("final-state", {}))
 
     def construct(self):
@@ -51,11 +52,12 @@ class WeightsEvolve(LectureSteps):
 class FitEvolves(LectureSteps):
     """About 16 s: the prediction curve settling onto the data, epoch by epoch."""
 
+    draws_2d = True
     plan = (("data-and-first-guess", {}), ("training", {"seconds": 12}), ("final-state", {}))
 
     def construct(self):
         self.chapter("data-and-first-guess")
-        fit = DataFitPanel(self.history, self.palette, width=10, height=5.2).move_to(0.3 * DOWN)
+        fit = data_panel(self.history, self.palette, width=10, height=5.2).move_to(0.3 * DOWN)
         counter = EpochCounter(self.history, self.palette).to_corner(UR, buff=0.4)
         self.evolve([fit, counter])
 
@@ -63,6 +65,7 @@ class FitEvolves(LectureSteps):
 class LossCurve(LectureSteps):
     """About 10 s: the loss curve drawn epoch by epoch with a moving marker and its value."""
 
+    draws_2d = True
     plan = (("loss-at-the-start", {}), ("training", {"seconds": 6}), ("final-state", {}))
 
     def construct(self):

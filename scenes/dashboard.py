@@ -6,8 +6,8 @@ from manim import RIGHT, UL, UP, UR, VGroup
 
 from scenes.lecture import LectureScene
 from scenes.mobjects.panel import fit_in
-from scenes.mobjects import (BiasBars, DataFitPanel, EpochCounter, GradientBars, LossPanel,
-                             NetworkDiagram, WeightHeatmap)
+from scenes.mobjects import (BiasBars, EpochCounter, GradientBars, LossPanel, NetworkDiagram, WeightHeatmap,
+                             data_panel)
 from scenes.theme import CAPTION_SIZE, label
 
 
@@ -21,13 +21,15 @@ class DashboardLecture(LectureScene):
     """About 40 s. A 3 x 3 grid as in the seed: data fit and loss on the left, the network and
     biases in the middle, the weight matrices and gradients on the right."""
 
+    draws_2d = True
     plan = (("dashboard", {}), ("training", {"seconds": 32}), ("final-state", {}))
 
     def construct(self):
         self.chapter("dashboard")
         h = self.history
         count = len(h.config.layers) - 1
-        fit = fit_in(DataFitPanel(h, self.palette, width=3.6, height=2.9), *COLUMNS[0], *TOP_ROW)
+        # 2-D data: a square plot with its legend beside it takes the column's whole width
+        fit = fit_in(data_panel(h, self.palette, width=4.4 if h.problem.is_2d else 3.6, height=2.9), *COLUMNS[0], *TOP_ROW)
         losses = fit_in(LossPanel(h, self.palette, width=3.6, height=1.5), *COLUMNS[0], *BOTTOM_ROW)
         net = fit_in(NetworkDiagram(h, self.palette, width=3.4, height=4.0), *COLUMNS[1], *TOP_ROW)
         biases = fit_in(BiasBars(h, self.palette, width=4.1, height=1.4), *COLUMNS[1], *BOTTOM_ROW)

@@ -31,14 +31,15 @@ from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.timeline import Timeline
 
-from .mobjects import ContributionsPanel, DataFitPanel, EpochCounter, LossPanel, NetworkDiagram
+from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
 from .mobjects.network import EDGE_WIDTH
-from .run import load_history, load_theme_name
+from .run import load_history, load_theme_name, refuse_2d
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
 NETWORK_CENTER = np.array([-3.75, -0.2, 0])
 FIT_CENTER = np.array([3.55, 1.35, 0])
+FIT_CENTER_2D = np.array([3.55, 1.42, 0])  # 2-D data's panel: a square plot, its legend beside it
 LOWER_RIGHT = np.array([3.55, -2.15, 0])
 RIGHT_HALF = np.array([3.3, 0.0, 0])  # the contributions chapter's big plot
 NOTES_WIDTH = 5.4
@@ -74,6 +75,7 @@ class LectureScene(Scene):
     history = None  # set before render() to show a given History; else the cfg's run
     theme_name = None  # "light" or "dark"; else the cfg's theme
     plan: tuple = ()
+    draws_2d = False  # whether every step of the scene draws 2-D data (else such a run is refused)
 
     def setup(self):
         super().setup()
@@ -81,6 +83,8 @@ class LectureScene(Scene):
         self.camera.background_color = ManimColor(self.theme.background)  # ManimColor: manim-slides reads .to_hex()
         if self.history is None:
             self.history = load_history()
+        if not self.draws_2d:
+            refuse_2d(self.history)
         self.palette = Palette.for_history(self.history, self.theme)
         self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
         self.storyboard = {c.name: c for c in storyboard(self.history, self.plan, **self.story_context())}
@@ -280,8 +284,12 @@ class LectureSteps(LectureScene):
             return
         h = self.history
         self.net = NetworkDiagram(h, self.palette, width=5.2, height=5.6).move_to(NETWORK_CENTER)
-        self.fit = DataFitPanel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
-        self.losses = LossPanel(h, self.palette, width=4.9, height=2.0).move_to(LOWER_RIGHT)
+        if h.problem.is_2d:  # a square plot, taller: the loss plot (with its accuracy rows) gives way
+            self.fit = data_panel(h, self.palette, width=4.9, height=2.3).move_to(FIT_CENTER_2D)
+            self.losses = LossPanel(h, self.palette, width=4.9, height=1.5).move_to(LOWER_RIGHT)
+        else:
+            self.fit = data_panel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
+            self.losses = LossPanel(h, self.palette, width=4.9, height=2.0).move_to(LOWER_RIGHT)
         self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
         self.legend = weight_legend(self.palette).to_corner(DL, buff=0.3)
         self.notes = VGroup()

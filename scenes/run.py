@@ -41,13 +41,24 @@ def from_section(make, parser: configparser.ConfigParser | None = None, path: Pa
         return _cache[key]
     try:
         made = make(section, str(path), path.parent)
-        check_drawable(made)
     except NnvizError as exc:
-        print(f"nnviz: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+        said_and_exit(exc)
     if cached_as:
         _cache[key] = made
     return made
+
+
+def said_and_exit(exc: NnvizError):
+    print(f"nnviz: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
+
+
+def refuse_2d(runs) -> None:
+    """For a scene that cannot draw 2-D data yet: check_drawable's one line, and exit 2."""
+    try:
+        check_drawable(runs)
+    except NnvizError as exc:
+        said_and_exit(exc)
 
 
 def load_history(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> History:
@@ -62,6 +73,8 @@ def load_theme_name(parser: configparser.ConfigParser | None = None, path: Path 
 
 
 def load_comparison(parser: configparser.ConfigParser | None = None, path: Path | None = None):
-    """The runs of the cfg's ``[nnviz] compare``."""
-    return from_section(lambda section, source, base: comparison_for_section(section, source=source, base_dir=base),
+    """The runs of the cfg's ``[nnviz] compare`` (1-D data only, for now)."""
+    runs = from_section(lambda section, source, base: comparison_for_section(section, source=source, base_dir=base),
                         parser, path, cached_as="compare")
+    refuse_2d(runs)
+    return runs

@@ -6,6 +6,7 @@ from .data_fit import DataFitPanel
 from .heatmap import WeightHeatmap
 from .loss import LossPanel
 from .network import NetworkDiagram
+from .regions import DecisionRegionPanel, data_panel
 
 __all__ = ["NetworkDiagram", "DataFitPanel", "LossPanel", "WeightHeatmap", "BiasBars",
-           "GradientBars", "EpochCounter", "ContributionsPanel"]
+           "GradientBars", "EpochCounter", "ContributionsPanel", "DecisionRegionPanel", "data_panel"]

@@ -1,12 +1,14 @@
-"""LossPanel: the loss curve up to the epoch shown, on a log axis when it spans decades."""
+"""LossPanel: the loss curve up to the epoch shown, on a log axis when it spans decades; for a
+classification the accuracy too, on a right-hand axis."""
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, Dot, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
 
-from nnviz_core.layout import loss_axis
+from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, loss_axis
 from nnviz_core.numbers import fmt_loss
 from nnviz_core.palette import Palette
+from nnviz_core.timeline import shown_accuracy
 
 from ..theme import LiveNumber, SMALL_SIZE, label
 from .panel import Panel, PlotArea
@@ -29,7 +31,9 @@ def envelope(loss, most: int) -> tuple[np.ndarray, np.ndarray]:
 
 class LossPanel(Panel):
     """The real loss at every epoch, drawn up to the State's (fractional) epoch; the marker and
-    the value are the State's own loss. A loss spanning more than 20x gets a log axis.
+    the value are the State's own loss. A loss spanning more than 20x gets a log axis. A
+    classification's accuracy is drawn the same way on a right-hand axis from 0 to 100 %
+    (``timeline.shown_accuracy``), its value beside the loss's.
 
         losses = LossPanel(history, palette, width=5.5, height=2.5)
         self.add(losses.set_state(history.at(0)))
@@ -47,25 +51,78 @@ class LossPanel(Panel):
         widest = max(len(fmt_loss(v)) for v in (self.loss.max(), self.loss.min()))
         self.value = LiveNumber(self.loss[0], fmt_loss, SMALL_SIZE + 4, color=self.theme.ink,
                                 slots=max(10, widest + 2))
-        header = VGroup(label("Training loss", self.theme, SMALL_SIZE + 4), label("MSE", self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
+        name = history.problem.loss.name if history.is_classification else "MSE"
+        header = VGroup(label("Training loss", self.theme, SMALL_SIZE + 4), label(name, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
+        self.accuracy = history.accuracy  # None for a regression
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
         self.value.move_to(header, coor_mask=UP).align_to(self.plot.x_axis, RIGHT)
         self.curve = VMobject(stroke_color=self.theme.loss_curve, stroke_width=4)
         self.marker = Dot(radius=0.08, color=self.theme.loss_marker)
         self.static.add(self.plot.mobject, header)
+        self.history = history
+        if self.accuracy is not None:
+            self.add_accuracy_axis(header)
         self.live.add(self.curve, self.marker, self.value)
-        self.set_epoch(0, float(self.loss[0]))
+        if self.accuracy is not None:
+            self.live.add(self.accuracy_curve, self.accuracy_marker, self.accuracy_value)
+        self.set_epoch(0, float(self.loss[0]), None if self.accuracy is None else float(self.accuracy[0]))
+
+    def add_accuracy_axis(self, header) -> None:
+        """The right-hand axis, 0 to 100 %, its curve and marker in theme.accuracy; the values,
+        "loss 0.6931  accuracy 87 %", in the row over the plot's right end (the accuracy a
+        LiveNumber of its digits before a fixed " %"); "epoch" under the ticks, clear of 0 %."""
+        colour = self.theme.accuracy
+        self.accuracy_xs, self.accuracy_ys = envelope(self.accuracy, CURVE_POINTS)
+        bottom = self.plot.x_axis.get_end()
+        axis = VGroup(Line(bottom, bottom + self.plot.y_axis.get_vector(), color=colour, stroke_width=2))
+        for share in ACCURACY_TICKS:
+            at = self.accuracy_points([len(self.loss) - 1], [share])[0]
+            axis.add(label(accuracy_text(share), self.theme, SMALL_SIZE, color=colour).next_to(at, RIGHT, buff=0.12))
+        self.plot.x_label.next_to(self.plot.labels[0], DOWN, buff=0.12).align_to(self.plot.x_axis, RIGHT)
+        self.accuracy_curve = VMobject(stroke_color=colour, stroke_width=3)
+        self.accuracy_marker = Dot(radius=0.07, color=colour)
+        widest = max(len(accuracy_text(v)) for v in (0.955, 1.0))
+        self.accuracy_value = LiveNumber(0.955, lambda v: accuracy_text(v).removesuffix(" %"), SMALL_SIZE + 4,
+                                         color=colour, slots=widest)  # laid out at its widest, "95.5"
+        percent = label("%", self.theme, SMALL_SIZE + 4, color=colour)
+        named = label("accuracy", self.theme, SMALL_SIZE, color=colour)
+        row = axis[-1].get_top()[1] + 0.12  # a row over "100 %", under the header
+        percent.next_to([0, row, 0], UP, buff=0).align_to(axis, RIGHT)
+        self.accuracy_value.next_to(percent, LEFT, buff=0.1).align_to(percent, DOWN)
+        named.next_to(self.accuracy_value, LEFT, buff=0.15).align_to(percent, DOWN)
+        # The loss's value joins the row, right-aligned, "loss" before it.
+        self.value.next_to(named, LEFT, buff=0.45).align_to(percent, DOWN)
+        loss_named = label("loss", self.theme, SMALL_SIZE).next_to(self.value, LEFT, buff=0.15).align_to(percent, DOWN)
+        header.next_to([0, max(m.get_top()[1] for m in (percent, named)), 0], UP, buff=0.15, coor_mask=UP)
+        self.static.add(axis, percent, named, loss_named)
+
+    def accuracy_points(self, epochs, shares) -> np.ndarray:
+        """Scene points of (epoch, accuracy) on the right-hand axis."""
+        low = np.full(len(epochs), self.axis.low)
+        height = self.plot.y_axis.get_end() - self.plot.y_axis.get_start()
+        lo, hi = ACCURACY_AXIS
+        return self.plot.points(epochs, low) + ((np.asarray(shares, float) - lo) / (hi - lo))[:, None] * height
 
     def set_state(self, state) -> "LossPanel":
-        return self.set_epoch(state.epoch, state.loss)
+        accuracy = None if self.accuracy is None else shown_accuracy(self.history, state)
+        return self.set_epoch(state.epoch, state.loss, accuracy)
 
-    def set_epoch(self, epoch: float, loss: float) -> "LossPanel":
-        """The curve through every real epoch loss up to ``epoch``, ending at ``loss``."""
+    def set_epoch(self, epoch: float, loss: float, accuracy: float | None = None) -> "LossPanel":
+        """The curve through every real epoch loss up to ``epoch``, ending at ``loss`` (and so
+        for the accuracy, when given)."""
         before = self.xs < epoch
         self.plot.set_curve(self.curve, np.r_[self.xs[before], epoch], np.r_[self.ys[before], loss])
         self.marker.move_to(self.plot.points([epoch], [loss])[0])
         right = self.value.get_right()
         self.value.set_value(loss)
         self.value.shift(right - self.value.get_right())
+        if accuracy is not None:
+            before = self.accuracy_xs < epoch
+            self.accuracy_curve.set_points_as_corners(self.accuracy_points(
+                np.r_[self.accuracy_xs[before], epoch], np.r_[self.accuracy_ys[before], accuracy]))
+            self.accuracy_marker.move_to(self.accuracy_points([epoch], [accuracy])[0])
+            right = self.accuracy_value.get_right()
+            self.accuracy_value.set_value(accuracy)
+            self.accuracy_value.shift(right - self.accuracy_value.get_right())
         return self

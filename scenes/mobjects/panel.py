@@ -76,7 +76,8 @@ class PlotArea:
             self.labels.add(muted(text, theme).next_to(left, LEFT, buff=0.12))
         grid.set_stroke(theme.grid, 1.5)
         # Clear of a marker sitting at the axis end (the loss at the last epoch).
-        self.labels.add(label(x_name, theme, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28))
+        self.x_label = label(x_name, theme, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28)
+        self.labels.add(self.x_label)
         if y_name:
             self.labels.add(label(y_name, theme, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
         self.mobject = VGroup(grid, self.x_axis, self.y_axis, self.labels)
