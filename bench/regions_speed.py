@@ -1,9 +1,9 @@
 """How much a 2-D run's montage costs per frame against the 1-D montage, in one process.
 
 Renders, at 1080p60 (manim's tempconfig), the TrainingLecture montage (bench/manim_speed.py's
-MontageOnly: every panel following History.at(t)) for the default 1-D run and for 2-D runs
-(circle: decision regions, boundary, accuracy; bump: a ŷ map), alternating, each --repeats
-times, keeping each one's fastest. Prints the wall time per frame and the ratio 2-D / 1-D
+MontageOnly: every panel following History.at(t)) for the default 1-D run and for 2-D runs (circle,
+3-class spiral: decision regions, boundary, accuracy; bump: a ŷ map), alternating, each
+--repeats times, keeping each one's fastest. Prints the wall time per frame and the ratio 2-D / 1-D
 (target: at most 1.5x). Also times drawing one frame alone (the camera capturing the scene's
 mobjects, no encoding), the part the 2-D panel adds to. Run from the repo root:
 
@@ -24,7 +24,8 @@ from manim_speed import MontageOnly, timed_render  # noqa: E402
 
 from nnviz_core import RunConfig, train  # noqa: E402
 
-RUNS = {"1-D quadratic": {}, "2-D circle": {"dataset": "circle"}, "2-D bump": {"dataset": "bump"}}
+RUNS = {"1-D quadratic": {}, "2-D circle": {"dataset": "circle"}, "2-D spiral-3": {"dataset": "spiral", "classes": "3"},
+        "2-D bump": {"dataset": "bump"}}
 
 
 def montage_of(history):

@@ -279,14 +279,7 @@ def curve_count(history) -> int:
     return unit_count(history, len(history.config.layers) - 2)
 
 
-def line_count(history) -> int:
-    """2-D data: the first-layer units whose lines (or curves) the contributions chapter draws,
-    one play each, plus one for the units behind the ellipsis."""
-    return unit_count(history, 1)
-
-
 CURVE_PACE = 0.45  # seconds for a unit's curve to appear, and again for the sum to take it in
-LINE_PACE = 0.35  # 2-D data: seconds for a first-layer unit's line to be drawn across the plane
 
 
 # -- what a run is about, in words --------------------------------------------------------------
@@ -523,8 +516,10 @@ REPLAY_SECONDS = 7.0
 
 def contribution_output(h) -> int:
     """The output whose z the contributions chapter builds unit by unit: the only one, or for k
-    classes the logit of the forward pass's point's own class."""
-    return forward_sample(h).label if classes_of(h) > 2 else 0
+    classes the logit of the forward pass's point's own class (as the scene draws it)."""
+    from nnviz_core.plane import explained_output
+
+    return explained_output(h.problem, forward_sample(h).index)
 
 
 UNIT_SIDES = {"relu": "a ReLU outputs 0 on the negative side",
@@ -573,22 +568,25 @@ def what_each_neuron_computes(h, **_) -> Chapter:
                     "Replay: each unit's map changes as training runs"),
                    f"{sides}{deeper} {built[0].upper() + built[1:]} is the output bias, {bias}, plus each last hidden unit's map times "
                    f"its weight: adding the {count(width, 'unit')} one by one rebuilds it exactly{ending}."
-                   f"{dead_text} Then training replays, every unit's map changing.", contributions_beats(h))
+                   f"{dead_text} Then training replays, every unit's map changing.", plane_contributions_beats(h))
 
 
 def contributions_beats(h) -> Beats:
-    """1-D: each last-hidden unit's weighted curve, added into the prediction. 2-D: first each
-    first-layer unit's ``lines`` (one play per drawn unit, its line or curve on the plane), then
-    each last-hidden unit's weighted ``map`` added into the output's z; ``marks`` shows the sum's
-    zero contour (a classification's boundary) and the dead tags; a caption and a note more."""
+    """1-D: each last-hidden unit's weighted curve, added into the prediction."""
     curves = curve_count(h)
-    if not is_2d(h):
-        return Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), clear=CLEAR, fade=1.0, bias=0.8,
-                     curve=Beat(CURVE_PACE, curves), add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves),
-                     marks=0.6, look=1.5, rewind=0.5, replay=REPLAY_SECONDS, hold=1.0, back=0.8)
+    return Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), clear=CLEAR, fade=1.0, bias=0.8,
+                 curve=Beat(CURVE_PACE, curves), add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves),
+                 marks=0.6, look=1.5, rewind=0.5, replay=REPLAY_SECONDS, hold=1.0, back=0.8)
+
+
+def plane_contributions_beats(h) -> Beats:
+    """The 2-D chapter's plays: each drawn first-layer unit's line and half-plane, then the output's
+    z from its bias alone, each last-hidden piece added in turn, then training replayed."""
+    lines = len(network_layout(h.config.layers, MAX_SHOWN).neurons[1])
+    pieces = curve_count(h)
     return Beats("look", caption=Beat(CAPTION, 3), note=Beat(NOTE, 3), clear=CLEAR, fade=1.0,
-                 lines=Beat(LINE_PACE, line_count(h)), bias=0.8, map=Beat(CURVE_PACE, curves),
-                 add=Beat(CURVE_PACE, curves), unglow=Beat(0.2, curves), marks=0.6, look=1.5, rewind=0.5,
+                 line=Beat(0.5, lines), unline=Beat(0.25, lines), bias=0.8, glow=Beat(0.3, pieces),
+                 add=Beat(CURVE_PACE, pieces), unglow=Beat(0.2, pieces), boundary=0.6, look=1.5, rewind=0.5,
                  replay=REPLAY_SECONDS, hold=1.0, back=0.8)
 
 

@@ -381,13 +381,13 @@ def gradient_values(bars: list[Bar], grad_weights) -> np.ndarray:
                      else np.linalg.norm(grad_weights[b.layer]) for b in bars])
 
 
-def contribution_curves(state, layout: NetworkLayout) -> list[tuple[str, int | None, np.ndarray]]:
+def contribution_curves(state, layout: NetworkLayout, output: int = 0) -> list[tuple[str, int | None, np.ndarray]]:
     """(label, unit index or None, values on the grid) for each last-hidden unit the diagram
     draws, then one curve summing the units behind its ellipsis ("other N units"), so that the
-    curves plus the output bias always add up to the prediction."""
+    curves plus the bias of ``output`` always add up to its z (the prediction, or a logit)."""
     if len(layout.layers) < 3:
         return []
-    parts = state.contributions()  # (G, H)
+    parts = state.contributions(output)  # (G, H)
     shown = [n.index for n in layout.neurons[-2]]
     curves = [(n.label, n.index, parts[:, n.index]) for n in layout.neurons[-2]]
     hidden = np.setdiff1d(np.arange(parts.shape[1]), shown)

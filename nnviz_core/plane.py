@@ -173,27 +173,6 @@ def map_norms(history) -> MapNorms:
     return norms
 
 
-REGRESSION_HEADROOM = 1.5  # a 2-D regression's ŷ map reaches at most this many times the data's largest |y|
-
-
-def regression_norm(history) -> SymmetricNorm:
-    """A 2-D regression's one scale for its ŷ map and its points' y, fixed for the run: the
-    largest |ŷ| on the grid over every epoch, but at least the largest |y| (no point is
-    clipped) and at most REGRESSION_HEADROOM times it, so that a wild first guess does not
-    wash out the rest of training (``regression_clipped`` says so; a renderer marks it)."""
-    data = float(np.abs(history.y).max())
-    return SymmetricNorm(min(max(_largest_output(history), data), REGRESSION_HEADROOM * data))
-
-
-def regression_clipped(history) -> bool:
-    """Whether some ŷ of the run lies beyond regression_norm's scale (drawn in its end colour)."""
-    return _largest_output(history) > regression_norm(history).vmax
-
-
-def _largest_output(history) -> float:
-    return map_norms(history).of(len(history.config.layers) - 1, 0).vmax
-
-
 def value_norm(history) -> SymmetricNorm:
     """A 2-D regression's one scale for the ŷ map and the points' y, fixed for the run: the
     largest |y| and the largest |ŷ| on the grid over every epoch, unless that is more than
@@ -203,6 +182,12 @@ def value_norm(history) -> SymmetricNorm:
     data = float(np.abs(history.y).max()) or 1.0
     largest = max(data, float(map_norms(history).layers[-1].max()))
     return SymmetricNorm(largest if largest <= SQUASH_LIMIT * data else (1 + OVERSHOOT) * data)
+
+
+def value_clipped(history) -> bool:
+    """Whether some ŷ of the run lies beyond value_norm's scale (drawn in the end colour, its true
+    value marked: off_scale)."""
+    return float(map_norms(history).layers[-1].max()) > value_norm(history).vmax
 
 
 def off_scale(values: np.ndarray, norm: SymmetricNorm) -> list[tuple[str, float]]:
@@ -231,3 +216,135 @@ def neuron_map_rgb(state, norms: MapNorms, layer: int, index: int, theme: Theme)
         return region_rgb(probabilities, theme, strength=MAP_STRENGTH)
     back, colour = hex_rgb(theme.background), hex_rgb(class_colour(index, theme))
     return back + (MAP_STRENGTH * probabilities[..., index:index + 1]) * (colour - back)
+
+
+# -- what each neuron computes, on the plane -----------------------------------------------------
+def explained_output(problem, sample: int) -> int:
+    """The output whose z the lecture builds unit by unit: the only one (a regression's ŷ, two
+    classes' logit of p(class 1)), or, for k classes, the logit of the class of the training
+    point ``sample`` (the forward pass's)."""
+    return 0 if problem.y.shape[1] == 1 else int(problem.labels()[sample])
+
+
+def square(span: tuple[float, float]) -> np.ndarray:
+    """The grid's square, (4, 2) corners counter-clockwise from (lo, lo)."""
+    lo, hi = span
+    return np.array([[lo, lo], [hi, lo], [hi, hi], [lo, hi]], float)
+
+
+def positive_part(line, span: tuple[float, float]) -> np.ndarray:
+    """(m, 2): the polygon of the square span² where a·x1 + b·x2 + c > 0 for ``line`` (a, b, c),
+    its corners counter-clockwise; m = 0 when none of the square is."""
+    a, b, c = (float(v) for v in line)
+    corners = square(span)
+    f = corners @ [a, b] + c
+    out = []
+    for k in range(4):
+        p, q, fp, fq = corners[k], corners[(k + 1) % 4], f[k], f[(k + 1) % 4]
+        if fp > 0:
+            out.append(p)
+        if (fp > 0) != (fq > 0) and fp != fq:  # the line crosses this edge
+            out.append(p + (q - p) * fp / (fp - fq))
+    return np.array(out, float).reshape(-1, 2)
+
+
+def line_in_square(line, span: tuple[float, float]) -> np.ndarray:
+    """(m, 2, 2): the part of the line a·x1 + b·x2 + c = 0 inside the square, one segment (m = 1),
+    or none where the line misses it (or a = b = 0)."""
+    a, b, c = (float(v) for v in line)
+    corners = square(span)
+    f = corners @ [a, b] + c
+    cuts = []
+    for k in range(4):
+        p, q, fp, fq = corners[k], corners[(k + 1) % 4], f[k], f[(k + 1) % 4]
+        if fp == 0:
+            cuts.append(p)
+        elif fp * fq < 0:
+            cuts.append(p + (q - p) * fp / (fp - fq))
+    if len(cuts) < 2:
+        return np.zeros((0, 2, 2))
+    cuts = np.array(cuts)
+    ends = cuts[[np.argmin(cuts @ [-b, a]), np.argmax(cuts @ [-b, a])]]  # the two furthest apart along it
+    return ends[None] if np.linalg.norm(ends[1] - ends[0]) > 0 else np.zeros((0, 2, 2))
+
+
+def first_layer_z(state, points: np.ndarray) -> np.ndarray:
+    """(n, width): every first-layer unit's z = w·φ(x) + b at raw input points (n, 2)."""
+    from .problems import feature_matrix
+
+    features = feature_matrix(np.asarray(points, float).reshape(-1, 2), state.problem.features)
+    return features @ state.weights[0] + state.biases[0]
+
+
+def unit_boundaries(state) -> list[np.ndarray]:
+    """Per first-layer unit, (m, 2, 2) segments in the input plane where its z = w·φ(x) + b is 0
+    (a ReLU's edge, a tanh's or sigmoid's middle): its line clipped to the grid's square when the
+    features are x1 and x2, else the zero contour of its map."""
+    span = grid_span(state.problem)
+    lines = state.first_layer_lines()
+    if lines is not None:
+        return [line_in_square(line, span) for line in lines]
+    z = state.pre_activation_maps()[0]
+    return [zero_contour(z[..., j], span) for j in range(z.shape[-1])]
+
+
+def on_side(state, segments: np.ndarray, unit: int, toward: float = np.pi / 2, reach: float = 0.0,
+            inset: float = 0.15) -> tuple[np.ndarray, np.ndarray] | None:
+    """Where to point at the side on which a first-layer unit is on (z > 0): a foot on its
+    boundary ``segments`` and the unit direction there in which z rises. The foot is the point of
+    the boundary furthest toward the angle ``toward`` (so that each unit's arrow can have a place
+    of its own) that keeps ``inset`` of the square's side from its edges and from which ``reach``
+    along that direction is still on the unit's on side (a curved boundary can turn back); None
+    when there is no such point."""
+    span = grid_span(state.problem)
+    lo, hi = span[0] + inset * (span[1] - span[0]), span[1] - inset * (span[1] - span[0])
+    if len(segments) == 1:  # a line: points along its part inside the inset square
+        a, b = segments[0]
+        candidates = a + np.linspace(0.0, 1.0, 101)[:, None] * (b - a)
+    else:
+        candidates = segments.mean(axis=1).reshape(-1, 2)
+    candidates = candidates[((candidates >= lo) & (candidates <= hi)).all(axis=1)]
+    if not len(candidates):
+        return None
+    eps = 1e-4 * (span[1] - span[0])
+    steps = eps * np.array([[1, 0], [-1, 0], [0, 1], [0, -1]])
+    z = first_layer_z(state, (candidates[:, None] + steps).reshape(-1, 2))[:, unit].reshape(-1, 4)
+    gradient = np.stack([z[:, 0] - z[:, 1], z[:, 2] - z[:, 3]], axis=1)
+    size = np.linalg.norm(gradient, axis=1)
+    directions = gradient / np.where(size > 0, size, 1.0)[:, None]
+    tips = first_layer_z(state, candidates + reach * directions)[:, unit]
+    fine = (size > 0) & (tips > 0)
+    if not fine.any():
+        return None
+    centre = np.full(2, (span[0] + span[1]) / 2)
+    score = np.where(fine, (candidates - centre) @ [np.cos(toward), np.sin(toward)], -np.inf)
+    k = int(np.argmax(score))
+    return candidates[k], directions[k]
+
+
+def running_logits(state, layout, output: int = 0) -> list[np.ndarray]:
+    """(side, side) maps: the output's bias alone, then that plus each piece of
+    layout.contribution_curves in turn (the last hidden layer's drawn units, then the units behind
+    its ellipsis together); the last is the output's z exactly."""
+    from .layout import contribution_curves
+
+    total = np.full(state.problem.grid.shape[0], float(state.biases[-1][0, output]))
+    sums = [total]
+    for _, _, values in contribution_curves(state, layout, output):
+        total = total + values
+        sums.append(total)
+    return [state.grid_map(s)[..., 0] for s in sums]
+
+
+def logit_norm(history, layout, output: int = 0) -> SymmetricNorm:
+    """The fixed colour scale of an output's z built unit by unit: the largest |z| on the grid over
+    every epoch (the replay), and of every running sum at the last epoch (the build), computed
+    once per History."""
+    cache = history.__dict__.setdefault("_logit_norms", {})
+    key = (output, tuple(len(column) for column in layout.neurons))
+    if key not in cache:
+        peak = max(float(np.abs(s).max()) for s in running_logits(history.at_epoch(history.epochs), layout, output))
+        for epoch in range(history.epochs + 1):
+            peak = max(peak, float(np.abs(history.at_epoch(epoch).pre_activation_maps()[-1][..., output]).max()))
+        cache[key] = SymmetricNorm(peak if peak > 0 else 1.0)
+    return cache[key]

@@ -77,7 +77,8 @@ class LossCurve(LectureSteps):
 
 class NeuronContributions(LectureSteps):
     """About 30 s: the final fit built unit by unit from the output bias, then training replayed
-    with every unit's piece moving."""
+    with every unit's piece moving. On 2-D data: each first-layer unit's line and side, then the
+    output's z built on the plane, its zero line the decision boundary."""
 
     plan = (("the-network", {}), ("what-each-neuron-computes", {}))
 

@@ -29,9 +29,11 @@ from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
+from nnviz_core.plane import explained_output
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
+from .mobjects.logit import LINE_DIM, LogitPanel
 from .mobjects.network import EDGE_WIDTH
 from .run import load_history, load_theme_name, refuse_2d
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
@@ -42,6 +44,8 @@ FIT_CENTER = np.array([3.55, 1.35, 0])
 FIT_CENTER_2D = np.array([3.55, 1.42, 0])  # 2-D data's panel: a square plot, its legend beside it
 LOWER_RIGHT = np.array([3.55, -2.15, 0])
 RIGHT_HALF = np.array([3.3, 0.0, 0])  # the contributions chapter's big plot
+PLANE_SIZE = (7.1, 5.45)  # the 2-D contributions panel's room: its square plot, scale and legend
+PLANE_TOP_LEFT = np.array([0.05, 2.1, 0])  # its plot's top left corner: clear of the caption, room for notes under it
 NOTES_WIDTH = 5.4
 SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
 MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, then it wraps
@@ -298,20 +302,21 @@ class LectureSteps(LectureScene):
         self.show_state([self.net, self.fit, self.losses, self.counter], 0.0)
 
     def note(self, *lines, run_time: float | None = None, color=None, at=None, top: float | None = None,
-             size: int = LABEL_SIZE, width: float = NOTES_WIDTH) -> None:
+             size: int = LABEL_SIZE, width: float = NOTES_WIDTH, left=None) -> None:
         """Replace the notes in the lower right (where the loss panel goes later), in the
         chapter's ``note`` beat. Text lines too long for the notes' width wrap onto more lines
-        instead of shrinking."""
+        instead of shrinking. ``left``: what their left edge lines up with (the data plot's)."""
         run_time = self.beats.note if run_time is None else run_time
+        left = self.fit.plot.y_axis if left is None else left
         new = VGroup(*(wrapped(line, self.theme, size, color, width) if isinstance(line, str) else line for line in lines))
         new.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         if new.width > width:
             new.scale_to_fit_width(width)
-        new.move_to(LOWER_RIGHT if at is None else at).align_to(self.fit.plot.y_axis, LEFT)
+        new.move_to(LOWER_RIGHT if at is None else at).align_to(left, LEFT)
         if top is not None:
             room = top - (FRAME_MARGIN - config.frame_height / 2)  # down to the frame's bottom margin
             if new.height > room:  # a long summary shrinks rather than leave the frame
-                new.scale_to_fit_height(room).align_to(self.fit.plot.y_axis, LEFT)
+                new.scale_to_fit_height(room).align_to(left, LEFT)
             new.shift((top - new.get_top()[1]) * UP)
         self.play(FadeOut(self.notes), run_time=run_time / 2)
         self.play(FadeIn(new), run_time=run_time / 2)
@@ -581,6 +586,9 @@ class LectureSteps(LectureScene):
         self.cast()
         if len(h.config.layers) < 3:
             return
+        if h.problem.is_2d:
+            self.plane_contributions(beats)
+            return
         end = float(h.epochs)
         state = h.at(end)
         parts = ContributionsPanel(h, self.palette, width=6.6, height=3.6).move_to(RIGHT_HALF)
@@ -625,6 +633,83 @@ class LectureSteps(LectureScene):
         self.drive([net, parts, self.counter], end, beats.replay)
         self.wait(beats.hold)
         self.play(FadeOut(parts), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
+                  run_time=beats.back)
+
+    def unit_glow(self, layer: int, index: int, colour: str) -> VGroup:
+        """A unit and its edges glowing in ``colour`` on the diagram, as the 1-D chapter has them."""
+        net = self.net
+        glow = net.edges_of_unit(layer, index).copy().set_stroke(colour, EDGE_WIDTH[1] + 4, opacity=0.45)
+        return glow.add(net.neurons[(layer, index)].copy().set_fill(opacity=0).set_stroke(colour, 8))
+
+    def plane_contributions(self, beats) -> None:
+        """For 2-D data: each first-layer unit's line and the side where it is on, then an output's
+        z at the final epoch built from its bias and each last-hidden unit's weighted map, its zero
+        line the decision boundary; then training replayed with the lines and the map."""
+        h, net = self.history, self.net
+        end = float(h.epochs)
+        state = h.at(end)
+        output = explained_output(h.problem, forward_sample(h).index)
+        panel = LogitPanel(h, self.palette, *PLANE_SIZE, output=output)
+        panel.shift(PLANE_TOP_LEFT - panel.plot.y_axis.get_end())
+        self.contributions = panel
+        deep = panel.deep
+        # Nothing of z yet: the first layer's lines come first (a deep net's last layer is another).
+        panel.revealed, panel.terms, panel.map, panel.contour_alpha, panel.tags = 0.0, 0.0, 0.0, 0.0, 0.0
+        panel.line_alpha, panel.legend = 1.0, 0.0 if deep else 1.0
+        panel.set_state(state)
+        gone = [m for m in (self.fit, self.losses, self.notes, self.legend) if self.on_screen(m)]
+        self.say()
+        self.play(*(FadeOut(m) for m in gone), FadeIn(panel), net.show_tabs(), run_time=beats.fade)
+        self.notes = VGroup()
+        below = panel.plot.labels.get_bottom()[1] - 0.3
+        notes = dict(top=below, size=SMALL_SIZE + 2, width=panel.get_right()[0] - panel.plot.y_axis.get_x(),
+                     left=panel.plot.y_axis)
+        z = panel.unit_equation.removesuffix(" = 0")
+        on = f"where it passes {z} on" if h.config.activation in ("relu", "leaky_relu") else "where it is above its middle"
+        shape = "line" if panel.linear else "curve"
+        self.note(f"each {shape}: a first-layer unit's {panel.unit_equation}", f"the arrow: its side, {on}", **notes)
+        for k, unit in enumerate(panel.first_units):
+            glow = self.unit_glow(1, unit, panel.line_styles[k][0])
+            self.play(panel.change(state, revealed=k + 1.0, tint=(k, 1.0)), FadeIn(glow), run_time=beats.line)
+            self.play(panel.change(state, tint=(k, 0.0)), FadeOut(glow), run_time=beats.unline)
+        # z: the output's bias alone, a flat colour; then each last-hidden unit's weighted map added.
+        b = float(state.biases[-1][0, output])
+        self.say()
+        self.play(panel.change(state, pointers=0.0, line_alpha=LINE_DIM, map=1.0, contour_alpha=1.0, legend=1.0),
+                  run_time=beats.bias)
+        self.note(f"start: the output bias, b = {fmt_fixed(b)}", "then + each unit's weight × its output", **notes)
+        layer = len(h.config.layers) - 2
+        for k, index in enumerate(panel.units):
+            glow = self.unit_glow(layer, index, panel.colours[k]) if index is not None else VGroup()
+            line = panel.first_units.index(index) if not deep and index in panel.first_units else None
+            self.play(FadeIn(glow), panel.change(state, bold=(line, 1.0)), run_time=beats.glow)
+            self.play(panel.change(state, terms=k + 1.0), run_time=beats.add)
+            self.play(FadeOut(glow), panel.change(state, bold=(line, 0.0)), run_time=beats.unglow)
+        self.play(panel.change(state, tags=1.0), run_time=beats.boundary)
+        if not panel.classification:
+            said = ["the sum is the prediction ŷ, exactly"]
+        elif panel.softmax:  # with k classes z = 0 is not the boundary: class c wins where its z is largest
+            said = [f"the thick line is z = 0 for class {output}",
+                    f"class {output} wins inside the thin line: its z is largest"]
+        else:
+            said = ["the thick line is z = 0: the decision boundary, p = 0.5"]
+        dead = int(state.dead_units()[-1].sum())
+        width = h.config.layers[-2]
+        self.note(*said, *([f"{dead} of {width} units dead (faded)"] if dead else []), **notes)
+        self.wait(beats.look)
+        # Replay training: the lines turn and slide, the map and its boundary follow.
+        self.say()
+        self.clear_notes()
+        self.show_state([net, panel, self.counter], 0.0)
+        self.wait(beats.rewind)
+        # "1 frame per N epochs" under the plot, where the notes were (under the counter: on the scale)
+        self.counter.sampling_corner = [panel.plot.x_axis.get_end()[0], below - 0.35, 0]
+        self.drive([net, panel, self.counter], end, beats.replay)
+        self.counter.sampling_corner = None
+        self.wait(beats.hold)
+        self.remove(panel.static, panel.live)  # drive() left its parts on screen: fade the whole
+        self.add(panel)
+        self.play(FadeOut(panel), net.show_tabs(False), FadeIn(self.fit), FadeIn(self.losses), FadeIn(self.legend),
                   run_time=beats.back)
 
     # -- 10. summary -------------------------------------------------------------------------

@@ -348,16 +348,15 @@ def test_a_cfgs_default_layers_follow_a_flags_dataset(tmp_path):
         resolve_history(cfg, {"dataset": "circle"})
 
 
-def test_the_gif_draws_2d_data_but_not_side_by_side(tmp_path, capsys):
+def test_the_gif_draws_2d_data_alone_and_side_by_side(tmp_path, capsys):
     out = tmp_path / "a.gif"
     assert main(["gif", "--dataset", "xor", "--epochs", "3", "--dpi", "20", "--jobs", "1", "--out", str(out)]) == 0
     assert out.exists()  # what it draws: tests/test_gif_2d.py
     capsys.readouterr()
     out = tmp_path / "b.gif"
-    assert main(["gif", "--dataset", "xor", "--epochs", "3", "--compare", "lr=0.1,0.5", "--out", str(out)]) == 2
-    err = capsys.readouterr().err
-    assert "runs side by side are drawn for 1-D data only" in err and err.count("\n") == 1
-    assert not out.exists()
+    assert main(["gif", "--dataset", "xor", "--epochs", "3", "--dpi", "20", "--jobs", "1", "--compare",
+                 "layers=2,2,1|2,8,1", "--out", str(out)]) == 0
+    assert out.exists()
 
 
 # -- the State on the grid ---------------------------------------------------------------------

@@ -14,7 +14,9 @@ from nnviz_core import RunConfig, train  # noqa: E402
 from nnviz_core import plane  # noqa: E402
 from nnviz_core.dashboard import Dashboard  # noqa: E402
 from nnviz_core.frontends.cli import main  # noqa: E402
+from nnviz_core.layout import accuracy_text  # noqa: E402
 from nnviz_core.numbers import fmt_loss  # noqa: E402
+from nnviz_core.plane import boundary_segments, region_rgb  # noqa: E402
 from nnviz_core.palette import THEMES, hex_rgb  # noqa: E402
 from nnviz_core.problems import feature_matrix  # noqa: E402
 
@@ -153,7 +155,7 @@ def test_a_2d_regression_shows_yhat_and_the_points_y_on_one_unclipped_scale():
     panel = d.panels["fit"]
     state = h.at_epoch(8)
     d.update(state)
-    norm = plane.regression_norm(h)
+    norm = plane.value_norm(h)
     assert norm.vmax >= np.abs(h.y).max()  # no point is clipped
     assert np.array_equal(panel.image.get_array(), plane.value_rgb(logits_at(state, h.grid).reshape(48, 48),
                                                                    norm, LIGHT))
@@ -246,8 +248,37 @@ def test_the_contributions_panel_is_refused_for_2d_data_in_one_line(tmp_path, ca
     assert not out.exists()
 
 
-def test_runs_side_by_side_of_2d_data_are_refused_in_one_line(tmp_path, capsys):
-    code, out = gif(tmp_path, "--dataset", "circle", "--epochs", "2", "--compare", "lr=0.1,0.5")
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1 and "2-D" in err
-    assert not out.exists()
+def test_runs_side_by_side_of_2d_data_show_each_runs_regions_and_accuracy():
+    """The Playground's feature lesson: x1,x2 against x1,x2,x1²,x2² on circle, each column its own
+    run's regions and boundary at the shared epoch, titled with that run's true loss and accuracy."""
+    from nnviz_core.compare import compare
+    from nnviz_core.dashboard.compare import CompareDashboard
+
+    base = RunConfig().updated({"dataset": "circle", "epochs": "6", "samples": "40", "lr": "0.5"})
+    comparison = compare(base, "features", ["x1,x2", "x1,x2,x1^2,x2^2"], "--compare")
+    d = CompareDashboard(comparison, dpi=30)
+    d.render_rgb(comparison.histories[0].at_epoch(4))
+    for panel, h in zip(d.panels[:2], comparison.histories):
+        truth = h.at_epoch(4)
+        np.testing.assert_array_equal(panel.image.get_array(),
+                                      region_rgb(truth.grid_map(truth.grid_probabilities), LIGHT))
+        assert f"Loss: {fmt_loss(h.loss[4])}" in panel.title.get_text()
+        assert f"Accuracy: {accuracy_text(h.accuracy[4])}" in panel.title.get_text()
+        ends = np.concatenate(panel.boundary.get_segments()) if panel.boundary.get_segments() else np.zeros((0, 2))
+        assert len(ends) == 2 * len(boundary_segments(truth))
+
+
+def test_a_2d_regression_beyond_its_scale_writes_its_true_extreme():
+    from nnviz_core.layout import mark_text
+
+    h = train(RunConfig().updated({"dataset": "bump", "epochs": "8"}))  # the first guess goes past the scale
+    assert plane.value_clipped(h)
+    d = Dashboard(h, panels=("fit",), dpi=DPI)
+    panel, norm = d.panels["fit"], plane.value_norm(h)
+    for epoch in (0, 8):
+        d.update(h.at_epoch(epoch))
+        values = logits_at(h.at_epoch(epoch), h.grid)
+        above = mark_text("above", values.max()) if values.max() > norm.vmax else ""
+        below = mark_text("below", values.min()) if values.min() < -norm.vmax else ""
+        assert (panel.off_marks["above"].get_text(), panel.off_marks["below"].get_text()) == (above, below)
+    assert panel.off_marks["above"] in panel.ax.texts  # redrawn with the panel each frame

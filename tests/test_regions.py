@@ -138,21 +138,35 @@ def test_region_pixels_are_trainings_probabilities(name, theme, request, tmp_pat
     assert np.array_equal(np.argmin(residual, axis=1)[sure], trained.grid_classes[picks][sure])
 
 
+def marker_centres(panel, group) -> np.ndarray:
+    """Each marker of one of the panel's marker groups, its centre in data units."""
+    centres = [np.mean(sub[:-1], axis=0) for sub in group.get_subpaths()]
+    return np.column_stack(manim_xy(panel.plot, np.array(centres)))
+
+
+def nearest(points: np.ndarray, to: np.ndarray) -> np.ndarray:
+    """For each point, the index of the nearest of ``to``, and that it is close."""
+    distance = np.hypot(*(points[:, None, :] - to[None, :, :]).transpose(2, 0, 1))
+    assert distance.min(axis=1).max() < 0.02, "a marker sits on a training point"
+    return distance.argmin(axis=1)
+
+
 def test_the_points_keep_their_class_colour_and_shape(spiral, tmp_path):
     t = THEMES["light"]
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
         panel = DecisionRegionPanel(spiral, palette_for(spiral), width=6, height=6)
     labels = spiral.problem.labels()
-    assert len(panel.dots) == 3
-    for k, dots in enumerate(panel.dots):
-        assert dots.get_fill_color().to_hex().lower() == class_colour(k, t).lower()
-        assert dots.get_stroke_color().to_hex().lower() == t.ink.lower()
-        centres = [np.mean(sub[:-1], axis=0) for sub in dots.get_subpaths()]
-        assert len(centres) == (labels == k).sum(), "one marker per point of the class"
-        xy = np.column_stack(manim_xy(panel.plot, np.array(centres)))
-        # each marker sits on one of its class's points
-        true = spiral.problem.raw_inputs[labels == k]
-        assert np.abs(np.sort(xy, axis=0) - np.sort(true, axis=0)).max() < 0.05
+    assert len(panel.dots) == 3, "one mobject per class"
+    seen = []
+    for group in panel.dots:
+        assert group.get_stroke_color().to_hex().lower() == t.ink.lower()
+        k = [class_colour(c, t).lower() for c in range(3)].index(group.get_fill_color().to_hex().lower())
+        which = nearest(marker_centres(panel, group), spiral.problem.raw_inputs)
+        assert np.all(labels[which] == k), "every marker in its class's colour"
+        corners = len(group.get_subpaths()[0]) // 4  # a polygon's sides, a circle's arcs
+        assert corners == {0: 8, 1: 3, 2: 4}[k], "each class its own shape: circle, triangle, square"
+        seen += list(which)
+    assert sorted(seen) == list(range(len(labels))), "every training point, once"
 
 
 # -- (b) the boundary lies where training's decision field is 0 ---------------------------------
@@ -251,8 +265,13 @@ def test_a_2d_regression_draws_its_map_and_points_on_one_scale(bump, tmp_path):
     expected = value_rgb(trained.prediction[picks, 0], norm, t) * 255
     rows, cols = pixels_at(panel.plot.points(*bump.problem.raw_grid[picks].T), frame)
     assert np.abs(frame[rows, cols] - expected).max() <= 8
-    for dot, y in zip(panel.dots, bump.y[:, 0]):  # each point in the colour of its own y
-        assert np.allclose(dot.get_fill_color().to_rgb(), value_rgb(y, norm, t), atol=1 / 255)
+    seen = []
+    for group in panel.dots:  # each point in the colour of its own y
+        which = nearest(marker_centres(panel, group), bump.problem.raw_inputs)
+        for y in bump.y[which, 0]:
+            assert np.allclose(group.get_fill_color().to_rgb(), value_rgb(y, norm, t), atol=1 / 255)
+        seen += list(which)
+    assert sorted(seen) == list(range(len(bump.y)))
     # where ŷ passes the scale, the legend says how far, from training's own ŷ
     first = bump.at_epoch(0).prediction[:, 0]
     panel.set_state(bump.at(0.0))
@@ -320,3 +339,27 @@ def test_scenes_that_cannot_draw_2d_yet_refuse_in_one_line(circle, tmp_path, cap
     assert exit.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("nnviz: 2-D data is not drawn yet (circle)") and err.count("\n") == 1
+
+
+def test_images_draw_in_their_box_opaque_or_not(tmp_path):
+    """The Cairo camera's image drawing (fixed for Pillow 13): an opaque upright image is its
+    colour where it lies and nowhere else; a half-transparent or turned one is composited."""
+    from manim import ImageMobject
+
+    t = THEMES["light"]
+    red = np.zeros((4, 4, 4), np.uint8)
+    red[..., 0], red[..., 3] = 255, 255
+    with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
+        image = ImageMobject(red).stretch_to_fit_width(2).stretch_to_fit_height(1).move_to([1, 0.5, 0])
+        frame = frame_of(image, theme=t)
+        rows, cols = pixels_at(np.array([[1.0, 0.5, 0], [0.05, 0.05, 0], [1.95, 0.95, 0], [-0.1, 0.5, 0], [2.1, 0.5, 0],
+                                         [1.0, 1.1, 0]]), frame)
+        assert np.allclose(frame[rows[:3], cols[:3]], [255, 0, 0])
+        assert np.allclose(frame[rows[3:], cols[3:]], hex_rgb(t.background) * 255, atol=1)
+        half = red.copy()
+        half[..., 3] = 128
+        faded = ImageMobject(half).stretch_to_fit_width(2).stretch_to_fit_height(1).rotate(0.3)
+        frame = frame_of(faded, theme=t)
+        row, col = pixels_at(np.array([[0.0, 0.0, 0]]), frame)
+        blend = 0.5 * np.array([255, 0, 0]) + 0.5 * hex_rgb(t.background) * 255
+        assert np.allclose(frame[row[0], col[0]], blend, atol=3)

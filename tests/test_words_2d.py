@@ -4,10 +4,12 @@ h.loss / h.accuracy, never read back from what the words were built from."""
 import re
 
 import numpy as np
+
+from nnviz_core.layout import network_layout
 import pytest
 
 from nnviz_core import RunConfig, train
-from nnviz_core.chapters import (SAMPLE_POINT, contribution_output, curve_count, forward_sample, line_count,
+from nnviz_core.chapters import (SAMPLE_POINT, contribution_output, curve_count, forward_sample,
                                  sample_pull, storyboard, update_example)
 from nnviz_core.data import DATASETS
 from nnviz_core.events import AccuracyPath, summary_lines
@@ -231,7 +233,8 @@ def test_what_each_neuron_computes_names_lines_or_curves_and_the_output_built(ru
     elif h.is_classification:
         assert "boundary between the two classes" in c.narration
     # The 2-D plays: a line per drawn first-layer unit, a map per last-hidden unit, one more caption.
-    assert c.beats.named["lines"].times == line_count(h) and c.beats.named["map"].times == curve_count(h)
+    drawn_first = len(network_layout(h.config.layers).neurons[1])
+    assert c.beats.named["line"].times == drawn_first and c.beats.named["add"].times == curve_count(h)
     assert c.beats.named["caption"].times == 3 == len(c.captions) and "curve" not in c.beats.named
     last = h.at_epoch(h.epochs).activations[-2]
     dead = int(np.all(last <= 0, axis=0).sum()) if h.config.activation == "relu" else 0

@@ -1,4 +1,4 @@
-"""The comparison as a GIF: a fit per run, side by side, and every run's loss on one axis, all at
+"""The comparison as a GIF: a fit (or, for 2-D data, the plane) per run, side by side, and every run's loss on one axis, all at
 the same epoch. A run that diverged stays at its last finite state, and says so."""
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from matplotlib.gridspec import GridSpec
 
 from .. import palette as pal
 from ..compare import shown_at
-from ..layout import shared_loss_axis
+from ..layout import accuracy_text, shared_loss_axis
 from ..numbers import fmt_loss
 from . import DPI, theme_rc
-from .fit import DataFitPanel
+from .fit import DataFitPanel, PlanePanel
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 COLUMN_INCHES = 7.3  # a run's column
@@ -24,8 +24,9 @@ def comparison_inches(runs: int) -> tuple[float, float]:
     return COLUMN_INCHES * runs, HEIGHT_INCHES
 
 
-class RunFitPanel(DataFitPanel):
-    """One run's data fit, titled with the value that sets it apart."""
+class RunTitled:
+    """One run's data panel (a fit, or the plane of a 2-D run), titled with the value that sets
+    it apart; a run that diverged stays at its last finite state and says so."""
 
     def __init__(self, ax, history, palette, name: str, colour: str):
         super().__init__(ax, history, palette)
@@ -39,8 +40,21 @@ class RunFitPanel(DataFitPanel):
         if diverged is not None and state.epoch >= diverged:
             self.title.set_text(f"{self.name}: diverged at epoch {diverged}\n"
                                 f"(shown at epoch {own.epoch:.0f}, loss {fmt_loss(own.loss)})")
-        else:
-            self.title.set_text(f"{self.name} (Epoch {epoch_text(own.epoch)})\nLoss: {fmt_loss(own.loss)}")
+            return
+        accuracy = f"   Accuracy: {accuracy_text(own.accuracy)}" if self.history.is_classification else ""
+        self.title.set_text(f"{self.name} (Epoch {epoch_text(own.epoch)})\nLoss: {fmt_loss(own.loss)}{accuracy}")
+
+
+class RunFitPanel(RunTitled, DataFitPanel):
+    pass
+
+
+class RunPlanePanel(RunTitled, PlanePanel):
+    pass
+
+
+def run_panel(ax, history, palette, name: str, colour: str):
+    return (RunPlanePanel if history.problem.is_2d else RunFitPanel)(ax, history, palette, name, colour)
 
 
 class SharedLossPanel(DashboardPanel):
@@ -108,7 +122,7 @@ class CompareDashboard:
             self.fig = Figure(figsize=comparison_inches(len(runs)), dpi=dpi)
             FigureCanvasAgg(self.fig)
             grid = GridSpec(2, len(runs), figure=self.fig, height_ratios=(3, 2))
-            self.panels = [RunFitPanel(self.fig.add_subplot(grid[0, k]), h, palette, name, colour)
+            self.panels = [run_panel(self.fig.add_subplot(grid[0, k]), h, palette, name, colour)
                            for k, (h, palette, name, colour) in enumerate(zip(runs, palettes, comparison.labels, colours))]
             self.panels.append(SharedLossPanel(self.fig.add_subplot(grid[1, :]), comparison, self.palette, colours))
             first = runs[0].at_epoch(0)

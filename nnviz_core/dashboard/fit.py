@@ -9,7 +9,7 @@ from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.cm import ScalarMappable
 
 from .. import plane
-from ..layout import accuracy_text, fit_y_range, padded
+from ..layout import accuracy_text, fit_y_range, mark_text, padded
 from ..numbers import fmt_loss
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
@@ -56,7 +56,7 @@ class PlanePanel(DashboardPanel):
     """The input plane, x₁ across and x₂ up. A classification: the decision regions as one image
     (``plane.region_rgb``), the boundary (``plane.boundary_segments``) and the points in their
     class's colour and marker. A regression: the ŷ map and the points coloured by their y, on one
-    scale fixed for the run (``plane.regression_norm``). The image and the boundary are changed
+    scale fixed for the run (``plane.value_norm``). The image and the boundary are changed
     in place each frame; the points are redrawn over them."""
 
     def __init__(self, ax, history, palette):
@@ -83,7 +83,7 @@ class PlanePanel(DashboardPanel):
                       fontsize=8, framealpha=0.85)
         else:
             self.boundary = None
-            self.norm = plane.regression_norm(h)
+            self.norm = plane.value_norm(h)
             self.points = [ax.scatter(X[:, 0], X[:, 1], s=POINT_SIZE, c=plane.value_rgb(h.y[:, 0], self.norm, theme),
                                       edgecolors=theme.ink, linewidths=0.6, zorder=2, clip_on=False)]
             v = self.norm.vmax
@@ -91,9 +91,15 @@ class PlanePanel(DashboardPanel):
             # The bar's end triangles say that ŷ beyond its scale is drawn in the end colours.
             bar = ax.figure.colorbar(ScalarMappable(Normalize(-v, v), ListedColormap(ramp)), ax=ax,
                                      fraction=0.05, pad=0.03,
-                                     extend="both" if plane.regression_clipped(h) else "neither")
+                                     extend="both" if plane.value_clipped(h) else "neither")
             bar.set_label("ŷ (map) and y (points)", fontsize=9)
             bar.ax.tick_params(labelsize=8)
+            # ŷ beyond the scale: its true extreme over the bar's end, as the video writes it
+            # (texts of this panel's Axes, placed by the bar's, so each frame redraws them)
+            self.off_marks = {side: ax.text(0.5, 1.06 if side == "above" else -0.06, "", transform=bar.ax.transAxes,
+                                            ha="center", va="bottom" if side == "above" else "top", fontsize=8,
+                                            color=theme.ink, clip_on=False)
+                              for side in ("above", "below")}
         ax.set_xlim(lo, hi)
         ax.set_ylim(lo, hi)
         ax.set_aspect("equal")
@@ -110,5 +116,9 @@ class PlanePanel(DashboardPanel):
             self.title.set_text(f"Decision Regions (Epoch {epoch_text(state.epoch)})\n"
                                 f"{loss}   Accuracy: {accuracy_text(state.accuracy)}")
         else:
-            self.image.set_data(plane.value_rgb(state.grid_map(state.prediction)[..., 0], self.norm, theme))
+            values = state.grid_map(state.prediction)[..., 0]
+            self.image.set_data(plane.value_rgb(values, self.norm, theme))
+            off = dict(plane.off_scale(values, self.norm))
+            for side, text in self.off_marks.items():
+                text.set_text(mark_text(side, off[side]) if side in off else "")
             self.title.set_text(f"Prediction ŷ (Epoch {epoch_text(state.epoch)})\n{loss}")

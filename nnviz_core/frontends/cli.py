@@ -236,10 +236,6 @@ def cmd_gif(args) -> int:
         from .gif import write_comparison_gif
 
         comparison = comparison_from_args(args)
-        flat = next((h for h in comparison.histories if h.problem.is_2d), None)
-        if flat is not None:  # the side-by-side fits are curves over one input
-            raise UserError(f"nnviz gif --compare: runs side by side are drawn for 1-D data only and "
-                            f"{flat.config.dataset} is 2-D; draw each run alone with nnviz gif")
         path, count = write_comparison_gif(comparison, args.out, args.fps, args.dpi, args.every, args.smooth,
                                            args.jobs, ProgressBar("gif"), make_folders=own_folder, theme=theme)
         with Image.open(path) as im:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from manim import (DOWN, LEFT, RIGHT, UP, Circle, Group, ImageMobject, Line, Rectangle, Square, Triangle, VGroup,
                    VMobject)
-from manim.camera.camera import Camera
 from manim.constants import CapStyleType
+
 from PIL import Image
 
 from nnviz_core.layout import mark_text
@@ -15,6 +15,7 @@ from nnviz_core.palette import Palette, to_hex
 from nnviz_core.plane import (boundary_segments, class_colour, class_marker, grid_span, off_scale, region_rgb,
                               value_norm, value_rgb)
 
+from .. import images  # noqa: F401  (the camera's image drawing)
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .data_fit import DataFitPanel
 from .panel import PlotArea, tick_text
@@ -63,13 +64,12 @@ class DecisionRegionPanel(Group):
         self.image.set_resampling_algorithm(Image.Resampling.BILINEAR)
         self.image.stretch_to_fit_width(side).stretch_to_fit_height(side)
         self.image.move_to(self.plot.points([np.mean(span)], [np.mean(span)])[0])
-        radius = marker_size(self.plot)
-        if self.classes:
-            self.dots = class_markers(self.plot, problem.raw_inputs, problem.labels(), radius, self.theme)
+        if self.classes:  # each point in its class's colour and shape
+            labels = problem.labels()
+            colours, shapes = [class_colour(k, self.theme) for k in labels], [class_marker(k) for k in labels]
         else:  # each point in the colour of its own y, on the map's scale
-            colours = [to_hex(c) for c in value_rgb(history.y[:, 0], self.norm, self.theme)]
-            self.dots = VGroup(*(marker("o", p, radius, colour, self.theme.ink)
-                                 for p, colour in zip(self.plot.points(*problem.raw_inputs.T), colours)))
+            colours, shapes = [to_hex(c) for c in value_rgb(history.y[:, 0], self.norm, self.theme)], ["o"] * len(history.y)
+        self.dots = markers(self.plot.points(*problem.raw_inputs.T), colours, shapes, marker_size(self.plot), self.theme.ink)
         # One VMobject, its points set each frame; round caps join the contour's segments.
         self.curve = VMobject(stroke_color=self.theme.ink, stroke_width=BOUNDARY_WIDTH, cap_style=CapStyleType.ROUND)
         heading = label(title or ("Decision regions" if self.classes else "Prediction ŷ"), self.theme, SMALL_SIZE + 4)
@@ -146,17 +146,19 @@ def marker(shape: str, at, radius: float, fill: str, ink: str) -> VMobject:
         marker_outline(shape) * radius + at)
 
 
-def class_markers(plot: PlotArea, inputs: np.ndarray, labels: np.ndarray, radius: float, theme) -> VGroup:
-    """Every training point in its class's colour and shape: one VMobject per class (drawn every
-    frame, over the regions, so few mobjects keep the frame cheap)."""
-    groups = VGroup()
-    for k in range(int(labels.max()) + 1 if len(labels) else 0):
-        at = plot.points(*inputs[labels == k].T)
-        outline = marker_outline(class_marker(k)) * radius
-        points = (at[:, None, :] + outline[None, :, :]).reshape(-1, 3)
-        groups.add(VMobject(fill_color=class_colour(k, theme), fill_opacity=1.0, stroke_color=theme.ink,
-                            stroke_width=OUTLINE_WIDTH).set_points(points))
-    return groups
+def markers(at: np.ndarray, colours: list, shapes: list, radius: float, ink: str) -> VGroup:
+    """A marker at each scene point, in its colour and shape, outlined in ink: one VMobject for
+    all the points of one colour and shape (they are drawn every frame, over the regions, so few
+    mobjects keep the frame cheap)."""
+    groups = {}
+    for point, colour, shape in zip(at, colours, shapes):
+        groups.setdefault((colour, shape), []).append(point)
+    made = VGroup()
+    for (colour, shape), points in groups.items():
+        outline = marker_outline(shape) * radius
+        made.add(VMobject(fill_color=colour, fill_opacity=1.0, stroke_color=ink, stroke_width=OUTLINE_WIDTH).set_points(
+            (np.array(points)[:, None, :] + outline[None, :, :]).reshape(-1, 3)))
+    return made
 
 
 def class_legend(classes: int, theme) -> VGroup:
@@ -186,51 +188,3 @@ def off_scale_marks(ends, theme) -> dict:
         mark = LiveNumber(0, lambda v, side=side: mark_text(side, v), SMALL_SIZE, color=theme.ink, slots=12)
         marks[side] = mark.next_to(end, RIGHT, buff=0.15).align_to(end, DOWN)
     return marks
-
-
-# -- drawing images: manim's Cairo camera, fixed ----------------------------------------------
-def display_image_mobject(camera: Camera, image_mobject, pixel_array: np.ndarray) -> None:
-    """Draw an ImageMobject into the frame, compositing only the box it covers.
-
-    manim 0.21's own pastes each image into a frame-sized RGBA image built with
-    ``Image.fromarray(zeros, mode="RGBA")``, which Pillow 13 refuses, and composites the whole
-    frame. Here an opaque image that is not rotated (a panel's map) is resized into its box,
-    each frame pixel sampled at its centre, and copied over the frame (about 1 ms at 1080p);
-    any other is mapped as manim maps it (a perspective transform of its corners) and
-    composited in its box."""
-    corners = camera.points_to_subpixel_coords(image_mobject, image_mobject.points)  # UL, UR, DL, DR
-    pixels = image_mobject.get_pixel_array()
-    low, high = np.floor(corners.min(axis=0)).astype(int), np.ceil(corners.max(axis=0)).astype(int)
-    start, stop = np.maximum(low, 0), np.minimum(high, [camera.pixel_width, camera.pixel_height])
-    if np.any(stop - start < 1):
-        return
-    (x0, y0), (x1, y1) = start - low, stop - low  # the part inside the frame, in the box
-    frame = pixel_array[start[1]:stop[1], start[0]:stop[0]]
-    resample = image_mobject.resampling_algorithm
-    (left, top), (right, bottom) = corners[0], corners[3]
-    upright = np.allclose(corners[1], [right, top]) and np.allclose(corners[2], [left, bottom])
-    if upright and right > left and bottom > top and (pixels[..., 3] == 255).all():
-        # Padded by its edge pixels, so the box, which may start before the image, stays in it.
-        h, w = pixels.shape[:2]
-        padded = Image.fromarray(np.ascontiguousarray(np.pad(pixels[..., :3], ((1, 1), (1, 1), (0, 0)), mode="edge")))
-        scale = np.array([w / (right - left), h / (bottom - top)])  # image pixels per frame pixel
-        box = np.clip([*((low - [left, top]) * scale + 1), *((high - [left, top]) * scale + 1)], 0, [w + 2, h + 2] * 2)
-        drawn = np.asarray(padded.resize(tuple(int(n) for n in high - low), resample, box=tuple(box)))
-        frame[..., :3] = drawn[y0:y1, x0:x1]
-        frame[..., 3] = 255
-        return
-    source = Image.fromarray(np.ascontiguousarray(pixels))
-    w, h = source.size
-    rows = []
-    for (x, y), (u, v) in zip(corners - low, [(0, 0), (w, 0), (0, h), (w, h)]):
-        rows += [[x, y, 1, 0, 0, 0, -u * x, -u * y], [0, 0, 0, x, y, 1, -v * x, -v * y]]
-    try:
-        coefficients = np.linalg.solve(np.array(rows, float), np.array([0, 0, w, 0, 0, h, w, h], float))
-    except np.linalg.LinAlgError:  # a degenerate quadrilateral (seen edge on): nothing to draw
-        return
-    drawn = source.transform(tuple(int(n) for n in high - low), Image.Transform.PERSPECTIVE, coefficients,
-                             resample=resample).crop((int(x0), int(y0), int(x1), int(y1)))
-    frame[:] = np.asarray(Image.alpha_composite(Image.fromarray(np.ascontiguousarray(frame)), drawn))
-
-
-Camera.display_image_mobject = display_image_mobject
