@@ -23,7 +23,6 @@ class MontageOnly(TrainingLecture):
     """The lecture's montage alone: every panel on screen, the clock run for SECONDS (any run:
     the montage draws 2-D data too)."""
 
-    draws_2d = True
     plan = (("training-montage", {}),)  # the words of the one chapter it shows (it starts none)
 
     def construct(self):

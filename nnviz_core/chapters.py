@@ -386,7 +386,7 @@ def forward_pass(h, **_) -> Chapter:
     of_class = f", of class {s.label}," if classes_of(h) else ""
     enters = f" enters as its features {features_said(h)} and" if reads_features(h) else ""
     start = (f"A forward pass: the point {point}{of_class}{enters} flows from left to right, and each neuron "
-             "fills by its activation.")
+             "lights up with its activation, the value of its map at the point.")
     return Chapter("forward-pass", "Forward pass", (f"Forward pass: one point, (x₁, x₂) = {point}",),
                    f"{start} {forward_outcome(h, s)}", forward_beats(h))
 

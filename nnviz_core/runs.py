@@ -24,12 +24,13 @@ COMPARISON = ("compare", "compare_runs")
 
 
 def check_drawable(runs) -> None:
-    """Refuse, in one line, to draw what the renderers cannot draw yet: a History, or the runs of
-    a Comparison, on 2-D data (they are trained, saved and described: nnviz train, nnviz info)."""
-    for history in getattr(runs, "histories", None) or ([runs] if isinstance(runs, History) else []):
+    """Refuse, in one line, to draw what the renderers cannot draw yet: the video's runs side by
+    side (CompareRuns) on 2-D data; a single 2-D run is drawn by every scene, and runs side by
+    side by the GIF (nnviz gif --compare)."""
+    for history in getattr(runs, "histories", None) or ():
         if history.problem.is_2d:
-            raise NnvizError(f"2-D data is not drawn yet ({history.config.dataset}): the video and the GIF "
-                             "show 1-D data only for now; train it with nnviz train and read it with nnviz info")
+            raise NnvizError(f"CompareRuns draws 1-D data only for now and {history.config.dataset} is 2-D: render "
+                             "each run alone, or draw them side by side with nnviz gif --compare")
 
 
 def presentation(section: dict[str, str], source: str = "manim.cfg", overrides: dict | None = None) -> dict:

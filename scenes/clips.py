@@ -35,7 +35,6 @@ class Backpropagation(LectureSteps):
 class WeightsEvolve(LectureSteps):
     """About 16 s: the diagram's edges and bias rings, beside each weight matrix, over the run."""
 
-    draws_2d = True
     plan = (("weights-at-the-start", {}), ("training", {"seconds": 12}), ("final-state", {}))
 
     def construct(self):
@@ -52,7 +51,6 @@ class WeightsEvolve(LectureSteps):
 class FitEvolves(LectureSteps):
     """About 16 s: the prediction curve settling onto the data, epoch by epoch."""
 
-    draws_2d = True
     plan = (("data-and-first-guess", {}), ("training", {"seconds": 12}), ("final-state", {}))
 
     def construct(self):
@@ -65,7 +63,6 @@ class FitEvolves(LectureSteps):
 class LossCurve(LectureSteps):
     """About 10 s: the loss curve drawn epoch by epoch with a moving marker and its value."""
 
-    draws_2d = True
     plan = (("loss-at-the-start", {}), ("training", {"seconds": 6}), ("final-state", {}))
 
     def construct(self):

@@ -12,7 +12,7 @@ from scenes.mobjects import EpochCounter
 from scenes.mobjects.compare import RunColumn, SharedLossPanel
 from nnviz_core.palette import Palette, run_colours
 from scenes.mobjects.panel import fit_in
-from scenes.run import load_comparison
+from scenes.run import load_comparison, refuse_undrawable
 
 ROW = (-6.9, 6.9, -1.3, 3.05)  # left, right, bottom, top of the runs' columns
 LOSSES = (-6.6, 6.9, -3.95, -1.55)  # the shared loss plot under them
@@ -29,6 +29,7 @@ class CompareRuns(LectureScene):
     def setup(self):
         if self.comparison is None:
             self.comparison = load_comparison()
+        refuse_undrawable(self.comparison)  # runs side by side on 2-D data: not yet
         self.history = self.comparison.clock()
         super().setup()
 

@@ -21,7 +21,6 @@ class DashboardLecture(LectureScene):
     """About 40 s. A 3 x 3 grid as in the seed: data fit and loss on the left, the network and
     biases in the middle, the weight matrices and gradients on the right."""
 
-    draws_2d = True
     plan = (("dashboard", {}), ("training", {"seconds": 32}), ("final-state", {}))
 
     def construct(self):

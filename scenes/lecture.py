@@ -23,19 +23,21 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
 from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
-from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, forward_sample, storyboard,
-                                 update_example)
+from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, forward_sample,
+                                 point_text, sample_pull, storyboard, task, update_example)
 from nnviz_core.data import DATASETS
 from nnviz_core.events import summary_lines
+from nnviz_core.layout import probability_text, subscript
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
-from nnviz_core.plane import explained_output
+from nnviz_core.plane import class_colour, class_marker, explained_output, grid_span
 from nnviz_core.timeline import Timeline
 
 from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
 from .mobjects.logit import LINE_DIM, LogitPanel
 from .mobjects.network import EDGE_WIDTH
-from .run import load_history, load_theme_name, refuse_2d
+from .mobjects.regions import marker
+from .run import load_history, load_theme_name
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
@@ -53,6 +55,11 @@ FRAME_MARGIN = 0.25  # what stays clear at the frame's edges
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
+MAP_DIM = 0.3  # 2-D data: a neuron map's strength in the forward pass until the signal reaches it
+LIT_WIDTH = 6  # 2-D data: the forward pass's ring around a neuron the signal reached
+LIT_GAP = 0.12  # between that neuron and its activation beside it
+POINT_MARK_RING = 0.12  # the forward pass's ring around its point on the data panel
+POINT_MARK_GAP = 0.06  # between that ring and what is written over and under it
 BEATS_KEPT = 1e-6  # a chapter whose plays differ from its declared beats by more: a warning (a bug)
 DRIVE_PIECE = 2.0  # seconds of video per play in drive()
 CUE_MARGIN_FRAMES = 2  # a chapter's last subtitle ends this many frames before the chapter's planned end
@@ -79,7 +86,6 @@ class LectureScene(Scene):
     history = None  # set before render() to show a given History; else the cfg's run
     theme_name = None  # "light" or "dark"; else the cfg's theme
     plan: tuple = ()
-    draws_2d = False  # whether every step of the scene draws 2-D data (else such a run is refused)
 
     def setup(self):
         super().setup()
@@ -87,8 +93,6 @@ class LectureScene(Scene):
         self.camera.background_color = ManimColor(self.theme.background)  # ManimColor: manim-slides reads .to_hex()
         if self.history is None:
             self.history = load_history()
-        if not self.draws_2d:
-            refuse_2d(self.history)
         self.palette = Palette.for_history(self.history, self.theme)
         self.clock = ValueTracker(0.0)  # the epoch shown: the one driver of every panel
         self.storyboard = {c.name: c for c in storyboard(self.history, self.plan, **self.story_context())}
@@ -308,6 +312,8 @@ class LectureSteps(LectureScene):
         instead of shrinking. ``left``: what their left edge lines up with (the data plot's)."""
         run_time = self.beats.note if run_time is None else run_time
         left = self.fit.plot.y_axis if left is None else left
+        if self.history.problem.is_2d:  # the square plot starts further right: the notes stop at the frame's margin
+            width = min(width, config.frame_width / 2 - FRAME_MARGIN - left.get_left()[0])
         new = VGroup(*(wrapped(line, self.theme, size, color, width) if isinstance(line, str) else line for line in lines))
         new.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
         if new.width > width:
@@ -333,8 +339,8 @@ class LectureSteps(LectureScene):
         c = self.history.config
         shape = "-".join(map(str, c.layers))
         title = label(chapter.title, self.theme, TITLE_SIZE)
-        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {DATASETS[c.dataset].description}", self.theme,
-                     LABEL_SIZE + 4)
+        learns = task(self.history) if self.history.problem.is_2d else DATASETS[c.dataset].description  # a class's shape alone is no task
+        what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {learns}", self.theme, LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", self.theme, LABEL_SIZE)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
@@ -355,12 +361,16 @@ class LectureSteps(LectureScene):
             self.add(net, self.legend, self.fit)
             return
         layers = self.history.config.layers
+        maps = net.maps  # 2-D data: each neuron's map, grown with its neuron
+        if maps is not None:
+            self.add(maps.set_sizes({key: 0.0 for key in maps.keys}))
         for layer in range(len(layers)):
             if layer > 0:  # edges are drawn under the neurons (their z-index), never over them
                 self.play(LaggedStart(*(Create(line) for line, _ in net.layer_edges(layer - 1)), lag_ratio=0.02),
                           run_time=beats.edges)
+            grow = [] if maps is None else [maps.grow_with([(layer, n.index) for n in net.layout.neurons[layer]])]
             self.play(LaggedStart(*(GrowFromCenter(c) for c in net.layer_neurons(layer)), lag_ratio=0.05),
-                      FadeIn(net.layer_labels(layer)), run_time=beats.neurons)
+                      FadeIn(net.layer_labels(layer)), *grow, run_time=beats.neurons)
         self.add(net)  # the whole diagram, including the size labels of wide layers
         self.play(FadeIn(net.sizes), FadeIn(self.legend), run_time=beats.sizes)
         self.wait(beats.look)
@@ -373,17 +383,23 @@ class LectureSteps(LectureScene):
         beats = self.chapter("forward-pass").beats
         net, h = self.net, self.history
         state = h.at(self.clock.get_value())
-        self.sample = forward_sample(h)
-        k, x = self.sample.index, self.sample.x
+        self.sample = s = forward_sample(h)
+        k, x = s.index, s.x
+        plane = h.problem.is_2d
         acts = [a[k:k + 1] for a in state.activations]  # the State's own, for sample k
-        values = [np.array([[x]])] + acts  # activations per layer, input first
+        values = [h.problem.X[k:k + 1] if plane else np.array([[x]])] + acts  # activations per layer, input first
         self.say()
-        ring = Circle(0.12, color=self.theme.ink, stroke_width=4).move_to(self.fit.point(x, self.sample.y))
+        at = self.fit.point(s.x1, s.x2) if plane else self.fit.point(x, s.y)
+        ring = Circle(POINT_MARK_RING, color=self.theme.ink, stroke_width=4).move_to(at)
         self.play(Create(ring), run_time=beats.ring)
-        # Neurons empty out; each then fills by its activation as the signal arrives.
-        self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=beats.empty)
-        scale = [np.abs(v).max() or 1.0 for v in [h.X] + state.activations]
-        self._fill_layer(0, values[0][0], scale[0], beats.fill_input)
+        if plane:  # the names give way to the values; the maps dim until the signal reaches them
+            self.play(FadeOut(net.labels), net.maps.fade_to({key: MAP_DIM for key in net.maps.keys}),
+                      run_time=beats.empty)
+        else:  # neurons empty out; each then fills by its activation as the signal arrives
+            self.play(*(c.animate.set_fill(opacity=0.12) for c in net.circles), FadeOut(net.labels), run_time=beats.empty)
+        scale = [np.abs(v).max() or 1.0 for v in [h.problem.X if plane else h.X] + state.activations]
+        fill = self._light_layer if plane else self._fill_layer
+        fill(0, values[0][0], scale[0], beats.fill_input)
         for layer in range(len(values) - 1):
             pulses = VGroup()
             for line, e in net.layer_edges(layer):
@@ -394,9 +410,12 @@ class LectureSteps(LectureScene):
             self.play(*(p.animate.move_to(line.get_end()) for p, (line, _) in zip(pulses, net.layer_edges(layer))),
                       run_time=beats.travel, rate_func=smooth)
             self.remove(pulses)
-            self._fill_layer(layer + 1, values[layer + 1][0], scale[layer + 1], beats.fill)
-        self.sample_marks = VGroup(ring, self._true_value_mark(x, self.sample.y_hat))
-        self.play(FadeIn(self.sample_marks[1], scale=2), run_time=beats.mark)
+            fill(layer + 1, values[layer + 1][0], scale[layer + 1], beats.fill)
+        if plane and h.problem.classes:
+            self._squash(beats.squash)
+        mark = self._point_mark(at, 0) if plane else self._true_value_mark(x, s.y_hat)
+        self.sample_marks = VGroup(ring, mark)
+        self.play(FadeIn(mark, scale=2), run_time=beats.mark)
         self.wait(beats.hold)
 
     def _true_value_mark(self, x: float, value: float) -> VMobject:
@@ -428,11 +447,99 @@ class LectureSteps(LectureScene):
         self.play(*fills, FadeIn(numbers), run_time=run_time)
         self.activation_values.add(numbers)
 
+    def _light_layer(self, layer: int, values, scale: float, run_time: float) -> None:
+        """2-D data: each drawn neuron lights up as the signal arrives: its map back to full
+        colour, the point marked in it (its value there is the activation), a ring around it as
+        strong as the activation (of the layer's largest over every point, as a 1-D neuron
+        fills), and the activation written beside it on a halo, where its name was."""
+        net, s, theme = self.net, self.sample, self.theme
+        marks, keys = VGroup(), []
+        neurons = list(zip(net.layout.neurons[layer], net.layer_neurons(layer)))
+        numbers = [LiveNumber(values[n.index], lambda v: fmt_fixed(v, 2), ACTIVATION_SIZE, color=theme.ink).add_halo(theme.background)
+                   for n, _ in neurons]
+        # One size for the layer: the widest number's, shrunk to fit between its column and the next.
+        last = layer == len(net.layout.neurons) - 1
+        room = net.spacing - 2 * (net.radius + LIT_GAP) if 0 < layer and not last else np.inf
+        shrink = min(1.0, room / max(m.width for m in numbers))
+        beside = shrink >= MIN_ACTIVATION_SIZE / ACTIVATION_SIZE
+        for (n, c), number in zip(neurons, numbers):
+            key = (layer, n.index)
+            keys.append(key)
+            strength = min(abs(values[n.index]) / scale, 1.0)
+            lit = Circle(net.radius + 0.05, stroke_color=theme.signal, stroke_width=LIT_WIDTH,
+                         stroke_opacity=0.2 + 0.8 * strength).move_to(c)
+            if beside:  # the input's on the left, like its name; the others' on the right
+                number.scale(shrink).next_to(c, LEFT if layer == 0 else RIGHT, buff=LIT_GAP)
+            else:  # a deep net's narrow columns: inside, over the map
+                number.scale(min(1.0, net.inner_width() / number.width)).move_to(c)
+            marks.add(lit, number)
+            at = net.maps.point_in(key, s.x1, s.x2)
+            if at is not None:
+                marks.add(Dot(at, radius=0.035, color=theme.ink, stroke_color=theme.background, stroke_width=2))
+        marks.set_z_index(Z_NUMBER)
+        self.play(FadeIn(marks), net.maps.fade_to({key: 1.0 for key in keys}), run_time=run_time)
+        self.activation_values.add(marks)
+        self.output_numbers = numbers
+
+    def _squash(self, run_time: float) -> None:
+        """A classification's output: each logit z, written beside its neuron, becomes its
+        probability (sigmoid or softmax): "z = 0.42" over "→ p = 0.60" (with k classes each
+        class's z and p, subscripted)."""
+        s, theme = self.sample, self.theme
+        old, new = VGroup(*self.output_numbers), VGroup()
+        two = len(s.logits) == 1
+        for c, number in enumerate(self.output_numbers):
+            sub = "" if two else subscript(c)
+            p = s.probabilities[1] if two else s.probabilities[c]
+            lines = VGroup(label(f"z{sub} = {fmt_fixed(s.logits[c], 2)}", theme, ACTIVATION_SIZE),
+                           label(f"→ p{sub} = {probability_text(p)}", theme, ACTIVATION_SIZE))
+            lines.arrange(DOWN, aligned_edge=LEFT, buff=0.06).set_stroke(theme.background, 6, background=True)
+            new.add(lines.scale(number.scale_factor()).next_to(number.get_left(), RIGHT, buff=0))
+        room = self.fit.plot.mobject.get_left()[0] - FRAME_MARGIN - new.get_left()[0]  # clear of the data plot's ticks
+        if new.width > room:
+            new.scale(room / new.width, about_edge=LEFT)
+        new.set_z_index(Z_NUMBER)
+        self.play(FadeOut(old), FadeIn(new), run_time=run_time)
+        self.activation_values.add(new)
+
+    def _point_mark(self, at, row: int) -> VMobject:
+        """2-D data: over or under the forward pass's point at ``at`` on the data panel, on a
+        halo, inside the plot: row 0 what the network says (the class it puts the point in, or
+        ŷ), over the point where there is room; row 1 what its loss measures that against (the
+        probability of its own class, or y), under it where there is room."""
+        s, theme = self.sample, self.theme
+        if self.history.problem.classes:
+            k = s.predicted if row == 0 else s.label
+            text = f"says class {k}" if row == 0 else f"p = {probability_text(s.p)}"  # the p of its class, by its marker
+            mark = VGroup(marker(class_marker(k), np.zeros(3), 0.07, class_colour(k, theme), theme.ink),
+                          label(text, theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1)
+        else:
+            mark = VGroup(label(f"ŷ = {fmt_fixed(s.y_hat)}" if row == 0 else f"y = {fmt_fixed(s.y)}", theme, SMALL_SIZE))
+        for part in mark:
+            part.set_stroke(theme.background, 6, background=True)
+        plot = self.fit.plot
+        left, bottom = plot.x_axis.get_start()[:2]
+        right, top = plot.x_axis.get_end()[0], plot.y_axis.get_end()[1]
+        step = mark.height + POINT_MARK_GAP
+        over = at[1] + POINT_MARK_RING + POINT_MARK_GAP + mark.height / 2  # row 0's centre, over the ring
+        under = at[1] - POINT_MARK_RING - POINT_MARK_GAP - mark.height / 2  # row 1's, under it
+        if over + mark.height / 2 > top:  # no room over: both under, row 0 first
+            y = under - row * step
+        elif under - mark.height / 2 < bottom:  # no room under: both over, row 1 on top
+            y = over + row * step
+        else:
+            y = under if row else over
+        x = np.clip(at[0], left + mark.width / 2, right - mark.width / 2)
+        return mark.move_to([x, y, 0]).set_z_index(Z_NUMBER)
+
     # -- 4. the loss for that sample -----------------------------------------------------------
     def sample_loss(self) -> None:
         beats = self.chapter("loss-for-one-sample").beats
-        s = self.sample
-        state = self.history.at(self.clock.get_value())
+        s, h = self.sample, self.history
+        if h.problem.is_2d:
+            self.plane_sample_loss(beats)
+            return
+        state = h.at(self.clock.get_value())
         gap = DashedLine(self.fit.point(s.x, s.y), self.fit.point(s.x, s.y_hat), color=self.theme.ink, stroke_width=3)
         self.say()
         self.play(Create(gap), run_time=beats.gap)
@@ -440,6 +547,25 @@ class LectureSteps(LectureScene):
                   f"this sample's loss (ŷ − y)² = {fmt_loss((s.y_hat - s.y) ** 2)}",
                   f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}")
         self.sample_marks.add(gap)
+        self.wait(beats.hold)
+
+    def plane_sample_loss(self, beats) -> None:
+        """2-D data: beside the point, what its loss is made of (the probability of its own
+        class, or its target y), then the loss worked out and the mean over every point."""
+        s, h = self.sample, self.history
+        self.say()
+        mark = self._point_mark(self.fit.point(s.x1, s.x2), 1)
+        self.play(FadeIn(mark, scale=2), run_time=beats.mark)
+        n = h.config.samples
+        mean = f"mean over all {n} points: L = {fmt_loss(h.loss[0])}"  # the Sample's epoch: 0
+        if h.problem.classes:
+            p = probability_text(s.p)
+            self.note(f"its class is {s.label}: p(class {s.label}) = {p}", f"its loss −log p = −log {p} = {fmt_loss(s.loss)}",
+                      mean)
+        else:
+            self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
+                      f"this point's loss (ŷ − y)² = {fmt_loss(s.loss)}", mean)
+        self.sample_marks.add(mark)
         self.wait(beats.hold)
 
     # -- 5. backward pass --------------------------------------------------------------------
@@ -452,7 +578,8 @@ class LectureSteps(LectureScene):
         net = self.net
         state = self.history.at(self.clock.get_value())
         self.say()
-        restore = [c.animate.set_fill(opacity=0.9) for c in net.circles]
+        # The neurons as they were: 1-D's filled again, 2-D's clear over their maps.
+        restore = [] if net.maps is not None else [c.animate.set_fill(opacity=0.9) for c in net.circles]
         self.play(FadeOut(self.activation_values), FadeIn(net.labels), *restore, run_time=beats.restore)
         self.activation_values = VGroup()
         self.note(label("Pulses run from ŷ back to x", self.theme, LABEL_SIZE, color=self.theme.backward_flow),
@@ -478,41 +605,51 @@ class LectureSteps(LectureScene):
     # -- 6. where a gradient comes from --------------------------------------------------------
     def gradient_from_points(self) -> None:
         """The update's weight: one gradient per training point on the data plot, the forward
-        pass's point with its 2(ŷ − y), then all of them gathering into their mean, the very
-        pulse and number the update uses."""
+        pass's point with its error factor (2(ŷ − y), or p − y), then all of them gathering into
+        their mean, the very pulse and number the update uses."""
         beats = self.chapter("where-the-gradient-comes-from").beats
         h, net, fit = self.history, self.net, self.fit
         u, s = update_example(h), forward_sample(h)
+        plane = h.problem.is_2d
         state = h.at_epoch(0)
         per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
         largest = float(np.abs(per_point).max()) or 1.0
         colours = [to_hex(rgb) for rgb in self.palette.sign_rgb(per_point)]
-        marks = VGroup(*(Dot(fit.point(x, y), radius=0.03 + 0.09 * abs(g) / largest, color=c,
+        where = h.X[:, :2] if plane else np.column_stack([h.X[:, 0], h.y[:, 0]])  # (x1, x2), or (x, y)
+        marks = VGroup(*(Dot(fit.point(a, b), radius=0.03 + 0.09 * abs(g) / largest, color=c,
                              stroke_color=self.theme.backward_flow, stroke_width=1.5)
-                         for x, y, g, c in zip(h.X[:, 0], h.y[:, 0], per_point, colours)))
+                         for (a, b), g, c in zip(where, per_point, colours)))
         self.say()
         glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(self.theme.backward_flow, EDGE_WIDTH[1] + 6,
                                                                                  opacity=0.35)
+        said = self.sample_marks[1:] if plane else []  # the forward pass's words at its point give way to the marks
         self.play(FadeOut(self.notes), FadeIn(glow), LaggedStart(*(FadeIn(m, scale=0.5) for m in marks),
-                                                                 lag_ratio=0.01), run_time=beats.marks)
+                                                                 lag_ratio=0.01), *(FadeOut(m) for m in said),
+                  run_time=beats.marks)
+        self.sample_marks.remove(*said)
         self.notes = VGroup()
         self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("< 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   label("size: how hard the point pulls", self.theme, SMALL_SIZE, color=self.theme.muted_ink))
         self.wait(beats.look)
-        # The forward pass's point: its error factor 2(ŷ − y) times how ŷ moves with the weight.
-        factor = 2 * (s.y_hat - s.y)
-        moves_y_hat = per_point[s.index] / factor if factor else 0.0
         ring = Circle(0.16, color=self.theme.ink, stroke_width=4).move_to(marks[s.index])
         self.play(Create(ring), run_time=beats.ring)
-        self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
-                  f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
-                  f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2,
-                  width=SUMMARY_WIDTH)
+        if plane:
+            self.note(*self.pull_lines(u, s), size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
+        else:  # the forward pass's point: its error factor 2(ŷ − y) times how ŷ moves with the weight
+            factor = 2 * (s.y_hat - s.y)
+            moves_y_hat = per_point[s.index] / factor if factor else 0.0
+            self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
+                      f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
+                      f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2,
+                      width=SUMMARY_WIDTH)
         self.wait(beats.hold)
-        # All gather into their mean: the pulse, and the number, of the update.
+        # All gather into their mean: the pulse, and the number, of the update (on a plane, at
+        # the plot's centre; on 1-D data, at the data's mean height).
         self.say()
-        mean = gradient_pulse(u.gradient, largest, self.theme).move_to(fit.point(0.0, float(np.mean(h.y))))
+        middle = float(np.mean(grid_span(h.problem))) if plane else None
+        gather = fit.point(middle, middle) if plane else fit.point(0.0, float(np.mean(h.y)))
+        mean = gradient_pulse(u.gradient, largest, self.theme).move_to(gather)
         self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=beats.gather)
         self.play(FadeOut(marks), FadeIn(mean), run_time=beats.mean)
         self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2,
@@ -521,6 +658,25 @@ class LectureSteps(LectureScene):
         self.play(mean.animate.move_to(line.get_center()), run_time=beats.to_edge)
         self.play(FadeOut(mean), run_time=beats.fade_out)
         self.update_glow = glow
+
+    def pull_lines(self, u, s) -> list[str]:
+        """2-D data: the forward pass's point's own ∂loss/∂w, from its error factor (sample_pull,
+        error_words): one output's factor times how that output moves with w, or, for a weight
+        that reaches every output, the factors at all of them."""
+        h = self.history
+        pull = sample_pull(h)
+        lines = [f"the point at {point_text(s)}:"]
+        if len(pull.outputs) == 1:
+            o = pull.outputs[0]
+            formula, worked = error_words(h, s, o)
+            z = "ŷ" if not h.problem.classes else "z" + ("" if len(s.logits) == 1 else subscript(o))
+            lines += [f"{formula} = {worked}",
+                      f"× ∂{z}/∂{u.name} = {fmt_fixed(pull.through or 0.0)}  →  {fmt_fixed(pull.gradient)}"]
+        else:
+            factors = ", ".join(fmt_fixed(f) for f in pull.factors)
+            lines += [f"p − y at its {len(pull.outputs)} outputs: {factors}",
+                      f"carried back to {u.name}  →  {fmt_fixed(pull.gradient)}"]
+        return lines
 
     # -- 7. the update -----------------------------------------------------------------------
     def update_weights(self) -> None:
@@ -570,10 +726,14 @@ class LectureSteps(LectureScene):
         shown = [m for m in (self.net, self.legend, self.fit, self.counter) if not self.on_screen(m)]
         self.clear_notes()  # first, so the notes never show through the loss panel
         self.play(FadeIn(self.losses), *(FadeIn(m) for m in shown), run_time=beats.fade_in)
-        # "fast-forward: ..." over the loss plot's right end, the one free row (under the counter
-        # it would sit on the data fit's header)
+        # "1 frame per N epochs": over the loss plot's right end, the one free row (under the
+        # counter it would sit on the 1-D data fit's header); 2-D data's loss panel has its
+        # accuracy row there, and its data panel's heading is short: under the counter.
         plot = self.losses.plot
-        self.counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
+        if h.problem.is_2d:
+            self.counter.sampling_corner = [self.counter.get_right()[0], self.counter.get_bottom()[1] - 0.45, 0]
+        else:
+            self.counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
         self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, beats.training)
         self.counter.sampling_corner = None
 

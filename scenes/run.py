@@ -53,8 +53,8 @@ def said_and_exit(exc: NnvizError):
     raise SystemExit(2) from None
 
 
-def refuse_2d(runs) -> None:
-    """For a scene that cannot draw 2-D data yet: check_drawable's one line, and exit 2."""
+def refuse_undrawable(runs) -> None:
+    """What no scene draws yet (check_drawable): its one line, and exit 2."""
     try:
         check_drawable(runs)
     except NnvizError as exc:
@@ -73,8 +73,6 @@ def load_theme_name(parser: configparser.ConfigParser | None = None, path: Path 
 
 
 def load_comparison(parser: configparser.ConfigParser | None = None, path: Path | None = None):
-    """The runs of the cfg's ``[nnviz] compare`` (1-D data only, for now)."""
-    runs = from_section(lambda section, source, base: comparison_for_section(section, source=source, base_dir=base),
+    """The runs of the cfg's ``[nnviz] compare``."""
+    return from_section(lambda section, source, base: comparison_for_section(section, source=source, base_dir=base),
                         parser, path, cached_as="compare")
-    refuse_2d(runs)
-    return runs

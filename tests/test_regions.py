@@ -1,7 +1,7 @@
 """The video's 2-D panels: the decision regions drawn are training's (pixels read back from the
 frame), the boundary lies where training's decision field is 0, the accuracy shown is a real
 epoch's or between two, a 2-D regression's ŷ map and points are on one scale, and the scenes
-that show the fit and the loss render 2-D runs (the others refuse them in one line)."""
+that show the fit and the loss render 2-D runs (runs side by side are refused in one line)."""
 import math
 
 import numpy as np
@@ -16,7 +16,7 @@ from nnviz_core.layout import accuracy_text, mark_text
 from nnviz_core.palette import THEMES, hex_rgb
 from nnviz_core.plane import class_colour, region_rgb, value_norm, value_rgb
 from nnviz_core.timeline import Timeline
-from scenes.clips import FitEvolves, ForwardPass, LossCurve, WeightsEvolve
+from scenes.clips import FitEvolves, LossCurve, WeightsEvolve
 from scenes.dashboard import DashboardLecture
 from scenes.lecture import LectureSteps
 from scenes.mobjects import DecisionRegionPanel, LossPanel
@@ -288,7 +288,6 @@ def test_a_2d_regression_draws_its_map_and_points_on_one_scale(bump, tmp_path):
 class MontageChapter(LectureSteps):
     """TrainingLecture's montage chapter on its own."""
 
-    draws_2d = True
     plan = (("training-montage", {}),)
 
     def construct(self):
@@ -330,15 +329,20 @@ def test_the_montage_draws_a_2d_frame(circle, tmp_path):
     assert np.median(np.abs(frame[rows, cols] - expected).max(axis=1)) <= 3
 
 
-def test_scenes_that_cannot_draw_2d_yet_refuse_in_one_line(circle, tmp_path, capsys):
+def test_runs_side_by_side_on_2d_data_are_refused_in_one_line(circle, tmp_path, capsys):
+    """CompareRuns is the one scene that draws no 2-D data yet; every other draws a 2-D run
+    (tests/test_lecture_2d.py plays the lecture's chapters)."""
+    from nnviz_core.compare import Comparison
+    from scenes.compare import CompareRuns
+
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = ForwardPass(renderer=CairoRenderer(skip_animations=True))
-        scene.history = circle
+        scene = CompareRuns(renderer=CairoRenderer(skip_animations=True))
+        scene.comparison = Comparison("lr", ("0.5", "1"), (circle, circle))
         with pytest.raises(SystemExit) as exit:
             scene.render()
     assert exit.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("nnviz: 2-D data is not drawn yet (circle)") and err.count("\n") == 1
+    assert err.startswith("nnviz: CompareRuns draws 1-D data only for now and circle is 2-D") and err.count("\n") == 1
 
 
 def test_images_draw_in_their_box_opaque_or_not(tmp_path):

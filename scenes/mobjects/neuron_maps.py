@@ -17,11 +17,11 @@ clouds are drawn as before.
 from __future__ import annotations
 
 import numpy as np
-from manim import Mobject, PMobject, VGroup, VMobject, config
+from manim import Animation, Mobject, PMobject, VGroup, VMobject, config
 from manim.camera.camera import Camera
 
 from nnviz_core.palette import Theme, hex_rgb
-from nnviz_core.plane import map_norms, neuron_map_rgb
+from nnviz_core.plane import grid_span, map_norms, neuron_map_rgb
 
 
 class PixelCloud(PMobject):
@@ -108,6 +108,11 @@ class NeuronMaps(VGroup):
 
         maps = NeuronMaps(history, theme, net.neurons)
         maps.set_state(history.at(3.5))
+        self.play(LaggedStart(*(GrowFromCenter(c) for c in circles)), maps.grow_with(keys))
+        self.play(maps.fade_to({key: 0.3}))  # that map toward the background, the others kept
+
+    Each map has a size (a share of its circle's: it grows with its circle) and a strength (1:
+    its true colours; less: blended toward the background), both 1 unless a step changes them.
     """
 
     def __init__(self, history, theme: Theme, circles: dict):
@@ -117,6 +122,9 @@ class NeuronMaps(VGroup):
         self.keys = list(circles)
         self.circles = [circles[k] for k in self.keys]
         self.side = history.problem.grid_side
+        self.span = grid_span(history.problem)
+        self.sizes = np.ones(len(self.keys))
+        self.strengths = np.ones(len(self.keys))
         self.maps = np.tile(hex_rgb(theme.background), (len(self.keys), self.side, self.side, 1))  # until a State
         # The inputs' maps are the features on the grid, the same in every State: drawn once.
         self.changing = [k for k, (layer, _) in enumerate(self.keys) if layer > 0]
@@ -148,10 +156,10 @@ class NeuronMaps(VGroup):
         the camera writes every pixel once."""
         pw, ph, fw, fh = self._screen()
         sx, sy = pw / fw, ph / fh  # pixels per scene unit
-        radius = self.circles[0].width / 2
-        inside = radius - 0.5 / sy  # the ring's inner half covers the points' pixel edge
-        cell = lambda d: np.clip(((d + radius) / (2 * radius) * self.side).astype(int), 0, self.side - 1)
-        points, flat = [], []
+        self.radius = radius = self.circles[0].width / 2
+        self.inside = inside = radius - 0.5 / sy  # the ring's inner half covers the points' pixel edge
+        cell = self._cell
+        points, flat, owners, offsets = [], [], [], []
         for k, circle in enumerate(self.circles):
             cx, cy, cz = circle.get_center()
             columns = np.arange(np.floor((cx - radius) * sx + pw / 2), np.ceil((cx + radius) * sx + pw / 2))
@@ -161,15 +169,93 @@ class NeuronMaps(VGroup):
             x, y = x[keep], y[keep]
             points.append(np.column_stack([x, y, np.full(len(x), cz)]))
             flat.append((k * self.side + cell(y - cy)) * self.side + cell(x - cx))
+            owners.append(np.full(len(x), k))
+            offsets.append(np.column_stack([x - cx, y - cy]))
         self.cloud.points = np.concatenate(points)
         self.flat = np.concatenate(flat)  # into the maps stacked as (neurons * side * side, 3)
+        self.owner = np.concatenate(owners)  # each point's neuron
+        self.offsets = np.concatenate(offsets)  # each point from its circle's centre
         self.built = self._where()
-        self.cloud.show(np.take(self.maps.reshape(-1, 3), self.flat, axis=0))
+        self.recolour()
+
+    def _cell(self, d: np.ndarray) -> np.ndarray:
+        """The grid cell (a column of x1, or a row of x2) under offsets ``d`` from a circle's centre."""
+        return np.clip(((d + self.radius) / (2 * self.radius) * self.side).astype(int), 0, self.side - 1)
+
+    def recolour(self) -> None:
+        """Colour every point from the maps, each map at its size and strength."""
+        flat, hidden = self.flat, None
+        if (self.sizes < 1).any():  # a smaller map: the cell under offset / size, none past its edge
+            size = self.sizes[self.owner]
+            off = self.offsets / np.where(size > 0, size, 1.0)[:, None]
+            hidden = (size <= 0) | (np.hypot(off[:, 0], off[:, 1]) > self.inside)
+            flat = (self.owner * self.side + self._cell(off[:, 1])) * self.side + self._cell(off[:, 0])
+        rgb = np.take(self.maps.reshape(-1, 3), flat, axis=0)
+        back = hex_rgb(self.theme.background)
+        if (self.strengths < 1).any():
+            rgb = back + self.strengths[self.owner][:, None] * (rgb - back)
+        if hidden is not None:
+            rgb[hidden] = back
+        self.cloud.show(rgb)
 
     def set_state(self, state) -> "NeuronMaps":
         if self._where() != self.built:  # moved, scaled or drawn at another resolution since
             self.build()
         for k in self.changing:
             self.maps[k] = neuron_map_rgb(state, self.norms, *self.keys[k], self.theme)
-        self.cloud.show(np.take(self.maps.reshape(-1, 3), self.flat, axis=0))
+        self.recolour()
         return self
+
+    # -- for the lecture's steps ------------------------------------------------------------
+    def set_sizes(self, sizes: dict) -> "NeuronMaps":
+        """Each given neuron's map as this share of its circle (0: not drawn)."""
+        for key, size in sizes.items():
+            self.sizes[self.keys.index(key)] = size
+        self.recolour()
+        return self
+
+    def grow_with(self, keys) -> Animation:
+        """Play beside the circles' GrowFromCenter (after it): each of these maps keeps the size
+        of its circle, as that grows from nothing."""
+        ks = [self.keys.index(key) for key in keys]
+        full = 2 * self.radius
+
+        def step(_):
+            for k in ks:
+                self.sizes[k] = min(self.circles[k].width / full, 1.0)
+            self.recolour()
+        return Restyle(self, step)
+
+    def fade_to(self, strengths: dict) -> Animation:
+        """The given neurons' maps to these strengths (1: true colours, 0: the background)."""
+        ks = [self.keys.index(key) for key in strengths]
+        start, end = self.strengths[ks].copy(), np.array(list(strengths.values()), float)
+
+        def step(alpha):
+            self.strengths[ks] = start + alpha * (end - start)
+            self.recolour()
+        return Restyle(self, step)
+
+    def point_in(self, key, x1: float, x2: float):
+        """Where the input point (x1, x2) is drawn in that neuron's map (the centre of its grid
+        cell, as the map draws it), or None where its circle leaves it out."""
+        lo, hi = self.span
+        at = [((v - lo) / (hi - lo) * (self.side - 1) + 0.5) / self.side * 2 * self.radius - self.radius for v in (x1, x2)]
+        if np.hypot(*at) > self.inside:
+            return None
+        return self.circles[self.keys.index(key)].get_center() + np.array([at[0], at[1], 0.0])
+
+
+class Restyle(Animation):
+    """An animation that recolours the maps in place (``step(alpha)``, alpha after the rate
+    function): nothing of them is copied or moved."""
+
+    def __init__(self, maps: NeuronMaps, step, **kwargs):
+        self.step = step
+        super().__init__(maps, **kwargs)
+
+    def create_starting_mobject(self):
+        return self.mobject  # the step knows where it starts
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        self.step(self.rate_func(alpha))
