@@ -23,16 +23,6 @@ PRESENTATION = {"theme": (tuple(THEMES), DEFAULT_THEME)}
 COMPARISON = ("compare", "compare_runs")
 
 
-def check_drawable(runs) -> None:
-    """Refuse, in one line, to draw what the renderers cannot draw yet: the video's runs side by
-    side (CompareRuns) on 2-D data; a single 2-D run is drawn by every scene, and runs side by
-    side by the GIF (nnviz gif --compare)."""
-    for history in getattr(runs, "histories", None) or ():
-        if history.problem.is_2d:
-            raise NnvizError(f"CompareRuns draws 1-D data only for now and {history.config.dataset} is 2-D: render "
-                             "each run alone, or draw them side by side with nnviz gif --compare")
-
-
 def presentation(section: dict[str, str], source: str = "manim.cfg", overrides: dict | None = None) -> dict:
     """The section's presentation settings (``theme``), checked; a flag in ``overrides`` wins."""
     chosen = {}

@@ -77,7 +77,6 @@ class NeuronContributions(LectureSteps):
     with every unit's piece moving. On 2-D data: each first-layer unit's line and side, then the
     output's z built on the plane, its zero line the decision boundary."""
 
-    draws_2d = True
 
     plan = (("the-network", {}), ("what-each-neuron-computes", {}))
 

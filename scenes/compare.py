@@ -12,7 +12,7 @@ from scenes.mobjects import EpochCounter
 from scenes.mobjects.compare import RunColumn, SharedLossPanel
 from nnviz_core.palette import Palette, run_colours
 from scenes.mobjects.panel import fit_in
-from scenes.run import load_comparison, refuse_undrawable
+from scenes.run import load_comparison
 
 ROW = (-6.9, 6.9, -1.3, 3.05)  # left, right, bottom, top of the runs' columns
 LOSSES = (-6.6, 6.9, -3.95, -1.55)  # the shared loss plot under them
@@ -22,14 +22,12 @@ class CompareRuns(LectureScene):
     """About 20 s: a small diagram and the fit of each run, all losses on one axis; a run that
     diverges is marked, and stays at its last finite state."""
 
-    draws_2d = True
     comparison = None  # set before render() to show given runs; else the cfg's [nnviz] compare
     plan = (("comparison", {}), ("runs-training", {"seconds": 14}), ("runs-final-state", {}))
 
     def setup(self):
         if self.comparison is None:
             self.comparison = load_comparison()
-        refuse_undrawable(self.comparison)  # runs side by side on 2-D data: not yet
         self.history = self.comparison.clock()
         super().setup()
 

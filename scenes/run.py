@@ -14,7 +14,7 @@ from manim import config
 
 from nnviz_core import History, NnvizError
 from nnviz_core.config import CFG_SECTION
-from nnviz_core.runs import check_drawable, comparison_for_section, history_for_section, presentation
+from nnviz_core.runs import comparison_for_section, history_for_section, presentation
 
 _cache: dict = {}
 
@@ -51,14 +51,6 @@ def from_section(make, parser: configparser.ConfigParser | None = None, path: Pa
 def said_and_exit(exc: NnvizError):
     print(f"nnviz: {exc}", file=sys.stderr)
     raise SystemExit(2) from None
-
-
-def refuse_undrawable(runs) -> None:
-    """What no scene draws yet (check_drawable): its one line, and exit 2."""
-    try:
-        check_drawable(runs)
-    except NnvizError as exc:
-        said_and_exit(exc)
 
 
 def load_history(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> History:

@@ -210,7 +210,6 @@ def test_set_state_changes_the_panel_in_place():
 class Chapter(LectureSteps):
     """The network, then the chapter, as the clip and the lecture play it."""
 
-    draws_2d = True
     plan = (("the-network", {}), ("what-each-neuron-computes", {}))
 
     def construct(self):

@@ -1,7 +1,7 @@
 """The video's 2-D panels: the decision regions drawn are training's (pixels read back from the
 frame), the boundary lies where training's decision field is 0, the accuracy shown is a real
 epoch's or between two, a 2-D regression's ŷ map and points are on one scale, and the scenes
-that show the fit and the loss render 2-D runs (runs side by side are refused in one line)."""
+that show the fit and the loss render 2-D runs (runs side by side: tests/test_compare.py)."""
 import math
 
 import numpy as np
@@ -327,22 +327,6 @@ def test_the_montage_draws_a_2d_frame(circle, tmp_path):
     rows, cols = pixels_at(panel.plot.points(*circle.problem.raw_grid[picks].T), frame)
     expected = region_rgb(trained.grid_probabilities[picks], scene.theme) * 255
     assert np.median(np.abs(frame[rows, cols] - expected).max(axis=1)) <= 3
-
-
-def test_runs_side_by_side_on_2d_data_are_refused_in_one_line(circle, tmp_path, capsys):
-    """CompareRuns is the one scene that draws no 2-D data yet; every other draws a 2-D run
-    (tests/test_lecture_2d.py plays the lecture's chapters)."""
-    from nnviz_core.compare import Comparison
-    from scenes.compare import CompareRuns
-
-    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = CompareRuns(renderer=CairoRenderer(skip_animations=True))
-        scene.comparison = Comparison("lr", ("0.5", "1"), (circle, circle))
-        with pytest.raises(SystemExit) as exit:
-            scene.render()
-    assert exit.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("nnviz: CompareRuns draws 1-D data only for now and circle is 2-D") and err.count("\n") == 1
 
 
 def test_images_draw_in_their_box_opaque_or_not(tmp_path):

@@ -75,14 +75,6 @@ def training_overrides(args) -> dict:
     return {f: getattr(args, f) for f in TRAINING_FIELDS if getattr(args, f, None) is not None}
 
 
-def runs_to_draw(runs):
-    """What a renderer is handed, checked once for what the renderers can draw."""
-    from ..runs import check_drawable
-
-    check_drawable(runs)
-    return runs
-
-
 def history_from_args(args, keep_diverged: bool = False):
     """The History the flags ask for: loaded with --run, else trained once."""
     from ..runs import resolve_history
@@ -273,7 +265,7 @@ def cmd_script(args) -> int:
     from .render import check_scene
 
     check_scene(args.scene)
-    runs = comparison_for_scene(args, drawn=False)  # words only: 2-D runs are narrated before they are drawn
+    runs = comparison_for_scene(args)
     if args.scene == "CompareRuns":
         board = storyboard(runs.clock(), load_scene(args.scene).plan, comparison=runs)
     else:
@@ -282,16 +274,14 @@ def cmd_script(args) -> int:
     return 0
 
 
-def comparison_for_scene(args, drawn: bool = True):
+def comparison_for_scene(args):
     """What a scene shows: CompareRuns the runs of --compare (or the cfg's compare), the others
-    one run (a --compare for them is a mistake, said in one line); checked for what the
-    renderers can draw unless they are not ``drawn`` (nnviz script)."""
-    checked = runs_to_draw if drawn else (lambda runs: runs)
+    one run (a --compare for them is a mistake, said in one line)."""
     if args.scene == "CompareRuns":
-        return checked(comparison_from_args(args))
+        return comparison_from_args(args)
     if args.compare:
         raise UserError(f"nnviz: --compare is for CompareRuns, not {args.scene}")
-    return checked(history_from_args(args))
+    return history_from_args(args)
 
 
 def load_scene(name: str):
