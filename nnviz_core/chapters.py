@@ -348,8 +348,9 @@ def build_the_network(h, **_) -> Chapter:
     layers = h.config.layers
     shape = network_sentence(h)
     pace = layer_pace(h)
-    beats = Beats(caption=Beat(CAPTION, 2), neurons=Beat(0.8 * pace, len(layers)), edges=Beat(1.0 * pace, len(layers) - 1),
-                  sizes=0.8, look=1.0, fit=1.0, hold=1.5)
+    # 2-D words say more (features, classes, probabilities): the network is looked at longer
+    beats = Beats("look" if is_2d(h) else None, caption=Beat(CAPTION, 2), neurons=Beat(0.8 * pace, len(layers)),
+                  edges=Beat(1.0 * pace, len(layers) - 1), sizes=0.8, look=1.0, fit=1.0, hold=1.5)
     n, k = h.config.samples, classes_of(h)
     colours = ("Each edge's colour is the sign of its weight, blue for negative and red for positive, and its "
                "width is the weight's size.")
@@ -386,7 +387,7 @@ def forward_pass(h, **_) -> Chapter:
     of_class = f", of class {s.label}," if classes_of(h) else ""
     enters = f" enters as its features {features_said(h)} and" if reads_features(h) else ""
     start = (f"A forward pass: the point {point}{of_class}{enters} flows from left to right, and each neuron "
-             "lights up with its activation, the value of its map at the point.")
+             "shows its activation, its map's value there.")
     return Chapter("forward-pass", "Forward pass", (f"Forward pass: one point, (x₁, x₂) = {point}",),
                    f"{start} {forward_outcome(h, s)}", forward_beats(h))
 
@@ -445,15 +446,16 @@ def backward_pass(h, **_) -> Chapter:
 
 def backward_beats(h) -> Beats:
     pace, steps = layer_pace(h), len(h.config.layers) - 1
-    return Beats(caption=CAPTION, restore=0.7, note=NOTE, pulses_in=Beat(0.3 * pace, steps),
-                 travel=Beat(1.4 * pace, steps), pulses_out=Beat(0.3 * pace, steps), hold=1.0)
+    return Beats("travel" if is_2d(h) else None, caption=CAPTION, restore=0.7, note=NOTE,  # 2-D: slower pulses
+                 pulses_in=Beat(0.3 * pace, steps), travel=Beat(1.4 * pace, steps), pulses_out=Beat(0.3 * pace, steps),
+                 hold=1.0)
 
 
 def where_the_gradient_comes_from(h, **_) -> Chapter:
     u, s = update_example(h), forward_sample(h)
     captions = (f"Where ∂L/∂{u.name} comes from: every point", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
-    beats = Beats(caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2, ring=0.6, hold=2.0,
-                  gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)
+    beats = Beats("hold" if is_2d(h) else None, caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2,
+                  ring=0.6, hold=2.0, gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)  # 2-D: the point's note held longer
     start = (f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
              f"mean of one gradient per point.")
     if not is_2d(h):
