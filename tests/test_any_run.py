@@ -24,6 +24,7 @@ from nnviz_core import RunConfig, TrainingDiverged, train
 from nnviz_core.data import CURVES
 from nnviz_core.layout import network_layout
 from nnviz_core.model import ACTIVATION_FUNCS
+from nnviz_core.layout import accuracy_text
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 
 from drawn import check_curve, check_marks, manim_pieces, mpl_marks, mpl_pieces, true_contributions
@@ -344,7 +345,13 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
                     said = f"each {kind} moved by at most" if kind == "weight" else f"each {kind} by at most"
                     if said in words:
                         assert f"{said} {fmt_fixed(amount)}" in words, (where, words)
-            if h.problem.is_2d:  # the plane's panels: tests/test_regions.py, test_logit2d.py
+            if h.problem.is_2d:  # the plane's own panels are checked in tests/test_regions.py, test_logit2d.py
+                if h.is_classification and self.on_screen(self.losses):  # training's accuracy, or between two
+                    shown, e = self.losses.accuracy_value.value, min(math.floor(t + 1e-6), h.epochs)
+                    a, b = h.accuracy[e], h.accuracy[min(e + 1, h.epochs)]
+                    if not (min(a, b) - 1e-12 <= shown <= max(a, b) + 1e-12 and
+                            self.losses.accuracy_value.text == accuracy_text(shown).removesuffix(" %")):
+                        problems.append(f"{where}: accuracy {shown} at clock {t}, training had {a} and {b}")
                 return
             if self.on_screen(self.fit):
                 check_curve(manim_pieces(self.fit.plot, self.fit.curve), self.history.grid[:, 0],
