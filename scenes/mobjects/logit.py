@@ -3,7 +3,7 @@ built up as its bias plus each last-hidden unit's weighted map: the 2-D "what ea
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, PI, RIGHT, UP, Dot, Group, ImageMobject, Line, Mobject, Rectangle, Square,
+from manim import (DL, DOWN, LEFT, UR, PI, RIGHT, UP, Dot, Group, ImageMobject, Line, Mobject, Rectangle, Square,
                    Triangle, UpdateFromAlphaFunc, VGroup, VMobject)
 from manim.constants import RESAMPLING_ALGORITHMS, CapStyleType
 
@@ -284,6 +284,7 @@ class LogitPanel(Group):
         z = state.pre_activation_maps()[0] if not self.linear else None
         bold_unit, bold_share = self.bold
         tinted, tint_share = self.tint
+        placed = []  # (name, tag, way) of the names shown so far: a later one steps out of their way
         for k, (unit, line, arrow, name, tag) in enumerate(zip(self.first_units, self.lines, self.arrows,
                                                                self.pointer_names, self.pointer_tags)):
             shown = float(np.clip(self.revealed - k, 0.0, 1.0))
@@ -327,6 +328,10 @@ class LogitPanel(Group):
                 head.set_points_as_corners([tip, tip - 0.16 * way + 0.08 * across, tip - 0.16 * way - 0.08 * across, tip])
                 name.move_to(tip + 0.28 * way + 0.12 * across)
                 tag.next_to(name, RIGHT, buff=0.06)
+                if opacity > 0:
+                    own_tag = tag if self.first_dead[k] else None  # a hidden tag takes no room
+                    step_clear(name, own_tag, way, placed)
+                    placed.append((name, own_tag))
             arrow[0].set_stroke(opacity=opacity)
             arrow[1].set_fill(opacity=opacity)
             name.set_opacity(opacity)
@@ -360,3 +365,24 @@ class Redraw(UpdateFromAlphaFunc):
 
     def create_starting_mobject(self) -> Mobject:
         return Mobject()
+
+
+NAME_STEPS = 6  # at most this many steps out along its arrow, a name's height each
+
+
+def step_clear(name, tag, way: np.ndarray, placed: list) -> None:
+    """Move a unit's name (and its dead tag, or None) out along its arrow until it meets none of
+    the names and tags already placed: units whose lines cross point their arrows near one another."""
+    def meets(a, b) -> bool:
+        if a is None or b is None:
+            return False
+        low, high = np.maximum(a.get_corner(DL), b.get_corner(DL)), np.minimum(a.get_corner(UR), b.get_corner(UR))
+        return bool(np.all((high - low)[:2] > 0))
+
+    mine = [name, tag]
+    for _ in range(NAME_STEPS):
+        if not any(meets(m, other) for m in mine for pair in placed for other in pair):
+            return
+        for m in mine:
+            if m is not None:
+                m.shift(name.height * 1.1 * way)
