@@ -159,3 +159,23 @@ def check_marks(marks, xs, rows, low, high, x_span, where=""):
 def boxes_overlap(a, b) -> bool:
     """(x0, y0, x1, y1) boxes that share more than a hair."""
     return min(a[2], b[2]) - max(a[0], b[0]) > 1e-3 and min(a[3], b[3]) - max(a[1], b[1]) > 1e-3
+
+
+# -- playing scenes -----------------------------------------------------------------------------
+def frameless():
+    """A Cairo renderer that plays a scene with animations skipped and draws no frame, for checks
+    where pixels are not the point: a dry run still draws each play's last frame, about a third
+    of its time. Tests that read pixels use CairoRenderer itself."""
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    class Frameless(CairoRenderer):
+        def update_frame(self, *args, **kwargs):
+            pass
+
+        def draw(self, scene):
+            """The frame of the scene as it is now, drawn: (H, W, RGBA)."""
+            self.static_image = None  # kept by a play that drew nothing
+            CairoRenderer.update_frame(self, scene)
+            return self.get_frame()
+
+    return Frameless(skip_animations=True)

@@ -27,7 +27,7 @@ from nnviz_core.model import ACTIVATION_FUNCS
 from nnviz_core.layout import accuracy_text
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 
-from drawn import check_curve, check_marks, manim_pieces, mpl_marks, mpl_pieces, true_contributions
+from drawn import check_curve, check_marks, frameless, manim_pieces, mpl_marks, mpl_pieces, true_contributions
 
 EXAMPLES = int(os.environ.get("NNVIZ_EXAMPLES", 6))  # more for a deeper check by hand
 
@@ -107,6 +107,9 @@ NAMED = [("named", RunConfig(lr=0.8)), ("named", RunConfig(lr=0.01, epochs=400, 
          # a loss that climbs for 7 epochs (4x) before it falls: no spike, no oscillation
          ("named", RunConfig(layers=(1, 2, 1), activation="sigmoid", dataset="sine", lr=0.8, epochs=150))]
 RUNS = random_configs(EXAMPLES) + NAMED  # 2-D runs: tests/test_any_run_2d.py, the same tests (a file to a process)
+# The lecture, the slowest check, plays every kind but "any" (the others' mix) and the runs named
+# for the lecture's failures; NNVIZ_EXAMPLES raises its share too.
+LECTURE_RUNS = [run for run in RUNS[:EXAMPLES] if run[0] != "any"] + NAMED[:2]
 
 
 def run_id(run) -> str:
@@ -115,10 +118,25 @@ def run_id(run) -> str:
     return f"{kind}-{'-'.join(map(str, c.layers))}-{c.activation}-{c.dataset}{features}-lr{c.lr:.2g}-{c.init}"
 
 
+_trained = {}
+
+
+def trained(run):
+    """The run at the edge (kept when it is meant to diverge), trained once per process."""
+    kind, config = run
+    if run_id(run) not in _trained:
+        _trained[run_id(run)] = at_the_edge(config, keep_diverged=kind == "explode")
+    return _trained[run_id(run)]
+
+
 @pytest.fixture(scope="module", params=RUNS, ids=run_id)
 def history(request):
-    kind, config = request.param
-    return at_the_edge(config, keep_diverged=kind == "explode")
+    return trained(request.param)
+
+
+@pytest.fixture(scope="module", params=LECTURE_RUNS, ids=run_id)
+def lecture_history(request):
+    return trained(request.param)
 
 
 def eventful_epochs(h) -> list[int]:
@@ -284,16 +302,14 @@ def manim_text_boxes(scene):
     return found
 
 
-def test_lecture_stills_are_legible_and_true(history, tmp_path):
+def test_lecture_stills_are_legible_and_true(lecture_history, tmp_path):
     from manim import config, tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
-
     from nnviz_core.chapters import storyboard
     from scenes.training import TrainingLecture
 
     problems, starts = [], []
 
-    h = history
+    h = history = lecture_history
     first, second = h.at_epoch(0), h.at_epoch(1)  # the update chapter's step, as training made it
     moved = {"weight": max(np.abs(b - a).max() for a, b in zip(first.weights, second.weights)),
              "bias": max(np.abs(b - a).max() for a, b in zip(first.biases, second.biases))}
@@ -371,13 +387,15 @@ def test_lecture_stills_are_legible_and_true(history, tmp_path):
                         problems.append(f"{where}: a curve is flattened on the bottom edge with no mark")
 
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene = Checked(renderer=frameless())
         scene.history = history
         scene.render()
     assert not problems, "\n".join(problems[:8])
     # Every chapter starts where its plan, and so the script and the subtitles, say.
-    planned = np.cumsum([0.0] + [c.seconds for c in storyboard(history, TrainingLecture.plan)])
+    board = storyboard(history, TrainingLecture.plan)
+    planned = np.cumsum([0.0] + [c.seconds for c in board])
     np.testing.assert_allclose(starts, planned[:-1], atol=1 / 15 + 1e-6)  # within a frame (-ql: 15 fps)
+    assert scene.played == pytest.approx({c.name: c.beats.total for c in board})  # each chapter's declared beats
     # The words set it: about 2 min (2-D words say more: features, classes, probabilities, lines).
     assert scene.renderer.time == pytest.approx(planned[-1], abs=1 / 15 + 1e-6)
     assert planned[-1] < (180 if history.problem.is_2d else 150)

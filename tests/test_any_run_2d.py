@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_any_run import (EXAMPLES, at_the_edge, random_plane_configs, run_id,  # noqa: F401 (collected here)
+from test_any_run import (EXAMPLES, random_plane_configs, run_id, trained,  # noqa: F401 (collected here)
                           test_dashboard_stills_are_legible_and_true, test_every_frame_of_the_clock_is_a_real_epoch_or_between_two,
                           test_every_loss_sentence_agrees_with_the_loss_curve, test_lecture_stills_are_legible_and_true)
 
@@ -15,5 +15,9 @@ RUNS = random_plane_configs(max(EXAMPLES // 2, 3))
 
 @pytest.fixture(scope="module", params=RUNS, ids=run_id)
 def history(request):
-    kind, config = request.param
-    return at_the_edge(config)
+    return trained(request.param)
+
+
+@pytest.fixture(scope="module", params=RUNS, ids=run_id)
+def lecture_history(request):  # every 2-D run plays the lecture
+    return trained(request.param)

@@ -7,7 +7,7 @@ from nnviz_core import NnvizError, RunConfig, TrainingDiverged, train
 from nnviz_core.compare import compare, parse_compare
 from nnviz_core.numbers import fmt_loss
 from nnviz_core.palette import THEMES, SymmetricNorm, diverging_rgb, to_hex
-from drawn import check_curve, mpl_pieces
+from drawn import check_curve, frameless, mpl_pieces
 
 BASE = RunConfig(epochs=30, samples=30)
 
@@ -56,7 +56,6 @@ def test_a_diverging_run_is_a_result_in_a_comparison(with_divergence):
 
 def test_the_compare_scene_shows_each_runs_own_numbers_at_the_shared_epoch(with_divergence, tmp_path):
     from manim import tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
 
     from scenes.compare import CompareRuns
 
@@ -83,7 +82,7 @@ def test_the_compare_scene_shows_each_runs_own_numbers_at_the_shared_epoch(with_
                 seen.append(column.history.diverged_at is not None and epoch >= column.history.diverged_at)
 
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene = Checked(renderer=frameless())
         scene.render()
     assert scene.chapters == ["comparison", "runs-training", "runs-final-state"]
     planned = np.cumsum([0.0] + [c.seconds for c in scene.storyboard.values()])

@@ -10,7 +10,6 @@ import pytest
 
 pytest.importorskip("manim")
 from manim import tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 from nnviz_core import RunConfig, train
 from nnviz_core.chapters import storyboard, update_example
@@ -20,6 +19,7 @@ from scenes import lecture
 from scenes.theme import LiveNumber
 from scenes.training import TrainingLecture
 
+from drawn import frameless
 from test_any_run import manim_text_boxes, overlapping
 
 # Small runs on the raw inputs (x1, x2): the network below reads h.X itself.
@@ -113,7 +113,7 @@ def played(request, tmp_path_factory, monkeypatch_module):
 
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path_factory.mktemp("media")),
                      "progress_bar": "none"}):
-        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene = Checked(renderer=frameless())
         scene.history = h
         scene.render()
     return h, scene, problems, warnings, ends, seen, accuracies

@@ -5,12 +5,13 @@ import pytest
 
 manim = pytest.importorskip("manim")
 from manim import Dot, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 from nnviz_core import RunConfig, train
 from nnviz_core import palette as pal
 from scenes.clips import Backpropagation
 from scenes.theme import Z_PULSE
+
+from drawn import frameless
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,7 @@ def test_backward_pulses_are_scaled_to_the_gradients_on_screen(spiking, tmp_path
                             pulses.append(d)
 
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = Watched(renderer=CairoRenderer(skip_animations=True))
+        scene = Watched(renderer=frameless())
         scene.history = spiking
         scene.render()
     state = spiking.at_epoch(int(shown[0]))

@@ -5,7 +5,6 @@ import pytest
 
 manim = pytest.importorskip("manim")
 from manim import ImageMobject, Scene, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 from nnviz_core import RunConfig, train
 from nnviz_core.chapters import MAX_SHOWN, forward_sample, storyboard
@@ -15,6 +14,8 @@ from nnviz_core.plane import explained_output, grid_span, value_rgb
 from scenes.clips import NeuronContributions
 from scenes.lecture import LectureSteps
 from scenes.mobjects.logit import LogitPanel
+
+from drawn import frameless
 
 RUNS = {
     "circle relu": dict(dataset="circle", layers="2,8,1", activation="relu"),
@@ -219,7 +220,7 @@ class Chapter(LectureSteps):
 
 def played(scene_class, h, tmp_path, theme="light"):
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = scene_class(renderer=CairoRenderer(skip_animations=True))
+        scene = scene_class(renderer=frameless())
         scene.history, scene.theme_name = h, theme
         scene.render()
     return scene

@@ -134,9 +134,9 @@ def test_subtitle_cues_are_short_in_order_and_never_overlap(history):
             previous_end = end
 
 
-# The lecture on runs far from the defaults: tests/test_any_run.py checks its chapter times too.
-TIMED = [(scene, "default") for scene in SCENES if scene != "CompareRuns"] + [  # CompareRuns: test_compare.py
-    ("TrainingLecture", "deep tanh")]  # layer-paced beats, and a beat per unit of a layer behind an ellipsis
+# TrainingLecture's chapter times and beats: tests/test_any_run.py checks them on every run it
+# plays (deep nets with a layer behind an ellipsis among them); CompareRuns': test_compare.py.
+TIMED = [(scene, "default") for scene in SCENES if scene not in ("TrainingLecture", "CompareRuns")]
 
 
 @pytest.mark.parametrize("scene, run", TIMED)
@@ -144,7 +144,7 @@ def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
     """A dry run records when each chapter starts: where the plan (and so the script) says,
     within a frame; and each chapter plays exactly the beats it declares."""
     from manim import tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
+    from drawn import frameless
 
     history = train(RUNS[run])
     starts = []
@@ -155,7 +155,7 @@ def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
             super().next_section(*args, **kwargs)
 
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        s = Timed(renderer=CairoRenderer(skip_animations=True))
+        s = Timed(renderer=frameless())
         s.history = history
         s.render()
     board = storyboard(history, s.plan)
@@ -163,8 +163,11 @@ def test_every_chapter_keeps_its_planned_length(scene, run, tmp_path):
     planned = np.concatenate([[0.0], np.cumsum([c.seconds for c in board])])
     np.testing.assert_allclose(starts, planned[:-1], atol=1 / 15 + 1e-6)  # within a frame (-ql: 15 fps)
     assert s.renderer.time == pytest.approx(planned[-1], abs=1 / 15 + 1e-6)
-    if (scene, run) == ("TrainingLecture", "default"):
-        assert planned[-1] < 120  # the whole lecture stays under two minutes
+
+
+def test_the_default_lecture_stays_under_two_minutes(seed_history):
+    """Its plays last what the plan says (tests/test_any_run.py), so the plan's sum is its length."""
+    assert sum(c.seconds for c in storyboard(seed_history, SCENES["TrainingLecture"].load().plan)) < 120
 
 
 def test_script_prints_the_narration_with_titles_and_start_times(seed_history):

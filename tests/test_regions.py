@@ -9,7 +9,6 @@ import pytest
 
 manim = pytest.importorskip("manim")
 from manim import Scene, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 from nnviz_core import RunConfig, train
 from nnviz_core.layout import accuracy_text, mark_text
@@ -21,7 +20,7 @@ from scenes.dashboard import DashboardLecture
 from scenes.lecture import LectureSteps
 from scenes.mobjects import DecisionRegionPanel, LossPanel
 
-from drawn import manim_xy, palette_for
+from drawn import frameless, manim_xy, palette_for
 
 ACTIVATIONS = {"relu": lambda z: np.maximum(z, 0), "tanh": np.tanh}
 
@@ -300,7 +299,7 @@ class MontageChapter(LectureSteps):
 def test_the_fit_and_loss_scenes_render_2d_runs(scene_class, name, request, tmp_path):
     h = request.getfixturevalue(name)
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = scene_class(renderer=CairoRenderer(skip_animations=True))
+        scene = scene_class(renderer=frameless())
         scene.history = h
         scene.render()
     assert scene.chapters == [n for n, _ in scene_class.plan]

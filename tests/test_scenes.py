@@ -11,7 +11,6 @@ import pytest
 
 manim = pytest.importorskip("manim")
 from manim import Scene, tempconfig
-from manim.renderer.cairo_renderer import CairoRenderer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -27,7 +26,7 @@ from scenes.mobjects.network import EDGE_WIDTH
 from scenes.run import load_history
 from scenes.training import TrainingLecture
 
-from drawn import check_curve, manim_pieces, palette_for, true_contributions
+from drawn import check_curve, frameless, manim_pieces, palette_for, true_contributions
 
 TINY = dict(layers=(1, 3, 1), epochs=8, snapshot_every=2, samples=16)
 # TrainingLecture has its own, stricter test below.
@@ -48,7 +47,7 @@ def deep():
 @pytest.mark.parametrize("scene_class", OTHER_SCENES, ids=lambda c: c.__name__)
 def test_every_scene_runs_with_a_tiny_run(scene_class, tiny, tmp_path):
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = scene_class(renderer=CairoRenderer(skip_animations=True))
+        scene = scene_class(renderer=frameless())
         scene.history = tiny
         scene.render()
     assert scene.chapters == [name for name, _ in scene_class.plan], "every scene marks its chapters"
@@ -57,7 +56,7 @@ def test_every_scene_runs_with_a_tiny_run(scene_class, tiny, tmp_path):
 
 def test_training_lecture_tells_the_story_in_order(tiny, tmp_path):
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = TrainingLecture(renderer=CairoRenderer(skip_animations=True))
+        scene = TrainingLecture(renderer=frameless())
         scene.history = tiny
         scene.render()
     assert scene.chapters == ["title", "build-the-network", "forward-pass", "loss-for-one-sample",
@@ -68,7 +67,7 @@ def test_training_lecture_tells_the_story_in_order(tiny, tmp_path):
 
 def test_the_steps_handle_a_deep_tanh_network(deep, tmp_path):
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = Backpropagation(renderer=CairoRenderer(skip_animations=True))
+        scene = Backpropagation(renderer=frameless())
         scene.history = deep
         scene.render()
     assert len(scene.net.edges) == 4 + 12 + 3
@@ -396,7 +395,7 @@ def test_every_chapter_draws_edges_and_pulses_under_neurons_and_their_labels(dee
             checked.append(self.chapters[-1])
 
     with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = Checked(renderer=CairoRenderer(skip_animations=True))
+        scene = Checked(renderer=frameless())
         scene.history = deep
         scene.render()
     assert {"build-the-network", "forward-pass", "backward-pass", "what-each-neuron-computes"} <= set(checked)

@@ -67,21 +67,21 @@ def scene_names():
 @pytest.mark.parametrize("scene_name", scene_names())
 def test_every_scene_draws_on_the_dark_canvas(scene_name, tmp_path):
     from manim import tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
+    from drawn import frameless
 
     from nnviz_core.compare import compare
     from scenes.registry import SCENES
 
     tiny = RunConfig(layers=(1, 4, 1), epochs=6, snapshot_every=2, samples=16)
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
-        scene = SCENES[scene_name].load()(renderer=CairoRenderer(skip_animations=True))
+        scene = SCENES[scene_name].load()(renderer=frameless())
         if scene_name == "CompareRuns":
             scene.comparison = compare(tiny, "lr", ["0.1", "0.5"])
         else:
             scene.history = train(tiny)
         scene.theme_name = "dark"
         scene.render()
-        frame = scene.renderer.get_frame()[:, :, :3].astype(int)
+        frame = scene.renderer.draw(scene)[:, :, :3].astype(int)  # the last frame
     dark = pal.hex_rgb(pal.THEMES["dark"].background) * 255
     assert np.abs(frame[3, 3] - dark).max() <= 3  # the canvas
     light = {pal.THEMES["light"].ink, pal.THEMES["light"].muted_ink}
