@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz_core.data import DATASETS
 from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, loss_path, misclassified,
                                summary_lines)
 from nnviz_core.layout import (accuracy_text, feature_text, network_layout, probability_text, subscript,
@@ -27,6 +26,7 @@ from nnviz_core.problems import MSE, RAW
 MAX_SHOWN = 10  # units the network diagram draws per layer (as NetworkDiagram's default)
 SAMPLE_X = 0.5  # the forward pass uses the training point nearest to this input
 SAMPLE_POINT = (0.5, 0.5)  # 2-D data: the point nearest to this one (of a classification, a misclassified one)
+SAMPLE_SHARE = 0.75  # a .csv file's points: the same place in their own range (0.5 is 3/4 through [-1, 1])
 CUE_CHARS = 42  # a subtitle line
 CUE_LINES = 2
 READING_CPS = 19.0  # characters per second a subtitle asks of a reader (17-20 is comfortable)
@@ -162,9 +162,10 @@ def sample_index(history) -> int:
     something to explain; the same place every time keeps the choice plain. Each preference is
     dropped when no point meets it."""
     X = history.X
+    target = sample_target(history)
     if X.shape[1] == 1:
-        return int(np.argmin(np.abs(X[:, 0] - SAMPLE_X)))
-    distance = np.hypot(X[:, 0] - SAMPLE_POINT[0], X[:, 1] - SAMPLE_POINT[1])
+        return int(np.argmin(np.abs(X[:, 0] - target[0])))
+    distance = np.hypot(X[:, 0] - target[0], X[:, 1] - target[1])
     state = history.at_epoch(0)
     edge = update_example(history).edge
     wanted = [state.sample_gradients(edge.layer, edge.i, edge.j) != 0]
@@ -174,6 +175,15 @@ def sample_index(history) -> int:
         if keep.any():
             return int(np.argmin(np.where(keep, distance, np.inf)))
     return int(np.argmin(distance))
+
+
+def sample_target(history) -> tuple:
+    """Where the forward pass looks for its point: SAMPLE_X or SAMPLE_POINT for the built-in data
+    (in about [-1, 1]), the same share SAMPLE_SHARE through each input's range for a .csv file's."""
+    if not history.config.data_columns:
+        return (SAMPLE_X,) if history.X.shape[1] == 1 else SAMPLE_POINT
+    lo, hi = history.X.min(axis=0), history.X.max(axis=0)
+    return tuple(float(v) for v in lo + SAMPLE_SHARE * (hi - lo))
 
 
 def forward_sample(history) -> Sample:
@@ -304,11 +314,29 @@ def features_said(h) -> str:
 
 def task(h) -> str:
     """What the network learns, after "learns ": the curve, or "to sort 100 points into 2 classes
-    (a disc inside a ring)"."""
-    c, d = h.config, DATASETS[h.config.dataset]
+    (a disc inside a ring)"; a .csv file's points by the file's name."""
+    c, d = h.config, h.config.data
+    if d.file:
+        if classes_of(h):
+            return f"to sort the {c.samples} points of {d.file} into {classes_of(h)} classes"
+        return f"{own_target(h)} from the {c.samples} points of {d.file}"
     if classes_of(h):
         return f"to sort {c.samples} points into {classes_of(h)} classes ({d.description})"
     return f"{d.description} from {c.samples} points"
+
+
+def own_target(h) -> str:
+    """A .csv regression's target, as a function of its inputs: "y(x)" or "y(x₁, x₂)"."""
+    return "y(x₁, x₂)" if is_2d(h) else "y(x)"
+
+
+def title_task(h) -> str:
+    """What the title card says is learned (its other line gives the points): a 1-D curve alone,
+    else the task (a class's shape alone is no task)."""
+    if is_2d(h):
+        return task(h)
+    d = h.config.data
+    return f"{own_target(h)} from {d.file}" if d.file else d.description
 
 
 def output_sentence(h) -> str:

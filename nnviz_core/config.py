@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Callable
 
 from . import trace
-from .data import DATASETS, class_count, grid_size, output_count
+from .data import DATASETS, Dataset, class_count, dataset_of, grid_size, output_count
 from .errors import ConfigError, NnvizError
 from .optim import SLOTS
+from .points import LAYOUTS, MAX_CLASSES, RULE, is_points_file, read_points, refusal
 from .problems import FEATURES, default_features
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
@@ -77,7 +78,10 @@ DATASET_HELP = ("dataset; 1-D regression: " + _names(lambda d: d.inputs == 1)
                 + "; 2-D regression: " + _names(lambda d: d.inputs == 2 and not d.is_classification)
                 + "; 2-D classification: " + _names(lambda d: d.is_classification)
                 + ". A regression has a linear output and MSE; two classes, one sigmoid output and binary "
-                  "cross-entropy; k classes, k softmax outputs and cross-entropy. 2-D data lies in about [-1, 1]²")
+                  "cross-entropy; k classes, k softmax outputs and cross-entropy. 2-D data lies in about [-1, 1]². "
+                  f"Or your own points: a .csv file (UTF-8, comma-separated), {RULE}; labels are whole numbers "
+                  f"0..k-1, k from 2 to {MAX_CLASSES}. Its points replace the generated ones: leave samples, noise "
+                  "and classes out")
 
 
 def _noise_help() -> str:
@@ -109,9 +113,10 @@ class RunConfig:
     seed: int = setting(0, "random seed for data noise, initial weights, held out points and batch order",
                         whole(0, 2**32 - 1))
     dataset: str = setting("quadratic", DATASET_HELP,
-                           Rule(lambda v: v in DATASETS, f"choose one of {', '.join(DATASETS)}"))
-    samples: int = setting(100, "number of points (>= 2), training and held out (test_fraction) together",
-                           whole(2, 1_000_000))
+                           Rule(lambda v: v in DATASETS or is_points_file(v),
+                                f"choose one of {', '.join(DATASETS)}, or a .csv file of your own points"))
+    samples: int = setting(100, "number of points (>= 2), training and held out (test_fraction) together; a "
+                                ".csv dataset has its own", whole(2, 1_000_000))
     noise: float = setting(0.1, NOISE_HELP, Rule(lambda v: v >= 0, "must be a number >= 0"))
     # The input layer: the raw inputs when not given (x, or x1,x2).
     features: tuple[str, ...] = setting(
@@ -121,7 +126,7 @@ class RunConfig:
              f"choose one or more different ones of {FEATURE_LISTS[1]} (1-D data) or {FEATURE_LISTS[2]} "
              "(2-D data), comma-separated"))
     classes: int = setting(2, "classes of the spiral (its arms): 2 or 3; the other classification datasets "
-                              "have 2", whole(2, 3))
+                              "have 2, a .csv file its labels' k", whole(2, MAX_CLASSES))
     # auto: the seed's N(0, 0.5²) for its own 1-10-1 ReLU, else He (relu family) / Xavier.
     init: str = setting("auto", "weight initialisation", one_of(INITS))
     # How the weights move (nnviz_core.optim). The defaults are the seed's full-batch gradient descent.
@@ -151,6 +156,13 @@ class RunConfig:
     test_fraction: float = setting(
         0.0, "share of the points held out of training (seeded), from 0 to below 1; their loss (and "
              "accuracy) is reported every epoch as the test loss", number(0, 1, example="0.2"))
+    # What a .csv dataset's file held when it was read (nnviz_core.points), kept with the run so
+    # that a saved run needs no file and a changed file is noticed. Not settings: no flag or key.
+    data_columns: tuple[str, ...] = dataclasses.field(default=(), metadata={"rule": Rule(
+        lambda v: v == () or v in LAYOUTS, f"must be one of {', '.join(','.join(lay) for lay in LAYOUTS)}")})
+    data_sha256: str = dataclasses.field(default="", metadata={"rule": Rule(
+        lambda v: v == "" or (len(v) == 64 and all(ch in "0123456789abcdef" for ch in v)),
+        "must be a SHA-256 digest in hex")})
 
     def __post_init__(self):
         for name, kind in FIELD_TYPES.items():
@@ -161,7 +173,11 @@ class RunConfig:
 
     # -- conversions -----------------------------------------------------------------------
     def to_dict(self) -> dict:
+        """Every field; a built-in dataset's run leaves out the (empty) facts of a .csv file, so
+        its JSON is what it was before files could be read."""
         d = dataclasses.asdict(self)
+        if not self.data_columns:
+            d = {k: v for k, v in d.items() if k not in DATA_FACTS}
         return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
 
     def to_json(self) -> str:
@@ -169,16 +185,45 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "RunConfig":
-        return cls().updated(d)
+        """A saved config: a .csv dataset's facts are taken as saved, its file is not read."""
+        facts = {k: _coerce(k, d[k]) for k in DATA_FACTS if k in d}
+        return cls().updated({k: v for k, v in d.items() if k not in DATA_FACTS}, facts)
 
-    def updated(self, changes: dict) -> "RunConfig":
-        """A copy with some fields changed; text values (from flags or cfg files) are parsed."""
-        unknown = set(changes) - set(FIELD_TYPES)
+    def updated(self, changes: dict, facts: dict | None = None) -> "RunConfig":
+        """A copy with some settings changed; text values (from flags or cfg files) are parsed. A
+        .csv dataset not read yet is read here (``facts``: a saved run's, instead of reading)."""
+        unknown = set(changes) - set(FIELD_HELP)
         if unknown:
             name = sorted(unknown)[0]
-            raise ConfigError(name, changes[name], f"unknown setting; known: {', '.join(FIELD_TYPES)}")
+            raise ConfigError(name, changes[name], f"unknown setting; known: {', '.join(FIELD_HELP)}")
         new = {k: _coerce(k, v) for k, v in changes.items()}
+        new |= self._own_points(new, facts)
         return dataclasses.replace(self, **new, **self._following(new))
+
+    def _own_points(self, new: dict, facts: dict | None) -> dict:
+        """The fields a .csv dataset fixes (OWN_POINTS and its facts), for a copy with ``new``:
+        read from the file when it is a new one, kept when it is this config's own file, and back
+        to the defaults when a built-in dataset replaces the file."""
+        dataset = new.get("dataset", self.dataset)
+        if facts is not None:
+            return facts
+        if not is_points_file(dataset):
+            if not self.data_columns:
+                return {}
+            return {name: new.get(name, getattr(RunConfig, name)) for name in OWN_POINTS} | EMPTY_FACTS
+        if dataset != self.dataset or not self.data_columns:
+            earlier = {} if self.data_columns else {f: getattr(self, f) for f in OWN_POINTS}
+            return own_points(dataset, earlier | new)
+        for name in OWN_POINTS:  # the same file: its count, no noise, its classes
+            mine = getattr(self, name)
+            if name in new and new[name] not in (getattr(RunConfig, name), mine):
+                raise ConfigError(name, new[name], refusal(name, dataset, self.data_columns, self.samples, self.classes))
+        return {name: getattr(self, name) for name in OWN_POINTS}
+
+    @property
+    def data(self) -> Dataset:
+        """What the run learns: a built-in dataset, or the one of its .csv file."""
+        return dataset_of(self.dataset, self.data_columns)
 
     def _following(self, new: dict) -> dict:
         """Features and layers not in ``new`` that follow the problem: where this config's are its
@@ -186,8 +231,8 @@ class RunConfig:
         x1,x2 and 2,8,1, and --compare features=... on it resizes the input layer)."""
         follow = {}
         try:
-            dataset = new.get("dataset", self.dataset)
-            if "features" not in new and self.features == default_features(self.dataset):
+            dataset = dataset_of(new.get("dataset", self.dataset), new.get("data_columns", self.data_columns))
+            if "features" not in new and self.features == default_features(self.data):
                 follow["features"] = default_features(dataset)
             if "layers" not in new and self.layers == self.default_layers():
                 features = new.get("features", follow.get("features", self.features))
@@ -197,7 +242,7 @@ class RunConfig:
         return follow
 
     def default_layers(self) -> tuple[int, ...]:
-        return default_layers(self.dataset, self.classes, self.features)
+        return default_layers(self.data, self.classes, self.features)
 
     def memory_needed(self) -> dict[str, int]:
         """Bytes this run holds at its peak, by what holds them (see train.py and history.py):
@@ -214,7 +259,7 @@ class RunConfig:
         per_layer = parameter_counts(self.layers)
         widths = self.layers[1:]
         neighbours = max((a + b for a, b in zip(widths, widths[1:])), default=widths[0])
-        grid = grid_size(DATASETS[self.dataset].inputs)
+        grid = grid_size(self.data.inputs)
         slots = len(self.optimizer_slots)  # each held, and replaced by its update, beside the weights
         floats = {
             "weights": (3 + 2 * slots) * sum(per_layer) + max(per_layer),
@@ -228,7 +273,7 @@ class RunConfig:
     @property
     def class_count(self) -> int:
         """The classes this run sorts its points into; 0 for a regression."""
-        return class_count(self.dataset, self.classes)
+        return class_count(self.data, self.classes)
 
     @property
     def held_out(self) -> int:
@@ -256,15 +301,33 @@ class RunConfig:
         return self.epochs // self.snapshot_every + 2
 
 
-def default_layers(dataset: str, classes: int, features) -> tuple[int, ...]:
+def default_layers(dataset: str | Dataset, classes: int, features) -> tuple[int, ...]:
     """The layers of a problem when none are given: features, 10 (1-D data) or 8 (2-D), outputs."""
-    hidden = 10 if DATASETS[dataset].inputs == 1 else 8
+    hidden = 10 if dataset_of(dataset).inputs == 1 else 8
     return (len(features), hidden, output_count(dataset, classes))
 
 
 FIELD_TYPES = typing.get_type_hints(RunConfig)  # name -> type, e.g. layers -> tuple[int, ...]
-FIELD_HELP = {f.name: f.metadata["help"] for f in dataclasses.fields(RunConfig)}
+# The settings (each a flag and a cfg key), not the facts of a .csv file a run keeps.
+FIELD_HELP = {f.name: f.metadata["help"] for f in dataclasses.fields(RunConfig) if "help" in f.metadata}
 RULES = {f.name: f.metadata["rule"] for f in dataclasses.fields(RunConfig)}
+DATA_FACTS = ("data_columns", "data_sha256")
+EMPTY_FACTS = {"data_columns": (), "data_sha256": ""}
+OWN_POINTS = ("samples", "noise", "classes")  # the settings a .csv file's points fix
+
+
+def own_points(dataset: str, given: dict) -> dict:
+    """Read a .csv dataset: the fields its points fix, its count as samples, no noise, its
+    labels' k as classes (2, the default, for a regression), and its facts. ``given`` values of
+    those settings other than their default or the file's own are refused."""
+    points = read_points(dataset)
+    fixed = {"samples": len(points.X), "noise": 0.0, "classes": points.classes or getattr(RunConfig, "classes")}
+    for name, value in fixed.items():
+        default = getattr(RunConfig, name)
+        if given.get(name, default) not in (default, value):
+            raise ConfigError(name, given[name], refusal(name, dataset, points.columns, fixed["samples"],
+                                                         points.classes))
+    return fixed | {"data_columns": points.columns, "data_sha256": points.sha256}
 
 
 def parameter_counts(layers) -> list[int]:
@@ -309,25 +372,34 @@ def _check(c: RunConfig) -> None:
         value, rule = getattr(c, name), RULES[name]
         if not (_has_type(value, kind) and rule.ok(value)):
             raise ConfigError(name, value, rule.allowed)
-    data = DATASETS[c.dataset]
+    own = is_points_file(c.dataset)
+    if own != bool(c.data_columns) or own != bool(c.data_sha256):
+        raise ConfigError("dataset", c.dataset, "a .csv dataset's file is read by RunConfig().updated({'dataset': "
+                                                "path}); a built-in dataset has no file's columns or digest")
+    data = c.data
+    name = data.file or c.dataset
     unusable = [f for f in c.features if f not in FEATURES[data.inputs]]
     if unusable:
         raise ConfigError("features", c.features, f"{unusable[0]} is not a feature of {data.inputs}-D data "
-                                                  f"like {c.dataset}; choose from {', '.join(FEATURES[data.inputs])}")
+                                                  f"like {name}; choose from {', '.join(FEATURES[data.inputs])}")
+    if own and c.classes != (class_count(data, c.classes) or 2):
+        raise ConfigError("classes", c.classes, refusal("classes", c.dataset, c.data_columns, c.samples, 0))
     if c.classes != 2 and data.classes != 0:
         raise ConfigError("classes", c.classes, f"only the spiral has a choice of classes; {c.dataset} "
                           + ("is a regression" if data.classes is None else f"has {data.classes}"))
+    if c.dataset == "spiral" and c.classes > 3:
+        raise ConfigError("classes", c.classes, "the spiral has 2 or 3 arms (classes 2 or 3)")
     if c.test_fraction > 0 and not 1 <= c.held_out <= c.samples - 2:
         raise ConfigError("test_fraction", c.test_fraction,
                           f"holds out {c.held_out} of the {c.samples} points; choose a share that holds out at "
                           f"least 1 and keeps 2 for training, or 0")
-    inputs, outputs = len(c.features), output_count(c.dataset, c.classes)
+    inputs, outputs = len(c.features), output_count(data, c.classes)
     if c.layers[0] != inputs or c.layers[-1] != outputs:
         fits = ",".join(map(str, (inputs, *c.layers[1:-1], outputs)))
-        outs = {0: "one output", 2: "one output (two classes)"}.get(class_count(c.dataset, c.classes),
+        outs = {0: "one output", 2: "one output (two classes)"}.get(c.class_count,
                                                                    f"{outputs} outputs (one per class)")
-        raise ConfigError("layers", c.layers, f"{c.dataset} with {','.join(c.features)} has {inputs} "
-                                              f"input(s) and {outs}; use {fits} for {c.dataset} with "
+        raise ConfigError("layers", c.layers, f"{name} with {','.join(c.features)} has {inputs} "
+                                              f"input(s) and {outs}; use {fits} for {name} with "
                                               f"{','.join(c.features)}")
 
 

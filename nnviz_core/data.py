@@ -14,6 +14,7 @@ as the 1-D data lies in [-1, 1].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -29,7 +30,8 @@ class Dataset:
     classes: int | None  # None: a regression; 0: as many as the run's ``classes``; else fixed
     description: str  # what is learned, for titles and narration (a classification's: its shape)
     noise: str  # what the ``noise`` setting does to it, for the help
-    draw: Callable  # (samples, noise, rng, classes) -> X (n, inputs), y (n, 1) values or (n,) labels
+    draw: Callable | None  # (samples, noise, rng, classes) -> X (n, inputs), y (n, 1) values or (n,) labels
+    file: str = ""  # a CSV file's name, for words ("points.csv"); "" for a built-in dataset
 
     @property
     def is_classification(self) -> bool:
@@ -137,13 +139,28 @@ DATASETS = {d.name: d for d in (
 CURVES = tuple(name for name, d in DATASETS.items() if d.inputs == 1)  # the 1-D regressions
 
 
-def class_count(dataset: str, classes: int) -> int:
+def own_dataset(path: str, columns: tuple) -> Dataset:
+    """The Dataset of a CSV file of points (nnviz_core.points), from the columns it was read
+    with: its labels' k is the run's ``classes``, as the spiral's arms are."""
+    name = Path(path).name
+    return Dataset(path, len(columns) - 1, 0 if columns[-1] == "label" else None, f"the points of {name}",
+                   "not used: a file's points are used as they are", None, file=name)
+
+
+def dataset_of(dataset: str | Dataset, columns: tuple = ()) -> Dataset:
+    """A built-in Dataset by name, or a CSV file's from its columns; a Dataset as it is."""
+    if isinstance(dataset, Dataset):
+        return dataset
+    return DATASETS[dataset] if dataset in DATASETS or not columns else own_dataset(dataset, columns)
+
+
+def class_count(dataset: str | Dataset, classes: int) -> int:
     """How many classes a run of ``dataset`` sorts into (0 for a regression)."""
-    d = DATASETS[dataset]
+    d = dataset_of(dataset)
     return 0 if d.classes is None else (d.classes or classes)
 
 
-def output_count(dataset: str, classes: int) -> int:
+def output_count(dataset: str | Dataset, classes: int) -> int:
     """Outputs of the network: 1 for a regression or two classes (one sigmoid), else k."""
     k = class_count(dataset, classes)
     return k if k > 2 else 1
@@ -165,17 +182,32 @@ def grid_size(inputs: int) -> int:
     return GRID_POINTS if inputs == 1 else GRID_SIDE**2
 
 
-def input_grid(X: np.ndarray, points: int = GRID_POINTS) -> np.ndarray:
+def own_span(X: np.ndarray) -> tuple[float, float]:
+    """The plane of a CSV file's 2-D points: [lo, hi] on both axes (the plane is square, one
+    scale for x1 and x2), from the lowest to the highest coordinate of any point, 5 % of that
+    range beyond each, rounded out to a tenth of the range's power of ten."""
+    lo, hi = float(X.min()), float(X.max())
+    size = hi - lo if hi > lo else max(abs(lo), 1.0)
+    step = 10.0 ** np.floor(np.log10(size)) / 10
+    return (float(np.floor((lo - 0.05 * size) / step + 1e-9) * step),
+            float(np.ceil((hi + 0.05 * size) / step - 1e-9) * step))
+
+
+def input_grid(X: np.ndarray, points: int = GRID_POINTS, own_points: bool = False) -> np.ndarray:
     """The dense grid a State is drawn on, in raw input space: shape (G, d_in).
 
     1-D: ``points`` values over the data's range. 2-D: a GRID_SIDE x GRID_SIDE mesh over the
-    square [-B, B]² that holds every point (B at least 1, to the next 0.1 up), flattened with x1
-    varying fastest, so ``values.reshape(GRID_SIDE, GRID_SIDE)`` is indexed [row of x2, column
-    of x1], x2 rising with the row."""
+    square [-B, B]² that holds every point (B at least 1, to the next 0.1 up), or with
+    ``own_points`` (a CSV file's, which may lie anywhere) the square [lo, hi]² of own_span;
+    flattened with x1 varying fastest, so ``values.reshape(GRID_SIDE, GRID_SIDE)`` is indexed
+    [row of x2, column of x1], x2 rising with the row."""
     if X.shape[1] == 1:
         lo, hi = X.min(axis=0), X.max(axis=0)
         return np.linspace(lo[0], hi[0], points).reshape(-1, 1)
-    bound = max(1.0, np.ceil(np.abs(X).max() * 10 - 1e-9) / 10)
-    axis = np.linspace(-bound, bound, GRID_SIDE)
+    if own_points:
+        axis = np.linspace(*own_span(X), GRID_SIDE)
+    else:
+        bound = max(1.0, np.ceil(np.abs(X).max() * 10 - 1e-9) / 10)
+        axis = np.linspace(-bound, bound, GRID_SIDE)
     x1, x2 = np.meshgrid(axis, axis)  # (side, side), [row = x2, column = x1]
     return np.stack([x1.ravel(), x2.ravel()], axis=1)

@@ -7,7 +7,8 @@ recorded) and reports only what occurred:
 - ``oscillation``: the loss went up and down on alternate epochs for a stretch (the learning rate
   is near the edge of stability);
 - ``dead``: units that output 0 on every training input (of an activation that can die), and how many died during training;
-- ``underfit``: the final loss is still well above the label noise's variance;
+- ``underfit``: the final loss is still well above the label noise's variance (a .csv file's
+  noise is not known: not said of its points);
 - ``worse``: the final loss is above the first one;
 - ``climb``: the loss first rose to more than CLIMB times its start (in one epoch or many), then fell;
 - ``rebound``: the loss ended well above its lowest, which came earlier;
@@ -232,6 +233,8 @@ def dead_units(history) -> list[Event]:
 
 
 def underfit(history) -> list[Event]:
+    if history.config.data_columns:  # a .csv file's points: the noise in its y is not known
+        return []
     noise_var = history.config.noise ** 2
     margin = 0.02 * float(np.var(history.y))
     limit = UNDERFIT_FACTOR * noise_var + margin

@@ -72,6 +72,9 @@ def check_run_memory(config) -> None:
         raise ConfigError("batch_size", config.batch_size,
                           f"{what}, mostly for the batch loss of each of {config.epochs * config.steps_per_epoch:,} "
                           f"steps; use a larger batch size or fewer epochs")
+    if biggest == "activations" and config.data_columns:  # a .csv file's points
+        raise ConfigError("dataset", config.dataset, f"{what}, mostly for its {config.samples:,} points; use a file "
+                                                     "with fewer points or smaller layers")
     if biggest == "activations" and config.samples > GRID_POINTS:
         raise ConfigError("samples", config.samples, f"{what}; use fewer samples or smaller layers")
     if biggest == "trace":

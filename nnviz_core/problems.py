@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from .data import DATASETS, GRID_SIDE, class_count
+from .data import GRID_SIDE, class_count, dataset_of
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -96,8 +96,9 @@ FEATURES = {
 RAW = {1: ("x",), 2: ("x1", "x2")}  # the default features: the raw inputs themselves
 
 
-def default_features(dataset: str) -> tuple[str, ...]:
-    return RAW[DATASETS[dataset].inputs]
+def default_features(dataset) -> tuple[str, ...]:
+    """The raw inputs of a dataset (a name or a Dataset)."""
+    return RAW[dataset_of(dataset).inputs]
 
 
 def feature_matrix(X: np.ndarray, names) -> np.ndarray:
@@ -187,7 +188,7 @@ def class_probabilities(z: np.ndarray, loss: Loss) -> np.ndarray:
 def make_problem(config, X: np.ndarray, y: np.ndarray, grid: np.ndarray, X_test=None, y_test=None) -> Problem:
     """The Problem of a run: raw X, grid and held-out X_test (default: none) turned into the
     config's features."""
-    k = class_count(config.dataset, config.classes)
+    k = config.class_count
     if X_test is None:
         X_test, y_test = X[:0], y[:0]
     return Problem(feature_matrix(X, config.features), y, feature_matrix(grid, config.features),

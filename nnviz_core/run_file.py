@@ -19,7 +19,6 @@ import numpy as np
 
 from . import trace as per_epoch
 from .config import RunConfig
-from .data import DATASETS
 from .errors import ConfigError, HistoryFileError
 from .files import atomic_output
 from .history import History, checkpoint_epochs, checkpoint_shapes
@@ -155,7 +154,7 @@ def digest(arrays: dict) -> str:
 def shape_problem(config: RunConfig, arrays: dict) -> str | None:
     """Why the arrays cannot belong to this config, or None when they all fit."""
     layers, n, m = config.layers, config.training_points, config.held_out
-    inputs = DATASETS[config.dataset].inputs  # X and grid are raw inputs; the network reads their features
+    inputs = config.data.inputs  # X and grid are raw inputs; the network reads their features
     loss = arrays.get("loss")
     for name in ("diverged_at", "shuffle_key"):
         a = arrays.get(name)

@@ -3,9 +3,11 @@
 One resolver for the CLI and the Manim scenes, so a setting means the same everywhere:
 defaults < the ``[nnviz]`` section of a cfg file < explicit overrides (CLI flags).
 ``run = file.npz`` in the section (or ``--run``) renders a saved History instead of training.
+A relative ``run`` or ``dataset = points.csv`` in a cfg file is taken from the cfg file's folder.
 """
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from .errors import ConfigError, NnvizError
 from .history import History
 from .memory import check_replay_memory
 from .palette import DEFAULT_THEME, THEMES
+from .points import file_digest, is_points_file
 from .train import train
 
 DEFAULT_CFG = "manim.cfg"
@@ -54,17 +57,37 @@ def history_for_section(section: dict[str, str], source: str = "manim.cfg",
                              "already fixes its config; drop one of them")
         history = History.load(run_path)
         check_replay_memory(history, run_path)  # where it is drawn, not where it is loaded
+        note = changed_data(history.config, run_path)
+        if note:
+            print(f"nnviz: note: {note}", file=sys.stderr)
         return history
-    config = base_config(section, source, overrides)
+    config = base_config(section, source, overrides, base_dir)
     with said_as_in(section, overrides, source):  # training refuses a run that cannot fit in memory
         return train(config, progress=progress, keep_diverged=keep_diverged)
 
 
-def base_config(section: dict[str, str], source: str, overrides: dict | None = None) -> RunConfig:
+def changed_data(config: RunConfig, run_path) -> str | None:
+    """A saved run's .csv file, when it is there and no longer the one the run was trained on:
+    what to say (the run still shows the points it holds, its own; the file matters only to a new
+    training). None when the file is unchanged, missing, or the run is of a built-in dataset."""
+    if not config.data_sha256:
+        return None
+    now = file_digest(config.dataset)
+    if now is None or now == config.data_sha256:
+        return None
+    return (f"{config.dataset} changed since {run_path} was trained on it (sha256 {config.data_sha256[:12]}... "
+            f"then, {now[:12]}... now); this shows the run's own points, train again to use the new ones")
+
+
+def base_config(section: dict[str, str], source: str, overrides: dict | None = None,
+                base_dir: str | Path = ".") -> RunConfig:
     """The RunConfig of a section's run settings plus overrides, validated once, so a flag may
-    fix a bad cfg value."""
+    fix a bad cfg value. A relative .csv ``dataset`` of the section is in ``base_dir``."""
     overrides = {k: v for k, v in (overrides or {}).items() if v is not None}
     fields = {k: v for k, v in section.items() if k not in ("run", *PRESENTATION, *COMPARISON)}
+    dataset = fields.get("dataset", "").strip()
+    if is_points_file(dataset) and not Path(dataset).is_absolute():
+        fields["dataset"] = str(Path(base_dir) / dataset)
     with said_as_in(fields, overrides, source):
         try:  # the flags on top of the cfg's run, so a cfg's layers that follow its data follow a flag's data too
             return RunConfig().updated(fields).updated(overrides)
@@ -99,7 +122,7 @@ def comparison_for_section(section: dict[str, str], source: str = "manim.cfg", o
     saved = [p.strip() for p in section.get("compare_runs", "").split("|") if p.strip()]
     if saved:
         return Comparison(field, tuple(values), tuple(History.load(Path(base_dir) / p) for p in saved))
-    return compare(base_config(section, source, overrides), field, values, where, progress)
+    return compare(base_config(section, source, overrides, base_dir), field, values, where, progress)
 
 
 def cfg_section(cfg_path: str | Path | None = None) -> tuple[dict, str, Path]:

@@ -8,13 +8,14 @@ import numpy as np
 from . import trace as per_epoch
 from .config import RunConfig
 from .data import input_grid, make_dataset
-from .errors import TrainingDiverged
+from .errors import NnvizError, TrainingDiverged
 from .events import DIVERGENCE_WORDS, diverges
 from .history import History, checkpoint_arrays, checkpoint_epochs, checkpoint_shapes
 from .memory import check_run_memory
 from .model import backward, forward, init_params
 from .numbers import fmt_value
 from .optim import empty_memory, shuffle_key, take_steps, update
+from .points import read_points
 from .problems import make_problem
 
 
@@ -38,14 +39,26 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
     """
     check_run_memory(config)  # refused before anything is allocated
     rng = np.random.RandomState(config.seed)  # one stream: data noise first, then weights, ...
-    X, y = make_dataset(config.dataset, config.samples, config.noise, rng, config.classes)
+    if config.data_columns:  # a .csv file's points, as its config read them: nothing is drawn for them
+        X, y = file_points(config)
+    else:
+        X, y = make_dataset(config.dataset, config.samples, config.noise, rng, config.classes)
     weights, biases = init_params(config.layers, config.activation, config.init, rng)
-    grid = input_grid(X)  # over every point, held-out ones too
+    grid = input_grid(X, own_points=bool(config.data_columns))  # over every point, held-out ones too
     X, y, X_test, y_test = hold_out(X, y, config.held_out, rng)
     key = shuffle_key(rng) if config.steps_per_epoch > 1 else None
     problem = make_problem(config, X, y, grid, X_test, y_test)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
         return _run(config, problem, weights, biases, key, progress, keep_diverged)
+
+
+def file_points(config: RunConfig):
+    """(X, y) of a .csv dataset, read again: the file must still be the one the config read."""
+    points = read_points(config.dataset)
+    if points.sha256 != config.data_sha256:
+        raise NnvizError(f"{config.dataset}: the file changed after its settings were read (sha256 "
+                         f"{config.data_sha256[:12]}... then, {points.sha256[:12]}... now); run again")
+    return points.X, points.targets()
 
 
 def hold_out(X, y, count: int, rng):

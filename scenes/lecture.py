@@ -24,8 +24,7 @@ from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, forward_sample,
-                                 point_text, sample_pull, storyboard, task, update_example)
-from nnviz_core.data import DATASETS
+                                 point_text, sample_pull, storyboard, task, title_task, update_example)
 from nnviz_core.events import summary_lines
 from nnviz_core.layout import probability_text, subscript
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -339,7 +338,7 @@ class LectureSteps(LectureScene):
         c = self.history.config
         shape = "-".join(map(str, c.layers))
         title = label(chapter.title, self.theme, TITLE_SIZE)
-        learns = task(self.history) if self.history.problem.is_2d else DATASETS[c.dataset].description  # a class's shape alone is no task
+        learns = title_task(self.history)
         what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {learns}", self.theme, LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", self.theme, LABEL_SIZE)

@@ -95,8 +95,8 @@ def comparison_from_args(args):
 def recreate_flags(config: RunConfig) -> str:
     """The `nnviz train` flags that give ``config`` (every field, so none depends on a cfg file)."""
     values = config.to_dict()
-    return " ".join(f"{flag_for(k)} {shlex.quote(','.join(map(str, v))) if isinstance(v, list) else v}"
-                    for k, v in values.items())
+    return " ".join(f"{flag_for(k)} {shlex.quote(','.join(map(str, v)) if isinstance(v, list) else str(v))}"
+                    for k, v in values.items() if k in FIELD_HELP)
 
 
 def recreate_command(old: OldRunFile) -> str:
@@ -147,6 +147,8 @@ def cmd_info(args) -> int:
     if history.test_accuracy is not None:
         info["initial_test_accuracy"] = float(history.test_accuracy[0])
         info["final_test_accuracy"] = float(history.test_accuracy[-1])
+    if c.data_sha256:
+        info["data_file"] = data_file_info(c)
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
@@ -154,6 +156,9 @@ def cmd_info(args) -> int:
     for field in TRAINING_FIELDS:
         value = getattr(c, field)
         print(f"{field:<15} {','.join(map(str, value)) if isinstance(value, tuple) else value}")
+    if c.data_sha256:
+        d = info["data_file"]
+        print(f"data file       {d['path']}: columns {','.join(d['columns'])}, sha256 {d['sha256']} ({d['now']})")
     epochs = info["checkpoint_epochs"]
     shown = ", ".join(map(str, epochs)) if len(epochs) <= 12 else f"{epochs[0]}, {epochs[1]}, ..., {epochs[-1]}"
     print(f"checkpoints     {len(epochs)}: epochs {shown}")
@@ -180,6 +185,17 @@ def cmd_info(args) -> int:
     for event in history.events():
         print(f"happened        {event.text}")
     return 0
+
+
+def data_file_info(config: RunConfig) -> dict:
+    """A .csv run's file: its path, columns and digest as trained, and how the file is now."""
+    from ..points import file_digest
+
+    now = file_digest(config.dataset)
+    said = ("not found now; the run holds its points" if now is None else
+            "unchanged" if now == config.data_sha256 else
+            f"the file has changed since: sha256 {now} now; the run holds the points it was trained on")
+    return {"path": config.dataset, "columns": list(config.data_columns), "sha256": config.data_sha256, "now": said}
 
 
 def bounded(kind, low, high):

@@ -34,8 +34,13 @@ def nice_ticks(lo: float, hi: float, count: int = 3) -> np.ndarray:
     """About ``count`` round values inside [lo, hi] (steps of 1, 2 or 5 times a power of ten)."""
     raw = (hi - lo) / max(count - 1, 1)
     power = 10 ** np.floor(np.log10(raw))
-    step = min((s * power for s in (1, 2, 5, 10)), key=lambda s: abs(s - raw))
-    return np.arange(np.ceil(lo / step) * step, hi + 1e-9, step)
+    # The step nearest ``raw``, or the next nearest where it leaves fewer than two ticks inside
+    # (a span of -1.75..1.75 would keep only 0 with steps of 2).
+    for step in sorted((s * power for s in (0.5, 1, 2, 5, 10)), key=lambda s: abs(s - raw)):
+        ticks = np.arange(np.ceil(lo / step) * step, hi + 1e-9, step)
+        if len(ticks) >= 2:
+            break
+    return ticks
 
 
 def tick_text(value: float) -> str:
