@@ -22,7 +22,7 @@ from . import trace
 from .data import DATASETS, Dataset, class_count, dataset_of, grid_size, output_count
 from .errors import ConfigError, NnvizError
 from .optim import SLOTS
-from .points import LAYOUTS, MAX_CLASSES, RULE, is_points_file, read_points, refusal
+from .points import LAYOUTS, MAX_CLASSES, is_points_file, read_points, refusal
 from .problems import FEATURES, default_features
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu")
@@ -79,9 +79,12 @@ DATASET_HELP = ("dataset; 1-D regression: " + _names(lambda d: d.inputs == 1)
                 + "; 2-D classification: " + _names(lambda d: d.is_classification)
                 + ". A regression has a linear output and MSE; two classes, one sigmoid output and binary "
                   "cross-entropy; k classes, k softmax outputs and cross-entropy. 2-D data lies in about [-1, 1]². "
-                  f"Or your own points: a .csv file (UTF-8, comma-separated), {RULE}; labels are whole numbers "
-                  f"0..k-1, k from 2 to {MAX_CLASSES}. Its points replace the generated ones: leave samples, noise "
-                  "and classes out")
+                  "Or your own points: a .csv file (UTF-8, comma-separated, one point a row; in a cfg file, a path "
+                  "from the cfg's folder). With a header, its names say what the columns are: x,y or x1,x2,y (a "
+                  "regression), x,label or x1,x2,label (classes); without one, 2 columns are x,y and 3 are x1,x2,y: "
+                  "the last column is always a regression's y. Labels are whole numbers 0..k-1, every one used, k "
+                  f"from 2 to {MAX_CLASSES}. The file's points replace the generated ones: leave samples, noise and "
+                  "classes out")
 
 
 def _noise_help() -> str:
@@ -89,7 +92,8 @@ def _noise_help() -> str:
     said: dict[str, list[str]] = {}
     for name, d in DATASETS.items():
         said.setdefault(d.noise, []).append(name)
-    return "noise (>= 0): " + "; ".join(f"{', '.join(names)}: {what}" for what, names in said.items())
+    return ("noise (>= 0): " + "; ".join(f"{', '.join(names)}: {what}" for what, names in said.items())
+            + "; a .csv file's points: none added")
 
 
 NOISE_HELP = _noise_help()
