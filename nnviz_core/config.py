@@ -169,7 +169,7 @@ class RunConfig:
         "must be a SHA-256 digest in hex")})
 
     def __post_init__(self):
-        for name, kind in FIELD_TYPES.items():
+        for name, kind in TYPES.items():
             value = getattr(self, name)
             if typing.get_origin(kind) is tuple and isinstance(value, list):
                 object.__setattr__(self, name, tuple(value))  # e.g. layers from JSON
@@ -311,9 +311,10 @@ def default_layers(dataset: str | Dataset, classes: int, features) -> tuple[int,
     return (len(features), hidden, output_count(dataset, classes))
 
 
-FIELD_TYPES = typing.get_type_hints(RunConfig)  # name -> type, e.g. layers -> tuple[int, ...]
+TYPES = typing.get_type_hints(RunConfig)  # name -> type, e.g. layers -> tuple[int, ...]
 # The settings (each a flag and a cfg key), not the facts of a .csv file a run keeps.
 FIELD_HELP = {f.name: f.metadata["help"] for f in dataclasses.fields(RunConfig) if "help" in f.metadata}
+FIELD_TYPES = {name: TYPES[name] for name in FIELD_HELP}
 RULES = {f.name: f.metadata["rule"] for f in dataclasses.fields(RunConfig)}
 DATA_FACTS = ("data_columns", "data_sha256")
 EMPTY_FACTS = {"data_columns": (), "data_sha256": ""}
@@ -356,7 +357,7 @@ def _coerce(name: str, value):
     if not isinstance(value, str):
         return value
     try:
-        return _parse(FIELD_TYPES[name], value)  # "1,,1" fails here, as it should
+        return _parse(TYPES[name], value)  # "1,,1" fails here, as it should
     except ValueError:
         raise ConfigError(name, value, RULES[name].allowed) from None
 
@@ -372,7 +373,7 @@ def _has_type(value, kind) -> bool:
 
 
 def _check(c: RunConfig) -> None:
-    for name, kind in FIELD_TYPES.items():
+    for name, kind in TYPES.items():
         value, rule = getattr(c, name), RULES[name]
         if not (_has_type(value, kind) and rule.ok(value)):
             raise ConfigError(name, value, rule.allowed)

@@ -10,6 +10,9 @@ All randomness comes from the one ``rng`` passed in, so that the initial weights
 the same stream afterwards, exactly as the seed notebook does with ``np.random.seed(0)``. The 2-D
 data lies in about [-1, 1]² (the TensorFlow Playground's shapes, scaled from its radius 5 to 1),
 as the 1-D data lies in [-1, 1].
+
+A .csv file of your own points (nnviz_core.points) is a Dataset too (``own_dataset``), made from
+the columns it was read with; its points are read, not drawn, and may lie anywhere.
 """
 from __future__ import annotations
 

@@ -166,8 +166,10 @@ def _read(said: str, where: Path) -> Points:
                 if len(values) > MAX_POINTS * len(names):
                     raise _bad(said, f"row {row}: more than {MAX_POINTS:,} points; nnviz takes at most "
                                      f"{MAX_POINTS:,}, use fewer")
-        except csv.Error as exc:  # e.g. a quote that never closes
-            raise _bad(said, f"row {reader.line_num}: not CSV ({exc}); write plain comma-separated numbers") from None
+        except csv.Error as exc:  # e.g. a quote that never closes, or an old Mac file's bare CR line ends
+            why = ("a line ends in a carriage return alone; save the file with ordinary line ends" if "new-line" in
+                   str(exc) else f"not CSV ({exc}); write plain comma-separated numbers")
+            raise _bad(said, f"row {reader.line_num}: {why}") from None
     if names is None:
         raise _bad(said, f"is empty; write one point a row: {RULE}")
     table = np.frombuffer(values, float).reshape(-1, len(names))

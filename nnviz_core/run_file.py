@@ -32,6 +32,9 @@ FORMAT_NAME = "nnviz-history"
 # checkpoint, the batch order's key, every step's batch loss, the penalty per epoch and the
 # held-out points (with their test loss per epoch). A version 3 file is a run of the defaults of
 # all of these (full batch, sgd, no penalty, nothing held out), read as it was (``from_v3``).
+# A .csv dataset's run needs no new version either: its file's columns and SHA-256 are in the
+# config (data_columns, data_sha256; left out for a built-in dataset, so those files keep their
+# bytes), its points are X and y as for any run; an older nnviz refuses it as an invalid config.
 FORMAT_VERSION = 4
 READS = (3, 4)
 HINT = "create one with: nnviz train --out run.npz"

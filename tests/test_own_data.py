@@ -67,6 +67,7 @@ BAD = {
     "an unknown name": (b"x,z\n1,2\n", "row 1, column 2: 'z' is neither a number nor a column name"),
     "names that do not go together": (b"x1,y\n1,2\n", "row 1: columns x1,y do not go together"),
     "a name twice": (b"x,x\n1,2\n", "row 1, column 2: a second column x"),
+    "bare carriage returns": (b"x,y\r1,2\r2,3\r", "row 1: a line ends in a carriage return alone"),
 }
 
 
