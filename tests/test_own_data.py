@@ -254,11 +254,11 @@ def test_a_files_runs_draw_in_the_gif_and_the_lecture(tmp_path):
     the file's points."""
     pytest.importorskip("manim")
     from manim import config as manim_config, tempconfig
-    from manim.renderer.cairo_renderer import CairoRenderer
     from PIL import Image
 
     from nnviz_core.chapters import forward_sample
     from nnviz_core.frontends.gif import write_dashboard_gif
+    from drawn import frameless
     from scenes.training import TrainingLecture
     from test_any_run import manim_text_boxes
 
@@ -293,7 +293,7 @@ def test_a_files_runs_draw_in_the_gif_and_the_lecture(tmp_path):
 
         with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path / "media"),
                          "progress_bar": "none"}):
-            scene = Opening(renderer=CairoRenderer(skip_animations=True))
+            scene = Opening(renderer=frameless())  # texts are the point, not pixels
             scene.history = h
             scene.render()
         assert scene.chapters == [chapter for chapter, _ in Opening.plan] and not outside, outside
