@@ -739,6 +739,47 @@ def runs_final_state(h, comparison=None, **_) -> Chapter:
     return Chapter("runs-final-state", "The end", (), said, Beats(hold=2.0))
 
 
+# -- the loss landscape (nnviz_core.landscape) ------------------------------------------------------
+def loss_landscape(h, **_) -> Chapter:
+    from nnviz_core.landscape import landscape, share_text
+
+    land = landscape(h)
+    penalty = f" Here the loss is the {loss_name(h)} plus the penalty: what training minimised." if h.problem.penalised else ""
+    return Chapter("loss-landscape", "The loss landscape", ("The loss landscape: training's two main directions",),
+                   "The loss of every network on a plane through the final weights, along the two directions the "
+                   f"weights travelled most: it holds {share_text(land.share)} of the path's spread.{penalty}",
+                   Beats("hold", caption=CAPTION, fade_in=1.0, hold=2.0))
+
+
+def the_path(h, seconds: float = 10.0, **_) -> Chapter:
+    every = "epoch" if h.steps == 1 else "step"
+    if h.problem.penalised:
+        total = h.loss + h.penalty
+        said = (f"which with its penalty went from {fmt_loss(total[0])} to {fmt_loss(total[-1])} "
+                f"(the loss alone {loss_path(h).phrase()})")
+    else:
+        said = f"which {loss_path(h).phrase()}"
+    return Chapter("the-path", "The path", (),
+                   f"The path: each {every}'s weights dropped onto the plane, the dot filled with training's own "
+                   f"loss, {said}.", Beats(training=seconds))
+
+
+def landscape_end(h, **_) -> Chapter:
+    """The path's two ends: at the plane's centre training's final loss exactly; at the start the
+    plane's loss under the dot against training's."""
+    from nnviz_core.landscape import CLOSE, landscape
+
+    path = landscape(h).paths[0]
+    start, real = float(path.on_plane[0]), float(path.real[0])
+    end = f"It ends at the plane's centre, on training's final loss, {fmt_loss(path.real[-1])}."
+    if abs(start - real) <= CLOSE * real:
+        begun = f" At the start the plane reads {fmt_loss(start)}, as training had {fmt_loss(real)}."
+    else:
+        begun = (f" At the start the plane reads {fmt_loss(start)}, where training had {fmt_loss(real)}: "
+                 "what lies off the plane is left out.")
+    return Chapter("landscape-end", "The end of the path", (), end + begun, Beats("hold", hold=2.0))
+
+
 CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network": the_network,
             "forward-pass": forward_pass, "loss-for-one-sample": loss_for_one_sample,
             "backward-pass": backward_pass, "where-the-gradient-comes-from": where_the_gradient_comes_from,
@@ -747,7 +788,8 @@ CHAPTERS = {"title": title, "build-the-network": build_the_network, "the-network
             "weights-at-the-start": weights_at_the_start, "data-and-first-guess": data_and_first_guess,
             "loss-at-the-start": loss_at_the_start, "dashboard": dashboard, "training": training,
             "final-state": final_state, "comparison": comparison, "runs-training": runs_training,
-            "runs-final-state": runs_final_state}
+            "runs-final-state": runs_final_state, "loss-landscape": loss_landscape, "the-path": the_path,
+            "landscape-end": landscape_end}
 
 
 def storyboard(history, plan, **context) -> list[Chapter]:

@@ -46,7 +46,7 @@ def shown_at(history, epoch: float):
 def parse_compare(text: str, where: str = "--compare") -> tuple[str, list[str]]:
     """``"lr: 0.02, 0.1"`` or ``"lr=0.02,0.1"`` -> ("lr", ["0.02", "0.1"]); values with commas of
     their own (layers) are separated by ``|``."""
-    match = re.fullmatch(r"\s*([A-Za-z_\-]+)\s*[:=]\s*(.*?)\s*", text or "")
+    match = re.fullmatch(r"\s*([A-Za-z_\-][A-Za-z0-9_\-]*)\s*[:=]\s*(.*?)\s*", text or "")  # l2, beta1 too
     fields = [f.name for f in dataclasses.fields(RunConfig)]
     if not match:
         raise NnvizError(f"{where} {text!r}: write one setting and its values, e.g. lr=0.02,0.1,1.5 "

@@ -312,6 +312,14 @@ def heatmap_cell_text(w: float) -> str:
     return fmt_fixed(w, 2, plus=True)
 
 
+def log_tick_text(value: float) -> str:
+    """1, 10, 0.1, 0.01 as written; beyond, 10⁴ and 10⁻³ (both renderers' log ticks)."""
+    from .numbers import superscript
+
+    p = int(round(np.log10(value)))
+    return f"{value:g}" if -2 <= p <= 3 else f"10{superscript(p)}".replace("-", "−")
+
+
 def log_ticks(low: float, high: float, most: int = 5) -> list[float]:
     """Powers of ten from low to high, every other one (or sparser) when there are many."""
     first, last = int(round(np.log10(low))), int(round(np.log10(high)))

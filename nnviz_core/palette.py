@@ -53,6 +53,10 @@ class Theme:
     edge_contrast: float = 1.0
     data_alpha: float = 0.3  # the GIF's data points: the seed's 0.3 on white
     neuron_names: tuple = ("sky blue", "light green", "salmon")  # input, hidden, output, in words
+    # The loss landscape (nnviz_core.landscape): the surface on a sequential map, the same on both
+    # themes (the plot is its own background); a single run's path in this core (``path_strokes``).
+    landscape_cmap: str = "viridis"
+    path: str = "#ffffff"
 
 
 THEMES = {
@@ -99,6 +103,40 @@ def diverging_rgb(values, norm: SymmetricNorm, theme: Theme) -> np.ndarray:
     """RGB in [0, 1], shape values.shape + (3,), as matplotlib draws ``theme``'s map."""
     idx = (norm(values) * _LUT_SIZE).astype(int)  # the same binning as a matplotlib Colormap
     return _lut(theme.cmap)[np.clip(idx, 0, _LUT_SIZE - 1)]
+
+
+def sequential_colours(theme: Theme) -> np.ndarray:
+    """(256, 3): the theme's sequential map (the landscape's), for a colour bar."""
+    return _lut(theme.landscape_cmap)
+
+
+def sequential_rgb(values, low: float, high: float, log: bool, theme: Theme) -> np.ndarray:
+    """RGB in [0, 1], values.shape + (3,): ``values`` on ``theme``'s sequential map from ``low``
+    to ``high`` (in log10 when ``log``), binned as matplotlib bins it. The scale is meant to hold
+    every value (landscape.scale does); anything past it takes the end colour, and what is not
+    finite (or not positive on a log scale) the theme's muted ink."""
+    v = np.asarray(values, float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = ((np.log10(v) - np.log10(low)) / (np.log10(high) - np.log10(low)) if log
+             else (v - low) / ((high - low) or 1.0))
+    idx = np.clip(np.nan_to_num(t * _LUT_SIZE, nan=0.0, posinf=_LUT_SIZE, neginf=0.0).astype(int), 0, _LUT_SIZE - 1)
+    rgb = _lut(theme.landscape_cmap)[idx]
+    return np.where(np.isfinite(t)[..., None], rgb, hex_rgb(theme.muted_ink))
+
+
+# A path over the landscape is three strokes: its core, a casing and an edge, the casing and the
+# edge these two, so the path reads on every colour of the map (one of them at least 4:1 against
+# each: a test computes it) and its core against its casing.
+PATH_LIGHT, PATH_DARK = "#ffffff", "#1d1d1f"
+CONTOUR_ALPHA = 0.45  # the landscape's contour lines: thin, in PATH_LIGHT
+
+
+def path_strokes(core: str) -> tuple[str, str]:
+    """(casing, edge) of a path whose core is ``core``: the casing is whichever of PATH_LIGHT and
+    PATH_DARK contrasts more with the core, the edge the other."""
+    if contrast(core, PATH_DARK) >= contrast(core, PATH_LIGHT):
+        return PATH_DARK, PATH_LIGHT
+    return PATH_LIGHT, PATH_DARK
 
 
 def to_hex(rgb) -> str:

@@ -9,5 +9,6 @@ PANELS = {
     "biases": "bias bars",
     "gradients": "weight-gradient bars",
     "contributions": "what each last-hidden unit adds to the prediction, and where it switches",
+    "landscape": "the loss over the plane of training's two main directions, and the real path across it",
 }
 CLASSIC = ("fit", "loss", "network", "weights_in", "weights_out", "biases", "gradients")

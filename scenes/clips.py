@@ -1,13 +1,16 @@
 """Short focused clips for slides, each one or two lecture steps. Render from the repo root:
 
     manim -qh scenes/clips.py ForwardPass Backpropagation GradientFromPoints WeightsEvolve FitEvolves \
-        LossCurve NeuronContributions
+        LossCurve NeuronContributions LossLandscape
 """
-from manim import DOWN, RIGHT, UP, UR, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, UR, FadeIn, Group, VGroup
 
-from scenes.lecture import LectureSteps
+from nnviz_core import landscape as ls
+from scenes.lecture import LectureSteps, wrapped
 from scenes.mobjects import EpochCounter, LossPanel, WeightHeatmap, data_panel
+from scenes.mobjects.landscape import LandscapePanel
 from scenes.mobjects.panel import fit_in
+from scenes.theme import SMALL_SIZE
 
 
 class ForwardPass(LectureSteps):
@@ -98,3 +101,45 @@ class GradientFromPoints(LectureSteps):
         self.build_network(animate=False)
         self.gradient_from_points()
         self.update_weights()
+
+
+class LossLandscape(LectureSteps):
+    """About 16 s: the loss over the plane of training's two main directions of travel (PCA of
+    the path's weights, through the final ones), and the real path growing across it with the
+    clock, the dot filled with training's own loss; what the plane holds and leaves out, said."""
+
+    plan = (("loss-landscape", {}), ("the-path", {"seconds": 10}), ("landscape-end", {}))
+    PANEL = (-6.9, 6.9, -3.75, 2.6)  # left, right, bottom, top (the plot's): under the caption and the counter
+
+    def construct(self):
+        beats = self.chapter("loss-landscape").beats
+        h = self.history
+        land = ls.landscape(h)
+        self.landscape_panel = panel = LandscapePanel(land, [h], self.palette, side=5.6)
+        left, right, bottom, top = self.PANEL
+        panel.shift((left - panel.get_left()[0]) * RIGHT + (top - panel.plot.y_axis.get_end()[1]) * UP)
+        notes = self.landscape_notes(land, panel)
+        counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
+        self.say()
+        self.show_state([panel, counter], 0.0)
+        self.play(FadeIn(panel), FadeIn(counter), FadeIn(notes), run_time=beats.fade_in)
+        self.wait(beats.hold)
+        beats = self.chapter("the-path").beats
+        self.drive([panel, counter], float(h.epochs), beats.training)
+        beats = self.chapter("landscape-end").beats
+        self.wait(beats.hold)
+
+    def landscape_notes(self, land, panel) -> VGroup:
+        """What the plane is and what it leaves out, under the readout, as wide as the room left."""
+        lines = ["     ".join(ls.MARKS_WORDS), ls.plane_words(land, self.history), ls.left_out_words(land)]
+        if land.sampled:
+            lines.append(f"the path: {len(land.paths[0].times)} evenly spaced epochs")
+        if land.unfinite:
+            lines.append(f"grey: {land.unfinite} points whose loss is not finite")
+        left = panel.readout.get_left()[0]
+        width = self.PANEL[1] - left
+        notes = VGroup(*(wrapped(line, self.theme, SMALL_SIZE, self.theme.muted_ink, width) for line in lines))
+        notes.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
+        if notes.width > width:  # wrapped lets a line run a little over, to be shrunk
+            notes.scale_to_fit_width(width)
+        return notes.next_to(panel.readout, DOWN, buff=0.5).align_to(panel.readout, LEFT)

@@ -37,4 +37,5 @@ SCENES = {e.name: e for e in [
     SceneEntry("LossCurve", "clips", "the loss curve drawn with a moving marker"),
     SceneEntry("CompareRuns", "compare", "two to four runs side by side, one setting apart (needs compare)"),
     SceneEntry("NeuronContributions", "clips", "the fit built unit by unit, then training replayed with every unit's piece"),
+    SceneEntry("LossLandscape", "clips", "the loss over the plane of training's two main directions, and the real path across it"),
 ]}

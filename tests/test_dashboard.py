@@ -292,8 +292,8 @@ def test_panels_choose_a_subset(tmp_path):
     with Image.open(out) as im:
         assert im.size == (round(FIGSIZE[0] / 3 * DPI), round(FIGSIZE[1] * 2 / 3 * DPI))
     assert gif(tmp_path, "--epochs", "5", "--panels", "fit,contributions", name="two.gif")[0] == 0
-    code, out = gif(tmp_path, "--epochs", "5", "--panels", "all", name="all.gif")
-    assert code == 0 and Image.open(out).size == (FIGSIZE[0] * DPI, FIGSIZE[1] * DPI)
+    code, out = gif(tmp_path, "--epochs", "5", "--panels", "all", name="all.gif")  # the landscape: a fourth column
+    assert code == 0 and Image.open(out).size == (round(FIGSIZE[0] / 3 * 4 * DPI), FIGSIZE[1] * DPI)
 
 
 def test_renders_a_saved_run(tmp_path, capsys):

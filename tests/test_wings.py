@@ -71,7 +71,7 @@ def test_the_front_ends_are_all_that_import_scenes_in_the_core():
     assert [p.name for p in FRONT_ENDS if reaches(p, "scenes")]  # the CLI and render do
 
 
-@pytest.mark.parametrize("name", ["coolwarm", "berlin"])
+@pytest.mark.parametrize("name", ["coolwarm", "berlin", "viridis"])
 def test_the_engines_weight_maps_are_matplotlibs(name):
     """The engine's tables (no matplotlib) against matplotlib's own maps, entry by entry."""
     from matplotlib import colormaps

@@ -23,6 +23,7 @@ from .bars import BiasBars, GradientBars
 from .contributions import ContributionsPanel
 from .fit import fit_panel
 from .heatmap import WeightHeatmap
+from .landscape import LandscapePanel
 from .loss import LossPanel
 from .network import NetworkDiagram
 from .panel import DashboardPanel, sign_colours
@@ -31,13 +32,15 @@ from .panel import DashboardPanel, sign_colours
 PANEL_TYPES = {"fit": fit_panel, "loss": LossPanel, "network": NetworkDiagram,
                "weights_in": partial(WeightHeatmap, first=True),
                "weights_out": partial(WeightHeatmap, first=False),
-               "biases": BiasBars, "gradients": GradientBars, "contributions": ContributionsPanel}
+               "biases": BiasBars, "gradients": GradientBars, "contributions": ContributionsPanel,
+               "landscape": LandscapePanel}
 ONE_D_ONLY = ("contributions",)  # panels that draw along the one input x
 # Each panel's cell in the seed's 3 x 3 grid; with the contributions panel, it and the fit share
 # the left column's top two rows.
 SEED_CELLS = {"fit": (slice(0, 2), 0), "loss": (2, 0), "network": (slice(0, 2), 1),
               "weights_in": (0, 2), "weights_out": (1, 2), "biases": (2, 1), "gradients": (2, 2)}
 WITH_CONTRIBUTIONS = SEED_CELLS | {"fit": (0, 0), "contributions": (1, 0)}
+LANDSCAPE_CELL = (slice(0, 3), 3)  # beside the seed's grid, a fourth column of its own
 FIGSIZE = (22, 15)  # inches, as in the seed: 2640 x 1800 px at 120 dpi
 DPI = 120
 
@@ -69,21 +72,29 @@ def theme_rc(theme: pal.Theme) -> dict:
 
 
 def grid_cells(panels) -> dict | None:
-    """The seed's grid when the panels are the classic seven (plus, optionally, contributions);
-    None for any other subset, which sits in one row."""
+    """The seed's grid when the panels are the classic seven (plus, optionally, contributions),
+    with the landscape in a fourth column when it is chosen too; None for any other subset, which
+    sits in one row."""
     chosen = set(panels)
+    beside = {"landscape": LANDSCAPE_CELL} if "landscape" in chosen else {}
+    chosen.discard("landscape")
     if chosen == set(CLASSIC):
-        return SEED_CELLS
+        return SEED_CELLS | beside
     if chosen == set(CLASSIC) | {"contributions"}:
-        return WITH_CONTRIBUTIONS
+        return WITH_CONTRIBUTIONS | beside
     return None
 
 
+def grid_columns(panels) -> int:
+    return 4 if "landscape" in panels else 3
+
+
 def figure_size(panels) -> tuple[float, float]:
-    """Inches: the seed's 22 x 15 for its grid; a subset sits in one row."""
+    """Inches: the seed's 22 x 15 for its grid (a column wider with the landscape); a subset sits
+    in one row."""
     if grid_cells(panels):
-        return FIGSIZE
-    tall = any(p in ("fit", "network", "contributions") for p in panels)
+        return (FIGSIZE[0] / 3 * grid_columns(panels), FIGSIZE[1])
+    tall = any(p in ("fit", "network", "contributions", "landscape") for p in panels)
     return (FIGSIZE[0] / 3 * len(panels), FIGSIZE[1] * (2 / 3 if tall else 1 / 3))
 
 
@@ -123,7 +134,7 @@ class Dashboard:
     def _make_axes(self, names) -> dict:
         cells = grid_cells(names)
         if cells:
-            grid = GridSpec(3, 3, figure=self.fig)
+            grid = GridSpec(3, grid_columns(names), figure=self.fig)
             return {p: self.fig.add_subplot(grid[cells[p]]) for p in names}
         grid = GridSpec(1, len(names), figure=self.fig)
         return {p: self.fig.add_subplot(grid[0, k]) for k, p in enumerate(names)}

@@ -139,3 +139,44 @@ class CompareDashboard:
         self.update(state)
         self.fig.canvas.draw()  # a few panels: drawn whole, no blitting needed
         return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]
+
+
+LANDSCAPE_INCHES = (16.0, 9.5)  # the shared landscape beside the shared loss
+
+
+class LandscapeCompareDashboard:
+    """Every run's path on one shared plane (``landscape.shared_landscape``: refused, in one line,
+    for runs of different networks or losses) beside every run's loss on one axis, at one epoch.
+
+        d = LandscapeCompareDashboard(comparison)
+        rgb = d.render_rgb(comparison.clock().at_epoch(40))
+    """
+
+    def __init__(self, comparison, dpi: int = DPI, theme: pal.Theme = pal.THEMES[pal.DEFAULT_THEME]):
+        from ..landscape import shared_landscape
+        from .landscape import LandscapePanel
+
+        self.comparison = comparison
+        runs = comparison.histories
+        self.landscape = shared_landscape(runs, comparison.labels)
+        self.palette = pal.Palette.for_history(runs[0], theme)
+        colours = pal.run_colours(len(runs), theme)
+        with matplotlib.rc_context(theme_rc(theme)):
+            self.fig = Figure(figsize=LANDSCAPE_INCHES, dpi=dpi)
+            FigureCanvasAgg(self.fig)
+            grid = GridSpec(1, 2, figure=self.fig, width_ratios=(1.15, 1))
+            self.panels = [LandscapePanel(self.fig.add_subplot(grid[0, 0]), runs[0], self.palette, runs=runs,
+                                          names=comparison.labels, colours=colours, land=self.landscape),
+                           SharedLossPanel(self.fig.add_subplot(grid[0, 1]), comparison, self.palette, colours)]
+            self.update(runs[0].at_epoch(0))
+            self.fig.tight_layout()
+            self.fig.canvas.draw()
+
+    def update(self, state) -> None:
+        for panel in self.panels:
+            panel.set_state(state)
+
+    def render_rgb(self, state) -> np.ndarray:
+        self.update(state)
+        self.fig.canvas.draw()
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]

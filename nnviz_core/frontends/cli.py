@@ -244,8 +244,10 @@ def cmd_gif(args) -> int:
         from .gif import write_comparison_gif
 
         comparison = comparison_from_args(args)
+        landscape = "landscape" in args.panels  # every run's path on one plane; the other panels are per run
         path, count = write_comparison_gif(comparison, args.out, args.fps, args.dpi, args.every, args.smooth,
-                                           args.jobs, ProgressBar("gif"), make_folders=own_folder, theme=theme)
+                                           args.jobs, ProgressBar("gif"), make_folders=own_folder, theme=theme,
+                                           landscape=landscape)
         with Image.open(path) as im:
             width, height = im.size
     else:

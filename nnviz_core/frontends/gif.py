@@ -23,7 +23,7 @@ from .. import memory
 from ..dashboard import Dashboard, check_panels, figure_size, named_colours
 from ..errors import NnvizError
 from ..files import atomic_output, check_output_path
-from ..palette import DEFAULT_THEME, THEMES, UNIT_NORM, Theme, diverging_rgb, hex_rgb
+from ..palette import DEFAULT_THEME, THEMES, UNIT_NORM, Theme, diverging_rgb, hex_rgb, sequential_colours
 from ..plane import MAP_STRENGTH, class_colour
 from .workers import ordered_map
 
@@ -45,13 +45,15 @@ os.register_at_fork(after_in_child=MathTextParser._parse_cached.cache_clear)
 
 
 REGION_COLOURS = 48  # a 2-D classification's fixed colours: the class ramps share them
+LANDSCAPE_COLOURS = 64  # the landscape's map, evenly: its surface would band on the first frame's fit
 
 
-def _fixed_colours(theme: Theme, classes: int = 0) -> np.ndarray:
+def _fixed_colours(theme: Theme, classes: int = 0, landscape: bool = False) -> np.ndarray:
     """Colours every frame may need, even if the first frame lacks them: the whole weight map,
     a grey ramp for text, and each named colour with its blends toward white (antialiasing).
     With ``classes`` (a 2-D classification), each class colour's ramp from the background (the
-    regions grow surer, and their colours stronger, after the first frame) and the accuracy's."""
+    regions grow surer, and their colours stronger, after the first frame) and the accuracy's.
+    With ``landscape``, its sequential map (a smooth surface, and the dot filled with the loss)."""
     weight_map = diverging_rgb(np.linspace(-1, 1, 64), UNIT_NORM, theme)
     greys = np.repeat(np.linspace(0, 1, 16)[:, None], 3, axis=1)
     named = np.array([to_rgb(c) for c in named_colours(theme)])
@@ -64,12 +66,13 @@ def _fixed_colours(theme: Theme, classes: int = 0) -> np.ndarray:
     ramps = [back + f * (hex_rgb(class_colour(k, theme)) - back) for k in range(classes) for f in shares]
     if classes:  # the accuracy curve: a single point in the first frame
         ramps += [back + f * (hex_rgb(theme.accuracy) - back) for f in (0.5, 1.0)]
-    return np.concatenate([weight_map, greys, blends, *([np.array(ramps)] if ramps else [])])
+    surface = [sequential_colours(theme)[np.linspace(0, 255, LANDSCAPE_COLOURS).astype(int)]] if landscape else []
+    return np.concatenate([weight_map, greys, blends, *([np.array(ramps)] if ramps else []), *surface])
 
 
-def _palette_from(first_frame: np.ndarray, theme: Theme, classes: int = 0) -> Image.Image:
+def _palette_from(first_frame: np.ndarray, theme: Theme, classes: int = 0, landscape: bool = False) -> Image.Image:
     """One 256-colour palette for the GIF: the fixed colours, the rest fitted to the first frame."""
-    fixed = np.round(_fixed_colours(theme, classes) * 255)
+    fixed = np.round(_fixed_colours(theme, classes, landscape) * 255)
     # Fitted to every other pixel of every other row: 7x faster than the whole frame, and frames
     # quantise as closely (their flat areas hold all the colours that matter).
     sample = np.ascontiguousarray(first_frame[::2, ::2])
@@ -115,7 +118,8 @@ def iter_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
     try:
         first = _render_rgba(times[0])
         classes = history.problem.classes if history.problem.is_2d else 0
-        _palette_image = _palette_from(first[..., :3], _dashboard.palette.theme, classes)
+        landscape = "landscape" in (panels or ()) or getattr(_dashboard, "landscape", None) is not None
+        _palette_image = _palette_from(first[..., :3], _dashboard.palette.theme, classes, landscape)
         yield _quantised(first)
         report(1, len(times))
         rest = times[1:]
@@ -226,15 +230,18 @@ def write_dashboard_gif(history, out="media/gifs/NN_vis.gif", fps: float = 2.0, 
 
 def write_comparison_gif(comparison, out, fps: float = 2.0, dpi: int = 120, every: int = 1, smooth: int = 0,
                          jobs: int = 2, progress=None, make_folders: bool = True,
-                         theme: Theme = THEMES[DEFAULT_THEME]) -> tuple[Path, int]:
-    """Runs side by side as a GIF: a fit per run and one shared loss panel, at the epochs of the
+                         theme: Theme = THEMES[DEFAULT_THEME], landscape: bool = False) -> tuple[Path, int]:
+    """Runs side by side as a GIF: a fit per run and one shared loss panel (``landscape``: every
+    run's path on one shared loss landscape beside the shared loss panel), at the epochs of the
     longest run that did not diverge (the others stay at their last finite state)."""
-    from ..dashboard.compare import CompareDashboard, comparison_inches
+    from ..dashboard.compare import LANDSCAPE_INCHES, CompareDashboard, LandscapeCompareDashboard, comparison_inches
     from ..timeline import gif_epochs
 
     clock = comparison.clock()
     times, _ = gif_epochs(clock, every, smooth)
-    check_gif_memory(None, dpi, jobs, comparison_inches(len(comparison.histories)))
+    inches = LANDSCAPE_INCHES if landscape else comparison_inches(len(comparison.histories))
+    check_gif_memory(None, dpi, jobs, inches)
     check_output_path(out, "--out", make_parents=make_folders, example="compare.gif")
-    frames = iter_frames(clock, times, None, dpi, jobs, progress, figure=CompareDashboard(comparison, dpi, theme))
+    figure = (LandscapeCompareDashboard if landscape else CompareDashboard)(comparison, dpi, theme)
+    frames = iter_frames(clock, times, None, dpi, jobs, progress, figure=figure)
     return write_gif(frames, out, fps, make_folders)

@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, ORIGIN, RIGHT, UP, Line, Triangle, VGroup, VMobject, logger
 
-from nnviz_core.layout import MARK_GAP, MARK_WIDTH, curve_pieces, mark_text, off_plot_marks
-from nnviz_core.numbers import superscript
+from nnviz_core.layout import MARK_GAP, MARK_WIDTH, curve_pieces, log_tick_text, mark_text, off_plot_marks
 from nnviz_core.palette import Palette, Theme
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
@@ -46,12 +45,6 @@ def nice_ticks(lo: float, hi: float, count: int = 3) -> np.ndarray:
 def tick_text(value: float) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text.replace("-", "−")
-
-
-def log_tick_text(value: float) -> str:
-    """1, 10, 0.1, 0.01 as written; beyond, 10⁴ and 10⁻³."""
-    p = int(round(np.log10(value)))
-    return f"{value:g}" if -2 <= p <= 3 else f"10{superscript(p)}".replace("-", "−")
 
 
 class PlotArea:
