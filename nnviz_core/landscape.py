@@ -43,7 +43,7 @@ from .plane import zero_contour
 
 GRID_SIDE = 41  # surface points on each side: 1,681 networks, evaluated at once
 MARGIN = 0.2  # of the path's larger extent, added on every side
-PATH_BYTES = 32e6  # the path's parameter vectors; past this, epochs are sampled
+PATH_BYTES = 16e6  # the path's parameter vectors; past this, epochs are sampled (a 1-64-64-1 net: 459)
 CHUNK_FLOATS = 4e6  # a batch of surface networks holds at most this many activations at once
 CLOSE = 0.01  # a projection's loss within this share of training's reads as "close"
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # history -> Landscape
@@ -167,15 +167,18 @@ def params_of(state) -> np.ndarray:
 
 def path_moments(history) -> tuple[list[tuple[int, int]], bool]:
     """The (epoch, step) moments a path is made of: every step (every epoch for full batch)
-    and the last epoch; or, past PATH_BYTES, evenly spaced epochs with the first and the last.
-    The second value says whether they are sampled."""
+    and the last epoch; or, past PATH_BYTES, evenly spaced epochs with the first and the last,
+    taken from the checkpoints when there are enough of them (no replay). The second value says
+    whether they are sampled."""
     size = sum(a * b + b for a, b in zip(history.config.layers[:-1], history.config.layers[1:]))
     every = [(e, s) for e in range(history.epochs) for s in range(history.steps)] + [(history.epochs, 0)]
     most = max(int(PATH_BYTES // (8 * size)), 2)
     if len(every) <= most:
         return every, False
-    epochs = np.unique(np.round(np.linspace(0, history.epochs, min(most, history.epochs + 1))).astype(int))
-    return [(int(e), 0) for e in epochs], True
+    checkpoints = [int(e) for e in history.checkpoint_epochs]
+    candidates = checkpoints if len(checkpoints) >= most else list(range(history.epochs + 1))
+    picks = np.unique(np.round(np.linspace(0, len(candidates) - 1, most)).astype(int))
+    return [(candidates[k], 0) for k in picks], True
 
 
 def path_parameters(history) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
