@@ -75,6 +75,7 @@ class Landscape:
     layers: tuple
     sampled: bool  # the path's moments are evenly spaced epochs, not every one
     centre_name: str = ""  # a comparison: whose final parameters the plane is centred on
+    steady: tuple = (0,)  # the runs (of paths) that did not diverge: the plane, the range and the scale are theirs
 
     # -- the plane ----------------------------------------------------------------------------
     @property
@@ -122,8 +123,10 @@ class Landscape:
     def scale(self) -> LossAxis:
         """The colour scale: it covers every finite value of the surface and every loss of the
         paths (training's and on the plane), so no colour is clipped; log when they span more
-        than 20x (layout.loss_axis, as the loss plot)."""
-        values = np.concatenate([self.surface.ravel(), *(np.r_[p.real, p.on_plane] for p in self.paths)])
+        than 20x (layout.loss_axis, as the loss plot). A diverged run's losses may pass it: its
+        readout gives them."""
+        values = np.concatenate([self.surface.ravel(),
+                                 *(np.r_[self.paths[k].real, self.paths[k].on_plane] for k in self.steady)])
         return loss_axis(values[np.isfinite(values)])
 
     @property
@@ -297,10 +300,10 @@ def landscape(history) -> Landscape:
 
 def shared_landscape(histories, labels) -> Landscape:
     """Runs on one plane: the PCA of every run's path together, centred on the first run's final
-    parameters. Only for runs of one network on one loss (the same data, architecture,
+    parameters (of the runs that did not diverge: see build). Only for runs of one network on one loss (the same data, architecture,
     activation and penalty); otherwise one line says what differs."""
     check_shared(histories, labels)
-    return build(list(histories), centre_name=labels[0])
+    return build(list(histories), list(labels))
 
 
 def check_shared(histories, labels) -> None:
@@ -318,19 +321,24 @@ def check_shared(histories, labels) -> None:
                              "or batch_size, or leave the landscape out")
 
 
-def build(histories, centre_name: str = "") -> Landscape:
+def build(histories, names=None) -> Landscape:
+    """The landscape of ``histories`` on one plane. A run that diverged (a comparison's) is drawn
+    on the plane of the others and may leave the plot (its dot then waits on the edge, and says
+    so): its exploding weights would otherwise be the only direction there is."""
     made = [path_parameters(h) for h in histories]
-    first = histories[0]
+    steady = [k for k, h in enumerate(histories) if h.diverged_at is None] or list(range(len(histories)))
+    first = histories[steady[0]]
     origin = params_of(first.at_epoch(first.epochs))
-    displacements = np.concatenate([rows - origin for _, rows, _, _ in made])
+    displacements = np.concatenate([made[k][1] - origin for k in steady])
     directions, explained = principal_plane(displacements)
     # Signs: the first run starts on the left, and the path's farthest point off d1 lies above it.
-    start = (made[0][1][0] - origin) @ directions.T
+    start = (made[steady[0]][1][0] - origin) @ directions.T
     if start[0] > 0:
         directions[0] = -directions[0]
     offs = displacements @ directions[1]
     if offs.size and offs[np.argmax(np.abs(offs))] < 0:
         directions[1] = -directions[1]
+    centre_name = names[steady[0]] if names else ""
     shell = Landscape(origin, directions, explained, (), (0.0, 1.0), (0.0, 1.0), first.problem,
                       tuple(first.config.layers), any(s for *_, s in made), centre_name)
     paths = []
@@ -339,11 +347,59 @@ def build(histories, centre_name: str = "") -> Landscape:
         coords = d @ directions.T
         kept = float(np.sum(coords ** 2) / np.sum(d * d)) if np.sum(d * d) > 0 else 1.0
         # Exact at every point (one forward pass each): the final moment's is training's loss bit for bit.
-        on_plane = np.array([shell.loss_at(c) for c in coords])
+        with np.errstate(over="ignore", invalid="ignore"):
+            on_plane = np.array([shell.loss_at(c) for c in coords])
         paths.append(RunPath(times, coords, real, on_plane, kept))
-    a_span, b_span = square_spans(np.concatenate([p.coords for p in paths]))
+    a_span, b_span = square_spans(np.concatenate([paths[k].coords for k in steady]))
     return Landscape(origin, directions, explained, tuple(paths), a_span, b_span, first.problem,
-                     tuple(first.config.layers), shell.sampled, centre_name)
+                     tuple(first.config.layers), shell.sampled, centre_name, tuple(steady))
+
+
+def on_edge(coords, a_span, b_span) -> np.ndarray:
+    """Where a point beyond the box is shown: on its edge, in the point's direction from the
+    box's centre (a point inside stays where it is)."""
+    c = np.array([np.mean(a_span), np.mean(b_span)])
+    half = np.array([a_span[1] - a_span[0], b_span[1] - b_span[0]]) / 2
+    v = np.asarray(coords, float) - c
+    with np.errstate(divide="ignore"):
+        t = float(np.min(np.where(v != 0, half / np.abs(v), np.inf)))
+    return c + min(t, 1.0) * v
+
+
+def clipped(points: np.ndarray, a_span, b_span) -> list[np.ndarray]:
+    """The polyline ``points`` (m, 2) cut to the box a_span x b_span: the pieces inside, each
+    ending on the edge where the line leaves (Liang-Barsky per segment), so nothing runs along
+    an edge and no point is moved."""
+    lo, hi = np.array([a_span[0], b_span[0]]), np.array([a_span[1], b_span[1]])
+    pieces, current = [], []
+    for p, q in zip(points[:-1], points[1:]):
+        t0, t1, d = 0.0, 1.0, q - p
+        for k in range(2):
+            if d[k] == 0:
+                if not lo[k] <= p[k] <= hi[k]:
+                    t0, t1 = 1.0, 0.0
+                continue
+            ta, tb = sorted(((lo[k] - p[k]) / d[k], (hi[k] - p[k]) / d[k]))
+            t0, t1 = max(t0, ta), min(t1, tb)
+        if t0 > t1:
+            if current:
+                pieces.append(np.array(current))
+            current = []
+            continue
+        a, b = p + t0 * d, p + t1 * d
+        if not current or t0 > 0:
+            if current:
+                pieces.append(np.array(current))
+            current = [a]
+        current.append(b)
+        if t1 < 1:
+            pieces.append(np.array(current))
+            current = []
+    if current:
+        pieces.append(np.array(current))
+    if len(points) == 1 and lo[0] <= points[0][0] <= hi[0] and lo[1] <= points[0][1] <= hi[1]:
+        pieces.append(points[:1].copy())
+    return pieces
 
 
 # -- what both renderers draw and write ------------------------------------------------------------
@@ -365,6 +421,7 @@ def plane_words(landscape: Landscape, history) -> str:
 
 
 MARKS_WORDS = ("□ the start, epoch 0", "× the plane's centre")
+POINTERS_WORDS = "▶ training's loss at the dot   ▷ the plane's, under it"
 
 
 def left_out_words(landscape: Landscape) -> str:

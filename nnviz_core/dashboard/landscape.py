@@ -70,8 +70,10 @@ class LandscapePanel(DashboardPanel):
             for c, w, z in ((stroke_casing, casing, 4), (colour, core, 4.1)):
                 ax.plot(*path.coords[0], "s", markersize=7, mfc="none", mec=c, mew=w, zorder=z)
             (under,) = ax.plot([], [], "o", markersize=ls.MARKER_SIZE + 3, color=stroke_casing, mec=stroke_edge, mew=1,
-                               zorder=5)
-            (dot,) = ax.plot([], [], "o", markersize=ls.MARKER_SIZE, mec=colour, mew=core, zorder=5.1)
+                               zorder=5, clip_on=False)  # whole, even on the plot's edge
+            (dot,) = ax.plot([], [], "o", markersize=ls.MARKER_SIZE, mec=colour, mew=core, zorder=5.1, clip_on=False)
+            for m in (under, dot):
+                m.set_in_layout(False)
             self.dots.append((under, dot))
             pointers = []
             for fill in (mark, "none"):  # training's loss, the plane's
@@ -91,7 +93,8 @@ class LandscapePanel(DashboardPanel):
         self.readouts = [] if names is None else [
             ax.annotate("", (0, 0), xycoords="axes fraction", xytext=(0, -next(below)), textcoords="offset points",
                         va="top", fontsize=NOTE_SIZE + 1, color=colour) for colour in colours]
-        lines = ["   ".join(ls.MARKS_WORDS), ls.plane_words(land, self.runs[0]), ls.left_out_words(land)]
+        lines = ["   ".join(ls.MARKS_WORDS) + ("" if names is None else "   " + ls.POINTERS_WORDS),
+                 ls.plane_words(land, self.runs[0]), ls.left_out_words(land)]
         if land.sampled:
             lines.append(f"the path: {len(land.paths[0].times)} evenly spaced epochs")
         if land.unfinite:
@@ -120,23 +123,32 @@ class LandscapePanel(DashboardPanel):
                                                                       self.pointers)):
             own, coords, real, plane = self.moment(k, state)
             corners = np.vstack([path.coords[:path.upto(own.epoch)], coords[None]])
+            pieces = ls.clipped(corners, self.ax.get_xlim(), self.ax.get_ylim())  # NaN between: nothing along an edge
+            joined = np.concatenate([q for p in pieces for q in (p, np.full((1, 2), np.nan))]) if pieces else np.zeros((0, 2))
             for line in trail:
-                line.set_data(corners[:, 0], corners[:, 1])
+                line.set_data(joined[:, 0], joined[:, 1])
             # On the plot, or on its edge (the range holds every moment of the path; the State
             # drawn between two sampled ones could leave it): never silently out of sight.
-            a, b = np.clip(coords[0], *self.ax.get_xlim()), np.clip(coords[1], *self.ax.get_ylim())
+            a, b = ls.on_edge(coords, self.ax.get_xlim(), self.ax.get_ylim())
             under.set_data([a], [b])
             dot.set_data([a], [b])
             dot.set_markerfacecolor(to_hex(sequential_rgb(real, s.low, s.high, s.log, self.theme)))
             for pointer, value in zip(pointers, (real, plane)):
-                pointer.set_data([-0.45], [value])
+                pointer.set_data([-0.45], [min(max(value, s.low), s.high)])  # past the scale: at its end (the readout gives it)
             self.shown.append((own, coords, real, plane))
-            beyond = "" if self.land.inside(coords) else " (beyond the plot: on its edge)"
-            said.append(f"▶ training's loss {fmt_loss(real)}   ▷ the plane's, under the dot {fmt_loss(plane)}{beyond}")
+            h, notes = self.runs[k], []
+            if h.diverged_at is not None and state.epoch >= h.diverged_at:
+                notes.append(f"diverged at epoch {h.diverged_at} (shown at {epoch_text(own.epoch)})")
+            if not self.land.inside(coords):
+                notes.append("beyond the plot: on its edge")
+            said.append((real, plane, notes))
         epoch = f"Loss landscape (Epoch {epoch_text(state.epoch)})"
         if self.names is None:
-            self.title.set_text(f"{epoch}\n{said[0]}")
+            real, plane, notes = said[0]
+            self.title.set_text(f"{epoch}\n▶ training's loss {fmt_loss(real)}   ▷ the plane's, under the dot "
+                                f"{fmt_loss(plane)}" + "".join(f"; {n}" for n in notes))
             return
         self.title.set_text(f"{epoch}: every run on one plane")
-        for text, name, path, line in zip(self.readouts, self.names, self.land.paths, said):
-            text.set_text(f"{name}: {line}   (the plane holds {ls.share_text(path.explained)} of its path)")
+        for text, name, path, (real, plane, notes) in zip(self.readouts, self.names, self.land.paths, said):
+            tail = "; ".join(notes) or f"the plane holds {ls.share_text(path.explained)} of its path"
+            text.set_text(f"{name}: ▶ {fmt_loss(real)}   ▷ {fmt_loss(plane)}   ({tail})")

@@ -178,12 +178,14 @@ class LandscapePanel(Group):
         self.shown = []
         for k, (path, strokes, dot) in enumerate(zip(self.land.paths, self.trails, self.dots)):
             own, coords, real, plane = self.moment(k, state)
-            upto = path.upto(own.epoch)
-            corners = np.vstack([path.coords[:upto], coords[None]])
-            at = self.plot.points(corners[:, 0], corners[:, 1])
+            corners = np.vstack([path.coords[:path.upto(own.epoch)], coords[None]])
+            pieces = [self.plot.points(p[:, 0], p[:, 1]) for p in ls.clipped(corners, self.plot.x_span, self.plot.y_span)]
             for stroke in strokes:
-                stroke.set_points_as_corners(at)
-            dot.move_to(at[-1])
+                stroke.clear_points()
+                for piece in pieces:
+                    stroke.start_new_path(piece[0])
+                    stroke.add_points_as_corners(piece[1:] if len(piece) > 1 else piece)
+            dot.move_to(self.point(*ls.on_edge(coords, self.plot.x_span, self.plot.y_span)))  # beyond: on the edge, and said
             dot[-1].set_fill(to_hex(sequential_rgb(real, s.low, s.high, s.log, self.theme)))
             for pointer, value, number in zip(self.pointers[k], (real, plane), self.values[2 * k:2 * k + 2]):
                 pointer.move_to(self.bar_point(self.bar, value, LEFT) + MARK * 0.9 * LEFT)
