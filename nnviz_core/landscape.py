@@ -158,9 +158,18 @@ class Landscape:
                 out.append((level, np.stack([a, b], axis=-1)))
         return out
 
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """(left, right, bottom, top) of the plot: the grid's span and half a cell, so that each
+        pixel of the surface's image is centred on its grid point."""
+        a, b = self.axes
+        half_a, half_b = (a[1] - a[0]) / 2, (b[1] - b[0]) / 2
+        return a[0] - half_a, a[-1] + half_a, b[0] - half_b, b[-1] + half_b
+
     def inside(self, coords) -> bool:
-        a, b = coords
-        return bool(self.a_span[0] <= a <= self.a_span[1] and self.b_span[0] <= b <= self.b_span[1])
+        """Whether a point on the plane is inside the plot."""
+        left, right, bottom, top = self.extent
+        return bool(left <= coords[0] <= right and bottom <= coords[1] <= top)
 
 
 # -- building it ---------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
     manim -qh scenes/clips.py ForwardPass Backpropagation GradientFromPoints WeightsEvolve FitEvolves \
         LossCurve NeuronContributions LossLandscape
 """
-from manim import DOWN, LEFT, RIGHT, UP, UR, FadeIn, Group, VGroup
+from manim import DOWN, LEFT, RIGHT, UP, UR, FadeIn, VGroup
 
 from nnviz_core import landscape as ls
 from scenes.lecture import LectureSteps, wrapped

@@ -35,9 +35,7 @@ class LandscapePanel(DashboardPanel):
         self.names = names
         self.land = land or ls.landscape(history)
         land, s = self.land, self.land.scale
-        a, b = land.axes
-        half_a, half_b = (a[1] - a[0]) / 2, (b[1] - b[0]) / 2  # pixels centred on the grid points
-        extent = (a[0] - half_a, a[-1] + half_a, b[0] - half_b, b[-1] + half_b)
+        extent = land.extent  # pixels centred on the grid points
         ax.imshow(sequential_rgb(land.surface, s.low, s.high, s.log, theme), origin="lower", extent=extent,
                   interpolation="bilinear", zorder=0)
         ax.add_collection(LineCollection([seg for _, segs in land.contours() for seg in segs], colors=PATH_LIGHT,

@@ -4,7 +4,7 @@ shared plane for a comparison."""
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Group, ImageMobject, Line, Square, Triangle, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Dot, Group, ImageMobject, Line, Square, Triangle, VGroup, VMobject
 from manim.constants import CapStyleType, LineJointType
 from PIL import Image
 
@@ -45,11 +45,9 @@ class LandscapePanel(Group):
         theme, s = self.theme, land.scale
         self.static, self.live = Group(), Group()
         self.add(self.static, self.live)
-        a, b = land.axes
-        half_a, half_b = (a[1] - a[0]) / 2, (b[1] - b[0]) / 2  # pixels centred on the grid points
+        left, right, bottom, top = land.extent  # pixels centred on the grid points
         axis_names = ls.axis_names(land)
-        self.plot = PlotArea((a[0] - half_a, a[-1] + half_a), (b[0] - half_b, b[-1] + half_b), side, side,
-                             "", "", theme)
+        self.plot = PlotArea((left, right), (bottom, top), side, side, "", "", theme)
         self.plot.mobject.remove(self.plot.x_axis, self.plot.y_axis)
         x_name = label(axis_names[0], theme, SMALL_SIZE).next_to(self.plot.labels, DOWN, buff=0.1)
         x_name.move_to(self.plot.x_axis, coor_mask=RIGHT)
@@ -132,7 +130,7 @@ class LandscapePanel(Group):
         for v in (s.ticks if s.log else ls.nice_levels(s.low, s.high)):
             at = self.bar_point(bar, v)
             ticks.add(Line(at, at + 0.08 * RIGHT, color=theme.muted_ink, stroke_width=2))
-            ticks.add(muted(log_tick_text(v) if s.log else tick_text(v), theme).next_to(at, RIGHT, buff=0.14))
+            ticks.add(muted(log_tick_text(v) if s.log else tick_text(v), theme).next_to(at + 0.08 * RIGHT, RIGHT, buff=0.12))
         name = label(ls.surface_name(self.land.problem), theme, SMALL_SIZE).next_to(bar, UP, buff=0.2)
         name.align_to(bar, LEFT)
         self.ticks = ticks
@@ -159,7 +157,8 @@ class LandscapePanel(Group):
         return VGroup(*(part for row in rows for part in row)), values
 
     def bar_point(self, bar, value: float, side=RIGHT) -> np.ndarray:
-        """Where ``value`` sits on the colour bar's right (or left) edge (the scale holds every value)."""
+        """Where ``value`` sits on the colour bar's right (or left) edge; past the scale (a diverged
+        run's), at its end, the readout giving the value."""
         s = self.land.scale
         t = (np.log10(value / s.low) / np.log10(s.high / s.low)) if s.log else (value - s.low) / (s.high - s.low)
         return bar.get_corner(DOWN + side) + float(np.clip(t, 0, 1)) * bar.height * UP
