@@ -745,7 +745,7 @@ def loss_landscape(h, **_) -> Chapter:
 
     land = landscape(h)
     penalty = f" Here the loss is the {loss_name(h)} plus the penalty: what training minimised." if h.problem.penalised else ""
-    return Chapter("loss-landscape", "The loss landscape", ("The loss landscape: training's two main directions",),
+    return Chapter("loss-landscape", "The loss landscape", ("The loss landscape and the real path",),
                    "The loss of every network on a plane through the final weights, along the two directions the "
                    f"weights travelled most: it holds {share_text(land.share)} of the path's spread.{penalty}",
                    Beats("hold", caption=CAPTION, fade_in=1.0, hold=2.0))
@@ -771,7 +771,8 @@ def landscape_end(h, **_) -> Chapter:
 
     path = landscape(h).paths[0]
     start, real = float(path.on_plane[0]), float(path.real[0])
-    end = f"It ends at the plane's centre, on training's final loss, {fmt_loss(path.real[-1])}."
+    penalty = " with its penalty" if h.problem.penalised else ""
+    end = f"It ends at the plane's centre, on training's final loss{penalty}, {fmt_loss(path.real[-1])}."
     if abs(start - real) <= CLOSE * real:
         begun = f" At the start the plane reads {fmt_loss(start)}, as training had {fmt_loss(real)}."
     else:

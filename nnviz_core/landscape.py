@@ -430,13 +430,14 @@ def plane_words(landscape: Landscape, history) -> str:
 
 
 MARKS_WORDS = ("□ the start, epoch 0", "× the plane's centre")
-POINTERS_WORDS = "▶ training's loss at the dot   ▷ the plane's, under it"
+def pointers_words(problem) -> str:
+    return f"▶ {real_name(problem)} at the dot   ▷ the plane's, under it"
 
 
 def left_out_words(landscape: Landscape) -> str:
     """What the projection loses, one line (the renderers write it under the plane's words)."""
     return (f"the other {share_text(1 - landscape.share)} lies off the plane, so the map under the "
-            "dot can differ from training's loss")
+            f"dot can differ from {real_name(landscape.problem)}")
 
 
 def share_text(share: float) -> str:
@@ -444,6 +445,12 @@ def share_text(share: float) -> str:
     no-break space before the %, so no line breaks there)."""
     text = f"{100 * share:.1f}\u00a0%"
     return "> 99.9\u00a0%" if text == "100.0\u00a0%" and share < 1 else text
+
+
+def real_name(problem) -> str:
+    """What the dot and its readout give: "training's loss", or with a penalty "training's loss
+    + penalty" (the surface's own quantity, so the two compare)."""
+    return "training's loss + penalty" if problem.penalised else "training's loss"
 
 
 def surface_name(problem) -> str:

@@ -120,6 +120,7 @@ class LossLandscape(LectureSteps):
         panel.shift((left - panel.get_left()[0]) * RIGHT + (top - panel.plot.y_axis.get_end()[1]) * UP)
         notes = self.landscape_notes(land, panel)
         counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
+        counter.sampling_corner = [right, bottom, 0]  # "1 frame per N epochs": the notes' column has room at its foot
         self.say()
         self.show_state([panel, counter], 0.0)
         self.play(FadeIn(panel), FadeIn(counter), FadeIn(notes), run_time=beats.fade_in)

@@ -91,7 +91,7 @@ class LandscapePanel(DashboardPanel):
         self.readouts = [] if names is None else [
             ax.annotate("", (0, 0), xycoords="axes fraction", xytext=(0, -next(below)), textcoords="offset points",
                         va="top", fontsize=NOTE_SIZE + 1, color=colour) for colour in colours]
-        lines = ["   ".join(ls.MARKS_WORDS) + ("" if names is None else "   " + ls.POINTERS_WORDS),
+        lines = ["   ".join(ls.MARKS_WORDS) + ("" if names is None else "   " + ls.pointers_words(land.problem)),
                  ls.plane_words(land, self.runs[0]), ls.left_out_words(land)]
         if land.sampled:
             lines.append(f"the path: {len(land.paths[0].times)} evenly spaced epochs")
@@ -143,7 +143,7 @@ class LandscapePanel(DashboardPanel):
         epoch = f"Loss landscape (Epoch {epoch_text(state.epoch)})"
         if self.names is None:
             real, plane, notes = said[0]
-            self.title.set_text(f"{epoch}\n▶ training's loss {fmt_loss(real)}   ▷ the plane's, under the dot "
+            self.title.set_text(f"{epoch}\n▶ {ls.real_name(self.land.problem)} {fmt_loss(real)}   ▷ the plane's, under the dot "
                                 f"{fmt_loss(plane)}" + "".join(f"; {n}" for n in notes))
             return
         self.title.set_text(f"{epoch}: every run on one plane")

@@ -143,7 +143,7 @@ class LandscapePanel(Group):
         longest = max((v for p in self.land.paths for v in (*p.real, *p.on_plane)), key=lambda v: len(fmt_loss(v)))
         widest = len(fmt_loss(longest)) + 1
         for name, colour, (real, plane) in zip(names, colours, self.pointers):
-            for kind, (mark, said) in enumerate(((real, "training's loss"), (plane, "the plane's, under the dot"))):
+            for kind, (mark, said) in enumerate(((real, ls.real_name(self.land.problem)), (plane, "the plane's, under the dot"))):
                 key = mark.copy()  # as on the colour bar
                 words = label(said if name is None or kind else f"{name}: {said}", theme, SMALL_SIZE)
                 number = LiveNumber(longest, fmt_loss, SMALL_SIZE, color=theme.ink, slots=widest)  # laid out at its widest
