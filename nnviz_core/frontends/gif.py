@@ -66,8 +66,11 @@ def _fixed_colours(theme: Theme, classes: int = 0, landscape: bool = False) -> n
     ramps = [back + f * (hex_rgb(class_colour(k, theme)) - back) for k in range(classes) for f in shares]
     if classes:  # the accuracy curve: a single point in the first frame
         ramps += [back + f * (hex_rgb(theme.accuracy) - back) for f in (0.5, 1.0)]
-    surface = [sequential_colours(theme)[np.linspace(0, 255, LANDSCAPE_COLOURS).astype(int)]] if landscape else []
-    return np.concatenate([weight_map, greys, blends, *([np.array(ramps)] if ramps else []), *surface])
+    fixed = np.concatenate([weight_map, greys, blends, *([np.array(ramps)] if ramps else [])])
+    if landscape:  # as many as leave the first frame a few colours of its own
+        count = max(16, min(LANDSCAPE_COLOURS, 240 - len(fixed)))
+        fixed = np.concatenate([fixed, sequential_colours(theme)[np.linspace(0, 255, count).astype(int)]])
+    return fixed
 
 
 def _palette_from(first_frame: np.ndarray, theme: Theme, classes: int = 0, landscape: bool = False) -> Image.Image:
@@ -117,7 +120,8 @@ def iter_frames(history, epochs, panels, dpi: int, jobs: int = 2, progress=None,
     report = progress or (lambda done, total: None)
     try:
         first = _render_rgba(times[0])
-        classes = history.problem.classes if history.problem.is_2d else 0
+        regions = panels is None or "fit" in panels  # a comparison's figure draws each run's plane
+        classes = history.problem.classes if history.problem.is_2d and regions else 0
         landscape = "landscape" in (panels or ()) or getattr(_dashboard, "landscape", None) is not None
         _palette_image = _palette_from(first[..., :3], _dashboard.palette.theme, classes, landscape)
         yield _quantised(first)
