@@ -12,7 +12,7 @@ from nnviz_core.errors import NnvizError
 from nnviz_core.frontends.cli import main
 from nnviz_core.landscape import landscape, share_text, shared_landscape
 from nnviz_core.numbers import fmt_loss
-from nnviz_core.palette import PATH_LIGHT, THEMES, hex_rgb, sequential_rgb
+from nnviz_core.palette import PATH_LIGHT, THEMES, hex_rgb, sequential_rgb, to_hex
 from nnviz_core.timeline import gif_epochs
 
 SMALL = dict(layers=(1, 6, 1), epochs=20, snapshot_every=5, samples=30)
@@ -180,6 +180,16 @@ def test_the_clip_shows_the_runs_path_and_says_its_numbers(penalised_adam, tmp_p
     assert own.epoch == h.epochs and real == h.loss[-1] + h.penalty[-1] and np.all(coords == 0)
     np.testing.assert_allclose(panel.dots[0].get_center(), panel.point(0.0, 0.0), atol=1e-9)
     assert [n.text for n in panel.values] == [fmt_loss(real), fmt_loss(plane)]
+    # Part way: the dot at the epoch's own projection, filled with training's loss there.
+    final = theta(h.at_epoch(h.epochs))
+    for e in (3, 11):
+        panel.set_state(h.at_epoch(e))
+        where = (theta(h.at_epoch(e)) - final) @ land.directions.T
+        np.testing.assert_allclose(panel.dots[0].get_center(), panel.point(*where), atol=1e-9)
+        s = land.scale
+        truth = sequential_rgb(h.loss[e] + h.penalty[e], s.low, s.high, s.log, THEMES["light"])
+        assert panel.dots[0][-1].get_fill_color().to_hex().lower() == to_hex(truth)
+        assert panel.values[0].text == fmt_loss(h.loss[e] + h.penalty[e])
     words = " ".join(c.narration for c in scene.storyboard.values())
     total = h.loss + h.penalty
     assert share_text(land.share) in words and fmt_loss(total[0]) in words and fmt_loss(total[-1]) in words
