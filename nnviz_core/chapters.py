@@ -740,19 +740,38 @@ def runs_final_state(h, comparison=None, **_) -> Chapter:
 
 
 # -- the loss landscape (nnviz_core.landscape) ------------------------------------------------------
-def loss_landscape(h, **_) -> Chapter:
-    from nnviz_core.landscape import landscape, share_text
+def landscape_of(h, comparison=None):
+    """The run's landscape, or the comparison's runs on one shared plane."""
+    from nnviz_core.landscape import landscape, shared_landscape
 
-    land = landscape(h)
+    return shared_landscape(comparison.histories, comparison.labels) if comparison else landscape(h)
+
+
+def loss_landscape(h, comparison=None, **_) -> Chapter:
+    from nnviz_core.landscape import share_text
+
+    land, c = landscape_of(h, comparison), comparison
     penalty = f" Here the loss is the {loss_name(h)} plus the penalty: what training minimised." if h.problem.penalised else ""
-    return Chapter("loss-landscape", "The loss landscape", ("The loss landscape and the real path",),
-                   "The loss of every network on a plane through the final weights, along the two directions the "
-                   f"weights travelled most: it holds {share_text(land.share)} of the path's spread.{penalty}",
+    if c:
+        centre = f"the run with {c.field} {c.values[land.steady[0]]}"
+        said = (f"The loss of every network on one plane through the final weights of {centre}, along the two "
+                f"directions the {len(c.values)} runs' weights travelled most: it holds {share_text(land.share)} of "
+                "their paths' spread.")
+    else:
+        said = ("The loss of every network on a plane through the final weights, along the two directions the "
+                f"weights travelled most: it holds {share_text(land.share)} of the path's spread.")
+    return Chapter("loss-landscape", "The loss landscape", ("The loss landscape and the real path",), said + penalty,
                    Beats("hold", caption=CAPTION, fade_in=1.0, hold=2.0))
 
 
-def the_path(h, seconds: float = 10.0, **_) -> Chapter:
+def the_path(h, seconds: float = 10.0, comparison=None, **_) -> Chapter:
     every = "epoch" if h.steps == 1 else "step"
+    if comparison:
+        c = comparison
+        went = joined(f"with {c.field} {v} it {loss_path(run).phrase()}" for v, run in zip(c.values, c.histories))
+        return Chapter("the-path", "The paths", (),
+                       "The paths: each run's weights dropped onto the plane, each dot filled with its run's own "
+                       f"loss: {went}.", Beats(training=seconds))
     if h.problem.penalised:
         total = h.loss + h.penalty
         said = (f"which with its penalty went from {fmt_loss(total[0])} to {fmt_loss(total[-1])} "
@@ -764,14 +783,24 @@ def the_path(h, seconds: float = 10.0, **_) -> Chapter:
                    f"loss, {said}.", Beats(training=seconds))
 
 
-def landscape_end(h, **_) -> Chapter:
+def landscape_end(h, comparison=None, **_) -> Chapter:
     """The path's two ends: at the plane's centre training's final loss exactly; at the start the
-    plane's loss under the dot against training's."""
-    from nnviz_core.landscape import CLOSE, landscape
+    plane's loss under the dot against training's. A comparison: how much of each run's own path
+    the shared plane holds."""
+    from nnviz_core.landscape import CLOSE, share_text
 
-    path = landscape(h).paths[0]
-    start, real = float(path.on_plane[0]), float(path.real[0])
+    land = landscape_of(h, comparison)
     penalty = " with its penalty" if h.problem.penalised else ""
+    if comparison:
+        c, k = comparison, land.steady[0]
+        held = joined(f"{share_text(p.explained)} of {v}'s path" for v, p in zip(c.values, land.paths))
+        shorter = (" A path mostly off the plane looks shorter here than it was."
+                   if min(p.explained for p in land.paths) < 0.5 else "")
+        return Chapter("landscape-end", "The end of the paths", (),
+                       f"The run with {c.field} {c.values[k]} ends at the plane's centre, on its final loss{penalty}, "
+                       f"{fmt_loss(land.paths[k].real[-1])}. The plane holds {held}.{shorter}", Beats("hold", hold=2.0))
+    path = land.paths[0]
+    start, real = float(path.on_plane[0]), float(path.real[0])
     end = f"It ends at the plane's centre, on training's final loss{penalty}, {fmt_loss(path.real[-1])}."
     if abs(start - real) <= CLOSE * real:
         begun = f" At the start the plane reads {fmt_loss(start)}, as training had {fmt_loss(real)}."

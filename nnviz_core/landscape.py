@@ -47,6 +47,7 @@ PATH_BYTES = 16e6  # the path's parameter vectors; past this, epochs are sampled
 CHUNK_FLOATS = 4e6  # a batch of surface networks holds at most this many activations at once
 CLOSE = 0.01  # a projection's loss within this share of training's reads as "close"
 _cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # history -> Landscape
+_shared: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # first history -> {runs: Landscape}
 
 
 @dataclass(frozen=True)
@@ -312,7 +313,11 @@ def shared_landscape(histories, labels) -> Landscape:
     parameters (of the runs that did not diverge: see build). Only for runs of one network on one loss (the same data, architecture,
     activation and penalty); otherwise one line says what differs."""
     check_shared(histories, labels)
-    return build(list(histories), list(labels))
+    key = (tuple(map(id, histories)), tuple(labels))
+    made = _shared.setdefault(histories[0], {})
+    if key not in made:  # computed once: the scene and its chapters each ask
+        made[key] = build(list(histories), list(labels))
+    return made[key]
 
 
 def check_shared(histories, labels) -> None:

@@ -6,10 +6,12 @@
 from manim import DOWN, LEFT, RIGHT, UP, UR, FadeIn, VGroup
 
 from nnviz_core import landscape as ls
+from nnviz_core.palette import run_colours
 from scenes.lecture import LectureSteps, wrapped
 from scenes.mobjects import EpochCounter, LossPanel, WeightHeatmap, data_panel
 from scenes.mobjects.landscape import LandscapePanel
 from scenes.mobjects.panel import fit_in
+from scenes.run import has_comparison, load_comparison
 from scenes.theme import SMALL_SIZE
 
 
@@ -104,18 +106,34 @@ class GradientFromPoints(LectureSteps):
 
 
 class LossLandscape(LectureSteps):
-    """About 16 s: the loss over the plane of training's two main directions of travel (PCA of
+    """About 27 s: the loss over the plane of training's two main directions of travel (PCA of
     the path's weights, through the final ones), and the real path growing across it with the
-    clock, the dot filled with training's own loss; what the plane holds and leaves out, said."""
+    clock, the dot filled with training's own loss; what the plane holds and leaves out, said.
+    With a comparison (``[nnviz] compare``, ``--compare``), every run's path on one shared plane."""
 
+    comparison = None  # set before render() to show given runs; else the cfg's compare, if any
     plan = (("loss-landscape", {}), ("the-path", {"seconds": 10}), ("landscape-end", {}))
     PANEL = (-6.9, 6.9, -3.75, 2.6)  # left, right, bottom, top (the plot's): under the caption and the counter
 
+    def setup(self):
+        if self.comparison is None and self.history is None and has_comparison():
+            self.comparison = load_comparison()
+        if self.comparison is not None:
+            self.history = self.comparison.clock()
+        super().setup()
+
+    def story_context(self) -> dict:
+        return {"comparison": self.comparison}
+
     def construct(self):
         beats = self.chapter("loss-landscape").beats
-        h = self.history
-        land = ls.landscape(h)
-        self.landscape_panel = panel = LandscapePanel(land, [h], self.palette, side=5.6)
+        h, c = self.history, self.comparison
+        if c is None:
+            land, runs, extra = ls.landscape(h), [h], {}
+        else:
+            land, runs = ls.shared_landscape(c.histories, c.labels), list(c.histories)
+            extra = dict(colours=run_colours(len(runs), self.theme), names=list(c.values))
+        self.landscape_panel = panel = LandscapePanel(land, runs, self.palette, side=5.6, **extra)
         left, right, bottom, top = self.PANEL
         panel.shift((left - panel.get_left()[0]) * RIGHT + (top - panel.plot.y_axis.get_end()[1]) * UP)
         notes = self.landscape_notes(land, panel)
@@ -132,7 +150,11 @@ class LossLandscape(LectureSteps):
 
     def landscape_notes(self, land, panel) -> VGroup:
         """What the plane is and what it leaves out, under the readout, as wide as the room left."""
+        c = self.comparison
         lines = ["     ".join(ls.MARKS_WORDS), ls.plane_words(land, self.history), ls.left_out_words(land)]
+        if c is not None:
+            lines.insert(1, f"{c.field}: " + ", ".join(f"{v} keeps {ls.share_text(p.explained)} of its path"
+                                                      for v, p in zip(c.values, land.paths)))
         if land.sampled:
             lines.append(f"the path: {len(land.paths[0].times)} evenly spaced epochs")
         if land.unfinite:
@@ -143,4 +165,7 @@ class LossLandscape(LectureSteps):
         notes.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         if notes.width > width:  # wrapped lets a line run a little over, to be shrunk
             notes.scale_to_fit_width(width)
-        return notes.next_to(panel.readout, DOWN, buff=0.5).align_to(panel.readout, LEFT)
+        notes.next_to(panel.readout, DOWN, buff=0.5).align_to(panel.readout, LEFT)
+        if notes.get_bottom()[1] < self.PANEL[2] + 0.5:  # clear of the sampling note at the foot
+            notes.scale_to_fit_height(notes.get_top()[1] - self.PANEL[2] - 0.5, about_edge=UP + LEFT)
+        return notes

@@ -15,6 +15,7 @@ class SceneEntry:
     name: str
     module: str  # under scenes/, e.g. "training"
     what: str  # one line: what it shows
+    compares: str = ""  # "needs": it shows a comparison (--compare); "may": one when there is one
 
     @property
     def file(self) -> Path:
@@ -35,7 +36,8 @@ SCENES = {e.name: e for e in [
     SceneEntry("WeightsEvolve", "clips", "the network diagram's edges and biases over training"),
     SceneEntry("FitEvolves", "clips", "the fitted curve over the data, epoch by epoch"),
     SceneEntry("LossCurve", "clips", "the loss curve drawn with a moving marker"),
-    SceneEntry("CompareRuns", "compare", "two to four runs side by side, one setting apart (needs compare)"),
+    SceneEntry("CompareRuns", "compare", "two to four runs side by side, one setting apart (needs compare)", "needs"),
     SceneEntry("NeuronContributions", "clips", "the fit built unit by unit, then training replayed with every unit's piece"),
-    SceneEntry("LossLandscape", "clips", "the loss over the plane of training's two main directions, and the real path across it"),
+    SceneEntry("LossLandscape", "clips", "the loss over the plane of training's two main directions, and the real "
+                                         "path across it (with compare: every run's path on one plane)", "may"),
 ]}

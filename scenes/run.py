@@ -68,3 +68,8 @@ def load_comparison(parser: configparser.ConfigParser | None = None, path: Path 
     """The runs of the cfg's ``[nnviz] compare``."""
     return from_section(lambda section, source, base: comparison_for_section(section, source=source, base_dir=base),
                         parser, path, cached_as="compare")
+
+
+def has_comparison(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> bool:
+    """Whether the cfg's [nnviz] section has a ``compare``."""
+    return from_section(lambda section, source, _: bool(section.get("compare")), parser, path)

@@ -196,6 +196,32 @@ def test_the_clip_shows_the_runs_path_and_says_its_numbers(penalised_adam, tmp_p
     assert fmt_loss(land.paths[0].on_plane[0]) in words  # and what the plane reads at the start
 
 
+def test_the_clip_puts_a_comparisons_runs_on_one_plane(tmp_path, capsys):
+    from manim import tempconfig
+    from manim.renderer.cairo_renderer import CairoRenderer
+
+    from scenes.clips import LossLandscape
+
+    runs = compare(RunConfig(**SMALL), "optimizer", ["sgd", "momentum"])
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
+        scene = LossLandscape(renderer=CairoRenderer(skip_animations=True))
+        scene.comparison = runs
+        scene.render()
+    panel = scene.landscape_panel
+    final = theta(runs.histories[0].at_epoch(20))
+    for k, h in enumerate(runs.histories):
+        own, coords, real, plane = panel.shown[k]
+        assert real == h.loss[-1]
+        np.testing.assert_allclose(coords, (theta(h.at_epoch(20)) - final) @ panel.land.directions.T, atol=1e-12)
+        assert panel.values[2 * k].text == fmt_loss(h.loss[-1])
+    words = scene.storyboard["landscape-end"].narration
+    assert all(f"{share_text(p.explained)} of {v}'s path" in words for v, p in zip(runs.values, panel.land.paths))
+    (tmp_path / "empty.cfg").touch()
+    assert main(["script", "LossLandscape", "--compare", "optimizer=sgd,momentum", "--epochs", "20", "--samples", "30",
+                 "--layers", "1,6,1", "--config", str(tmp_path / "empty.cfg")]) == 0
+    assert share_text(panel.land.share) in capsys.readouterr().out
+
+
 def test_the_path_reads_on_every_colour_of_the_map():
     from nnviz_core.palette import contrast, path_strokes, sequential_colours, to_hex
 

@@ -279,12 +279,13 @@ def cmd_render(args) -> int:
 
 def cmd_script(args) -> int:
     from ..chapters import script, storyboard
+    from ..compare import Comparison
 
     from .render import check_scene
 
     check_scene(args.scene)
     runs = comparison_for_scene(args)
-    if args.scene == "CompareRuns":
+    if isinstance(runs, Comparison):
         board = storyboard(runs.clock(), load_scene(args.scene).plan, comparison=runs)
     else:
         board = storyboard(runs, load_scene(args.scene).plan)
@@ -293,13 +294,27 @@ def cmd_script(args) -> int:
 
 
 def comparison_for_scene(args):
-    """What a scene shows: CompareRuns the runs of --compare (or the cfg's compare), the others
-    one run (a --compare for them is a mistake, said in one line)."""
-    if args.scene == "CompareRuns":
+    """What a scene shows: CompareRuns the runs of --compare (or the cfg's compare); LossLandscape
+    those runs when there are any (else its one run); the others one run (a --compare for them is
+    a mistake, said in one line)."""
+    from scenes.registry import SCENES
+
+    compares = SCENES[args.scene].compares
+    if compares == "needs":
+        return comparison_from_args(args)
+    if compares == "may" and (args.compare or cfg_compares(args.config)):
         return comparison_from_args(args)
     if args.compare:
-        raise UserError(f"nnviz: --compare is for CompareRuns, not {args.scene}")
+        takes = " and ".join(name for name, e in SCENES.items() if e.compares)
+        raise UserError(f"nnviz: --compare is for {takes}, not {args.scene}")
     return history_from_args(args)
+
+
+def cfg_compares(cfg_path) -> bool:
+    """Whether the cfg's [nnviz] section asks for a comparison."""
+    from ..runs import cfg_section
+
+    return bool(cfg_section(cfg_path)[0].get("compare"))
 
 
 def load_scene(name: str):
@@ -372,7 +387,7 @@ def build_parser() -> Parser:
     p.add_argument("--save-sections", action="store_true",
                    help="also write one video per chapter, as manim's --save_sections does")
     add_theme_flag(p)
-    add_compare_flag(p, "render (CompareRuns)")
+    add_compare_flag(p, "render (CompareRuns, LossLandscape)")
     add_training_flags(p)
     p.set_defaults(func=cmd_render)
 
@@ -383,7 +398,7 @@ def build_parser() -> Parser:
                    help="scene name (default: TrainingLecture; see nnviz render --list)")
     p.add_argument("--format", default="md", choices=["md", "txt", "srt"],
                    help="md (default), txt, or srt (subtitles, timed like the video's)")
-    add_compare_flag(p, "narrate (CompareRuns)")
+    add_compare_flag(p, "narrate (CompareRuns, LossLandscape)")
     add_training_flags(p)
     p.set_defaults(func=cmd_script)
 

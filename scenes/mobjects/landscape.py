@@ -142,6 +142,8 @@ class LandscapePanel(Group):
         theme, rows, values = self.theme, VGroup(), []
         longest = max((v for p in self.land.paths for v in (*p.real, *p.on_plane)), key=lambda v: len(fmt_loss(v)))
         widest = len(fmt_loss(longest)) + 1
+        if names[0] is not None:
+            return self._table(names, colours, longest, widest)
         for name, colour, (real, plane) in zip(names, colours, self.pointers):
             for kind, (mark, said) in enumerate(((real, ls.real_name(self.land.problem)), (plane, "the plane's, under the dot"))):
                 key = mark.copy()  # as on the colour bar
@@ -155,6 +157,32 @@ class LandscapePanel(Group):
             row[2].next_to(row.get_left() + width * RIGHT, RIGHT, buff=0)
         rows.next_to(self.ticks, RIGHT, buff=0.6).align_to(self.bar, UP)
         return VGroup(*(part for row in rows for part in row)), values
+
+    def _table(self, names, colours, longest, widest):
+        """A comparison's readout: a row per run, its name in its colour, then training's loss
+        and the plane's under its dot, under two headings with the pointers' shapes."""
+        theme = self.theme
+        real_words = "training's + penalty" if self.land.problem.penalised else "training's"
+        heads = [VGroup(Triangle(fill_color=theme.ink, fill_opacity=1, stroke_width=0).scale(MARK).rotate(-np.pi / 2),
+                        label(real_words, theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12)]
+        heads.append(VGroup(Triangle(fill_opacity=0, stroke_color=theme.ink, stroke_width=3).scale(MARK).rotate(-np.pi / 2),
+                            label("the plane's", theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12))
+        texts = [label(str(n), theme, SMALL_SIZE, color=c) for n, c in zip(names, colours)]
+        numbers = [[LiveNumber(longest, fmt_loss, SMALL_SIZE, color=theme.ink, slots=widest) for _ in range(2)]
+                   for _ in names]
+        first = max(t.width for t in texts) + 0.35 + max(heads[0].width, numbers[0][0].width)  # right edges
+        second = first + 0.45 + max(heads[1].width, numbers[0][1].width)
+        step = 0.45
+        for head, right in zip(heads, (first, second)):
+            head.move_to([right - head.width / 2, 0, 0])
+        for k, (text, pair) in enumerate(zip(texts, numbers)):
+            y = -(k + 1) * step
+            text.move_to([text.width / 2, y, 0])
+            for number, right in zip(pair, (first, second)):
+                number.move_to([right - number.width / 2, y, 0])
+        table = VGroup(*heads, *texts, *(n for pair in numbers for n in pair))
+        table.next_to(self.ticks, RIGHT, buff=0.6).align_to(self.bar, UP)
+        return table, [n for pair in numbers for n in pair]
 
     def bar_point(self, bar, value: float, side=RIGHT) -> np.ndarray:
         """Where ``value`` sits on the colour bar's right (or left) edge; past the scale (a diverged
