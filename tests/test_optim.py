@@ -15,8 +15,9 @@ from nnviz_core import History, RunConfig, train
 from nnviz_core.data import make_dataset
 from nnviz_core.errors import HistoryFileError
 from nnviz_core.frontends.cli import main
-from nnviz_core.model import forward, init_params
-from nnviz_core.optim import batch_order
+from nnviz_core.history import checkpoint_params
+from nnviz_core.model import backward, forward, init_params
+from nnviz_core.optim import batch_order, take_steps, update
 from nnviz_core.run_file import digest, run_arrays, write_arrays
 from nnviz_core.timeline import TWEEN_SLACK, tween_allowed
 
@@ -236,6 +237,62 @@ def test_a_saved_run_replays_the_same_steps(run, tmp_path):
     for e, s in [(h.epochs - 1, h.steps - 1), (1, h.steps // 2), (h.epochs, 0)]:
         for x, y in zip(loaded.at_step(e, s).weights, h.at_step(e, s).weights):
             assert np.array_equal(x, y)
+
+
+# -- minibatch steps in place ---------------------------------------------------------------------
+def plain_epoch(c, problem, weights, biases, memory, epoch, key):
+    """Epoch ``epoch``'s steps by model.forward, model.backward and optim.update, on new arrays (as
+    take_steps did before it stepped in place): (weights, biases, memory, batch losses)."""
+    order, size, steps = batch_order(key, epoch, len(problem.X)), c.batch_size, c.steps_per_epoch
+    X, y, losses = problem.X[order], problem.y[order], []
+    for s in range(steps):
+        Xb, yb = X[s * size:(s + 1) * size], y[s * size:(s + 1) * size]
+        zs, acts = forward(Xb, weights, biases, c.activation)
+        losses.append(problem.loss.value(acts[-1], yb))
+        grad_w, grad_b = backward(Xb, yb, weights, zs, acts, c.activation, problem.loss)
+        weights, biases, memory = update(c, weights, biases, grad_w, grad_b, memory, epoch * steps + s)
+    return weights, biases, memory, losses
+
+
+IN_PLACE = [  # every activation, loss and optimiser, both penalties, a short last batch
+    dict(optimizer="adam", batch_size=7, l1=0.002, l2=0.01, samples=40),
+    dict(optimizer="momentum", layers=(1, 6, 5, 1), activation="tanh", batch_size=9, l1=0.05, samples=40),
+    dict(layers=(1, 6, 1), activation="sigmoid", batch_size=16, lr=0.5, l2=0.01, samples=40),
+    dict(optimizer="adam", layers=(1, 6, 1), activation="leaky_relu", batch_size=8, lr=0.02, samples=30),
+    dict(dataset="circle", optimizer="adam", batch_size=10, lr=0.02, samples=46, test_fraction=0.2),
+    dict(dataset="spiral", classes=3, layers=(2, 8, 3), optimizer="momentum", batch_size=12, lr=0.05, samples=45),
+]
+
+
+@pytest.mark.parametrize("changes", IN_PLACE, ids=range(len(IN_PLACE)))
+def test_steps_in_place_are_bit_for_bit_forward_backward_and_update(changes):
+    """Training steps minibatches in place (optim.InPlaceSteps); each epoch is bit for bit the
+    plain steps from training's own checkpoint before it, memory and batch losses included."""
+    c = config(epochs=4, snapshot_every=1, **changes)
+    h = train(c)
+    assert h.steps > 1
+    for e in range(h.epochs):
+        weights, biases, memory = checkpoint_params(h.checkpoints, e, c)
+        ws, bs, mem, losses = plain_epoch(c, h.problem, weights, biases, memory, e, h.shuffle_key)
+        want_ws, want_bs, want_mem = checkpoint_params(h.checkpoints, e + 1, c)
+        for got, want in zip(ws + bs + list(mem.values()), want_ws + want_bs + list(want_mem.values())):
+            assert np.array_equal(got, want)
+        assert losses == list(h.batch_loss[e])
+
+
+def test_take_steps_leaves_what_it_is_given_as_it_was():
+    """Replay resumes from cached moments and checkpoints: stepping from them must not move them."""
+    c = config(optimizer="adam", batch_size=16, epochs=3, l1=0.01, l2=0.01)
+    h = train(c)
+    weights, biases, memory = checkpoint_params(h.checkpoints, 0, c)
+    given = [a.copy() for a in weights + biases + list(memory.values())]
+    ws, bs, mem = take_steps(c, h.problem, weights, biases, memory, 0, 0, 4, h.shuffle_key)
+    assert all(np.array_equal(a, b) for a, b in zip(weights + biases + list(memory.values()), given))
+    assert not np.array_equal(ws[0], weights[0]) and mem["m"] is not memory["m"]
+    middle = [w.copy() for w in h.at_step(1, 2).weights]
+    h.at_step(1, 5)  # resumed from the cached (1, 2)
+    assert all(np.array_equal(a, b) for a, b in zip(h.at_step(1, 2).weights, middle))
+    assert all(np.array_equal(a, b) for a, b in zip(h.at_step(1, 5).weights, train(c).at_step(1, 5).weights))
 
 
 # -- the penalty --------------------------------------------------------------------------------
