@@ -13,13 +13,20 @@ weights (forward, loss, backward for the largest gradient, the trace); full batc
 that evaluation's gradient, for free, while a minibatch run then steps through its batches:
 each point goes through the network twice, hence "per pass" (ratio / 2). A batch of a small
 network is little arithmetic, so the cost of each NumPy call (about 0.4-2 µs), not arithmetic,
-sets a step's time. "floor" is the ratio if every step cost only the NumPy calls it needs (the
-same calls as the training code, on arrays made beforehand: no Python between them beyond a
-loop over the layers, no shuffle, no setup): 1 + the run's steps at that cost / the full-batch
-run, timed alternately with the two runs; "floor step" is one such step, "shuffle" an epoch's
-batch order and gather of its points (the fastest of many). Where the floor is over
-1.5x, no NumPy implementation of these steps can meet the target; wide layers amortise the calls
-and the ratio falls towards 2x (1x per pass).
+sets a step's time. Two floors say how far any change to the Python can go:
+
+- "floor": the ratio if every step cost only the NumPy calls it makes (those of
+  nnviz_core.optim.InPlaceSteps, with ReLU and squared error, on arrays made beforehand: no
+  Python between them beyond a loop over the layers, no shuffle, no setup), that is 1 + the
+  run's steps at that cost / the full-batch run; "floor step" is one such step;
+- "products": the same with only each step's matrix products and bias-gradient sums (two
+  products per layer, one fewer for the input's da, one sum per layer): no activation, loss,
+  update or shuffle at all.
+
+Each is timed alternately with the two runs. Where "products" is over 1.5x, no code making a
+step's products and sums as NumPy calls can meet the target at that batch size; wide layers
+amortise the calls and the ratio falls towards 2x (1x per pass). "shuffle" is an epoch's batch
+order and the gather of its points (the fastest of many).
 
 Run from the repo root: python bench/optim_speed.py [--repeats 5]. With a multithreaded BLAS on a
 busy machine the small products of a batch can cost far more; OPENBLAS_NUM_THREADS=1 gives the
@@ -60,10 +67,11 @@ def cpu_seconds(config: RunConfig) -> float:
     return time.process_time() - started
 
 
-def floor_steps(config: RunConfig):
+def floor_steps(config: RunConfig, products_only: bool = False):
     """A function doing one minibatch step's NumPy calls alone, as nnviz_core.optim.InPlaceSteps
     makes them: forward, the batch loss, backward (a hidden layer's derivative as ReLU's: a mask
-    and a product) and the optimiser's update, on arrays made beforehand."""
+    and a product) and the optimiser's update, on arrays made beforehand; or only its matrix
+    products and bias-gradient sums."""
     rng = np.random.RandomState(0)
     n, layers = config.batch_size, config.layers
     X, y = rng.randn(n, layers[0]), rng.randn(n, layers[-1])
@@ -77,7 +85,18 @@ def floor_steps(config: RunConfig):
     gws = [g[:w.size].reshape(w.shape) for w in ws]  # the real layout's are views of one vector too
     gbs = [g[:b.size].reshape(b.shape) for b in bs]
     diff, dz = np.empty_like(y), np.empty_like(y)
+    dzs = [rng.randn(n, b) for b in layers[1:]]
     last = len(ws) - 1
+
+    def products():
+        a = X
+        for l in range(last + 1):
+            a = np.matmul(a, ws[l], out=zs[l])
+        for l in range(last, -1, -1):  # dzs[l] stands for layer l's dz
+            np.matmul((X if l == 0 else acts[l - 1]).T, dzs[l], out=gws[l])
+            np.add.reduce(dzs[l], axis=0, keepdims=True, out=gbs[l])
+            if l:
+                np.matmul(dzs[l], ws[l].T, out=dzs[l - 1])
 
     def step():
         a = X
@@ -108,12 +127,12 @@ def floor_steps(config: RunConfig):
             np.divide(tmp, tmp2, out=tmp)
         np.subtract(p, tmp, out=p)
 
-    return step
+    return products if products_only else step
 
 
-def floor_seconds(config: RunConfig) -> float:
+def floor_seconds(config: RunConfig, products_only: bool = False) -> float:
     """CPU seconds of the floor steps of a whole run (config.epochs x its steps)."""
-    step, count = floor_steps(config), config.epochs * config.steps_per_epoch
+    step, count = floor_steps(config, products_only), config.epochs * config.steps_per_epoch
     with np.errstate(all="ignore"):
         started = time.process_time()
         for _ in range(count):
@@ -136,28 +155,28 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
-    print(f"{'problem, minibatch run':<36} {'full':>6} {'mini':>6} {'ratio':>6} {'per pass':>8} {'floor':>6}"
-          f" {'steps':>5} {'floor step':>10} {'shuffle':>7}")
-    print(f"{'':<36} {'µs/point/epoch':>13}   {'(median of ' + str(args.repeats) + ' each, alternately)':<34}"
-          f"{'µs':>6} {'µs':>7}")
-    met, missed = [], []
+    print(f"{'problem, minibatch run':<34} {'full':>5} {'mini':>5} {'ratio':>6} {'per pass':>8} {'floor':>6}"
+          f" {'products':>8} {'steps':>5} {'floor step':>10} {'shuffle':>7}")
+    print(f"{'':<34} {'µs/pt/epoch':>11}   (medians of {args.repeats}, alternately){'µs':>19} {'µs':>7}")
+    met = 0
     for name, both, mini_settings in ROWS:
         full = RunConfig().updated(both)
         mini = full.updated(mini_settings)
-        times = {full: [], mini: [], "floor": []}
-        for _ in range(args.repeats):  # alternately, so that all three see the machine alike
+        times = {full: [], mini: [], "floor": [], "products": []}
+        for _ in range(args.repeats):  # alternately, so that all see the machine alike
             times[full].append(cpu_seconds(full))
             times[mini].append(cpu_seconds(mini))
             times["floor"].append(floor_seconds(mini))
+            times["products"].append(floor_seconds(mini, products_only=True))
         median = {k: statistics.median(t) for k, t in times.items()}
         a, b = (median[c] / (c.epochs * c.training_points) * 1e6 for c in (full, mini))
         steps = mini.steps_per_epoch
-        floor, step_floor = 1 + median["floor"] / median[full], median["floor"] / (mini.epochs * steps) * 1e6
-        (met if b / a <= TARGET else missed).append(name)
-        print(f"{name:<36} {a:>6.2f} {b:>6.2f} {b / a:>5.2f}x {b / a / 2:>7.2f}x {floor:>5.2f}x {steps:>5}"
-              f" {step_floor:>10.1f} {shuffle_seconds(full.training_points) * 1e6:>7.1f}")
-    print(f"ratio <= {TARGET}x (the target) met by {len(met)} of {len(ROWS)}"
-          + (f"; not by: {', '.join(missed)}" if missed else ""))
+        floor, products = (1 + median[k] / median[full] for k in ("floor", "products"))
+        met += b / a <= TARGET
+        print(f"{name:<34} {a:>5.2f} {b:>5.2f} {b / a:>5.2f}x {b / a / 2:>7.2f}x {floor:>5.2f}x {products:>7.2f}x"
+              f" {steps:>5} {median['floor'] / (mini.epochs * steps) * 1e6:>10.1f}"
+              f" {shuffle_seconds(full.training_points) * 1e6:>7.1f}")
+    print(f"ratio <= {TARGET}x (the target): met by {met} of {len(ROWS)} rows")
     return 0
 
 

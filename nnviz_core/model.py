@@ -4,6 +4,8 @@ Shapes: X is (n, d0); layer l has w[l] (d_l, d_{l+1}) and b[l] (1, d_{l+1}).
 Hidden layers use the chosen activation; the output layer is linear: its z are the prediction of a
 regression or the logits of a classification, which the Loss (nnviz_core.problems) turns into
 probabilities. Names follow the seed notebook: z = pre-activation, a = activation, dz/dw/db = gradients.
+Minibatch steps repeat forward and backward in place (nnviz_core.optim.InPlaceSteps), bit for bit
+these (tests/test_optim.py checks): a change here is a change there.
 """
 from __future__ import annotations
 

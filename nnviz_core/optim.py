@@ -135,7 +135,7 @@ def take_steps(config, problem, weights, biases, memory: dict, epoch: int, start
             if batch_losses is not None:
                 batch_losses[s] = problem.loss.value(acts[-1], y)
             grad_w, grad_b = backward(X, y, weights, zs, acts, problem.activation, problem.loss)
-            weights, biases, memory = update(config, weights, biases, grad_w, grad_b, memory, epoch + s)
+            weights, biases, memory = update(config, weights, biases, grad_w, grad_b, memory, epoch * steps + s)
         return weights, biases, memory
     order = batch_order(key, epoch, len(X))  # the epoch's order once, so that each batch is a slice of it
     X, y = X[order], y[order]
@@ -151,8 +151,9 @@ def take_steps(config, problem, weights, biases, memory: dict, epoch: int, start
 class InPlaceSteps:
     """Minibatch steps from one moment of training, computed in place (see the module's
     docstring): ``weights``, ``biases`` and ``memory`` are the network and the optimiser's memory
-    after the steps taken so far. Each operation below is named after the one of ``forward``,
-    ``backward`` or ``update`` it stands for; keep them the same, operand for operand."""
+    after the steps taken so far, views of vectors made for this object alone. Each operation
+    below is one of ``forward``, ``backward`` or ``update`` (its comment says which), with the same
+    operands in the same order: a reordered product or sum changes the last bits."""
 
     def __init__(self, config, problem, weights, biases, memory: dict):
         like, depth = [*weights, *biases], len(weights)
@@ -165,8 +166,9 @@ class InPlaceSteps:
         views = unflat(self.grad, like)
         self.grad_w, self.grad_b = views[:depth], views[depth:]
         self.memory = {slot: memory[slot].copy() for slot in SLOTS[config.optimizer]}
-        self.n_weights = sum(w.size for w in weights)  # the weights lead the flat vector
         self.work = (np.empty_like(self.params), np.empty_like(self.params))
+        n = sum(w.size for w in weights)  # the weights lead each vector: the penalties' part
+        self._weights_of = tuple(v[:n] for v in (self.params, self.grad, *self.work))
         self._zs = {}  # batch rows -> each layer's z for a batch of that many
 
     def step(self, X, y, t: int, with_loss: bool = False):
@@ -184,13 +186,13 @@ class InPlaceSteps:
             a = z if l == last else self.f(z)
             acts.append(a)
         loss = self.loss.value(a, y) if with_loss else None
-        # backward, each gradient written into its place in self.grad
+        # backward: grad_w = a_prev.T @ dz, grad_b = Σ dz, each written into its place in self.grad
         dz = self.loss.mean_delta(a, y)
         for l in range(last, -1, -1):
             np.matmul(X.T if l == 0 else acts[l - 1].T, dz, out=self.grad_w[l])
             np.add.reduce(dz, axis=0, keepdims=True, out=self.grad_b[l])  # np.sum(dz, axis=0, keepdims=True)
             if l > 0:
-                dz = (dz @ self.weights[l].T) * self.df(zs[l - 1])
+                dz = (dz @ self.weights[l].T) * self.df(zs[l - 1])  # backward's own line
         self._update(t)
         return loss
 
@@ -198,7 +200,7 @@ class InPlaceSteps:
         """``update``'s arithmetic, on the flat vectors in place (tmp, tmp2: work vectors)."""
         c, lr = self.config, self.config.lr
         params, g, (tmp, tmp2) = self.params, self.grad, self.work
-        w, g_w, tmp_w = params[:self.n_weights], g[:self.n_weights], tmp[:self.n_weights]
+        w, g_w, tmp_w, tmp2_w = self._weights_of
         if c.l2:  # grad_w + 2·l2·w
             np.add(g_w, np.multiply(w, 2 * c.l2, out=tmp_w), out=g_w)
         if c.optimizer == "sgd":  # w − lr·g
@@ -218,6 +220,5 @@ class InPlaceSteps:
             np.divide(tmp, tmp2, out=tmp)
         np.subtract(params, tmp, out=params)
         if c.l1:  # _shrink: sign(w)·max(|w| − lr·l1, 0)
-            size = tmp2[:self.n_weights]
-            np.maximum(np.subtract(np.abs(w, out=size), lr * c.l1, out=size), 0.0, out=size)
-            np.multiply(np.sign(w, out=tmp_w), size, out=w)
+            np.maximum(np.subtract(np.abs(w, out=tmp2_w), lr * c.l1, out=tmp2_w), 0.0, out=tmp2_w)
+            np.multiply(np.sign(w, out=tmp_w), tmp2_w, out=w)
