@@ -36,6 +36,7 @@ bench: setup
 	$(PY) bench/manim_speed.py
 	$(PY) bench/render_jobs.py
 	$(PY) bench/history_scale.py
+	$(PY) bench/optim_speed.py
 
 clean:
 	rm -rf media/videos media/images media/texts media/Tex media/gifs/*.gif
