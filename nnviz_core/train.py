@@ -29,9 +29,11 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
     test loss). Everything else, at any epoch or step, is replayed from the nearest checkpoint by
     ``History.at_epoch`` and ``History.at_step``.
 
-    The run's one random stream gives, in order: the data, the initial weights, the held-out
-    points (only with ``test_fraction``) and the key of the batch orders (only with minibatches),
-    so a run that uses neither draws exactly what the seed does.
+    The run's random stream gives, in order: the data, the initial weights and the key of the
+    batch orders (only with minibatches), so a run without minibatches draws exactly what the
+    seed does. The held-out points come from a stream of their own (``split_stream``): the split
+    depends on the seed and the data only, so runs that differ in architecture hold out the same
+    points and compare on the same split.
 
     A run whose loss diverges (not finite, or past DIVERGENCE_FACTOR times its start: see
     nnviz_core.events.diverges) raises TrainingDiverged, or with ``keep_diverged`` ends at the
@@ -45,7 +47,7 @@ def train(config: RunConfig = RunConfig(), progress=None, keep_diverged: bool = 
         X, y = make_dataset(config.dataset, config.samples, config.noise, rng, config.classes)
     weights, biases = init_params(config.layers, config.activation, config.init, rng)
     grid = input_grid(X, own_points=bool(config.data_columns))  # over every point, held-out ones too
-    X, y, X_test, y_test = hold_out(X, y, config.held_out, rng)
+    X, y, X_test, y_test = hold_out(X, y, config.held_out, split_stream(config.seed))
     key = shuffle_key(rng) if config.steps_per_epoch > 1 else None
     problem = make_problem(config, X, y, grid, X_test, y_test)
     with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below, once
@@ -59,6 +61,11 @@ def file_points(config: RunConfig):
         raise NnvizError(f"{config.dataset}: the file changed after its settings were read (sha256 "
                          f"{config.data_sha256[:12]}... then, {points.sha256[:12]}... now); run again")
     return points.X, points.targets()
+
+
+def split_stream(seed: int) -> np.random.RandomState:
+    """The held-out split's own stream: the seed's, kept apart from the weights' draws."""
+    return np.random.RandomState([seed, 1])
 
 
 def hold_out(X, y, count: int, rng):
