@@ -85,8 +85,8 @@ def fit_y_range(history) -> tuple[float, float]:
     """The data plot's y-range, fixed for the whole run: the data and every prediction of every
     epoch, unless that would squash the data into a thin band. Then it reaches OVERSHOOT data
     spans past the data and the renderers mark where the curve leaves the plot
-    (``off_plot_marks``)."""
-    y = history.y[:, 0]
+    (``off_plot_marks``). The data are the training and the held-out points: both are drawn."""
+    y = np.r_[history.y[:, 0], history.y_test[:, 0]]
     lo, hi = float(y.min()), float(y.max())
     span = max(hi - lo, 1e-6)
     p_lo, p_hi = history.prediction_bounds()

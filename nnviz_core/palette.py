@@ -301,3 +301,11 @@ def unit_styles(peaks, theme: Theme) -> list[UnitStyle]:
         else:
             styles.append(UnitStyle(next(given), False) if k in coloured else UnitStyle(t.ink, True))
     return styles
+
+
+# Held-out points (test_fraction): the training points' colour and shape rule, drawn hollow
+# (outline only), so the points the network never trains on read apart from the ones it does.
+# The outline's width in each renderer's own units; the caption each data panel shows with them.
+HELD_OUT_CAPTION = "hollow: held out"
+HELD_OUT_EDGE_POINTS = 1.6  # matplotlib: the marker edge, in points
+HELD_OUT_STROKE = 3.0  # manim: the outline's stroke width

@@ -179,7 +179,7 @@ def value_norm(history) -> SymmetricNorm:
     SQUASH_LIMIT times the largest |y| (a wild first guess would wash the trained fit out to the
     middle colour): then (1 + OVERSHOOT) times the largest |y|, as the 1-D fit's y-range, and
     the renderers say how far ŷ goes beyond it (``off_scale``)."""
-    data = float(np.abs(history.y).max()) or 1.0
+    data = float(np.abs(np.r_[history.y, history.y_test]).max()) or 1.0  # held-out points are drawn too
     largest = max(data, float(map_norms(history).layers[-1].max()))
     return SymmetricNorm(largest if largest <= SQUASH_LIMIT * data else (1 + OVERSHOOT) * data)
 

@@ -11,6 +11,7 @@ from matplotlib.cm import ScalarMappable
 from .. import plane
 from ..layout import accuracy_text, fit_y_range, mark_text, padded
 from ..numbers import fmt_loss
+from ..palette import HELD_OUT_CAPTION, HELD_OUT_EDGE_POINTS
 from ..timeline import shown_accuracy
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
@@ -31,6 +32,10 @@ class DataFitPanel(DashboardPanel):
         super().__init__(ax, history, palette)
         h = history
         ax.scatter(h.X[:, 0], h.y[:, 0], color=self.theme.data_points, alpha=self.theme.data_alpha, label="True Data")
+        self.held_out = None  # the held-out points: the same colour, hollow
+        if len(h.X_test):
+            self.held_out = ax.scatter(h.X_test[:, 0], h.y_test[:, 0], facecolors="none", edgecolors=self.theme.data_points,
+                                       linewidths=HELD_OUT_EDGE_POINTS, label=HELD_OUT_CAPTION)
         (self.line,) = ax.plot(h.grid[:, 0], h.grid[:, 0] * 0, color=self.theme.prediction, linewidth=2,
                                label="Prediction")
         # Beside the plot, as the contributions panel's: inside it would cover the off-plot marks.
@@ -80,13 +85,33 @@ class PlanePanel(DashboardPanel):
                 self.points.append(ax.scatter(X[mine, 0], X[mine, 1], s=POINT_SIZE, marker=plane.class_marker(k),
                                               color=plane.class_colour(k, theme), edgecolors=theme.ink,
                                               linewidths=0.6, zorder=2, clip_on=False, label=f"class {k}"))
-            ax.legend(handles=[*self.points, self.boundary], loc="upper left", bbox_to_anchor=(1.01, 1.0),
-                      fontsize=8, framealpha=0.85)
+            self.held_out = []  # the held-out points: their class's colour and marker, hollow
+            test_labels = h.problem.test_labels() if h.problem.has_test else np.zeros(0, int)
+            for k in range(self.classes):
+                mine = test_labels == k
+                if mine.any():
+                    self.held_out.append(ax.scatter(h.X_test[mine, 0], h.X_test[mine, 1], s=POINT_SIZE,
+                                                    marker=plane.class_marker(k), facecolors="none",
+                                                    edgecolors=plane.class_colour(k, theme),
+                                                    linewidths=HELD_OUT_EDGE_POINTS, zorder=2, clip_on=False))
+            handles = [*self.points, self.boundary]
+            if self.held_out:  # the caption: an ink ring, for every class's hollow points
+                handles.append(ax.scatter([], [], s=POINT_SIZE, facecolors="none", edgecolors=theme.ink,
+                                          linewidths=HELD_OUT_EDGE_POINTS, label=HELD_OUT_CAPTION))
+            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, framealpha=0.85)
         else:
             self.boundary = None
             self.norm = plane.value_norm(h)
             self.points = [ax.scatter(X[:, 0], X[:, 1], s=POINT_SIZE, c=plane.value_rgb(h.y[:, 0], self.norm, theme),
                                       edgecolors=theme.ink, linewidths=0.6, zorder=2, clip_on=False)]
+            self.held_out = []  # the held-out points: coloured by their own y, hollow
+            if len(h.X_test):
+                self.held_out.append(ax.scatter(h.X_test[:, 0], h.X_test[:, 1], s=POINT_SIZE, facecolors="none",
+                                                edgecolors=plane.value_rgb(h.y_test[:, 0], self.norm, theme),
+                                                linewidths=HELD_OUT_EDGE_POINTS, zorder=2, clip_on=False))
+                ax.legend(handles=[ax.scatter([], [], s=POINT_SIZE, facecolors="none", edgecolors=theme.ink,
+                                              linewidths=HELD_OUT_EDGE_POINTS, label=HELD_OUT_CAPTION)],
+                          loc="lower left", bbox_to_anchor=(0.0, 1.12), fontsize=8, framealpha=0.85)
             v = self.norm.vmax
             ramp = plane.value_rgb(np.linspace(-v, v, 256), self.norm, theme)
             # The bar's end triangles say that ŷ beyond its scale is drawn in the end colours.

@@ -11,7 +11,7 @@ from manim.constants import CapStyleType
 from PIL import Image
 
 from nnviz_core.layout import mark_text
-from nnviz_core.palette import Palette, to_hex
+from nnviz_core.palette import HELD_OUT_CAPTION, HELD_OUT_STROKE, Palette, to_hex
 from nnviz_core.plane import (boundary_segments, class_colour, class_marker, grid_span, off_scale, region_rgb,
                               value_norm, value_rgb)
 
@@ -51,6 +51,10 @@ class DecisionRegionPanel(Group):
         self.add(self.static, self.live)
         self.norm = None if self.classes else value_norm(history)
         legend, ends = (class_legend(self.classes, self.theme), ()) if self.classes else value_legend(self.norm, self.theme)
+        if problem.has_test:  # the caption of the hollow points, under the rest of the legend
+            legend.add(VGroup(marker("o", np.zeros(3), 0.07, self.theme.ink, self.theme.ink, hollow=True),
+                              label(HELD_OUT_CAPTION, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1))
+            legend.arrange(DOWN, buff=0.2, aligned_edge=LEFT)
         lo, hi = grid_span(problem)
         half_cell = (hi - lo) / (problem.grid_side - 1) / 2  # the image's pixels are centred on the grid points
         span = (lo - half_cell, hi + half_cell)
@@ -70,6 +74,14 @@ class DecisionRegionPanel(Group):
         else:  # each point in the colour of its own y, on the map's scale
             colours, shapes = [to_hex(c) for c in value_rgb(history.y[:, 0], self.norm, self.theme)], ["o"] * len(history.y)
         self.dots = markers(self.plot.points(*problem.raw_inputs.T), colours, shapes, marker_size(self.plot), self.theme.ink)
+        # The held-out points by the same rule, hollow: outlined in their colour, not filled.
+        if self.classes:
+            labels = problem.test_labels()
+            colours, shapes = [class_colour(k, self.theme) for k in labels], [class_marker(k) for k in labels]
+        else:
+            colours, shapes = [to_hex(c) for c in value_rgb(problem.y_test[:, 0], self.norm, self.theme)], ["o"] * len(problem.y_test)
+        self.test_dots = markers(self.plot.points(*problem.test_inputs.T), colours, shapes, marker_size(self.plot),
+                                 self.theme.ink, hollow=True)
         # One VMobject, its points set each frame; round caps join the contour's segments.
         self.curve = VMobject(stroke_color=self.theme.ink, stroke_width=BOUNDARY_WIDTH, cap_style=CapStyleType.ROUND)
         heading = label(title or ("Decision regions" if self.classes else "Prediction ŷ"), self.theme, SMALL_SIZE + 4)
@@ -77,7 +89,8 @@ class DecisionRegionPanel(Group):
         legend.next_to(self.plot.x_axis.get_end(), RIGHT, buff=LEGEND_GAP).align_to(self.plot.y_axis, UP)
         self.off_scale_marks = off_scale_marks(ends, self.theme) if ends else {}
         self.static.add(self.plot.mobject, heading, legend)
-        self.live.add(self.image, self.plot.x_axis, self.plot.y_axis, self.dots, self.curve, *self.off_scale_marks.values())
+        self.live.add(self.image, self.plot.x_axis, self.plot.y_axis, self.dots, self.test_dots, self.curve,
+                      *self.off_scale_marks.values())
 
     def set_state(self, state) -> "DecisionRegionPanel":
         if self.classes:
@@ -141,22 +154,29 @@ def marker_size(plot: PlotArea) -> float:
     return float(np.clip(plot.x_axis.get_length() / 50, 0.035, 0.08))
 
 
-def marker(shape: str, at, radius: float, fill: str, ink: str) -> VMobject:
-    return VMobject(fill_color=fill, fill_opacity=1.0, stroke_color=ink, stroke_width=OUTLINE_WIDTH).set_points(
-        marker_outline(shape) * radius + at)
+def marker_style(fill: str, ink: str, hollow: bool = False) -> dict:
+    """A training point: filled in its colour, outlined in ink. A held-out one: hollow, outlined
+    in its colour (palette.HELD_OUT_STROKE)."""
+    if hollow:
+        return dict(fill_opacity=0.0, stroke_color=fill, stroke_width=HELD_OUT_STROKE)
+    return dict(fill_color=fill, fill_opacity=1.0, stroke_color=ink, stroke_width=OUTLINE_WIDTH)
 
 
-def markers(at: np.ndarray, colours: list, shapes: list, radius: float, ink: str) -> VGroup:
-    """A marker at each scene point, in its colour and shape, outlined in ink: one VMobject for
-    all the points of one colour and shape (they are drawn every frame, over the regions, so few
-    mobjects keep the frame cheap)."""
+def marker(shape: str, at, radius: float, fill: str, ink: str, hollow: bool = False) -> VMobject:
+    return VMobject(**marker_style(fill, ink, hollow)).set_points(marker_outline(shape) * radius + at)
+
+
+def markers(at: np.ndarray, colours: list, shapes: list, radius: float, ink: str, hollow: bool = False) -> VGroup:
+    """A marker at each scene point, in its colour and shape, outlined in ink (``hollow``: only
+    outlined, in its colour): one VMobject for all the points of one colour and shape (they are
+    drawn every frame, over the regions, so few mobjects keep the frame cheap)."""
     groups = {}
     for point, colour, shape in zip(at, colours, shapes):
         groups.setdefault((colour, shape), []).append(point)
     made = VGroup()
     for (colour, shape), points in groups.items():
         outline = marker_outline(shape) * radius
-        made.add(VMobject(fill_color=colour, fill_opacity=1.0, stroke_color=ink, stroke_width=OUTLINE_WIDTH).set_points(
+        made.add(VMobject(**marker_style(colour, ink, hollow)).set_points(
             (np.array(points)[:, None, :] + outline[None, :, :]).reshape(-1, 3)))
     return made
 
