@@ -410,3 +410,19 @@ def contribution_styles(history, layout: NetworkLayout, theme):
     curves = contribution_curves(history.at_epoch(history.epochs), layout)
     return unit_styles([float(np.abs(values).max()) if index is not None else None for _, index, values in curves],
                        theme)
+
+
+# -- the loss panel's words ----------------------------------------------------------------------
+LOSS_LEGEND = ("train", "test")  # the training curve (solid) and the held-out points' (dashed)
+
+
+def loss_note(history) -> str:
+    """What the plotted loss is, when it could be mistaken: History.loss is the data's loss on
+    the training points over the full set, once per epoch. With l1/l2 the penalty is not in it;
+    with minibatches it is not a batch's loss. "" for a plain full-batch run."""
+    words = []
+    if history.problem.penalised:
+        words.append("data loss, penalty not included")
+    if history.steps > 1:
+        words.append("full training loss per epoch")
+    return "; ".join(words)

@@ -46,6 +46,7 @@ class Theme:
     # (nnviz_core.plane): the points, the decision regions and the output units' maps.
     class_colours: tuple = ("#e69f00", "#0072b2", "#009e73", "#cc79a7")
     accuracy: str = "#1a7f37"  # a classification's accuracy curve, beside the loss (layout.ACCURACY_AXIS)
+    test_loss: str = "#c45200"  # the held-out points' loss (and accuracy) curve, dashed, beside the training one
     # The weight map: blue for negative, red for positive, pale (light) or dark (dark) at zero.
     cmap: str = "coolwarm"
     # The weakest edge or ring still reads at this contrast (WCAG ratio) on the background: the
@@ -75,7 +76,7 @@ THEMES = {
                   loss_marker="#ff5c5c", signal="#d8d8e0", other_units="#9a9aa2", output_bias="#c4c4cc",
                   unit_colours=("#ff8a3d", "#3ccf9e", "#d08cff", "#ff6fb5", "#a6d854", "#e0b04a", "#4fc3d4",
                                 "#f0e442"), class_colours=("#e69f00", "#56b4e9", "#2fbf8f", "#e08fc0"),
-                  accuracy="#6fd08c", cmap="berlin", edge_contrast=3.0, data_alpha=0.6,
+                  accuracy="#6fd08c", test_loss="#ff9d4d", cmap="berlin", edge_contrast=3.0, data_alpha=0.6,
                   neuron_names=("teal", "green", "rust")),
 }
 DEFAULT_THEME = "light"

@@ -71,6 +71,29 @@ def shown_epoch(history, t: float) -> float:
         return t
     return e + (s + (f >= 0.5)) / history.steps
 
+def shown_between(values, state, own: float) -> float:
+    """What a frame shows of a per-epoch quantity (``values``, one per epoch) with ``state``: at a
+    whole epoch that epoch's; at a tween ``own`` (the State's) where it lies between the two
+    epochs' values, else the nearer of the two."""
+    last = len(values) - 1
+    e = min(int(math.floor(state.epoch + 1e-9)), last)
+    if state.epoch - e < 1e-12 or e >= last:
+        return float(values[e])
+    a, b = values[e], values[e + 1]
+    return float(np.clip(own, min(a, b), max(a, b)))
+
+
+def shown_test_loss(history, state) -> float:
+    """The held-out points' loss a frame shows with ``state`` (shown_between)."""
+    return shown_between(history.test_loss, state, state.test_loss)
+
+
+def shown_test_accuracy(history, state) -> float:
+    """The held-out points' accuracy a frame shows with ``state`` (shown_between: a count, as
+    shown_accuracy says)."""
+    return shown_between(history.test_accuracy, state, state.test_accuracy)
+
+
 def shown_accuracy(history, state) -> float:
     """The accuracy a frame shows with ``state``: at a whole epoch that epoch's; at a tween the
     State's own where it lies between the two epochs' accuracies, else the nearer of the two.

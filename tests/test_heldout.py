@@ -11,6 +11,8 @@ import pytest  # noqa: E402
 
 from nnviz_core import RunConfig, train  # noqa: E402
 from nnviz_core.dashboard.fit import DataFitPanel as GifFit, PlanePanel  # noqa: E402
+from nnviz_core.layout import accuracy_text  # noqa: E402
+from nnviz_core.numbers import fmt_loss  # noqa: E402
 from nnviz_core.palette import HELD_OUT_CAPTION  # noqa: E402
 
 from drawn import manim_xy, palette_for  # noqa: E402
@@ -101,3 +103,71 @@ def test_the_video_draws_the_held_out_points_hollow_where_they_are(line, circle)
     np.testing.assert_allclose(drawn, truth, atol=0.02 * np.ptp(truth))
     assert CAPTION in texts(regions.static)
     assert CAPTION not in texts(DataFitPanel(train(config()), palette_for(line)).static)
+
+
+# -- the loss panels ------------------------------------------------------------------------------
+from nnviz_core.dashboard.loss import LossPanel as GifLoss  # noqa: E402
+from nnviz_core.layout import loss_note  # noqa: E402
+from scenes.mobjects import LossPanel  # noqa: E402
+from scenes.mobjects.loss import TEST_DASH  # noqa: E402
+
+from drawn import manim_pieces, mpl_pieces  # noqa: E402
+
+
+def on_test_curve(h, pieces, upto: float, gap: float = 1e-6):
+    """Every drawn point of the test curve lies on training's test loss (straight between epochs)."""
+    for piece in pieces:
+        np.testing.assert_allclose(piece[:, 1], np.interp(piece[:, 0], np.arange(h.epochs + 1), h.test_loss),
+                                   rtol=1e-6, atol=1e-9)
+    drawn_x = np.concatenate([p[:, 0] for p in pieces])
+    assert drawn_x.min() < 1e-6 and upto - gap < drawn_x.max() < upto + 1e-6
+
+
+@pytest.mark.parametrize("name", ["line", "circle"])
+def test_both_loss_panels_draw_trainings_test_loss_and_read_it_out(name, request):
+    h = request.getfixturevalue(name)
+    fig, ax = plt.subplots()
+    gif = GifLoss(ax, h, palette_for(h))
+    video = LossPanel(h, palette_for(h))
+    for e in (0, 3, h.epochs):
+        state = h.at_epoch(e)
+        gif.set_state(state)
+        video.set_state(state)
+        drawn = mpl_pieces(gif.test_curve)
+        if e:
+            on_test_curve(h, drawn, e)
+            dash = TEST_DASH * 2 / video.plot.x_axis.get_length() * h.epochs  # it may end in a gap of its dashes
+            on_test_curve(h, manim_pieces(video.plot, video.test_curve), e, dash)
+        words = gif.readout.get_text()
+        assert f"test {fmt_loss(h.test_loss[e])}" in words and f"train {fmt_loss(h.loss[e])}" in words
+        assert video.test_value.text == fmt_loss(h.test_loss[e]).replace("-", "−")
+        if h.is_classification:
+            assert f"test {accuracy_text(h.test_accuracy[e])}" in words
+            assert video.test_accuracy_value.text + " %" == accuracy_text(h.test_accuracy[e])
+    # Between two epochs the readout is a value between theirs (training's, not the tween's own beyond them).
+    state = h.at(2.5)
+    gif.set_state(state)
+    video.set_state(state)
+    shown = float(video.test_value.text.replace("−", "-"))
+    lo, hi = sorted(h.test_loss[2:4])
+    assert lo - 1e-4 <= shown <= hi + 1e-4
+    assert [t.get_text() for t in gif.legend.get_texts()][:2] in (["train", "test"], ["train loss (binary cross-entropy)",
+                                                                                     "test loss"])
+    plt.close(fig)
+
+
+def test_the_loss_panels_say_what_the_loss_is():
+    plain = train(config(test_fraction=0.2))
+    both = train(config(test_fraction=0.2, l2=0.001, batch_size=20))
+    assert loss_note(plain) == "" and loss_note(train(config(l1=0.01))) == "data loss, penalty not included"
+    assert loss_note(both) == "data loss, penalty not included; full training loss per epoch"
+    # History.loss is the data's loss alone: the penalty is apart (so "not included" is true).
+    s = both.at_epoch(both.epochs)
+    assert s.loss == both.loss[-1] and s.penalty > 0 and s.total_loss > s.loss
+    fig, ax = plt.subplots()
+    GifLoss(ax, both, palette_for(both))
+    assert "penalty not included" in ax.get_xlabel() and "full training loss per epoch" in ax.get_xlabel()
+    plt.close(fig)
+    video = LossPanel(both, palette_for(both))
+    assert {"dataloss,penaltynotincluded", "fulltraininglossperepoch"} <= set(texts(video.static))
+    assert not hasattr(LossPanel(plain, palette_for(plain)), "note")

@@ -1,11 +1,13 @@
 """LossPanel: the loss of every epoch up to the one shown, on a log axis when it spans decades;
-for a classification, the accuracy too, on a right-hand axis from 0 to 100 %."""
+for a classification, the accuracy too, on a right-hand axis from 0 to 100 %. With held-out
+points the test loss (and accuracy) as a second, dashed curve, and both readouts."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..timeline import shown_accuracy
-from ..layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, loss_axis
+from ..timeline import shown_accuracy, shown_test_accuracy, shown_test_loss
+from ..layout import ACCURACY_AXIS, ACCURACY_TICKS, LOSS_LEGEND, accuracy_text, loss_axis, loss_note
+from ..numbers import fmt_loss
 from .panel import TITLE_SIZE, DashboardPanel, set_curve
 
 
@@ -16,11 +18,22 @@ class LossPanel(DashboardPanel):
         self.epochs = np.arange(len(self.loss))
         (self.curve,) = ax.plot([], [], "-", color=self.theme.loss_curve, label="Loss")
         (self.marker,) = ax.plot([], [], "o", color=self.theme.loss_marker, markersize=8, clip_on=False)
-        self.axis = loss_axis(self.loss)
+        self.test_loss = history.test_loss  # None without held-out points
+        self.test_curve = self.readout = None
+        if self.test_loss is not None:
+            (self.test_curve,) = ax.plot([], [], "--", color=self.theme.test_loss, linewidth=1.8, label=LOSS_LEGEND[1])
+            self.curve.set_label(LOSS_LEGEND[0])
+            # The readouts of both, from training, under the title (redrawn with the curves).
+            self.readout = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=8,
+                                   color=self.theme.ink, zorder=6,
+                                   bbox=dict(facecolor=self.theme.figure, edgecolor="none", alpha=0.8, pad=1))
+        # The axis holds the test loss too: neither curve leaves it (set_curve would break them).
+        self.axis = loss_axis(self.loss if self.test_loss is None else np.r_[self.loss, self.test_loss])
         if self.axis.log:
             ax.set_yscale("log")
         ax.set_title("Training Loss (log scale)" if self.axis.log else "Training Loss", fontsize=TITLE_SIZE)
-        ax.set_xlabel("Epoch")
+        note = loss_note(history)
+        ax.set_xlabel(f"Epoch ({note})" if note else "Epoch")
         ax.grid(True)
         ax.set_xlim(0, max(len(self.loss) - 1, 1))
         ax.set_ylim(self.axis.low, self.axis.high)
@@ -28,8 +41,13 @@ class LossPanel(DashboardPanel):
         self.accuracy_curve = None
         if history.problem.is_2d:  # 1-D runs are the seed's MSE regressions, drawn as they were
             ax.set_ylabel(history.problem.loss.name.capitalize())
+        if self.test_loss is not None:
+            ax.set_title(ax.get_title().replace("Training Loss", "Training and Test Loss"), fontsize=TITLE_SIZE)
         if self.accuracy is not None:
             self._accuracy_axis(ax)
+        elif self.test_curve is not None:
+            self.legend = ax.legend(handles=[self.curve, self.test_curve], loc="center right", fontsize=9,
+                                    framealpha=0.85)
 
     def _accuracy_axis(self, ax) -> None:
         """The accuracy on its own right-hand axis, 0 to 100 %, and a legend naming both curves."""
@@ -44,20 +62,35 @@ class LossPanel(DashboardPanel):
         (self.accuracy_marker,) = right.plot([], [], "o", color=theme.accuracy, markersize=7, clip_on=False)
         self.curve.set_label(f"Loss ({self.history.problem.loss.name})")
         # Over the curves, so redrawn with them each frame.
-        self.legend = right.legend(handles=[self.curve, self.accuracy_curve], loc="center right", fontsize=9,
-                                   framealpha=0.85)
-        ax.set_title(ax.get_title().replace("Training Loss", "Training Loss and Accuracy"), fontsize=TITLE_SIZE)
+        handles = [self.curve, self.accuracy_curve]
+        if self.test_curve is not None:
+            self.curve.set_label(f"{LOSS_LEGEND[0]} loss ({self.history.problem.loss.name})")
+            self.test_curve.set_label(f"{LOSS_LEGEND[1]} loss")
+            handles.insert(1, self.test_curve)
+        self.legend = right.legend(handles=handles, loc="center right", fontsize=9, framealpha=0.85)
+        ax.set_title(ax.get_title().replace(" Loss", " Loss and Accuracy"), fontsize=TITLE_SIZE)
 
     def changing_artists(self) -> list:
+        test = [] if self.test_curve is None else [self.test_curve, self.readout, self.legend]
         if self.accuracy_curve is None:
-            return [self.curve, self.marker]
-        return [self.curve, self.accuracy_curve, self.marker, self.accuracy_marker, self.legend]
+            return [self.curve, self.marker, *test]
+        return [self.curve, self.accuracy_curve, self.marker, self.accuracy_marker, *test, self.legend]
 
     def set_state(self, state) -> None:
         shown = int(np.floor(state.epoch + 1e-9)) + 1
         set_curve(self.curve, np.r_[self.epochs[:shown], state.epoch], np.r_[self.loss[:shown], state.loss],
                   self.axis.low, self.axis.high, self.axis.log)
         self.marker.set_data([state.epoch], [state.loss])
+        if self.test_curve is not None:
+            # Training's test loss of every epoch shown; between two, the tween's (timeline.shown_test_loss).
+            test = shown_test_loss(self.history, state)
+            set_curve(self.test_curve, np.r_[self.epochs[:shown], state.epoch], np.r_[self.test_loss[:shown], test],
+                      self.axis.low, self.axis.high, self.axis.log)
+            words = f"{LOSS_LEGEND[0]} {fmt_loss(state.loss)}   {LOSS_LEGEND[1]} {fmt_loss(test)}"
+            if self.accuracy is not None:
+                words += (f"\naccuracy {accuracy_text(shown_accuracy(self.history, state))}   "
+                          f"test {accuracy_text(shown_test_accuracy(self.history, state))}")
+            self.readout.set_text(words)
         if self.accuracy_curve is not None:
             # Training's accuracy of every epoch shown; between two, the tween's (timeline.shown_accuracy).
             accuracy = shown_accuracy(self.history, state)

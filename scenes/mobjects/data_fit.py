@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, Circle, Dot, Line, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, Circle, Dot, Line, VGroup, VMobject
 
 from nnviz_core.layout import fit_y_range, padded
 from nnviz_core.palette import HELD_OUT_CAPTION, HELD_OUT_STROKE, Palette
@@ -38,12 +38,12 @@ class DataFitPanel(Panel):
                         label("prediction", self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12)
         legend[2].shift(0.1 * RIGHT)
         legend[3].shift(0.1 * RIGHT)
-        if len(self.test_dots):  # the caption of the hollow points
-            legend.add(VGroup(hollow_dot(np.zeros(3), self.theme.data_points, 0.06),
-                              label(HELD_OUT_CAPTION, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12)
-                       .next_to(legend, RIGHT, buff=0.3))
         header = VGroup(heading, legend).arrange(RIGHT, buff=0.5)
         header.next_to(self.plot.y_axis, UP, buff=0.45).align_to(self.plot.y_axis, LEFT)
+        if len(self.test_dots):  # the caption of the hollow points, under the legend, clear of "y"
+            header.add(VGroup(hollow_dot(np.zeros(3), self.theme.data_points, 0.06),
+                              label(HELD_OUT_CAPTION, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.12)
+                       .next_to(legend, DOWN, buff=0.1, aligned_edge=LEFT))
         self.curve = VMobject(stroke_color=self.theme.prediction, stroke_width=5)
         self.curve.set_points_as_corners(self.plot.points(self.grid_x, np.zeros_like(self.grid_x)))
         self.marks = OffPlotMarks(self.plot)

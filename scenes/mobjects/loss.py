@@ -1,19 +1,21 @@
 """LossPanel: the loss curve up to the epoch shown, on a log axis when it spans decades; for a
-classification the accuracy too, on a right-hand axis."""
+classification the accuracy too, on a right-hand axis; with held-out points the test loss as a
+second, dashed curve, and its readout."""
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, Dot, Line, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Dot, Line, VGroup, VMobject
 
-from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, accuracy_text, loss_axis
+from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, LOSS_LEGEND, accuracy_text, loss_axis, loss_note
 from nnviz_core.numbers import fmt_loss
 from nnviz_core.palette import Palette
-from nnviz_core.timeline import shown_accuracy
+from nnviz_core.timeline import shown_accuracy, shown_test_accuracy, shown_test_loss
 
 from ..theme import LiveNumber, SMALL_SIZE, label
 from .panel import Panel, PlotArea
 
 CURVE_POINTS = 400  # at most this many points: each frame stays cheap
+TEST_DASH = 0.1  # the test loss's dashes, scene units
 
 
 def envelope(loss, most: int) -> tuple[np.ndarray, np.ndarray]:
@@ -45,14 +47,23 @@ class LossPanel(Panel):
         self.loss = history.loss
         epochs = max(len(self.loss) - 1, 1)
         self.xs, self.ys = envelope(self.loss, CURVE_POINTS)
-        self.axis = loss_axis(self.loss)
+        self.test_loss = history.test_loss  # None without held-out points
+        # The axis holds the test loss too: neither curve leaves it (set_curve would break them).
+        self.axis = loss_axis(self.loss if self.test_loss is None else np.r_[self.loss, self.test_loss])
         self.plot = PlotArea((0, epochs), (self.axis.low, self.axis.high), width, height, "epoch",
                              "log scale" if self.axis.log else "", self.theme, log_ticks=self.axis.ticks if self.axis.log else None)
         widest = max(len(fmt_loss(v)) for v in (self.loss.max(), self.loss.min()))
         self.value = LiveNumber(self.loss[0], fmt_loss, SMALL_SIZE + 4, color=self.theme.ink,
                                 slots=max(10, widest + 2))
         name = history.problem.loss.name if history.is_classification else "MSE"
-        header = VGroup(label("Training loss", self.theme, SMALL_SIZE + 4), label(name, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
+        title = "Training loss" if self.test_loss is None else "Loss"
+        header = VGroup(label(title, self.theme, SMALL_SIZE + 4), label(name, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
+        note = loss_note(history)
+        if note:  # what the plotted loss is: under the plot, a line each, right-aligned
+            self.note = VGroup(*(label(part, self.theme, SMALL_SIZE) for part in note.split("; "))).arrange(
+                DOWN, buff=0.08, aligned_edge=RIGHT)
+            self.note.next_to(self.plot.x_axis, DOWN, buff=0.5).align_to(self.plot.x_axis, RIGHT)
+            self.static.add(self.note)
         self.accuracy = history.accuracy  # None for a regression
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
@@ -64,9 +75,13 @@ class LossPanel(Panel):
         if self.accuracy is not None:
             self.add_accuracy_axis(header)
         self.live.add(self.curve, self.marker, self.value)
+        if self.test_loss is not None:
+            self.add_test_readout(header)
         if self.accuracy is not None:
             self.live.add(self.accuracy_curve, self.accuracy_marker, self.accuracy_value)
         self.set_epoch(0, float(self.loss[0]), None if self.accuracy is None else float(self.accuracy[0]))
+        if self.test_loss is not None:
+            self.set_test(0, float(self.test_loss[0]), None if self.accuracy is None else float(self.test_accuracy[0]))
 
     def add_accuracy_axis(self, header) -> None:
         """The right-hand axis, 0 to 100 %, its curve and marker in theme.accuracy; the values,
@@ -94,8 +109,41 @@ class LossPanel(Panel):
         # The loss's value joins the row, right-aligned, "loss" before it.
         self.value.next_to(named, LEFT, buff=0.45).align_to(percent, DOWN)
         loss_named = label("loss", self.theme, SMALL_SIZE).next_to(self.value, LEFT, buff=0.15).align_to(percent, DOWN)
+        self.loss_named = loss_named
         header.next_to([0, max(m.get_top()[1] for m in (percent, named)), 0], UP, buff=0.15, coor_mask=UP)
+        self.percent_sign = percent
         self.static.add(axis, percent, named, loss_named)
+
+    def add_test_readout(self, header) -> None:
+        """The dashed test-loss curve and, in a row over the training values, "test loss 0.1234"
+        (and the test accuracy for a classification), right-aligned with them; each row starts
+        with its curve's key (solid: train, dashed: test); the header goes over them."""
+        colour = self.theme.test_loss
+        self.test_xs, self.test_ys = envelope(self.test_loss, CURVE_POINTS)
+        self.test_curve = VMobject(stroke_color=colour, stroke_width=3)
+        widest = max(len(fmt_loss(v)) for v in (self.test_loss.max(), self.test_loss.min()))
+        self.test_value = LiveNumber(self.test_loss[0], fmt_loss, SMALL_SIZE + 4, color=colour, slots=max(10, widest + 2))
+        row = VGroup(*curve_key(colour, f"{LOSS_LEGEND[1]} loss", self.theme, dashed=True), self.test_value)
+        self.test_accuracy = self.history.test_accuracy
+        if self.accuracy is not None:
+            self.test_accuracy_value = LiveNumber(0.955, lambda v: accuracy_text(v).removesuffix(" %"), SMALL_SIZE + 4,
+                                                  color=colour, slots=max(len(accuracy_text(v)) for v in (0.955, 1.0)))
+            row.add(label("accuracy", self.theme, SMALL_SIZE, color=colour), self.test_accuracy_value,
+                    label("%", self.theme, SMALL_SIZE + 4, color=colour))
+        row.arrange(RIGHT, buff=0.15)
+        row.next_to(self.value, UP, buff=0.12).align_to(self.plot.x_axis if self.accuracy is None else self.percent_sign,
+                                                         RIGHT)
+        header.next_to(row, UP, buff=0.12, coor_mask=UP)
+        # The training row's key: before its "loss" (a classification's) or its value, named "train loss".
+        first = self.loss_named if self.accuracy is not None else self.value
+        key = VGroup(*curve_key(self.theme.loss_curve, "" if self.accuracy is not None else f"{LOSS_LEGEND[0]} loss",
+                                self.theme)).arrange(RIGHT, buff=0.15)
+        key.next_to(first, LEFT, buff=0.15).align_to(self.value, DOWN)
+        self.static.add(key)
+        self.static.add(*(m for m in row if m is not self.test_value and m is not getattr(self, "test_accuracy_value", None)))
+        self.live.add(self.test_curve, self.test_value)
+        if self.accuracy is not None:
+            self.live.add(self.test_accuracy_value)
 
     def accuracy_points(self, epochs, shares) -> np.ndarray:
         """Scene points of (epoch, accuracy) on the right-hand axis."""
@@ -106,7 +154,24 @@ class LossPanel(Panel):
 
     def set_state(self, state) -> "LossPanel":
         accuracy = None if self.accuracy is None else shown_accuracy(self.history, state)
-        return self.set_epoch(state.epoch, state.loss, accuracy)
+        self.set_epoch(state.epoch, state.loss, accuracy)
+        if self.test_loss is not None:
+            self.set_test(state.epoch, shown_test_loss(self.history, state),
+                          None if self.accuracy is None else shown_test_accuracy(self.history, state))
+        return self
+
+    def set_test(self, epoch: float, loss: float, accuracy: float | None = None) -> "LossPanel":
+        """The dashed curve through every real test loss up to ``epoch``, ending at ``loss``, and
+        the readouts (training's values: timeline.shown_test_loss)."""
+        before = self.test_xs < epoch
+        self.plot.set_curve(self.test_curve, np.r_[self.test_xs[before], epoch], np.r_[self.test_ys[before], loss],
+                            dash=TEST_DASH)
+        for number, value in ((self.test_value, loss), (getattr(self, "test_accuracy_value", None), accuracy)):
+            if number is not None and value is not None:
+                right = number.get_right()
+                number.set_value(value)
+                number.shift(right - number.get_right())
+        return self
 
     def set_epoch(self, epoch: float, loss: float, accuracy: float | None = None) -> "LossPanel":
         """The curve through every real epoch loss up to ``epoch``, ending at ``loss`` (and so
@@ -126,3 +191,11 @@ class LossPanel(Panel):
             self.accuracy_value.set_value(accuracy)
             self.accuracy_value.shift(right - self.accuracy_value.get_right())
         return self
+
+
+def curve_key(colour: str, name: str, theme, dashed: bool = False) -> tuple:
+    """A legend entry: a short line (dashed or solid) in the curve's colour and its name."""
+    line = Line(0.22 * LEFT, 0.22 * RIGHT, color=colour, stroke_width=4)
+    if dashed:
+        line = DashedLine(0.22 * LEFT, 0.22 * RIGHT, color=colour, stroke_width=4, dash_length=0.08)
+    return (line, label(name, theme, SMALL_SIZE, color=colour)) if name else (line,)
