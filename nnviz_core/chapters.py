@@ -628,11 +628,27 @@ def summary(h, **_) -> Chapter:
     if classes_of(h):
         caption += f", accuracy {accuracy_text(h.accuracy[0])} → {accuracy_text(h.accuracy[-1])}"
         accuracy = f" The accuracy {accuracy_path(h).phrase()}; {still_wrong(h)}."
+    test = test_sentence(h)
+    if test:
+        caption += f"; test loss {fmt_loss(h.test_loss[0])} → {fmt_loss(h.test_loss[-1])}"
     return Chapter("summary", "Summary", (caption,),
-                   f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + accuracy
+                   f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + accuracy + test
                    + (f" {said}" if said else ""),
                    Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}),
                          glow=1.5, hold=4.5 if happened else 3.0))
+
+
+def test_sentence(h) -> str:
+    """With held-out points: " On the 12 held-out points the test loss ended at 0.2237 (lowest
+    0.1234, at epoch 54)." (and the test accuracy); "" without."""
+    if h.test_loss is None:
+        return ""
+    test = h.test_loss
+    words = (f" On the {count(len(h.X_test), 'held-out point')} the test loss ended at {fmt_loss(test[-1])} "
+             f"(lowest {fmt_loss(test.min())}, at epoch {int(test.argmin())})")
+    if h.test_accuracy is not None:
+        words += f", the test accuracy at {accuracy_text(h.test_accuracy[-1])}"
+    return words + "."
 
 
 def still_wrong(h) -> str:

@@ -171,3 +171,44 @@ def test_the_loss_panels_say_what_the_loss_is():
     video = LossPanel(both, palette_for(both))
     assert {"dataloss,penaltynotincluded", "fulltraininglossperepoch"} <= set(texts(video.static))
     assert not hasattr(LossPanel(plain, palette_for(plain)), "note")
+
+
+# -- the words --------------------------------------------------------------------------------------
+from nnviz_core.chapters import storyboard  # noqa: E402
+from nnviz_core.frontends.cli import main  # noqa: E402
+
+from test_optim import OVERFITS  # noqa: E402
+
+SUMMARY = [("summary", {})]
+
+
+@pytest.fixture(scope="module")
+def overfits():
+    return train(OVERFITS)
+
+
+def test_overfitting_and_the_final_test_loss_are_said_in_the_summary_info_and_script(overfits, tmp_path, capsys):
+    h = overfits
+    said = [e.text for e in h.events() if e.kind == "overfit"]
+    assert len(said) == 1  # the run overfits: "from epoch k the test loss rose from A to B ..."
+    sentence = said[0][0].upper() + said[0][1:]
+    chapter = storyboard(h, SUMMARY)[0]
+    assert sentence in chapter.narration
+    final = fmt_loss(h.test_loss[-1])
+    assert f"test loss ended at {final}" in chapter.narration and f"test loss {fmt_loss(h.test_loss[0])} → {final}" in chapter.captions[0]
+    h.save(tmp_path / "over.npz")
+    assert main(["info", str(tmp_path / "over.npz")]) == 0
+    text = capsys.readouterr().out
+    assert f"happened        {said[0]}" in text and f"-> {h.test_loss[-1]:.6g} at epoch {h.epochs}" in text
+    assert main(["script", "TrainingLecture", "--run", str(tmp_path / "over.npz")]) == 0
+    script = capsys.readouterr().out
+    assert sentence in script and f"test loss ended at {final}" in script
+
+    quiet = train(OVERFITS.updated({"test_fraction": 0.0}))  # the same run without held-out points
+    chapter = storyboard(quiet, SUMMARY)[0]
+    assert "test loss" not in chapter.narration and "test loss" not in chapter.captions[0]
+    quiet.save(tmp_path / "quiet.npz")
+    assert main(["info", str(tmp_path / "quiet.npz")]) == 0
+    assert "test loss" not in capsys.readouterr().out
+    default = storyboard(train(config()), SUMMARY)[0]
+    assert "test loss" not in default.narration
