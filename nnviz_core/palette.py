@@ -310,3 +310,7 @@ def unit_styles(peaks, theme: Theme) -> list[UnitStyle]:
 HELD_OUT_CAPTION = "hollow: held out"
 HELD_OUT_EDGE_POINTS = 1.6  # matplotlib: the marker edge, in points
 HELD_OUT_STROKE = 3.0  # manim: the outline's stroke width
+# On the plane (region or ŷ colours behind, which a point's own colour may match) the ring is
+# edged in ink on both sides, as a training point is: this much ink, in each renderer's units.
+HELD_OUT_INK_POINTS = 0.6
+HELD_OUT_INK_STROKE = 1.5

@@ -138,11 +138,12 @@ def test_both_loss_panels_draw_trainings_test_loss_and_read_it_out(name, request
             on_test_curve(h, drawn, e)
             dash = TEST_DASH * 2 / video.plot.x_axis.get_length() * h.epochs  # it may end in a gap of its dashes
             on_test_curve(h, manim_pieces(video.plot, video.test_curve), e, dash)
-        words = gif.readout.get_text()
-        assert f"test {fmt_loss(h.test_loss[e])}" in words and f"train {fmt_loss(h.loss[e])}" in words
+        words = [t.get_text() for t in gif.legend.get_texts()]  # the legend reads the values out
+        assert words[0].startswith("train") and words[0].endswith(f": {fmt_loss(h.loss[e])}")
+        assert words[1].startswith("test") and words[1].endswith(f": {fmt_loss(h.test_loss[e])}")
         assert video.test_value.text == fmt_loss(h.test_loss[e]).replace("-", "−")
         if h.is_classification:
-            assert f"test {accuracy_text(h.test_accuracy[e])}" in words
+            assert words[2].endswith(f"{accuracy_text(h.accuracy[e])}, test {accuracy_text(h.test_accuracy[e])}")
             assert video.test_accuracy_value.text + " %" == accuracy_text(h.test_accuracy[e])
     # Between two epochs the readout is a value between theirs (training's, not the tween's own beyond them).
     state = h.at(2.5)
@@ -151,8 +152,8 @@ def test_both_loss_panels_draw_trainings_test_loss_and_read_it_out(name, request
     shown = float(video.test_value.text.replace("−", "-"))
     lo, hi = sorted(h.test_loss[2:4])
     assert lo - 1e-4 <= shown <= hi + 1e-4
-    assert [t.get_text() for t in gif.legend.get_texts()][:2] in (["train", "test"], ["train loss (binary cross-entropy)",
-                                                                                     "test loss"])
+    gif_shown = float(gif.legend.get_texts()[1].get_text().split(": ")[1])
+    assert lo - 1e-4 <= gif_shown <= hi + 1e-4
     plt.close(fig)
 
 

@@ -7,15 +7,21 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.cm import ScalarMappable
+from matplotlib.patheffects import Normal, Stroke
 
 from .. import plane
 from ..layout import accuracy_text, fit_y_range, mark_text, padded
 from ..numbers import fmt_loss
-from ..palette import HELD_OUT_CAPTION, HELD_OUT_EDGE_POINTS
+from ..palette import HELD_OUT_CAPTION, HELD_OUT_EDGE_POINTS, HELD_OUT_INK_POINTS
 from ..timeline import shown_accuracy
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 POINT_SIZE = 30  # points², the scatter's markers on the plane
+
+
+def inked(theme) -> list:
+    """A held-out ring on the plane: edged in ink on both sides, so it reads on any colour."""
+    return [Stroke(linewidth=HELD_OUT_EDGE_POINTS + 2 * HELD_OUT_INK_POINTS, foreground=theme.ink), Normal()]
 BOUNDARY_WIDTH = 2.0  # points
 
 
@@ -93,7 +99,8 @@ class PlanePanel(DashboardPanel):
                     self.held_out.append(ax.scatter(h.X_test[mine, 0], h.X_test[mine, 1], s=POINT_SIZE,
                                                     marker=plane.class_marker(k), facecolors="none",
                                                     edgecolors=plane.class_colour(k, theme),
-                                                    linewidths=HELD_OUT_EDGE_POINTS, zorder=2, clip_on=False))
+                                                    linewidths=HELD_OUT_EDGE_POINTS, zorder=2, clip_on=False,
+                                                    path_effects=inked(theme)))
             handles = [*self.points, self.boundary]
             if self.held_out:  # the caption: an ink ring, for every class's hollow points
                 handles.append(ax.scatter([], [], s=POINT_SIZE, facecolors="none", edgecolors=theme.ink,
@@ -108,10 +115,12 @@ class PlanePanel(DashboardPanel):
             if len(h.X_test):
                 self.held_out.append(ax.scatter(h.X_test[:, 0], h.X_test[:, 1], s=POINT_SIZE, facecolors="none",
                                                 edgecolors=plane.value_rgb(h.y_test[:, 0], self.norm, theme),
-                                                linewidths=HELD_OUT_EDGE_POINTS, zorder=2, clip_on=False))
+                                                linewidths=HELD_OUT_EDGE_POINTS, zorder=2, clip_on=False,
+                                                path_effects=inked(theme)))
+                # Under the plane's left corner, clear of the x₁ label in the middle.
                 ax.legend(handles=[ax.scatter([], [], s=POINT_SIZE, facecolors="none", edgecolors=theme.ink,
                                               linewidths=HELD_OUT_EDGE_POINTS, label=HELD_OUT_CAPTION)],
-                          loc="lower left", bbox_to_anchor=(0.0, 1.12), fontsize=8, framealpha=0.85)
+                          loc="upper left", bbox_to_anchor=(-0.12, -0.07), fontsize=8, framealpha=0.85)
             v = self.norm.vmax
             ramp = plane.value_rgb(np.linspace(-v, v, 256), self.norm, theme)
             # The bar's end triangles say that ŷ beyond its scale is drawn in the end colours.

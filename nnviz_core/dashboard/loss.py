@@ -19,14 +19,10 @@ class LossPanel(DashboardPanel):
         (self.curve,) = ax.plot([], [], "-", color=self.theme.loss_curve, label="Loss")
         (self.marker,) = ax.plot([], [], "o", color=self.theme.loss_marker, markersize=8, clip_on=False)
         self.test_loss = history.test_loss  # None without held-out points
-        self.test_curve = self.readout = None
+        self.test_curve = None
         if self.test_loss is not None:
             (self.test_curve,) = ax.plot([], [], "--", color=self.theme.test_loss, linewidth=1.8, label=LOSS_LEGEND[1])
             self.curve.set_label(LOSS_LEGEND[0])
-            # The readouts of both, from training, under the title (redrawn with the curves).
-            self.readout = ax.text(0.99, 0.97, "", transform=ax.transAxes, ha="right", va="top", fontsize=8,
-                                   color=self.theme.ink, zorder=6,
-                                   bbox=dict(facecolor=self.theme.figure, edgecolor="none", alpha=0.8, pad=1))
         # The axis holds the test loss too: neither curve leaves it (set_curve would break them).
         self.axis = loss_axis(self.loss if self.test_loss is None else np.r_[self.loss, self.test_loss])
         if self.axis.log:
@@ -48,6 +44,7 @@ class LossPanel(DashboardPanel):
         elif self.test_curve is not None:
             self.legend = ax.legend(handles=[self.curve, self.test_curve], loc="center right", fontsize=9,
                                     framealpha=0.85)
+            self.names = [h.get_label() for h in self.legend.legend_handles]
 
     def _accuracy_axis(self, ax) -> None:
         """The accuracy on its own right-hand axis, 0 to 100 %, and a legend naming both curves."""
@@ -68,10 +65,11 @@ class LossPanel(DashboardPanel):
             self.test_curve.set_label(f"{LOSS_LEGEND[1]} loss")
             handles.insert(1, self.test_curve)
         self.legend = right.legend(handles=handles, loc="center right", fontsize=9, framealpha=0.85)
+        self.names = [h.get_label() for h in handles]
         ax.set_title(ax.get_title().replace(" Loss", " Loss and Accuracy"), fontsize=TITLE_SIZE)
 
     def changing_artists(self) -> list:
-        test = [] if self.test_curve is None else [self.test_curve, self.readout, self.legend]
+        test = [] if self.test_curve is None else [self.test_curve, self.legend]
         if self.accuracy_curve is None:
             return [self.curve, self.marker, *test]
         return [self.curve, self.accuracy_curve, self.marker, self.accuracy_marker, *test, self.legend]
@@ -86,11 +84,13 @@ class LossPanel(DashboardPanel):
             test = shown_test_loss(self.history, state)
             set_curve(self.test_curve, np.r_[self.epochs[:shown], state.epoch], np.r_[self.test_loss[:shown], test],
                       self.axis.low, self.axis.high, self.axis.log)
-            words = f"{LOSS_LEGEND[0]} {fmt_loss(state.loss)}   {LOSS_LEGEND[1]} {fmt_loss(test)}"
+            # The legend is the readout: each curve's name and its value at the frame, from training.
+            values = [fmt_loss(state.loss), fmt_loss(test)]
             if self.accuracy is not None:
-                words += (f"\naccuracy {accuracy_text(shown_accuracy(self.history, state))}   "
-                          f"test {accuracy_text(shown_test_accuracy(self.history, state))}")
-            self.readout.set_text(words)
+                values.append(f"{accuracy_text(shown_accuracy(self.history, state))}, test "
+                              f"{accuracy_text(shown_test_accuracy(self.history, state))}")
+            for text, name, value in zip(self.legend.get_texts(), self.names, values):
+                text.set_text(f"{name}: {value}")
         if self.accuracy_curve is not None:
             # Training's accuracy of every epoch shown; between two, the tween's (timeline.shown_accuracy).
             accuracy = shown_accuracy(self.history, state)

@@ -11,7 +11,7 @@ from manim.constants import CapStyleType
 from PIL import Image
 
 from nnviz_core.layout import mark_text
-from nnviz_core.palette import HELD_OUT_CAPTION, HELD_OUT_STROKE, Palette, to_hex
+from nnviz_core.palette import HELD_OUT_CAPTION, HELD_OUT_INK_STROKE, HELD_OUT_STROKE, Palette, to_hex
 from nnviz_core.plane import (boundary_segments, class_colour, class_marker, grid_span, off_scale, region_rgb,
                               value_norm, value_rgb)
 
@@ -155,10 +155,12 @@ def marker_size(plot: PlotArea) -> float:
 
 
 def marker_style(fill: str, ink: str, hollow: bool = False) -> dict:
-    """A training point: filled in its colour, outlined in ink. A held-out one: hollow, outlined
-    in its colour (palette.HELD_OUT_STROKE)."""
+    """A training point: filled in its colour, outlined in ink. A held-out one: hollow, a ring in
+    its colour (palette.HELD_OUT_STROKE) edged in ink on both sides (a background stroke), so it
+    reads on a region or map of its own colour."""
     if hollow:
-        return dict(fill_opacity=0.0, stroke_color=fill, stroke_width=HELD_OUT_STROKE)
+        return dict(fill_opacity=0.0, stroke_color=fill, stroke_width=HELD_OUT_STROKE, background_stroke_color=ink,
+                    background_stroke_width=HELD_OUT_STROKE + 2 * HELD_OUT_INK_STROKE, background_stroke_opacity=1.0)
     return dict(fill_color=fill, fill_opacity=1.0, stroke_color=ink, stroke_width=OUTLINE_WIDTH)
 
 
