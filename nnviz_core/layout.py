@@ -419,10 +419,11 @@ LOSS_LEGEND = ("train", "test")  # the training curve (solid) and the held-out p
 def loss_note(history) -> str:
     """What the plotted loss is, when it could be mistaken: History.loss is the data's loss on
     the training points over the full set, once per epoch. With l1/l2 the penalty is not in it;
-    with minibatches it is not a batch's loss. "" for a plain full-batch run."""
+    with minibatches it is not a batch's loss. "" for a plain full-batch run. Its parts are
+    joined by "; "."""
     words = []
     if history.problem.penalised:
-        words.append("data loss, penalty not included")
+        words.append("data loss, no penalty")
     if history.steps > 1:
         words.append("full training loss per epoch")
     return "; ".join(words)

@@ -160,17 +160,17 @@ def test_both_loss_panels_draw_trainings_test_loss_and_read_it_out(name, request
 def test_the_loss_panels_say_what_the_loss_is():
     plain = train(config(test_fraction=0.2))
     both = train(config(test_fraction=0.2, l2=0.001, batch_size=20))
-    assert loss_note(plain) == "" and loss_note(train(config(l1=0.01))) == "data loss, penalty not included"
-    assert loss_note(both) == "data loss, penalty not included; full training loss per epoch"
+    assert loss_note(plain) == "" and loss_note(train(config(l1=0.01))) == "data loss, no penalty"
+    assert loss_note(both) == "data loss, no penalty; full training loss per epoch"
     # History.loss is the data's loss alone: the penalty is apart (so "not included" is true).
     s = both.at_epoch(both.epochs)
     assert s.loss == both.loss[-1] and s.penalty > 0 and s.total_loss > s.loss
     fig, ax = plt.subplots()
     GifLoss(ax, both, palette_for(both))
-    assert "penalty not included" in ax.get_xlabel() and "full training loss per epoch" in ax.get_xlabel()
+    assert "data loss, no penalty" in ax.get_xlabel() and "full training loss per epoch" in ax.get_xlabel()
     plt.close(fig)
     video = LossPanel(both, palette_for(both))
-    assert {"dataloss,penaltynotincluded", "fulltraininglossperepoch"} <= set(texts(video.static))
+    assert "dataloss,nopenalty·fulltraininglossperepoch" in texts(video.static)
     assert not hasattr(LossPanel(plain, palette_for(plain)), "note")
 
 

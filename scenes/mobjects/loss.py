@@ -59,10 +59,12 @@ class LossPanel(Panel):
         title = "Training loss" if self.test_loss is None else "Loss"
         header = VGroup(label(title, self.theme, SMALL_SIZE + 4), label(name, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
         note = loss_note(history)
-        if note:  # what the plotted loss is: under the plot, a line each, right-aligned
-            self.note = VGroup(*(label(part, self.theme, SMALL_SIZE) for part in note.split("; "))).arrange(
-                DOWN, buff=0.08, aligned_edge=RIGHT)
-            self.note.next_to(self.plot.x_axis, DOWN, buff=0.5).align_to(self.plot.x_axis, RIGHT)
+        if note:  # what the plotted loss is: one line under the ticks, right-aligned, no wider than the plot
+            self.note = label(note.replace("; ", " · "), self.theme, SMALL_SIZE)
+            room = self.plot.x_axis.get_length()
+            if self.note.width > room:
+                self.note.scale_to_fit_width(room)
+            self.note.next_to(self.plot.labels, DOWN, buff=0.08).align_to(self.plot.x_axis, RIGHT)
             self.static.add(self.note)
         self.accuracy = history.accuracy  # None for a regression
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
@@ -123,7 +125,8 @@ class LossPanel(Panel):
         self.test_curve = VMobject(stroke_color=colour, stroke_width=3)
         widest = max(len(fmt_loss(v)) for v in (self.test_loss.max(), self.test_loss.min()))
         self.test_value = LiveNumber(self.test_loss[0], fmt_loss, SMALL_SIZE + 4, color=colour, slots=max(10, widest + 2))
-        row = VGroup(*curve_key(colour, f"{LOSS_LEGEND[1]} loss", self.theme, dashed=True), self.test_value)
+        named = f"{LOSS_LEGEND[1]} loss" if self.accuracy is not None else LOSS_LEGEND[1]
+        row = VGroup(*curve_key(colour, named, self.theme, dashed=True), self.test_value)
         self.test_accuracy = self.history.test_accuracy
         if self.accuracy is not None:
             self.test_accuracy_value = LiveNumber(0.955, lambda v: accuracy_text(v).removesuffix(" %"), SMALL_SIZE + 4,
@@ -131,14 +134,15 @@ class LossPanel(Panel):
             row.add(label("accuracy", self.theme, SMALL_SIZE, color=colour), self.test_accuracy_value,
                     label("%", self.theme, SMALL_SIZE + 4, color=colour))
         row.arrange(RIGHT, buff=0.15)
-        row.next_to(self.value, UP, buff=0.12).align_to(self.plot.x_axis if self.accuracy is None else self.percent_sign,
-                                                         RIGHT)
-        header.next_to(row, UP, buff=0.12, coor_mask=UP)
-        # The training row's key: before its "loss" (a classification's) or its value, named "train loss".
-        first = self.loss_named if self.accuracy is not None else self.value
-        key = VGroup(*curve_key(self.theme.loss_curve, "" if self.accuracy is not None else f"{LOSS_LEGEND[0]} loss",
-                                self.theme)).arrange(RIGHT, buff=0.15)
-        key.next_to(first, LEFT, buff=0.15).align_to(self.value, DOWN)
+        if self.accuracy is not None:  # a row over the training one ("loss … accuracy … %"), the header over both
+            row.next_to(self.value, UP, buff=0.12).align_to(self.percent_sign, RIGHT)
+            header.next_to(row, UP, buff=0.12, coor_mask=UP)
+            key = VGroup(*curve_key(self.theme.loss_curve, "", self.theme)).next_to(self.loss_named, LEFT, buff=0.15)
+        else:  # "— train 0.0216" in the header's row, "-- test 0.2026" under it, just over the plot
+            key = VGroup(*curve_key(self.theme.loss_curve, LOSS_LEGEND[0], self.theme)).arrange(RIGHT, buff=0.15)
+            key.next_to(self.value, LEFT, buff=0.15)
+            row.next_to(self.plot.y_axis.get_end(), UP, buff=0.12).align_to(self.plot.x_axis, RIGHT)
+        key.align_to(self.value, DOWN)
         self.static.add(key)
         self.static.add(*(m for m in row if m is not self.test_value and m is not getattr(self, "test_accuracy_value", None)))
         self.live.add(self.test_curve, self.test_value)
