@@ -58,14 +58,6 @@ class LossPanel(Panel):
         name = history.problem.loss.name if history.is_classification else "MSE"
         title = "Training loss" if self.test_loss is None else "Loss"
         header = VGroup(label(title, self.theme, SMALL_SIZE + 4), label(name, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
-        note = loss_note(history)
-        if note:  # what the plotted loss is: one line under the ticks, right-aligned, no wider than the plot
-            self.note = label(note.replace("; ", " · "), self.theme, SMALL_SIZE)
-            room = self.plot.x_axis.get_length()
-            if self.note.width > room:
-                self.note.scale_to_fit_width(room)
-            self.note.next_to(self.plot.labels, DOWN, buff=0.08).align_to(self.plot.x_axis, RIGHT)
-            self.static.add(self.note)
         self.accuracy = history.accuracy  # None for a regression
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
@@ -79,6 +71,7 @@ class LossPanel(Panel):
         self.live.add(self.curve, self.marker, self.value)
         if self.test_loss is not None:
             self.add_test_readout(header)
+        self.add_note(history)
         if self.accuracy is not None:
             self.live.add(self.accuracy_curve, self.accuracy_marker, self.accuracy_value)
         self.set_epoch(0, float(self.loss[0]), None if self.accuracy is None else float(self.accuracy[0]))
@@ -116,6 +109,23 @@ class LossPanel(Panel):
         self.percent_sign = percent
         self.static.add(axis, percent, named, loss_named)
 
+    def add_note(self, history) -> None:
+        """What the plotted loss is (layout.loss_note), when it could be mistaken: one line under
+        the ticks, from the plot's left, clear of "epoch" (a classification puts it there too)."""
+        note = loss_note(history)
+        if not note:
+            return
+        self.note = label(note.replace("; ", " · "), self.theme, SMALL_SIZE)
+        room = self.plot.x_axis.get_length() - (self.plot.x_label.width + 0.3 if self.accuracy is not None else 0)
+        if self.note.width > room:
+            self.note.scale_to_fit_width(room)
+        self.note.next_to(self.plot.labels, DOWN, buff=0.08)
+        if self.accuracy is not None:  # in the row of "epoch", which is under the ticks here
+            self.note.align_to(self.plot.x_axis, LEFT).align_to(self.plot.x_label, DOWN)
+        else:
+            self.note.align_to(self.plot.x_axis, RIGHT)
+        self.static.add(self.note)
+
     def add_test_readout(self, header) -> None:
         """The dashed test-loss curve and, in a row over the training values, "test loss 0.1234"
         (and the test accuracy for a classification), right-aligned with them; each row starts
@@ -137,12 +147,13 @@ class LossPanel(Panel):
         if self.accuracy is not None:  # a row over the training one ("loss … accuracy … %"), the header over both
             row.next_to(self.value, UP, buff=0.12).align_to(self.percent_sign, RIGHT)
             header.next_to(row, UP, buff=0.12, coor_mask=UP)
-            key = VGroup(*curve_key(self.theme.loss_curve, "", self.theme)).next_to(self.loss_named, LEFT, buff=0.15)
+            self.loss_named.set_color(self.theme.loss_curve)  # "loss" in the solid curve's colour is its key
+            key = VGroup()
         else:  # "— train 0.0216" in the header's row, "-- test 0.2026" under it, just over the plot
             key = VGroup(*curve_key(self.theme.loss_curve, LOSS_LEGEND[0], self.theme)).arrange(RIGHT, buff=0.15)
             key.next_to(self.value, LEFT, buff=0.15)
             row.next_to(self.plot.y_axis.get_end(), UP, buff=0.12).align_to(self.plot.x_axis, RIGHT)
-        key.align_to(self.value, DOWN)
+            key.align_to(self.value, DOWN)
         self.static.add(key)
         self.static.add(*(m for m in row if m is not self.test_value and m is not getattr(self, "test_accuracy_value", None)))
         self.live.add(self.test_curve, self.test_value)
