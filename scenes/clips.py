@@ -136,6 +136,9 @@ class LossLandscape(LectureSteps):
         self.landscape_panel = panel = LandscapePanel(land, runs, self.palette, side=5.6, **extra)
         left, right, bottom, top = self.PANEL
         panel.shift((left - panel.get_left()[0]) * RIGHT + (top - panel.plot.y_axis.get_end()[1]) * UP)
+        room = right - panel.readout.get_left()[0]
+        if panel.readout.width > room:  # a comparison's long run names ("momentum") widen the table past the frame
+            panel.readout.scale_to_fit_width(room, about_edge=UP + LEFT)
         notes = self.landscape_notes(land, panel)
         counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
         counter.sampling_corner = [right, bottom, 0]  # "1 frame per N epochs": the notes' column has room at its foot

@@ -208,6 +208,8 @@ def test_the_clip_puts_a_comparisons_runs_on_one_plane(tmp_path, capsys):
         scene.comparison = runs
         scene.render()
     panel = scene.landscape_panel
+    from manim import config
+    assert panel.readout.get_right()[0] <= config.frame_x_radius  # "momentum" widens the table: still in the frame
     final = theta(runs.histories[0].at_epoch(20))
     for k, h in enumerate(runs.histories):
         own, coords, real, plane = panel.shown[k]
