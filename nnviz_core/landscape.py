@@ -128,7 +128,15 @@ class Landscape:
         readout gives them."""
         values = np.concatenate([self.surface.ravel(),
                                  *(np.r_[self.paths[k].real, self.paths[k].on_plane] for k in self.steady)])
-        return loss_axis(values[np.isfinite(values)])
+        values = values[np.isfinite(values)]
+        axis = loss_axis(values)
+        if axis.log:
+            return axis
+        # Linear: the values' own range, not the loss plot's from 0 (a surface of 1.07 to 1.14,
+        # a 3-class run that barely learns, would otherwise be one colour with no contour line).
+        low, high = float(values.min()), float(values.max())
+        pad = 0.05 * (high - low) if high > low else 0.05 * abs(high) or 0.05
+        return LossAxis(False, max(low - pad, 0.0), high + pad, ())
 
     @property
     def unfinite(self) -> int:
@@ -140,7 +148,7 @@ class Landscape:
         decades between them when it spans few decades."""
         s = self.scale
         if not s.log:
-            return [float(v) for v in nice_levels(s.low, s.high)][1:]
+            return [float(v) for v in nice_levels(s.low, s.high) if s.low < v < s.high]
         first, last = np.log10(s.low), np.log10(s.high)
         step = 0.5 if last - first <= 4 else 1.0
         return [float(10 ** p) for p in np.arange(first + step, last, step)]
@@ -461,6 +469,13 @@ def real_name(problem) -> str:
 def surface_name(problem) -> str:
     """What the surface's value is: "loss (mean squared error)", "loss + penalty"."""
     return "loss + penalty" if problem.penalised else f"loss ({problem.loss.name})"
+
+
+def level_text(value: float, levels) -> str:
+    """A linear colour bar's tick, with as many decimals as its step needs (0.0005 apart: 1.0675)."""
+    step = float(levels[1] - levels[0]) if len(levels) > 1 else abs(float(value)) or 1.0
+    text = f"{value:.{max(0, int(np.ceil(-np.log10(step) - 1e-9)))}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def nice_levels(lo: float, hi: float, count: int = 5) -> np.ndarray:

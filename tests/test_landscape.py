@@ -232,3 +232,21 @@ def test_the_path_reads_on_every_colour_of_the_map():
             casing, edge = path_strokes(core)
             assert contrast(core, casing) >= 3.0, (theme.name, core)
             assert min(max(contrast(casing, to_hex(c)), contrast(edge, to_hex(c))) for c in sequential_colours(theme)) >= 4.0
+
+
+def test_a_flat_surface_gets_the_colours_of_its_own_range():
+    """A 3-class run that barely learns: its surface spans 1.07 to 1.14. From 0, it was one colour
+    with no contour line; its own range gives it the whole map, and ticks that differ."""
+    from nnviz_core.landscape import level_text, nice_levels
+
+    h = train(RunConfig(dataset="spiral", classes=3, features=("x1", "x2"), layers=(2, 6, 3), epochs=20,
+                        snapshot_every=5, samples=30, activation="tanh", lr=0.05))
+    land = landscape(h)
+    s, path = land.scale, land.paths[0]
+    values = np.r_[land.surface.ravel(), path.real, path.on_plane]
+    assert not s.log and s.low <= values.min() and values.max() <= s.high
+    assert s.high - s.low <= 1.2 * (values.max() - values.min())
+    assert len(land.contours()) >= 2
+    ticks = [level_text(v, nice_levels(s.low, s.high)) for v in nice_levels(s.low, s.high)]
+    assert len(set(ticks)) == len(ticks) >= 3
+    assert level_text(1.0675, np.array([1.067, 1.0675])) == "1.0675" and level_text(2.0, np.array([1.5, 2.0])) == "2"

@@ -16,7 +16,7 @@ from nnviz_core.palette import CONTOUR_ALPHA, PATH_DARK, PATH_LIGHT, Palette, pa
 from .. import images  # noqa: F401  (the camera's image drawing)
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .network import STROKE_PER_POINT
-from .panel import PlotArea, log_tick_text, tick_text
+from .panel import PlotArea, log_tick_text
 
 BAR_WIDTH = 0.28
 BAR_GAP = 0.35  # between the plot and the colour bar
@@ -127,10 +127,11 @@ class LandscapePanel(Group):
         bar.stretch_to_fit_width(BAR_WIDTH).stretch_to_fit_height(side)
         bar.next_to(self.plot.x_axis.get_end(), RIGHT, buff=BAR_GAP).align_to(self.plot.x_axis, DOWN)
         ticks = VGroup()
-        for v in (s.ticks if s.log else ls.nice_levels(s.low, s.high)):
+        levels = s.ticks if s.log else ls.nice_levels(s.low, s.high)
+        for v in levels:
             at = self.bar_point(bar, v)
             ticks.add(Line(at, at + 0.08 * RIGHT, color=theme.muted_ink, stroke_width=2))
-            ticks.add(muted(log_tick_text(v) if s.log else tick_text(v), theme).next_to(at + 0.08 * RIGHT, RIGHT, buff=0.12))
+            ticks.add(muted(log_tick_text(v) if s.log else ls.level_text(v, levels), theme).next_to(at + 0.08 * RIGHT, RIGHT, buff=0.12))
         name = label(ls.surface_name(self.land.problem), theme, SMALL_SIZE).next_to(bar, UP, buff=0.2)
         name.align_to(bar, LEFT)
         self.ticks = ticks
