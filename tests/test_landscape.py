@@ -250,3 +250,20 @@ def test_a_flat_surface_gets_the_colours_of_its_own_range():
     ticks = [level_text(v, nice_levels(s.low, s.high)) for v in nice_levels(s.low, s.high)]
     assert len(set(ticks)) == len(ticks) >= 3
     assert level_text(1.0675, np.array([1.067, 1.0675])) == "1.0675" and level_text(2.0, np.array([1.5, 2.0])) == "2"
+
+
+def test_a_comparisons_gif_keeps_its_notes_and_title_clear_in_the_figure():
+    """The notes under the shared plane were cut at the figure's foot (tight_layout leaves them
+    out), and a diverged run's dot waiting on the top edge sat on the title."""
+    from nnviz_core.dashboard.compare import LandscapeCompareDashboard
+
+    runs = compare(RunConfig(**SMALL), "lr", ["0.05", "0.3", "30"])
+    assert runs.histories[2].diverged_at is not None
+    d = LandscapeCompareDashboard(runs, dpi=40)
+    d.render_rgb(runs.clock().at_epoch(20))
+    renderer, panel = d.fig.canvas.get_renderer(), d.panels[0]
+    assert min(t.get_window_extent(renderer).y0 for t in panel.ax.texts) >= 0
+    under, _ = panel.dots[2]
+    assert not panel.land.inside(panel.shown[2][1])  # the diverged run's dot waits on the edge
+    radius = (under.get_markersize() + under.get_markeredgewidth()) / 2 * d.fig.dpi / 72
+    assert panel.title.get_window_extent(renderer).y0 >= panel.ax.bbox.y1 + radius  # on the top edge, clear

@@ -171,6 +171,20 @@ class LandscapeCompareDashboard:
             self.update(runs[0].at_epoch(0))
             self.fig.tight_layout()
             self.fig.canvas.draw()
+            self._lift_notes()
+
+    def _lift_notes(self) -> None:
+        """tight_layout leaves out the notes under the square landscape (their last line fell off the
+        foot of the figure): raise the plots until the lowest note is in, a few tries (the square
+        axes is centred in its cell, so a lift moves it by less)."""
+        ax, margin = self.panels[0].ax, 4 * self.fig.dpi / 72
+        for _ in range(6):
+            low = min(t.get_window_extent(self.fig.canvas.get_renderer()).y0 for t in ax.texts)
+            if low >= margin:
+                return
+            bottom = self.fig.subplotpars.bottom + (margin - low) / self.fig.bbox.height
+            self.fig.subplots_adjust(bottom=min(bottom, 0.5))
+            self.fig.canvas.draw()
 
     def update(self, state) -> None:
         for panel in self.panels:

@@ -84,7 +84,8 @@ class LandscapePanel(DashboardPanel):
             self.pointers.append(pointers)
         for c, w in ((PATH_LIGHT, casing + 1.5), (PATH_DARK, core)):
             ax.plot([0], [0], "x", markersize=9, mec=c, mew=w, zorder=4.5)
-        self.title = ax.set_title("", fontsize=TITLE_SIZE)
+        # Clear of a dot waiting on the top edge (a diverged run's): matplotlib's 6 points and its radius.
+        self.title = ax.set_title("", fontsize=TITLE_SIZE, pad=6 + (ls.MARKER_SIZE + 3) / 2)
         # Under the plot, a line at a time (in points, clear of the ticks and the axis's name): a
         # comparison's readout, a run a line in its colour; then what the plane is and leaves out.
         below = iter(range(40, 400, 14))
