@@ -165,10 +165,19 @@ class LossLandscape(LectureSteps):
         left = panel.readout.get_left()[0]
         width = self.PANEL[1] - left
         notes = VGroup(*(wrapped(line, self.theme, SMALL_SIZE, self.theme.muted_ink, width) for line in lines))
+        if len(land.steady) < len(land.paths) or land.sampled:
+            # A dot can wait on the plot's edge: its words go at the notes' foot, shown only then
+            # (inside the plot they lay over the paths).
+            panel.live.remove(panel.off_plot)
+            panel.off_plot = wrapped("a dot beyond the plot waits on its edge, its values in the readout", self.theme,
+                                     SMALL_SIZE, self.theme.ink, width).set_opacity(0.0)
+            panel.live.add(panel.off_plot)
+            notes.add(panel.off_plot)
         notes.arrange(DOWN, aligned_edge=LEFT, buff=0.25)
         if notes.width > width:  # wrapped lets a line run a little over, to be shrunk
             notes.scale_to_fit_width(width)
         notes.next_to(panel.readout, DOWN, buff=0.5).align_to(panel.readout, LEFT)
         if notes.get_bottom()[1] < self.PANEL[2] + 0.5:  # clear of the sampling note at the foot
             notes.scale_to_fit_height(notes.get_top()[1] - self.PANEL[2] - 0.5, about_edge=UP + LEFT)
+        notes.remove(panel.off_plot)  # the panel's: it fades with the clock, not with the notes
         return notes
