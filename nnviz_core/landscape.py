@@ -449,15 +449,19 @@ def pointers_words(problem) -> str:
 
 def left_out_words(landscape: Landscape) -> str:
     """What the projection loses, one line (the renderers write it under the plane's words)."""
+    if 1 - landscape.share <= 1e-9:  # a path of rank 2 or less (one epoch, say): nothing is lost
+        return f"nothing lies off the plane: the map under the dot is {real_name(landscape.problem)}"
     return (f"the other {share_text(1 - landscape.share)} lies off the plane, so the map under the "
             f"dot can differ from {real_name(landscape.problem)}")
 
 
 def share_text(share: float) -> str:
-    """ "97.3 %": a share with one decimal, never rounded up to a whole 100 % it is not (a
-    no-break space before the %, so no line breaks there)."""
+    """ "97.3 %": a share with one decimal, never rounded to a whole 100 % or a 0 % it is not
+    ("> 99.9 %" and its rest "< 0.1 %"; a no-break space before the %, so no line breaks there)."""
     text = f"{100 * share:.1f}\u00a0%"
-    return "> 99.9\u00a0%" if text == "100.0\u00a0%" and share < 1 else text
+    if text == "100.0\u00a0%" and share < 1:
+        return "> 99.9\u00a0%"
+    return "< 0.1\u00a0%" if text == "0.0\u00a0%" and share > 0 else text
 
 
 def real_name(problem) -> str:

@@ -267,3 +267,15 @@ def test_a_comparisons_gif_keeps_its_notes_and_title_clear_in_the_figure():
     assert not panel.land.inside(panel.shown[2][1])  # the diverged run's dot waits on the edge
     radius = (under.get_markersize() + under.get_markeredgewidth()) / 2 * d.fig.dpi / 72
     assert panel.title.get_window_extent(renderer).y0 >= panel.ax.bbox.y1 + radius  # on the top edge, clear
+
+
+def test_the_words_never_round_a_share_to_0_or_100_percent_it_is_not():
+    """A diverged run's path (kept with --keep-diverged) is nearly a line: the plane held "> 99.9 %"
+    and "the other 0.0 %" lay off it. One epoch's path lies wholly in the plane."""
+    from nnviz_core.landscape import left_out_words
+
+    assert share_text(0.99999) == "> 99.9\u00a0%" and share_text(1e-5) == "< 0.1\u00a0%"
+    assert share_text(0.0) == "0.0\u00a0%" and share_text(0.5) == "50.0\u00a0%"
+    assert "< 0.1" in left_out_words(landscape(train(RunConfig(**SMALL, lr=3.0), keep_diverged=True)))
+    one = landscape(train(RunConfig(**{**SMALL, "epochs": 1})))
+    assert one.share == pytest.approx(1.0) and left_out_words(one).startswith("nothing lies off the plane")
