@@ -205,13 +205,19 @@ def point_text(sample: Sample) -> str:
     return "(" + ", ".join(fmt_fixed(v, 2) for v in sample.inputs) + ")"
 
 
+def subtrahend(value: float) -> str:
+    """A number after a minus sign: in parentheses when negative ("1.006 − (−0.187)", not "− −")."""
+    text = fmt_fixed(value)
+    return f"({text})" if value < 0 and text.startswith("−") else text
+
+
 def error_words(history, sample: Sample, output: int = 0) -> tuple[str, str]:
     """The sample's error factor at ``output``, as a formula and worked out: ("2(ŷ − y)",
     "2 × (0.123 − 0.456) = −0.666"), ("p − y", "0.431 − 1 = −0.569") for two classes (p of
     class 1, y its 0/1 target), ("p₂ − y₂", "0.452 − 1 = −0.548") for output 2 of k."""
     factor = fmt_fixed(sample.errors[output])
     if history.problem.loss is MSE:
-        return "2(ŷ − y)", f"2 × ({fmt_fixed(sample.y_hat)} − {fmt_fixed(sample.y)}) = {factor}"
+        return "2(ŷ − y)", f"2 × ({fmt_fixed(sample.y_hat)} − {subtrahend(sample.y)}) = {factor}"
     if history.problem.classes == 2:
         return "p − y", f"{probability_text(sample.probabilities[1])} − {sample.label} = {factor}"
     c = subscript(output)

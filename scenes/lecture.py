@@ -24,7 +24,7 @@ from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, forward_sample,
-                                 point_text, sample_pull, storyboard, task, title_task, update_example)
+                                 point_text, sample_pull, storyboard, subtrahend, task, title_task, update_example)
 from nnviz_core.events import summary_lines
 from nnviz_core.layout import probability_text, subscript
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -639,7 +639,7 @@ class LectureSteps(LectureScene):
             factor = 2 * (s.y_hat - s.y)
             moves_y_hat = per_point[s.index] / factor if factor else 0.0
             self.note(f"the point at x = {fmt_fixed(s.x, 2)}:",
-                      f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {fmt_fixed(s.y)}) = {fmt_fixed(factor)}",
+                      f"2(ŷ − y) = 2 × ({fmt_fixed(s.y_hat)} − {subtrahend(s.y)}) = {fmt_fixed(factor)}",
                       f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2,
                       width=SUMMARY_WIDTH)
         self.wait(beats.hold)

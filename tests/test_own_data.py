@@ -303,3 +303,15 @@ def test_a_files_runs_draw_in_the_gif_and_the_lecture(tmp_path):
         target = h.X.min(axis=0) + 0.75 * np.ptp(h.X, axis=0)
         if not h.problem.is_2d:
             assert k == np.argmin(np.abs(h.X[:, 0] - target[0]))
+
+
+def test_a_negative_target_after_a_minus_sign_is_in_parentheses(tmp_path):
+    """A file's y can all be negative: the error factor read "2 × (1.006 − −0.187)"."""
+    from nnviz_core.chapters import error_words, forward_sample
+
+    rows = "".join(f"{x:.3f},{-1 - x * x:.3f}\n" for x in np.linspace(-1, 1, 20))
+    h = train(RunConfig().updated({"dataset": str(write(tmp_path, "low.csv", rows)), "epochs": 2}))
+    s = forward_sample(h)
+    assert s.y < 0
+    _, worked = error_words(h, s)
+    assert "− −" not in worked and f"− ({'−' + f'{abs(s.y):.3f}'})" in worked

@@ -137,7 +137,9 @@ def test_the_gradient_chapter_says_the_points_true_pull_and_its_error_factor(run
     z = outputs(h, h.X[s.index:s.index + 1], h.at_epoch(0).weights, h.at_epoch(0).biases)
     if not h.is_classification:
         error = 2 * (z[0, 0] - h.y[s.index, 0])
-        assert f"2(ŷ − y) = 2 × ({fmt_fixed(z[0, 0])} − {fmt_fixed(h.y[s.index, 0])}) = {fmt_fixed(error)}" in words
+        y = fmt_fixed(h.y[s.index, 0])
+        y = f"({y})" if y.startswith("−") else y  # a negative y after the minus, in parentheses
+        assert f"2(ŷ − y) = 2 × ({fmt_fixed(z[0, 0])} − {y}) = {fmt_fixed(error)}" in words
         return
     assert "2(ŷ − y)" not in words  # cross-entropy's error factor is p − y
     p = probabilities(z)[0]
