@@ -74,11 +74,18 @@ class LossPath:
     diverged_at: int | None
     peak: float = 0.0  # the highest loss before the lowest one
     peak_epoch: int = 0
+    dip: float = 0.0  # the lowest loss before that peak (it may have fallen first)
+    dip_epoch: int = 0
 
     @property
     def climbed(self) -> bool:
         """It first rose well above its start (CLIMB times), then came down to its lowest."""
         return self.peak > CLIMB * self.start
+
+    @property
+    def dipped_first(self) -> bool:
+        """Before its climb it fell well below its start: the climb is from that low."""
+        return self.dip < self.start / (1 + REBOUND)
 
     @property
     def kind(self) -> str:
@@ -94,7 +101,9 @@ class LossPath:
         a, b, low = fmt_loss(self.start), fmt_loss(self.end), fmt_loss(self.lowest)
         lowest = f"fell to its lowest, {low} at epoch {self.lowest_epoch}, then"
         if self.climbed and self.kind in ("fell", "rebounded"):  # the climb first, then the rest
-            climb = f"first rose from {a} to {fmt_loss(self.peak)} at epoch {self.peak_epoch}, then "
+            climb = (f"went from {a} down to {fmt_loss(self.dip)} at epoch {self.dip_epoch}, up to "
+                     f"{fmt_loss(self.peak)} at epoch {self.peak_epoch}, then " if self.dipped_first else
+                     f"first rose from {a} to {fmt_loss(self.peak)} at epoch {self.peak_epoch}, then ")
             return climb + (f"fell to {b}" if self.kind == "fell" else f"{lowest} rose to {b}")
         return {"fell": f"fell from {a} to {b}",
                 "rebounded": f"{lowest} rose to {b}",
@@ -109,8 +118,9 @@ def loss_path(history) -> LossPath:
     loss = history.loss
     k = int(np.argmin(loss))
     j = int(np.argmax(loss[:k])) if k > 0 else 0  # the highest before the lowest
+    i = int(np.argmin(loss[:j + 1]))  # the lowest before that
     return LossPath(float(loss[0]), float(loss[-1]), float(loss[k]), k, len(loss) - 1, history.diverged_at,
-                    float(loss[j]), j)
+                    float(loss[j]), j, float(loss[i]), i)
 
 
 @dataclass(frozen=True)
@@ -274,9 +284,12 @@ def climb(history) -> list[Event]:
     path = loss_path(history)
     if not path.climbed or path.kind not in ("fell", "rebounded"):
         return []
-    return [Event("climb", 0, path.peak_epoch,
+    times = f"{path.peak / path.start:.1f}× its start, before it fell"
+    return [Event("climb", path.dip_epoch, path.peak_epoch,
+                  f"the loss climbed from {fmt_loss(path.dip)} at epoch {path.dip_epoch} to {fmt_loss(path.peak)} "
+                  f"at epoch {path.peak_epoch}, {times}" if path.dipped_first else
                   f"the loss first rose from {fmt_loss(path.start)} to {fmt_loss(path.peak)} at epoch "
-                  f"{path.peak_epoch}, {path.peak / path.start:.1f}× its start, before it fell",
+                  f"{path.peak_epoch}, {times}",
                   {"start": path.start, "peak": path.peak})]
 
 

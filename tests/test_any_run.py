@@ -450,6 +450,7 @@ LOSS_CLAIMS = [("fell", re.compile(r"fell from (\S+) to (\S+?)[.,:]?(?:\s|$)")),
                ("flat", re.compile(r"stayed at about (\S+), ending at (\S+?)[.,:]?(?:\s|$)")),
                ("diverged", re.compile(r"diverged at epoch (\d+)")),
                ("climbed", re.compile(r"first rose from (\S+) to (\S+) at epoch (\d+), then")),
+               ("dipped, climbed", re.compile(r"went from (\S+) down to (\S+) at epoch (\d+), up to (\S+) at epoch (\d+), then")),
                ("then fell", re.compile(r"then fell to (?!its )(\S+?)[.,:]?(?:\s|$)"))]
 
 
@@ -465,6 +466,8 @@ def test_every_loss_sentence_agrees_with_the_loss_curve(history):
     dipped = loss.min() < loss[0] / 1.05  # got well below its start
     peak_epoch = int(np.argmax(loss[:k])) if k else 0  # the highest before the lowest
     climbed = loss[peak_epoch] > 1.5 * loss[0]  # well above its start, before coming down
+    dip_epoch = int(np.argmin(loss[:peak_epoch + 1]))  # the lowest before that climb
+    fell_first = loss[dip_epoch] < loss[0] / 1.05
     plan = [("training-montage", {}), ("summary", {}), ("training", {}), ("weight-update", {})]
     for chapter in storyboard(h, plan):
         words = chapter.narration
@@ -484,8 +487,13 @@ def test_every_loss_sentence_agrees_with_the_loss_curve(history):
             assert int(epoch) == len(loss), words  # the first epoch training did not keep
         for a, peak, epoch in said["climbed"]:
             assert (a, peak, int(epoch)) == (start, fmt_loss(loss[peak_epoch]), peak_epoch) and climbed, words
+            assert not fell_first, words  # "first rose" only when it did not fall before
+        for a, dip, i, peak, j in said["dipped, climbed"]:
+            assert (a, dip, int(i), peak, int(j)) == (start, fmt_loss(loss[dip_epoch]), dip_epoch,
+                                                       fmt_loss(loss[peak_epoch]), peak_epoch), words
+            assert climbed and fell_first, words
         for (b,) in [(x,) for x in said["then fell"]]:
-            assert b == end and said["climbed"] and not rebounded, words
+            assert b == end and (said["climbed"] or said["dipped, climbed"]) and not rebounded, words
         if chapter.name == "weight-update":
             verb = "raised" if loss[1] > loss[0] else "lowered"
             assert f"{verb} the loss from {start} to {fmt_loss(loss[1])}" in words, words
@@ -495,7 +503,7 @@ def test_every_loss_sentence_agrees_with_the_loss_curve(history):
         if h.diverged_at is not None:
             assert said["diverged"], words
         elif climbed and dipped:  # a climb before the lowest is said, not hidden behind it
-            assert said["climbed"], words
+            assert said["climbed"] or said["dipped, climbed"], words
         elif rebounded and dipped:
             assert said["lowest"] and said["then rose"], words
         if h.config.activation == "relu":  # dead: 0 on every training input, at the last epoch

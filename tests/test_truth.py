@@ -254,3 +254,18 @@ def test_the_update_says_a_step_raised_the_loss_and_how_far_biases_moved():
     a, b = h.at_epoch(0), h.at_epoch(1)
     u = update_example(h)
     assert u.largest_bias_move == max(np.abs(y - x).max() for x, y in zip(a.biases, b.biases)) > u.largest_move
+
+
+def test_a_climb_after_a_fall_is_not_called_a_first_rise():
+    """A loss that fell, spiked far above its start, then fell again (a review's CSV run): the
+    words start the climb at its low, and "first rose" is kept for a loss that rose at once."""
+    from types import SimpleNamespace
+
+    from nnviz_core.events import climb, loss_path
+
+    fell_then_spiked = SimpleNamespace(loss=np.array([0.65, 0.3, 0.06, 3.96, 0.5, 0.02, 0.03, 0.021]), diverged_at=None)
+    path = loss_path(fell_then_spiked)
+    assert path.phrase() == "went from 0.6500 down to 0.0600 at epoch 2, up to 3.9600 at epoch 3, then fell to 0.0210"
+    assert climb(fell_then_spiked)[0].text.startswith("the loss climbed from 0.0600 at epoch 2 to 3.9600 at epoch 3")
+    rose_at_once = SimpleNamespace(loss=np.array([0.65, 1.2, 2.0, 0.4, 0.1]), diverged_at=None)
+    assert loss_path(rose_at_once).phrase() == "first rose from 0.6500 to 2.0000 at epoch 2, then fell to 0.1000"
