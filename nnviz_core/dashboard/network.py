@@ -239,7 +239,7 @@ class NetworkDiagram(DashboardPanel):
 
     # -- a State ---------------------------------------------------------------------------------
     def set_state(self, state) -> None:
-        self.title.set_text(f"Network Architecture (Epoch {epoch_text(state.epoch)})")
+        self.title.set_text(f"Network Architecture (Epoch {epoch_text(state, self.history.epochs)})")
         norm = self.palette.weights
         for line, e in self.edges:
             w = state.weights[e.layer][e.i, e.j]
