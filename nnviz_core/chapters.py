@@ -164,7 +164,8 @@ def sample_index(history) -> int:
     dropped when no point meets it.
 
     With minibatches, only the points of the first step's batch are candidates: the point the
-    forward pass follows is one the update's step trains on."""
+    forward pass follows is one the update's step trains on. A batch holds few wrong points, so
+    there one that pulls comes before one that is wrong."""
     X = history.X
     target = sample_target(history)
     batch = np.zeros(len(X), bool)
@@ -177,7 +178,8 @@ def sample_index(history) -> int:
     wanted = [state.sample_gradients(edge.layer, edge.i, edge.j) != 0]
     if history.is_classification:
         wanted.insert(0, state.predicted_classes != history.problem.labels())
-    for keep in ([wanted[0] & wanted[-1]] if len(wanted) > 1 else []) + wanted:
+    order = ([wanted[0] & wanted[-1]] if len(wanted) > 1 else []) + (wanted[::-1] if history.steps > 1 else wanted)
+    for keep in order:
         if (keep & batch).any():
             return int(np.argmin(np.where(keep, distance, np.inf)))
     return int(np.argmin(distance))
@@ -412,13 +414,17 @@ def optimizer_words(c) -> str:
 def batch_words(h, short: bool = False) -> str:
     """ "batches of 16 (7 steps per epoch)", or "batches of 16: 7 steps per epoch" (``short``,
     for a list of settings); "" for full batch. A last batch that holds fewer is said."""
-    c = h.config
     if h.steps == 1:
         return ""
+    size = h.config.batch_size
+    return f"batches of {size}: {steps_words(h)}" if short else f"batches of {size} ({steps_words(h)})"
+
+
+def steps_words(h) -> str:
+    """ "7 steps per epoch, the last of 4" (a last batch that holds fewer is said)."""
+    c = h.config
     last = c.training_points - (h.steps - 1) * c.batch_size
-    rest = f", the last of {last}" if last != c.batch_size else ""
-    steps = f"{h.steps} steps per epoch"
-    return f"batches of {c.batch_size}: {steps}{rest}" if short else f"batches of {c.batch_size} ({steps}{rest})"
+    return f"{h.steps} steps per epoch" + (f", the last of {last}" if last != c.batch_size else "")
 
 
 def penalty_words(c, short: bool = False) -> str:
@@ -724,19 +730,20 @@ def penalty_share(step: WorkedStep) -> str:
 NOTE_CHARS = 44  # a worked line longer than this goes on at its last " = ", indented
 
 
-def split_line(text: str) -> list[str]:
+def split_line(text: str, chars: int = NOTE_CHARS) -> list[str]:
     """A worked line too long for the notes, broken before its result: ["v = 0.999 × ... + 0.001
     × 0.426²", "    = 3.64×10⁻⁴"]."""
-    if len(text) <= NOTE_CHARS or " = " not in text[1:]:
+    if len(text) <= chars or " = " not in text[1:]:
         return [text]
     head, result = text.rsplit(" = ", 1)
     return [head, f"    = {result}"]
 
 
-def update_lines(h, u: Update, k: int) -> list[str]:
+def update_lines(h, u: Update, k: int, chars: int = NOTE_CHARS) -> list[str]:
     """The notes of the update chapter's k-th step, under its live "w2[6] now:" line: the step's
     gradient, then the optimiser's arithmetic with the step's own numbers (nnviz_core.worked):
-    every number is training's, and the last is the weight after the step."""
+    every number is training's, and the last is the weight after the step. A line longer than
+    ``chars`` goes on at its last " = " (split_line)."""
     c, step = h.config, u.steps[k]
     W = lambda v: fmt_fixed(v, weight_places(step))
     N = number_text
@@ -754,9 +761,8 @@ def update_lines(h, u: Update, k: int) -> list[str]:
     if c.optimizer == "sgd":
         moved = f"{W(step.w)} − {c.lr:g} × {paren(g)}"
     elif c.optimizer == "momentum":
-        start = " (v starts at 0)" if step.t == 1 else ""
         lines.append(f"v = {c.momentum:g} × {paren(N(step.before['velocity']))} + {paren(g)} = "
-                     f"{N(step.after['velocity'])}{start}")
+                     f"{N(step.after['velocity'])}")
         moved = f"{W(step.w)} − {c.lr:g} × {paren(N(step.after['velocity']))}"
     else:
         t = superscript(step.t)
@@ -771,9 +777,10 @@ def update_lines(h, u: Update, k: int) -> list[str]:
         lines.append(f"new w = {moved} = {W(step.new_w)}")
     else:
         stop = ": L1 stops it at 0" if step.stopped_at_zero else ""
-        lines += [f"{moved} = {W(step.stepped)}", f"L1 moves it {c.lr:g} × {c.l1:g} = {step.shrink:g} towards 0",
+        rule = {"sgd": "w − η·g", "momentum": "w − η·v", "adam": "w − step"}[c.optimizer]
+        lines += [f"{rule} = {moved} = {W(step.stepped)}", f"L1: {c.lr:g} × {c.l1:g} = {step.shrink:g} towards 0",
                   f"new w = {W(step.new_w)}{stop}"]
-    return lines[:1] + [part for line in lines[1:] for part in split_line(line)]
+    return lines[:1] + [part for line in lines[1:] for part in split_line(line, chars)]
 
 
 def update_end_lines(h, u: Update) -> list[str]:
@@ -1029,8 +1036,21 @@ def joined(words) -> str:
 def comparison(h, comparison=None, **_) -> Chapter:
     c = comparison
     return Chapter("comparison", "Runs side by side", (f"Comparing {c.field}: {' · '.join(c.values)}",),
-                   f"{len(c.values)} runs that differ only in {c.field}: {joined(c.values)}. Everything else "
-                   "is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
+                   f"{len(c.values)} runs that differ only in {c.field}: {joined(compared_values(c))}. Everything "
+                   "else is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
+
+
+def compared_values(c) -> list[str]:
+    """The compared values as the words say them: an optimiser by its name and settings, a
+    batch size with the steps it makes ("16 (7 steps per epoch)"); others as written."""
+    if c.field == "optimizer":
+        said = {"sgd": lambda k: "plain gradient descent", "momentum": lambda k: f"μ {k.momentum:g}",
+                "adam": lambda k: f"β₁ {k.beta1:g}, β₂ {k.beta2:g}"}
+        return [f"{v} ({said[h.config.optimizer](h.config)})" for v, h in zip(c.values, c.histories)]
+    if c.field == "batch_size":
+        return [f"{v} ({'every point in one step' if h.steps == 1 else steps_words(h)})"
+                for v, h in zip(c.values, c.histories)]
+    return list(c.values)
 
 
 def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:

@@ -269,8 +269,9 @@ class LectureScene(Scene):
         new = label(text if text is not None else self.captions.pop(0), self.theme, CAPTION_SIZE)
         room = CAPTION_WIDTH
         counter = getattr(self, "counter", None)
-        # "· step 3 / 7" makes the counter wider (the update chapter fades it in under its caption)
-        if counter is not None and counter.steps > 1 and (self.on_screen(counter) or self.chapters[-1] == "weight-update"):
+        # "· step 3 / 7" makes the counter wider (these chapters fade it in under their first caption)
+        coming = self.chapters and self.chapters[-1] in ("weight-update", "comparison")
+        if counter is not None and counter.steps > 1 and (self.on_screen(counter) or coming):
             room = min(room, counter.static.get_left()[0] - 0.35 - (0.4 - config.frame_width / 2))
         if new.width > room:  # keep clear of the epoch counter
             new.scale_to_fit_width(room)
@@ -649,6 +650,7 @@ class LectureSteps(LectureScene):
         for mark, kept in zip(marks, in_batch):
             if not kept:  # not in this step's batch: there, but it does not pull now
                 mark.set_opacity(FADED)
+        self.gradient_marks_shown = marks  # for a check: which points pull in this step
         self.say()
         glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(self.theme.backward_flow, EDGE_WIDTH[1] + 6,
                                                                                  opacity=0.35)
@@ -691,7 +693,6 @@ class LectureSteps(LectureScene):
         self.play(mean.animate.move_to(line.get_center()), run_time=beats.to_edge)
         self.play(FadeOut(mean), run_time=beats.fade_out)
         self.update_glow = glow
-        self.gradient_marks = marks  # for a check: which points pulled
 
     def pull_lines(self, u, s) -> list[str]:
         """2-D data: the forward pass's point's own ∂loss/∂w, from its error factor (sample_pull,
@@ -729,8 +730,9 @@ class LectureSteps(LectureScene):
         for k, step in enumerate(u.steps):
             self.say()
             lines = update_lines(h, u, k)  # few lines (sgd, momentum) are written larger than Adam's many
-            size, buff = ((LABEL_SIZE, 0.22) if len(lines) <= 4 else (SMALL_SIZE + 2, 0.16) if len(lines) <= 6
-                          else (SMALL_SIZE, 0.12))
+            size, buff, chars = ((LABEL_SIZE, 0.22, 36) if len(lines) <= 3 else (SMALL_SIZE + 2, 0.16, 40)
+                                 if len(lines) <= 6 else (SMALL_SIZE, 0.12, 44))
+            lines = update_lines(h, u, k, chars)  # the longer lines broken for that size
             # The weight, live: it moves from w to the new w while the step below runs.
             places = weight_places(step)
             live_w = LiveNumber(step.w, lambda v, places=places: fmt_fixed(v, places), size, color=self.theme.ink)
