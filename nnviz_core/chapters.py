@@ -20,8 +20,9 @@ from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, 
                                summary_lines)
 from nnviz_core.layout import (accuracy_text, feature_text, network_layout, probability_text, subscript,
                                weight_label)
-from nnviz_core.numbers import fmt_fixed, fmt_loss
+from nnviz_core.numbers import fmt_fixed, fmt_loss, fmt_value, power_of_ten, superscript
 from nnviz_core.problems import MSE, RAW
+from nnviz_core.worked import WorkedStep, batch_gradients, batch_indices, next_step, work_step
 
 MAX_SHOWN = 10  # units the network diagram draws per layer (as NetworkDiagram's default)
 SAMPLE_X = 0.5  # the forward pass uses the training point nearest to this input
@@ -160,21 +161,33 @@ def sample_index(history) -> int:
     unit is off pulls with 0). A wrong answer is what the loss punishes (−log of a small p is
     large) and what pulls hardest on the weights, so the loss and gradient chapters have
     something to explain; the same place every time keeps the choice plain. Each preference is
-    dropped when no point meets it."""
+    dropped when no point meets it.
+
+    With minibatches, only the points of the first step's batch are candidates: the point the
+    forward pass follows is one the update's step trains on. A batch holds few wrong points, so
+    there one that pulls comes before one that is wrong."""
     X = history.X
     target = sample_target(history)
+    batch = np.zeros(len(X), bool)
+    batch[first_batch(history)] = True
     if X.shape[1] == 1:
-        return int(np.argmin(np.abs(X[:, 0] - target[0])))
-    distance = np.hypot(X[:, 0] - target[0], X[:, 1] - target[1])
+        return int(np.argmin(np.where(batch, np.abs(X[:, 0] - target[0]), np.inf)))
+    distance = np.where(batch, np.hypot(X[:, 0] - target[0], X[:, 1] - target[1]), np.inf)
     state = history.at_epoch(0)
     edge = update_example(history).edge
     wanted = [state.sample_gradients(edge.layer, edge.i, edge.j) != 0]
     if history.is_classification:
         wanted.insert(0, state.predicted_classes != history.problem.labels())
-    for keep in ([wanted[0] & wanted[-1]] if len(wanted) > 1 else []) + wanted:
-        if keep.any():
+    order = ([wanted[0] & wanted[-1]] if len(wanted) > 1 else []) + (wanted[::-1] if history.steps > 1 else wanted)
+    for keep in order:
+        if (keep & batch).any():
             return int(np.argmin(np.where(keep, distance, np.inf)))
     return int(np.argmin(distance))
+
+
+def first_batch(history) -> np.ndarray:
+    """The training points the first step trains on (rows of h.X): every point for full batch."""
+    return batch_indices(history, 0, 0)
 
 
 def sample_target(history) -> tuple:
@@ -246,34 +259,66 @@ def sample_pull(history) -> Pull:
 
 @dataclass(frozen=True)
 class Update:
+    """The update chapter's weight and the real steps it works through: the first step (from
+    the network the forward pass, the loss and the gradient chapters show, epoch 0), and for
+    momentum and adam the next one too, where the optimiser's memory is no longer zero."""
     edge: object  # the layout's Edge: edge.layer, edge.i, edge.j, edge.start.label, edge.end.label
     name: str  # w2[6]
-    w: float
-    gradient: float
-    new_w: float
-    loss_before: float
-    loss_after: float
-    largest_move: float  # of any weight
+    steps: tuple  # WorkedStep, in order (nnviz_core.worked)
+    largest_move: float  # of any weight, over the chapter's steps
     largest_bias_move: float
 
     @property
+    def first(self) -> WorkedStep:
+        return self.steps[0]
+
+    @property
+    def w(self) -> float:
+        return self.first.w
+
+    @property
+    def gradient(self) -> float:
+        """∂L/∂w of the first step: the mean of its batch's points' own (the gradient chapter's)."""
+        return self.first.data_gradient
+
+    @property
+    def new_w(self) -> float:
+        """w after the first step."""
+        return self.first.new_w
+
+    @property
+    def loss_before(self) -> float:
+        return self.first.loss_before
+
+    @property
+    def loss_after(self) -> float:
+        """The loss after the chapter's last step."""
+        return self.steps[-1].loss_after
+
+    @property
     def raised(self) -> bool:
-        """Whether this step made the loss go up."""
+        """Whether the chapter's steps made the loss go up."""
         return self.loss_after > self.loss_before
 
 
+WORKED_STEPS = {"sgd": 1, "momentum": 2, "adam": 2}  # steps the update chapter works through
+
+
 def update_example(history) -> Update:
-    """The drawn edge with the largest |∂L/∂w| at epoch 0, and what one real step does."""
+    """The drawn edge with the largest |g| for the first step (its batch's gradient, with L2's
+    part), and what the chapter's real steps do to it."""
     layout = network_layout(history.config.layers, MAX_SHOWN)
-    before = history.at_epoch(0)
-    grads = np.array([before.grad_weights[e.layer][e.i, e.j] for e in layout.edges])
+    grad_w, _ = batch_gradients(history, 0, 0)
+    grads = np.array([grad_w[e.layer][e.i, e.j] for e in layout.edges])
     e = layout.edges[int(np.argmax(np.abs(grads)))]
-    after = history.at_epoch(min(1, history.epochs))
+    at = [(0, 0)]
+    while len(at) < WORKED_STEPS[history.config.optimizer] and next_step(history, *at[-1]) is not None:
+        at.append(next_step(history, *at[-1]))
+    steps = tuple(work_step(history, e.layer, e.i, e.j, *moment) for moment in at)
+    before, after = history.at_step(0, 0), history.at_step(*(next_step(history, *at[-1]) or (history.epochs, 0)))
     moved = max(np.abs(b - a).max() for a, b in zip(before.weights, after.weights))
     moved_bias = max(np.abs(b - a).max() for a, b in zip(before.biases, after.biases))
-    return Update(e, weight_label(history.config.layers, e.layer, e.i, e.j),
-                  float(before.weights[e.layer][e.i, e.j]), float(before.grad_weights[e.layer][e.i, e.j]),
-                  float(after.weights[e.layer][e.i, e.j]), before.loss, after.loss, float(moved), float(moved_bias))
+    return Update(e, weight_label(history.config.layers, e.layer, e.i, e.j), steps, float(moved), float(moved_bias))
 
 
 def layer_pace(history) -> float:
@@ -357,14 +402,98 @@ def loss_name(h) -> str:
     return h.problem.loss.name
 
 
+# -- how it learns: the optimiser, the batches, the penalty ----------------------------------------
+METHODS = {"sgd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
+
+
+def optimizer_words(c) -> str:
+    """ "gradient descent", "gradient descent with momentum 0.9", "Adam (β₁ 0.9, β₂ 0.999)"
+    (and its ε, when it is not the usual 10⁻⁸)."""
+    if c.optimizer == "sgd":
+        return "gradient descent"
+    if c.optimizer == "momentum":
+        return f"gradient descent with momentum {c.momentum:g}"
+    eps = "" if c.eps == 1e-8 else f", ε {fmt_value(c.eps)}"
+    return f"Adam (β₁ {c.beta1:g}, β₂ {c.beta2:g}{eps})"
+
+
+def batch_words(h, short: bool = False) -> str:
+    """ "batches of 16 (7 steps per epoch)", or "batches of 16: 7 steps per epoch" (``short``,
+    for a list of settings); "" for full batch. A last batch that holds fewer is said."""
+    if h.steps == 1:
+        return ""
+    size = h.config.batch_size
+    return f"batches of {size}: {steps_words(h)}" if short else f"batches of {size} ({steps_words(h)})"
+
+
+def steps_words(h) -> str:
+    """ "7 steps per epoch, the last of 4" (a last batch that holds fewer is said)."""
+    c = h.config
+    last = c.training_points - (h.steps - 1) * c.batch_size
+    return f"{h.steps} steps per epoch" + (f", the last of {last}" if last != c.batch_size else "")
+
+
+def penalty_words(c, short: bool = False) -> str:
+    """ "an L2 penalty of 0.01 on the weights", or "L2 0.01" (``short``); "" without one."""
+    named = [(name, value) for name, value in (("L2", c.l2), ("L1", c.l1)) if value]
+    if not named:
+        return ""
+    if short:
+        return ", ".join(f"{name} {value:g}" for name, value in named)
+    return joined(f"an {name} penalty of {value:g}" for name, value in named) + " on the weights"
+
+
+def training_words(h, lr: bool = False) -> str:
+    """The settings of how it learns, as a list: "Adam (β₁ 0.9, β₂ 0.999), batches of 16: 7 steps
+    per epoch, L2 0.01" (full batch: "every training point in one step per epoch"); with ``lr``
+    the learning rate after the optimiser."""
+    batches = batch_words(h, short=True) or "every training point in one step per epoch"
+    penalty = penalty_words(h.config, short=True)
+    rate = f"learning rate {h.config.lr:g}" if lr else ""
+    return ", ".join(part for part in (optimizer_words(h.config), rate, batches, penalty) if part)
+
+
+def how_it_learns(h) -> str:
+    """ "by gradient descent with learning rate 0.1", and the batches and the penalty after commas."""
+    c = h.config
+    said = f"by {optimizer_words(c)} {'and' if c.optimizer == 'momentum' else 'with'} learning rate {c.lr:g}"
+    extra = [part for part in (f"in {batch_words(h)}" if h.steps > 1 else "", f"with {penalty_words(c)}"
+                               if penalty_words(c) else "") if part]
+    return said + "".join(f", {part}" for part in extra) + ("," if extra else "")
+
+
+def method_of(h) -> str:
+    """What the montage runs: "gradient descent", "Adam in batches of 16" ..."""
+    method = METHODS[h.config.optimizer]
+    return method + (f" in batches of {h.config.batch_size}" if h.steps > 1 else "")
+
+
+def steps_in_all(h) -> str:
+    """ " (700 steps)" with minibatches, else ""."""
+    return f" ({h.epochs * h.steps} steps)" if h.steps > 1 else ""
+
+
+def number_text(value: float) -> str:
+    """A worked number: three decimals, or three significant digits where those would hide it;
+    0 as "0" (an optimiser's memory at the start)."""
+    if value == 0:
+        return "0"
+    return fmt_fixed(value) if abs(value) >= 0.1 else fmt_value(float(f"{value:.3g}"))
+
+
+def weight_places(step: WorkedStep) -> int:
+    """Decimals for the weight in a worked step: enough that its smallest move shows."""
+    moves = [abs(v) for v in (step.move, step.shrink) if v]
+    return max(3, min(6, -power_of_ten(min(moves)))) if moves else 3
+
+
 # -- the chapters ---------------------------------------------------------------------------------
 def title(h, **_) -> Chapter:
     c = h.config
     shape = "-".join(map(str, c.layers))
     return Chapter("title", "How a neural network learns", (),
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
-                   f"{task(h)}, by gradient descent with learning "
-                   f"rate {c.lr:g} for {count(c.epochs, 'epoch')}.",
+                   f"{task(h)}, {how_it_learns(h)} for {count(c.epochs, 'epoch')}.",
                    Beats("hold", write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
 
 
@@ -458,7 +587,7 @@ def loss_for_one_sample(h, **_) -> Chapter:
         error = (s.y_hat - s.y) ** 2
         words = (f"The target is y = {fmt_fixed(s.y)}, so this {'point' if is_2d(h) else 'sample'}'s squared error is "
                  f"{fmt_loss(error)}. Averaged over all {n} points, the loss is "
-                 f"{fmt_loss(h.loss[0])}.")
+                 f"{fmt_loss(h.loss[0])}.{batch_loss_words(h)}")
         beats = (Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5) if not is_2d(h)
                  else Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
         return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",), words, beats)
@@ -467,15 +596,26 @@ def loss_for_one_sample(h, **_) -> Chapter:
     return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss: −log p",),
                    f"Its class is {s.label}, so its loss is −log p(class {s.label}) = −log {probability_text(s.p)} = "
                    f"{fmt_loss(s.loss)}: the less probable its own class, the larger the loss. Averaged over all "
-                   f"{n} points, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.",
+                   f"{n} points, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.{batch_loss_words(h)}",
                    Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
 
 
+def batch_loss_words(h) -> str:
+    """ " The first step trains on a batch of 16 of them, whose loss is 0.6012." (minibatches)"""
+    if h.steps == 1:
+        return ""
+    return (f" The first step trains on a batch of {len(first_batch(h))} of them, whose loss is "
+            f"{fmt_loss(h.batch_loss[0, 0])}.")
+
+
 def backward_pass(h, **_) -> Chapter:
+    over = (f" Each is the gradient of the first batch's loss, over its {len(first_batch(h))} points."
+            if h.steps > 1 else "")
+    penalty = " Each weight's gradient includes the L2 penalty's 2·l2·w." if h.config.l2 else ""
     return Chapter("backward-pass", "Backward pass", ("Backward pass: ∂L/∂w for every weight",),
                    "The backward pass: gradients flow from the output back to the input, one pulse per "
-                   "weight. A red pulse says lowering that weight lowers the loss; a blue one says raise it.",
-                   backward_beats(h))
+                   f"weight. A red pulse says lowering that weight lowers the loss; a blue one says raise it.{over}"
+                   f"{penalty}", backward_beats(h))
 
 
 def backward_beats(h) -> Beats:
@@ -485,24 +625,59 @@ def backward_beats(h) -> Beats:
                  hold=1.0)
 
 
+@dataclass(frozen=True)
+class PointGradients:
+    """The gradient chapter's marks: every training point's own ∂loss/∂w for the update's
+    weight at epoch 0, and the points of the first step's batch (every point for full batch),
+    whose mean is the step's ∂L/∂w."""
+    per_point: np.ndarray  # (n,): h.at_epoch(0).sample_gradients(edge)
+    batch: np.ndarray  # rows of h.X: first_batch(h)
+
+    @property
+    def in_batch(self) -> np.ndarray:
+        mask = np.zeros(len(self.per_point), bool)
+        mask[self.batch] = True
+        return mask
+
+    @property
+    def mean(self) -> float:
+        """The batch's mean: Update.gradient, the first step's ∂L/∂w (to rounding)."""
+        return float(self.per_point[self.batch].mean())
+
+
+def point_gradients(h) -> PointGradients:
+    u = update_example(h)
+    return PointGradients(h.at_epoch(0).sample_gradients(u.edge.layer, u.edge.i, u.edge.j), first_batch(h))
+
+
 def where_the_gradient_comes_from(h, **_) -> Chapter:
     u, s = update_example(h), forward_sample(h)
-    captions = (f"Where ∂L/∂{u.name} comes from: every point", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
+    size = len(first_batch(h))
+    if h.steps > 1:
+        captions = (f"Where ∂L/∂{u.name} comes from: the batch's {size} points",
+                    f"The batch's mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
+    else:
+        captions = (f"Where ∂L/∂{u.name} comes from: every point", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
     beats = Beats("hold" if is_2d(h) else None, caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2,
                   ring=0.6, hold=2.0, gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)  # 2-D: the point's note held longer
     start = (f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
              f"mean of one gradient per point.")
+    together = "All of them together average to"
+    if h.steps > 1:
+        start += (f" A step trains on a batch of {size} of them, so the first step's gradient is the mean over its "
+                  f"{size} points alone; the others wait for their own batches.")
+        together = f"The batch's {size} together average to"
     if not is_2d(h):
-        per_point = h.at_epoch(0).sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
+        per_point = point_gradients(h).per_point
         return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
                        f"{start} For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
                        f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
-                       f"{fmt_fixed(2 * (s.y_hat - s.y))}. All of them together average to "
+                       f"{fmt_fixed(2 * (s.y_hat - s.y))}. {together} "
                        f"{fmt_fixed(u.gradient)}.", beats)
     pull = sample_pull(h)
     return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
                    f"{start} For {u.name}, the point at {point_text(s)} pulls with "
-                   f"{fmt_fixed(pull.gradient)}, {pull_words(h, pull, s)}. All of them together average to "
+                   f"{fmt_fixed(pull.gradient)}, {pull_words(h, pull, s)}. {together} "
                    f"{fmt_fixed(u.gradient)}.", beats)
 
 
@@ -520,15 +695,153 @@ def pull_words(h, pull: Pull, s: Sample) -> str:
 
 def weight_update(h, **_) -> Chapter:
     u = update_example(h)
-    return Chapter("weight-update", "The update",
-                   ("Update: each weight steps against its gradient",
-                    "One step, epoch 0 → 1: every weight moved at once"),
-                   f"Each weight steps against its gradient, scaled by the learning rate {h.config.lr:g}: "
-                   f"{u.name} moves from {fmt_fixed(u.w)} to {fmt_fixed(u.new_w)}. This one step "
-                   f"{'raised' if u.raised else 'lowered'} the loss from {fmt_loss(u.loss_before)} to "
-                   f"{fmt_loss(u.loss_after)}.",
-                   Beats("hold", caption=Beat(CAPTION, 2), note=Beat(NOTE, 2), glow=0.8, look=1.5, marks_out=0.5,
-                         step=2.5, settle=0.5, hold=1.5, glow_out=0.5))
+    two = len(u.steps) > 1
+    beats = dict(glow=0.8, look=1.5, marks_out=0.5, step=2.5, settle=0.5)
+    if two:
+        beats |= dict(look2=1.5, step2=2.5, settle2=0.5)
+    return Chapter("weight-update", "The update", update_captions(h, u), update_words(h, u),
+                   Beats("hold", caption=Beat(CAPTION, 2 + two), note=Beat(NOTE, 2 + two), **beats, hold=1.5,
+                         glow_out=0.5))
+
+
+def update_captions(h, u: Update) -> tuple[str, ...]:
+    """Short: with minibatches the epoch counter beside them reads "· step 1 / 7" too."""
+    c, two = h.config, len(u.steps) > 1
+    first = {"sgd": "Update: each weight steps against its gradient",
+             "momentum": "Momentum: v ← μ·v + g, w ← w − η·v",
+             "adam": "Adam: each weight steps by η·m̂ / (√v̂ + ε)"}[c.optimizer]
+    if h.steps > 1:
+        last = f"{'Two steps' if two else 'One step'}, {len(u.first.batch)} points each: every weight moved"
+    else:
+        last = f"{'Two steps' if two else 'One step'}, epoch 0 → {len(u.steps)}: every weight moved at once"
+    if not two:
+        return first, last
+    carried = "v carries μ of the last one" if c.optimizer == "momentum" else "m and v carry the last ones"
+    return first, f"The next step: {carried}", last
+
+
+def paren(text: str) -> str:
+    """A negative number in a product or a difference, in brackets: "(−0.524)"."""
+    return f"({text})" if text.startswith("−") else text
+
+
+def penalty_share(step: WorkedStep) -> str:
+    """L2's part of g: "1.5 % of g", or "against ∂L/∂w" where it pulls the other way."""
+    g, p = step.gradient, step.penalty_gradient
+    if g == 0 or (p > 0) != (g > 0):
+        return "against ∂L/∂w"
+    return f"{100 * p / g:.1f} % of g".replace("-", "−")
+
+
+NOTE_CHARS = 44  # a worked line longer than this goes on at its last " = ", indented
+
+
+def split_line(text: str, chars: int = NOTE_CHARS) -> list[str]:
+    """A worked line too long for the notes, broken before its result: ["v = 0.999 × ... + 0.001
+    × 0.426²", "    = 3.64×10⁻⁴"]."""
+    if len(text) <= chars or " = " not in text[1:]:
+        return [text]
+    head, result = text.rsplit(" = ", 1)
+    return [head, f"    = {result}"]
+
+
+def update_lines(h, u: Update, k: int, chars: int = NOTE_CHARS) -> list[str]:
+    """The notes of the update chapter's k-th step, under its live "w2[6] now:" line: the step's
+    gradient, then the optimiser's arithmetic with the step's own numbers (nnviz_core.worked):
+    every number is training's, and the last is the weight after the step. A line longer than
+    ``chars`` goes on at its last " = " (split_line)."""
+    c, step = h.config, u.steps[k]
+    W = lambda v: fmt_fixed(v, weight_places(step))
+    N = number_text
+    size = len(step.batch)
+    if h.steps > 1:
+        over = f"the next batch of {size}" if k else f"the batch's {size} points"
+    else:
+        over = f"all points, epoch {step.epoch}" if k else f"all {size} points"
+    lines = [f"∂L/∂w = {N(step.data_gradient)} ({over})"]  # short: it is not split
+    g = N(step.data_gradient)
+    if c.l2:
+        lines += [f"L2 adds 2·l2·w = 2 × {c.l2:g} × {paren(W(step.w))} = {N(step.penalty_gradient)}",
+                  f"g = {g} + {paren(N(step.penalty_gradient))} = {N(step.gradient)} ({penalty_share(step)})"]
+        g = N(step.gradient)
+    if c.optimizer == "sgd":
+        moved = f"{W(step.w)} − {c.lr:g} × {paren(g)}"
+    elif c.optimizer == "momentum":
+        lines.append(f"v = {c.momentum:g} × {paren(N(step.before['velocity']))} + {paren(g)} = "
+                     f"{N(step.after['velocity'])}")
+        moved = f"{W(step.w)} − {c.lr:g} × {paren(N(step.after['velocity']))}"
+    else:
+        t = superscript(step.t)
+        m, v = N(step.after["m"]), N(step.after["v"])
+        lines += [f"m = {c.beta1:g} × {paren(N(step.before['m']))} + {1 - c.beta1:g} × {paren(g)} = {m}",
+                  f"v = {c.beta2:g} × {N(step.before['v'])} + {1 - c.beta2:g} × {paren(g)}² = {v}",
+                  f"m̂ = {paren(m)} / (1 − {c.beta1:g}{t}) = {N(step.m_hat)}",
+                  f"v̂ = {v} / (1 − {c.beta2:g}{t}) = {N(step.v_hat)}",
+                  f"step = {c.lr:g} × {paren(N(step.m_hat))} / (√{N(step.v_hat)} + ε) = {N(step.move)}"]
+        moved = f"{W(step.w)} − {paren(N(step.move))}"
+    if not c.l1:
+        lines.append(f"new w = {moved} = {W(step.new_w)}")
+    else:
+        stop = ": L1 stops it at 0" if step.stopped_at_zero else ""
+        rule = {"sgd": "w − η·g", "momentum": "w − η·v", "adam": "w − step"}[c.optimizer]
+        lines += [f"{rule} = {moved} = {W(step.stepped)}", f"L1: {c.lr:g} × {c.l1:g} = {step.shrink:g} towards 0",
+                  f"new w = {W(step.new_w)}{stop}"]
+    return lines[:1] + [part for line in lines[1:] for part in split_line(line, chars)]
+
+
+def update_end_lines(h, u: Update) -> list[str]:
+    """The update chapter's last notes: how far every weight and bias moved, and the loss."""
+    two = len(u.steps) > 1
+    over = " in these two steps" if two else ""
+    losses = " → ".join(fmt_loss(v) for v in (u.first.loss_before, *(step.loss_after for step in u.steps)))
+    verb = "these steps" if two else "this step"
+    return [f"each weight moved by at most {fmt_fixed(u.largest_move)}{over}",
+            f"each bias by at most {fmt_fixed(u.largest_bias_move)}",
+            f"loss {losses}" + (f": {verb} raised it" if u.raised else "")]
+
+
+def update_words(h, u: Update) -> str:
+    c, first = h.config, u.first
+    W = lambda step: fmt_fixed(step.new_w, weight_places(step))
+    n = h.config.training_points
+    penalty = ""
+    if c.l2:
+        penalty = (f" Its gradient includes L2's 2·l2·w = {number_text(first.penalty_gradient)} "
+                   f"({penalty_share(first)}).")
+    if c.l1:
+        penalty += (" Then L1 stops it at zero." if first.stopped_at_zero else
+                    f" Then L1 moves it {first.shrink:g} towards zero.")
+    if h.steps > 1:
+        one = f"This one step, on {len(first.batch)} of the {n} points,"
+        two = f"These two steps, on {len(first.batch)} points each,"
+        loss = f"the loss on all {n} points"
+    else:
+        one, two, loss = "This one step", "These two steps", "the loss"
+    change = f"{'raised' if u.raised else 'lowered'} {loss} from {fmt_loss(u.loss_before)} to {fmt_loss(u.loss_after)}."
+    if c.optimizer == "sgd":
+        gradient = "its batch's gradient" if h.steps > 1 else "its gradient"
+        return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {u.name} moves from "
+                f"{fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty} {one} {change}")
+    if c.optimizer == "momentum":
+        said = (f"Momentum keeps a velocity v for each weight: v ← {c.momentum:g}·v + g, and the weight steps by the "
+                f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: {u.name} "
+                f"moves from {fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty}")
+        if len(u.steps) > 1:
+            second = u.steps[1]
+            said += (f" At the next step v carries {c.momentum:g} of the last one: v = {c.momentum:g} × "
+                     f"{paren(number_text(second.before['velocity']))} + {paren(number_text(second.gradient))} = "
+                     f"{number_text(second.after['velocity'])}, and {u.name} moves on to {W(second)}.")
+        return f"{said} {two if len(u.steps) > 1 else one} {change}"
+    about = (f", as large as the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
+    said = (f"Adam keeps two running means for each weight, m of its gradient and v of its square, and steps by the "
+            f"learning rate times m̂ / (√v̂ + ε), where m̂ and v̂ are m and v corrected for starting at 0. At the first "
+            f"step that correction makes m̂ = g and v̂ = g², so {u.name}'s step is {number_text(first.move)}{about}: "
+            f"it moves from {fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty}")
+    if len(u.steps) > 1:
+        second = u.steps[1]
+        said += (f" At the next step m = {number_text(second.after['m'])} and v = {number_text(second.after['v'])} "
+                 f"carry the first gradient with the new one, and {u.name} moves on to {W(second)}.")
+    return f"{said} {two if len(u.steps) > 1 else one} {change}"
 
 
 MONTAGE_SECONDS = 16.0
@@ -541,8 +854,10 @@ def with_accuracy(h) -> str:
 
 
 def training_montage(h, **_) -> Chapter:
-    return Chapter("training-montage", "Training", (f"Training: {count(h.config.epochs, 'epoch')} of gradient descent",),
-                   f"Then {count(h.epochs, 'epoch')} of gradient descent, every weight stepping at once: "
+    steps = f", {h.steps} steps each" if h.steps > 1 else ""
+    return Chapter("training-montage", "Training",
+                   (f"Training: {count(h.config.epochs, 'epoch')} of {METHODS[h.config.optimizer]}{steps}",),
+                   f"Then {count(h.epochs, 'epoch')} of {method_of(h)}{steps_in_all(h)}, every weight stepping at once: "
                    f"the loss {loss_path(h).phrase()}." + with_accuracy(h) + with_deaths(h),
                    Beats("training", caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
 
@@ -638,8 +953,8 @@ def summary(h, **_) -> Chapter:
     if test:
         caption += f"; test loss {fmt_loss(h.test_loss[0])} → {fmt_loss(h.test_loss[-1])}"
     return Chapter("summary", "Summary", (caption,),
-                   f"After {count(h.epochs, 'epoch')}, the loss {loss_path(h).phrase()}." + accuracy + test
-                   + (f" {said}" if said else ""),
+                   f"After {count(h.epochs, 'epoch')}{steps_in_all(h)}, the loss {loss_path(h).phrase()}." + accuracy + test
+                   + penalty_summary(h) + (f" {said}" if said else ""),
                    Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}),
                          glow=1.5, hold=4.5 if happened else 3.0))
 
@@ -655,6 +970,22 @@ def test_sentence(h) -> str:
     if h.test_accuracy is not None:
         words += f", the test accuracy at {accuracy_text(h.test_accuracy[-1])}"
     return words + "."
+
+
+def penalty_summary(h) -> str:
+    """ " With the penalty, what training minimised ended at 0.0312: the loss 0.0150 plus 0.0162.
+    L1 left 7 of the 20 weights at exactly 0." ("" without a penalty)."""
+    if not h.problem.penalised:
+        return ""
+    penalty = float(h.penalty[-1])
+    said = (f" With the penalty, what training minimised ended at {fmt_loss(h.final_loss + penalty)}: the loss "
+            f"{fmt_loss(h.final_loss)} plus {fmt_loss(penalty)}.")
+    if h.config.l1:
+        weights = h.at_epoch(h.epochs).weights
+        zeros, total = sum(int((w == 0).sum()) for w in weights), sum(w.size for w in weights)
+        if zeros:
+            said += f" L1 left {zeros} of the {total} weights at exactly 0."
+    return said
 
 
 def still_wrong(h) -> str:
@@ -727,8 +1058,21 @@ def joined(words) -> str:
 def comparison(h, comparison=None, **_) -> Chapter:
     c = comparison
     return Chapter("comparison", "Runs side by side", (f"Comparing {c.field}: {' · '.join(c.values)}",),
-                   f"{len(c.values)} runs that differ only in {c.field}: {joined(c.values)}. Everything else "
-                   "is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
+                   f"{len(c.values)} runs that differ only in {c.field}: {joined(compared_values(c))}. Everything "
+                   "else is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
+
+
+def compared_values(c) -> list[str]:
+    """The compared values as the words say them: an optimiser by its name and settings, a
+    batch size with the steps it makes ("16 (7 steps per epoch)"); others as written."""
+    if c.field == "optimizer":
+        said = {"sgd": lambda k: "plain gradient descent", "momentum": lambda k: f"μ {k.momentum:g}",
+                "adam": lambda k: f"β₁ {k.beta1:g}, β₂ {k.beta2:g}"}
+        return [f"{v} ({said[h.config.optimizer](h.config)})" for v, h in zip(c.values, c.histories)]
+    if c.field == "batch_size":
+        return [f"{v} ({'every point in one step' if h.steps == 1 else steps_words(h)})"
+                for v, h in zip(c.values, c.histories)]
+    return list(c.values)
 
 
 def runs_training(h, seconds: float = 14.0, comparison=None, **_) -> Chapter:

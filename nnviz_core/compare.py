@@ -29,6 +29,10 @@ class Comparison:
 
     @property
     def labels(self) -> list[str]:
+        """ "lr = 0.1"; a batch size says what it makes of an epoch: "batch_size = 16 (7 steps/epoch)"."""
+        if self.field == "batch_size":
+            return [f"{self.field} = {v} ({'full batch' if h.steps == 1 else f'{h.steps} steps/epoch'})"
+                    for v, h in zip(self.values, self.histories)]
         return [f"{self.field} = {v}" for v in self.values]
 
     def clock(self):

@@ -5,7 +5,7 @@ recorded) and reports only what occurred:
 
 - ``spike``: the loss more than doubled in one epoch;
 - ``oscillation``: the loss went up and down on alternate epochs for a stretch (the learning rate
-  is near the edge of stability);
+  is near the edge of stability; with minibatches, or each step follows its own batch);
 - ``dead``: units that output 0 on every training input (of an activation that can die), and how many died during training;
 - ``underfit``: the final loss is still well above the label noise's variance (a .csv file's
   noise is not known: not said of its points);
@@ -197,7 +197,17 @@ def spikes(loss) -> list[Event]:
     return out
 
 
-def oscillations(loss) -> list[Event]:
+STABLE_LIMIT = "the learning rate is near its stable limit"
+
+
+def oscillation_cause(history) -> str:
+    """Why the loss goes up and down: the learning rate, or with minibatches maybe the batches."""
+    if history.steps == 1:
+        return STABLE_LIMIT
+    return f"each step follows its own batch of {history.config.batch_size}, or {STABLE_LIMIT}"
+
+
+def oscillations(loss, cause: str = STABLE_LIMIT) -> list[Event]:
     """Stretches where each step's direction flips (up, down, up, ...) with enough rises."""
     d = np.diff(loss)
     up = d > RISE * np.abs(loss[:-1])
@@ -211,8 +221,7 @@ def oscillations(loss) -> list[Event]:
         if len(stretch) >= 2 * MIN_OSCILLATION_RISES and rises >= MIN_OSCILLATION_RISES:
             first, last = start, k  # epochs first..last
             out.append(Event("oscillation", first, last,
-                             f"the loss oscillated from epoch {first} to {last}: the learning "
-                             "rate is near its stable limit", {"rises": rises}))
+                             f"the loss oscillated from epoch {first} to {last}: {cause}", {"rises": rises}))
         start = k
     return out
 
@@ -365,8 +374,8 @@ def classification_events(history) -> list[Event]:
 def detect(history) -> list[Event]:
     loss = history.loss
     fit = classification_events(history) if history.is_classification else underfit(history)
-    events = (spikes(loss) + oscillations(loss) + dead_units(history) + fit + worse(history)
-              + climb(history) + rebound(history) + overfitting(history) + diverged(history))
+    events = (spikes(loss) + oscillations(loss, oscillation_cause(history)) + dead_units(history) + fit
+              + worse(history) + climb(history) + rebound(history) + overfitting(history) + diverged(history))
     return sorted(events, key=lambda e: (e.epoch, e.kind))
 
 
@@ -400,7 +409,7 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
         else:
             lines.append(_sentence(dead.text))
         dead = None
-    lines += oscillation_lines(by_kind.get("oscillation", []))  # what the learning rate is doing
+    lines += oscillation_lines(by_kind.get("oscillation", []), oscillation_cause(history))  # the lr, or the batches
     lines += [_sentence(e.text) for kind in ("climb", "rebound", "worse", "overfit") for e in by_kind.get(kind, [])]
     if len(spikes_) > 2:
         lines.append(f"{len(spikes_)} loss spikes, the first at epoch {spikes_[0].epoch}")
@@ -413,10 +422,10 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     return lines[:most]
 
 
-def oscillation_lines(found) -> list[str]:
+def oscillation_lines(found, cause: str = STABLE_LIMIT) -> list[str]:
     if len(found) > 1:
         return [f"The loss oscillated in {len(found)} stretches, from epoch {found[0].epoch} "
-                f"to {found[-1].end}: the learning rate is near its stable limit"]
+                f"to {found[-1].end}: {cause}"]
     return [_sentence(e.text) for e in found]
 
 

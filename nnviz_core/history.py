@@ -382,6 +382,13 @@ class History:
         weights, biases, _ = self._params(e, s)
         return State(e + s / self.steps, weights, biases, self.problem, (e, s), self.steps)
 
+    def memory_at(self, epoch: int, step: int = 0) -> dict:
+        """The optimiser's memory before step ``step`` of ``epoch``, as training held it: slot ->
+        one vector over every parameter in nnviz_core.optim.flat's order (momentum's velocity,
+        adam's m and v; {} for sgd)."""
+        self.at_step(epoch, step)  # checks the moment
+        return {slot: vector.copy() for slot, vector in self._params(int(epoch), int(step))[2].items()}
+
     def clock(self, t: float) -> tuple[int, int, float]:
         """Where clock time t falls: (epoch e, step s of it, fraction f of that step done), with
         t = e + (s + f) / steps."""

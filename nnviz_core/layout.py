@@ -427,3 +427,29 @@ def loss_note(history) -> str:
     if history.steps > 1:
         words.append("full training loss per epoch")
     return "; ".join(words)
+
+
+# -- the clock, as both renderers' counters write it ----------------------------------------
+def steps_done(state) -> int | None:
+    """The steps of its epoch a State has taken (a tween: the one it is part through is not
+    counted yet, as the epoch counter shows e through epoch e's update); None for full batch."""
+    steps = getattr(state, "steps", 1)
+    return None if steps <= 1 else int(state.epoch_step[1])
+
+
+def step_text(state, last_epoch: int | None = None) -> str:
+    """ "step 3 / 7" for a run of 7 steps an epoch: 3 of the epoch's steps done; "" for full
+    batch, and at ``last_epoch`` (the last epoch recorded takes no steps)."""
+    done = steps_done(state)
+    if done is None or (last_epoch is not None and state.epoch_step[0] >= last_epoch):
+        return ""
+    return f"step {done} / {state.steps}"
+
+
+def clock_text(state, last_epoch: int | None = None, epochs: int | None = None) -> str:
+    """The epoch (and step) on screen: "Epoch 12 / 100 · step 3 / 7", "Epoch 12 / 100" for full
+    batch ("Epoch 12" without ``epochs``). The epoch is the last whole one reached."""
+    epoch = int(np.floor(state.epoch + 1e-6))
+    said = f"Epoch {epoch}" + (f" / {epochs}" if epochs is not None else "")
+    step = step_text(state, last_epoch)
+    return f"{said} · {step}" if step else said

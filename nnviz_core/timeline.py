@@ -95,8 +95,9 @@ def shown_test_accuracy(history, state) -> float:
 
 
 def shown_accuracy(history, state) -> float:
-    """The accuracy a frame shows with ``state``: at a whole epoch that epoch's; at a tween the
-    State's own where it lies between the two epochs' accuracies, else the nearer of the two.
+    """The accuracy a frame shows with ``state``: at a whole epoch that epoch's (with minibatches,
+    at a step's start that step's); at a tween the State's own where it lies between the
+    accuracies at the two ends of its step (two epochs, or two steps), else the nearer of the two.
     (Accuracy counts points: part way through a step one point may cross early and another
     late, so the drawn network can count a point more or fewer than either epoch; the loss and
     the grid's prediction are held between by tween_allowed, a count is not.)"""
@@ -104,7 +105,14 @@ def shown_accuracy(history, state) -> float:
     e = min(int(math.floor(state.epoch + 1e-9)), history.epochs)
     if state.epoch - e < 1e-12 or e >= history.epochs:
         return float(accuracy[e])
-    a, b = accuracy[e], accuracy[e + 1]
+    if history.steps > 1:  # minibatches: between the two ends of the step the state is in
+        _, s, f = history.clock(state.epoch)
+        if f < 1e-12:
+            return float(history.at_step(e, s).accuracy)  # a real step's own
+        a = history.at_step(e, s).accuracy
+        b = history.at_step(e, s + 1).accuracy if s + 1 < history.steps else accuracy[e + 1]
+    else:
+        a, b = accuracy[e], accuracy[e + 1]
     return float(np.clip(state.accuracy, min(a, b), max(a, b)))
 
 

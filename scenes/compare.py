@@ -18,6 +18,12 @@ ROW = (-6.9, 6.9, -1.3, 3.05)  # left, right, bottom, top of the runs' columns
 LOSSES = (-6.6, 6.9, -3.95, -1.55)  # the shared loss plot under them
 
 
+def shared_steps(comparison) -> bool:
+    """Whether the counter reads the step: only where every run takes the same steps an epoch
+    (then the clock's step is each run's too)."""
+    return len({h.steps for h in comparison.histories}) == 1
+
+
 class CompareRuns(LectureScene):
     """About 20 s: a small diagram and the fit of each run, all losses on one axis; a run that
     diverges is marked, and stays at its last finite state."""
@@ -44,7 +50,10 @@ class CompareRuns(LectureScene):
                         for h, name, colour in zip(c.histories, c.labels, colours)]
         fit_in(Group(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
         self.losses = fit_in(SharedLossPanel(c.histories, self.palette, c.labels, colours, width=11.5, height=1.3), *LOSSES)
-        counter = EpochCounter(self.history, self.palette).to_corner(UR, buff=0.3)
+        counter = self.counter = EpochCounter(self.history, self.palette, steps=shared_steps(c)).to_corner(UR, buff=0.3)
+        # "1 frame per N steps": over the loss plot's right end (under the counter are the runs' names)
+        plot = self.losses.plot
+        counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.1, 0]
         panels = [*self.columns, self.losses, counter]
         self.say()
         self.show_state(panels, 0.0)

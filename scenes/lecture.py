@@ -23,14 +23,16 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
 from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
-from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, forward_sample,
-                                 point_text, sample_pull, storyboard, subtrahend, task, title_task, update_example)
+from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, first_batch,
+                                 forward_sample, point_gradients, point_text, sample_pull, storyboard, subtrahend, task,
+                                 title_task, training_words, update_end_lines, update_example, update_lines, weight_places)
 from nnviz_core.events import summary_lines
 from nnviz_core.layout import probability_text, subscript
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.plane import class_colour, class_marker, explained_output, grid_span
 from nnviz_core.timeline import Timeline
+from nnviz_core.worked import batch_gradients
 
 from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
 from .mobjects.logit import LINE_DIM, LogitPanel
@@ -49,6 +51,7 @@ PLANE_SIZE = (7.1, 5.45)  # the 2-D contributions panel's room: its square plot,
 PLANE_TOP_LEFT = np.array([0.05, 2.1, 0])  # its plot's top left corner: clear of the caption, room for notes under it
 NOTES_WIDTH = 5.4
 SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
+INDENT = 0.4  # a note line that goes on from the one above
 MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, then it wraps
 FRAME_MARGIN = 0.25  # what stays clear at the frame's edges
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
@@ -75,6 +78,7 @@ def gradient_pulse(gradient: float, largest: float, theme: Theme) -> Dot:
 
 
 PULSE_RADIUS = (0.05, 0.15)  # a zero gradient's pulse, the largest's
+FADED = 0.2  # the gradient chapter's marks of points outside the first step's batch
 
 class LectureScene(Scene):
     """A Scene on the light canvas that knows its run (a History) and its chapters.
@@ -245,7 +249,7 @@ class LectureScene(Scene):
         driver.remove_updater(follow)
         self.clock.set_value(t_end)
         for counter in counters:
-            counter.set_stride(1)
+            counter.set_stride(0)  # no frames skip anything now
 
     def evolve(self, panels) -> None:
         """Fade the panels in at epoch 0, run the whole History, hold the end (the chapters
@@ -263,8 +267,14 @@ class LectureScene(Scene):
         chapter's ``caption`` beat."""
         run_time = self.beats.caption if run_time is None else run_time
         new = label(text if text is not None else self.captions.pop(0), self.theme, CAPTION_SIZE)
-        if new.width > CAPTION_WIDTH:  # keep clear of the epoch counter; stays >= 24 pt
-            new.scale_to_fit_width(CAPTION_WIDTH)
+        room = CAPTION_WIDTH
+        counter = getattr(self, "counter", None)
+        # "· step 3 / 7" makes the counter wider (these chapters fade it in under their first caption)
+        coming = self.chapters and self.chapters[-1] in ("weight-update", "comparison")
+        if counter is not None and counter.steps > 1 and (self.on_screen(counter) or coming):
+            room = min(room, counter.static.get_left()[0] - 0.35 - (0.4 - config.frame_width / 2))
+        if new.width > room:  # keep clear of the epoch counter
+            new.scale_to_fit_width(room)
         new.to_corner(UL, buff=0.4)
         self.play(FadeOut(self.caption), run_time=run_time / 2)  # one after the other: never overlapping
         self.play(FadeIn(new), run_time=run_time / 2)
@@ -305,7 +315,7 @@ class LectureSteps(LectureScene):
         self.show_state([self.net, self.fit, self.losses, self.counter], 0.0)
 
     def note(self, *lines, run_time: float | None = None, color=None, at=None, top: float | None = None,
-             size: int = LABEL_SIZE, width: float = NOTES_WIDTH, left=None) -> None:
+             size: int = LABEL_SIZE, width: float = NOTES_WIDTH, left=None, buff: float = 0.22) -> None:
         """Replace the notes in the lower right (where the loss panel goes later), in the
         chapter's ``note`` beat. Text lines too long for the notes' width wrap onto more lines
         instead of shrinking. ``left``: what their left edge lines up with (the data plot's)."""
@@ -313,8 +323,12 @@ class LectureSteps(LectureScene):
         left = self.fit.plot.y_axis if left is None else left
         if self.history.problem.is_2d:  # the square plot starts further right: the notes stop at the frame's margin
             width = min(width, config.frame_width / 2 - FRAME_MARGIN - left.get_left()[0])
-        new = VGroup(*(wrapped(line, self.theme, size, color, width) if isinstance(line, str) else line for line in lines))
-        new.arrange(DOWN, aligned_edge=LEFT, buff=0.22)
+        new = VGroup(*(wrapped(line.lstrip(), self.theme, size, color, width) if isinstance(line, str) else line
+                       for line in lines))
+        new.arrange(DOWN, aligned_edge=LEFT, buff=buff)
+        for line, made in zip(lines, new):  # a line that goes on from the one above: indented
+            if isinstance(line, str) and line.startswith("  "):
+                made.shift(INDENT * RIGHT)
         if new.width > width:
             new.scale_to_fit_width(width)
         new.move_to(LOWER_RIGHT if at is None else at).align_to(left, LEFT)
@@ -342,6 +356,10 @@ class LectureSteps(LectureScene):
         what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {learns}", self.theme, LABEL_SIZE + 4)
         how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", self.theme, LABEL_SIZE)
+        if (c.optimizer, self.history.steps, c.l1, c.l2) != ("sgd", 1, 0, 0):  # how it learns, on a line of its own
+            how = VGroup(muted(f"{c.samples} training points · learning rate {c.lr:g} · {count(c.epochs, 'epoch')}",
+                               self.theme, LABEL_SIZE),
+                         muted(training_words(self.history), self.theme, LABEL_SIZE)).arrange(DOWN, buff=0.2)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
         if card.width > 13:
             card.scale_to_fit_width(13)
@@ -544,7 +562,7 @@ class LectureSteps(LectureScene):
         self.play(Create(gap), run_time=beats.gap)
         self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
                   f"this sample's loss (ŷ − y)² = {fmt_loss((s.y_hat - s.y) ** 2)}",
-                  f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}")
+                  f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}", *self.batch_loss_line())
         self.sample_marks.add(gap)
         self.wait(beats.hold)
 
@@ -560,12 +578,19 @@ class LectureSteps(LectureScene):
         if h.problem.classes:
             p = probability_text(s.p)
             self.note(f"its class is {s.label}: p(class {s.label}) = {p}", f"its loss −log p = −log {p} = {fmt_loss(s.loss)}",
-                      mean)
+                      mean, *self.batch_loss_line())
         else:
             self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
-                      f"this point's loss (ŷ − y)² = {fmt_loss(s.loss)}", mean)
+                      f"this point's loss (ŷ − y)² = {fmt_loss(s.loss)}", mean, *self.batch_loss_line())
         self.sample_marks.add(mark)
         self.wait(beats.hold)
+
+    def batch_loss_line(self) -> list[str]:
+        """With minibatches, the first step's batch loss (History.batch_loss), under the mean."""
+        h = self.history
+        if h.steps == 1:
+            return []
+        return [f"the first step's batch of {len(first_batch(h))}: L = {fmt_loss(h.batch_loss[0, 0])}"]
 
     # -- 5. backward pass --------------------------------------------------------------------
     def swatch(self, sign: float) -> Dot:
@@ -575,7 +600,6 @@ class LectureSteps(LectureScene):
     def backward_pass(self) -> None:
         beats = self.chapter("backward-pass").beats
         net = self.net
-        state = self.history.at(self.clock.get_value())
         self.say()
         # The neurons as they were: 1-D's filled again, 2-D's clear over their maps.
         restore = [] if net.maps is not None else [c.animate.set_fill(opacity=0.9) for c in net.circles]
@@ -584,8 +608,11 @@ class LectureSteps(LectureScene):
         self.note(label("Pulses run from ŷ back to x", self.theme, LABEL_SIZE, color=self.theme.backward_flow),
                   VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", self.theme, LABEL_SIZE)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", self.theme, LABEL_SIZE)).arrange(RIGHT),
-                  label("size: |∂L/∂w|, averaged over all points", self.theme, SMALL_SIZE, color=self.theme.muted_ink))
-        grads = net.edge_values(state.grad_weights)
+                  label("size: |∂L/∂w|, averaged over " + (f"the batch's {len(first_batch(self.history))} points"
+                        if self.history.steps > 1 else "all points"), self.theme, SMALL_SIZE, color=self.theme.muted_ink))
+        # the gradient the first step takes: its batch's, with L2's part (L1 is a move of its own)
+        step = self.history.clock(self.clock.get_value())
+        grads = net.edge_values(batch_gradients(self.history, step[0], step[1])[0])
         largest = float(np.abs(grads).max())  # the chapter's own scale: a spike later on does not shrink these
         for layer in reversed(range(len(self.history.config.layers) - 1)):
             pulses, moves = VGroup(), []
@@ -605,19 +632,25 @@ class LectureSteps(LectureScene):
     def gradient_from_points(self) -> None:
         """The update's weight: one gradient per training point on the data plot, the forward
         pass's point with its error factor (2(ŷ − y), or p − y), then all of them gathering into
-        their mean, the very pulse and number the update uses."""
+        their mean, the very pulse and number the update uses. With minibatches the first step's
+        batch is marked: its points in full, the others faded, and the mean is the batch's."""
         beats = self.chapter("where-the-gradient-comes-from").beats
         h, net, fit = self.history, self.net, self.fit
         u, s = update_example(h), forward_sample(h)
         plane = h.problem.is_2d
-        state = h.at_epoch(0)
-        per_point = state.sample_gradients(u.edge.layer, u.edge.i, u.edge.j)
+        points = point_gradients(h)
+        per_point, in_batch = points.per_point, points.in_batch
+        batched = h.steps > 1
         largest = float(np.abs(per_point).max()) or 1.0
         colours = [to_hex(rgb) for rgb in self.palette.sign_rgb(per_point)]
         where = h.X[:, :2] if plane else np.column_stack([h.X[:, 0], h.y[:, 0]])  # (x1, x2), or (x, y)
         marks = VGroup(*(Dot(fit.point(a, b), radius=0.03 + 0.09 * abs(g) / largest, color=c,
                              stroke_color=self.theme.backward_flow, stroke_width=1.5)
                          for (a, b), g, c in zip(where, per_point, colours)))
+        for mark, kept in zip(marks, in_batch):
+            if not kept:  # not in this step's batch: there, but it does not pull now
+                mark.set_opacity(FADED)
+        self.gradient_marks_shown = marks  # for a check: which points pull in this step
         self.say()
         glow = net.edge_line(u.edge.layer, u.edge.i, u.edge.j).copy().set_stroke(self.theme.backward_flow, EDGE_WIDTH[1] + 6,
                                                                                  opacity=0.35)
@@ -627,9 +660,11 @@ class LectureSteps(LectureScene):
                   run_time=beats.marks)
         self.sample_marks.remove(*said)
         self.notes = VGroup()
+        faded = ([label(f"faded: not in the first batch ({len(points.batch)} of {len(per_point)} points)", self.theme,
+                        SMALL_SIZE, color=self.theme.muted_ink)] if batched else [])
         self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("< 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
-                  label("size: how hard the point pulls", self.theme, SMALL_SIZE, color=self.theme.muted_ink))
+                  label("size: how hard the point pulls", self.theme, SMALL_SIZE, color=self.theme.muted_ink), *faded)
         self.wait(beats.look)
         ring = Circle(0.16, color=self.theme.ink, stroke_width=4).move_to(marks[s.index])
         self.play(Create(ring), run_time=beats.ring)
@@ -643,16 +678,17 @@ class LectureSteps(LectureScene):
                       f"× ∂ŷ/∂{u.name} = {fmt_fixed(moves_y_hat)}  →  {fmt_fixed(per_point[s.index])}", size=SMALL_SIZE + 2,
                       width=SUMMARY_WIDTH)
         self.wait(beats.hold)
-        # All gather into their mean: the pulse, and the number, of the update (on a plane, at
-        # the plot's centre; on 1-D data, at the data's mean height).
+        # The batch's marks gather into their mean: the pulse, and the number, of the update (on
+        # a plane, at the plot's centre; on 1-D data, at the data's mean height); the others leave.
         self.say()
         middle = float(np.mean(grid_span(h.problem))) if plane else None
         gather = fit.point(middle, middle) if plane else fit.point(0.0, float(np.mean(h.y)))
         mean = gradient_pulse(u.gradient, largest, self.theme).move_to(gather)
-        self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) for m in marks), run_time=beats.gather)
-        self.play(FadeOut(marks), FadeIn(mean), run_time=beats.mean)
-        self.note(f"mean of {h.config.samples} points: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2,
-                  width=SUMMARY_WIDTH)
+        self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) if kept else FadeOut(m)
+                                   for m, kept in zip(marks, in_batch)), run_time=beats.gather)
+        self.play(*(FadeOut(m) for m, kept in zip(marks, in_batch) if kept), FadeIn(mean), run_time=beats.mean)
+        mean_of = f"batch mean ({len(points.batch)} points)" if batched else f"mean of {h.config.samples} points"
+        self.note(f"{mean_of}: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
         line = net.edge_line(u.edge.layer, u.edge.i, u.edge.j)
         self.play(mean.animate.move_to(line.get_center()), run_time=beats.to_edge)
         self.play(FadeOut(mean), run_time=beats.fade_out)
@@ -679,39 +715,47 @@ class LectureSteps(LectureScene):
 
     # -- 7. the update -----------------------------------------------------------------------
     def update_weights(self) -> None:
-        """One real step, epoch 0 -> 1, worked through for the edge with the largest gradient."""
+        """The chapter's real steps from epoch 0 (one; momentum and adam: two, the second with
+        the optimiser's memory no longer zero), each worked through for the edge with the
+        largest gradient in the optimiser's own arithmetic with training's numbers
+        (chapters.update_lines), then played: that one step, its weight live beside it."""
         beats = self.chapter("weight-update").beats
         h, net = self.history, self.net
         u = update_example(h)
-        t = self.clock.get_value()
-        state = h.at(t)
-        e, lr = u.edge, h.config.lr
-        self.say()
-        # The weight, live: it moves from w to the new w while the step below runs.
-        live_w = LiveNumber(u.w, lambda v: fmt_fixed(v), LABEL_SIZE, color=self.theme.ink)
-        self.note("w  ←  w − η · ∂L/∂w   (η = learning rate)",
-                  f"{u.name} ({e.start.label}→{e.end.label}):  w = {fmt_fixed(u.w)},  ∂L/∂w = {fmt_fixed(u.gradient)}",
-                  f"new w = {fmt_fixed(u.w)} − {lr:g} × ({fmt_fixed(u.gradient)}) = {fmt_fixed(u.w - lr * u.gradient)}",
-                  VGroup(label(f"{u.name} now:", self.theme, LABEL_SIZE, color=self.theme.backward_flow), live_w).arrange(RIGHT, buff=0.2))
+        e = u.edge
         glow = getattr(self, "update_glow", None)
         if glow is None:  # a clip without the gradient chapter
             glow = net.edge_line(e.layer, e.i, e.j).copy().set_stroke(self.theme.backward_flow, EDGE_WIDTH[1] + 6, opacity=0.35)
-        self.play(FadeIn(glow), FadeIn(self.counter), run_time=beats.glow)
-        self.wait(beats.look)
-        # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
-        self.play(FadeOut(self.sample_marks), run_time=beats.marks_out)
-        # An updater marks the number as moving, so manim redraws it every frame (the notes are
-        # otherwise painted once per play): it shows the weight of the state drawn.
-        live_w.add_updater(lambda m: m)
-        self.drive([self.net, self.fit, self.counter], float(int(t) + 1), beats.step,
-                   also=[lambda s: live_w.set_value(s.weights[e.layer][e.i, e.j])])
-        live_w.clear_updaters()
-        self.wait(beats.settle)
+        top = self.fit.plot.labels.get_bottom()[1] - 0.3
+        for k, step in enumerate(u.steps):
+            self.say()
+            lines = update_lines(h, u, k)  # few lines (sgd, momentum) are written larger than Adam's many
+            size, buff, chars = ((LABEL_SIZE, 0.22, 36) if len(lines) <= 3 else (SMALL_SIZE + 2, 0.16, 40)
+                                 if len(lines) <= 6 else (SMALL_SIZE, 0.12, 44))
+            lines = update_lines(h, u, k, chars)  # the longer lines broken for that size
+            # The weight, live: it moves from w to the new w while the step below runs.
+            places = weight_places(step)
+            live_w = LiveNumber(step.w, lambda v, places=places: fmt_fixed(v, places), size, color=self.theme.ink)
+            now = VGroup(label(f"{u.name} ({e.start.label}→{e.end.label}) now:", self.theme, size,
+                               color=self.theme.backward_flow), live_w).arrange(RIGHT, buff=0.2)
+            self.note(now, *lines, size=size, top=top, width=SUMMARY_WIDTH, buff=buff)
+            if k == 0:
+                self.play(FadeIn(glow), FadeIn(self.counter), run_time=beats.glow)
+                self.wait(beats.look)
+                # The forward pass's marks belong to this epoch: they leave before the epoch moves on.
+                self.play(FadeOut(self.sample_marks), run_time=beats.marks_out)
+            else:
+                self.wait(beats.look2)
+            # An updater marks the number as moving, so manim redraws it every frame (the notes are
+            # otherwise painted once per play): it shows the weight of the state drawn.
+            live_w.add_updater(lambda m: m)
+            self.drive([self.net, self.fit, self.counter], step.epoch + (step.step + 1) / h.steps,
+                       beats.step2 if k else beats.step,
+                       also=[lambda s, live_w=live_w: live_w.set_value(s.weights[e.layer][e.i, e.j])])
+            live_w.clear_updaters()
+            self.wait(beats.settle2 if k else beats.settle)
         self.say()
-        self.note(f"each weight moved by at most {fmt_fixed(u.largest_move)}",
-                  f"each bias by at most {fmt_fixed(u.largest_bias_move)}",
-                  f"loss {fmt_loss(state.loss)} → {fmt_loss(u.loss_after)}"
-                  + (": this step raised it" if u.raised else ""))
+        self.note(*update_end_lines(h, u), size=SMALL_SIZE + 2, top=top, width=SUMMARY_WIDTH)
         self.wait(beats.hold)
         self.play(FadeOut(glow), run_time=beats.glow_out)
 

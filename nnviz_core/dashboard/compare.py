@@ -43,7 +43,7 @@ class RunTitled:
                                 f"(shown at epoch {own.epoch:.0f}, loss {fmt_loss(own.loss)})")
             return
         accuracy = f"   Accuracy: {accuracy_text(shown_accuracy(self.history, own))}" if self.history.is_classification else ""
-        self.title.set_text(f"{self.name} (Epoch {epoch_text(own.epoch)})\nLoss: {fmt_loss(own.loss)}{accuracy}")
+        self.title.set_text(f"{self.name} (Epoch {epoch_text(own, self.history.epochs)})\nLoss: {fmt_loss(own.loss)}{accuracy}")
 
 
 class RunFitPanel(RunTitled, DataFitPanel):

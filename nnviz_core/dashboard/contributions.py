@@ -71,5 +71,5 @@ class ContributionsPanel(DashboardPanel):
         self.marks.show(self.x, np.array(extremes + [bias, state.prediction[:, 0]]))
         n_dead = int(dead.sum())
         dead_text = f"; {n_dead} dead unit{'s' if n_dead != 1 else ''} (faded)" if n_dead else ""
-        self.title.set_text(f"What each unit adds (Epoch {epoch_text(state.epoch)})\n"
+        self.title.set_text(f"What each unit adds (Epoch {epoch_text(state, self.history.epochs)})\n"
                             f"ŷ = output bias + Σ units; ▲ where a unit switches{dead_text}")

@@ -61,7 +61,7 @@ class DataFitPanel(DashboardPanel):
         prediction = state.prediction[:, 0]
         set_curve(self.line, self.history.grid[:, 0], prediction, *self.ylim)
         self.marks.show(self.history.grid[:, 0], prediction)
-        self.title.set_text(f"Data Fit (Epoch {epoch_text(state.epoch)})\nLoss: {fmt_loss(state.loss)}")
+        self.title.set_text(f"Data Fit (Epoch {epoch_text(state, self.history.epochs)})\nLoss: {fmt_loss(state.loss)}")
 
 
 class PlanePanel(DashboardPanel):
@@ -148,7 +148,7 @@ class PlanePanel(DashboardPanel):
         if self.classes:
             self.image.set_data(plane.region_rgb(state.grid_map(state.grid_probabilities), theme))
             self.boundary.set_segments(plane.boundary_segments(state))
-            self.title.set_text(f"Decision Regions (Epoch {epoch_text(state.epoch)})\n"
+            self.title.set_text(f"Decision Regions (Epoch {epoch_text(state, self.history.epochs)})\n"
                                 f"{loss}   Accuracy: {accuracy_text(shown_accuracy(self.history, state))}")
         else:
             values = state.grid_map(state.prediction)[..., 0]
@@ -156,4 +156,4 @@ class PlanePanel(DashboardPanel):
             off = dict(plane.off_scale(values, self.norm))
             for side, text in self.off_marks.items():
                 text.set_text(mark_text(side, off[side]) if side in off else "")
-            self.title.set_text(f"Prediction ŷ (Epoch {epoch_text(state.epoch)})\n{loss}")
+            self.title.set_text(f"Prediction ŷ (Epoch {epoch_text(state, self.history.epochs)})\n{loss}")

@@ -8,6 +8,7 @@ from matplotlib.patches import Ellipse
 
 from .. import palette as pal
 from .. import plane
+from ..chapters import training_words
 from ..events import summary_lines
 from ..layout import feature_text, network_layout, weight_label
 from ..numbers import fmt_fixed
@@ -168,6 +169,10 @@ class NetworkDiagram(DashboardPanel):
                  "- Neurons: {} (input), {} (hidden), {} (output)".format(*self.theme.neuron_names)]
         if self.two_d:
             lines.append("- Maps: each neuron's output over the input plane (x₁ across, x₂ up), its own fixed scale")
+        c = self.history.config
+        if (c.optimizer, self.history.steps, c.l1, c.l2) != ("sgd", 1, 0, 0):  # how it learns, when not the seed's way
+            frames = "; a frame shows an epoch before its steps" if self.history.steps > 1 else ""
+            lines.append(f"- Training: {training_words(self.history, lr=True)}{frames}")
         happened = summary_lines(self.history) + ([sampling_note] if sampling_note else [])
         if happened:
             lines += ["What happened:"] + [f"- {line}" for line in happened]
@@ -239,7 +244,7 @@ class NetworkDiagram(DashboardPanel):
 
     # -- a State ---------------------------------------------------------------------------------
     def set_state(self, state) -> None:
-        self.title.set_text(f"Network Architecture (Epoch {epoch_text(state.epoch)})")
+        self.title.set_text(f"Network Architecture (Epoch {epoch_text(state, self.history.epochs)})")
         norm = self.palette.weights
         for line, e in self.edges:
             w = state.weights[e.layer][e.i, e.j]

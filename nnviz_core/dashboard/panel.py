@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import palette as pal
-from ..layout import MARK_GAP, MARK_WIDTH, curve_pieces, off_plot_marks
+from ..layout import MARK_GAP, MARK_WIDTH, curve_pieces, off_plot_marks, step_text
 
 
 
@@ -16,7 +16,14 @@ def sign_colours(theme: pal.Theme) -> tuple[str, str]:
 TITLE_SIZE = 12
 
 
-def epoch_text(epoch: float) -> str:
+def epoch_text(state, last_epoch: int | None = None) -> str:
+    """A title's epoch: "12" (a full-batch tween: "12.5"); with minibatches the epoch and its
+    steps done, "12 · step 3 / 7", as the video's counter (layout.step_text: none at the last
+    epoch). ``state`` may be a plain epoch."""
+    epoch = getattr(state, "epoch", state)
+    step = step_text(state, last_epoch) if hasattr(state, "epoch_step") else ""
+    if step:
+        return f"{int(np.floor(epoch + 1e-6))} · {step}"
     return f"{epoch:.0f}" if float(epoch).is_integer() else f"{epoch:.1f}"
 
 

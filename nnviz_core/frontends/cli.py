@@ -122,6 +122,7 @@ def cmd_train(args) -> int:
 
 
 def cmd_info(args) -> int:
+    from ..chapters import optimizer_words, training_words
     from ..events import loss_path
     from ..history import History
 
@@ -137,6 +138,12 @@ def cmd_info(args) -> int:
             "events": [{"kind": e.kind, "epoch": e.epoch, "end": e.end, "text": e.text}
                        for e in history.events()]}
     c = history.config
+    hyper = {"sgd": (), "momentum": ("momentum",), "adam": ("beta1", "beta2", "eps")}[c.optimizer]
+    info |= {"learning": training_words(history, lr=True),
+             "optimizer": {"name": c.optimizer, "words": optimizer_words(c), "lr": c.lr,
+                           **{name: getattr(c, name) for name in hyper}},
+             "batch_size": c.batch_size, "steps": history.epochs * history.steps,
+             "penalty": {"l1": c.l1, "l2": c.l2}, "test_fraction": c.test_fraction}
     info |= {"training_points": c.training_points, "held_out": c.held_out, "steps_per_epoch": history.steps,
              "final_penalty": float(history.penalty[-1]),
              "final_total_loss": history.final_loss + float(history.penalty[-1])}
@@ -165,6 +172,7 @@ def cmd_info(args) -> int:
     print(f"loss            {info['initial_loss']:.6g} at epoch 0 -> {info['final_loss']:.6g} at epoch {history.epochs}"
           f" ({info['loss_name']}; lowest {path.lowest:.6g} at epoch {path.lowest_epoch})")
     print(f"trajectory      {info['trajectory']}")
+    print(f"learning        {info['learning']}")
     batches = "every training point" if history.steps == 1 else f"batches of {c.batch_size}"
     print(f"steps           {history.steps} per epoch ({batches}; {c.optimizer}); {c.training_points} training "
           f"points, {c.held_out} held out")
