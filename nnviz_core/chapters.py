@@ -604,13 +604,11 @@ def batch_loss_words(h) -> str:
     """ " The first step trains on a batch of 16 of them, whose loss is 0.6012." (minibatches)"""
     if h.steps == 1:
         return ""
-    return (f" The first step trains on a batch of {len(first_batch(h))} of them, whose loss is "
-            f"{fmt_loss(h.batch_loss[0, 0])}.")
+    return f" The first step's batch of {len(first_batch(h))} has a loss of {fmt_loss(h.batch_loss[0, 0])}."
 
 
 def backward_pass(h, **_) -> Chapter:
-    over = (f" Each is the gradient of the first batch's loss, over its {len(first_batch(h))} points."
-            if h.steps > 1 else "")
+    over = f" Each is the first batch's, over its {len(first_batch(h))} points." if h.steps > 1 else ""
     penalty = " Each weight's gradient includes the L2 penalty's 2·l2·w." if h.config.l2 else ""
     return Chapter("backward-pass", "Backward pass", ("Backward pass: ∂L/∂w for every weight",),
                    "The backward pass: gradients flow from the output back to the input, one pulse per "
@@ -664,8 +662,7 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
              f"mean of one gradient per point.")
     together = "All of them together average to"
     if h.steps > 1:
-        start += (f" A step trains on a batch of {size} of them, so the first step's gradient is the mean over its "
-                  f"{size} points alone; the others wait for their own batches.")
+        start += f" A step takes one batch: the first step's gradient is the mean over its {size} points alone."
         together = f"The batch's {size} together average to"
     if not is_2d(h):
         per_point = point_gradients(h).per_point
@@ -713,7 +710,7 @@ def update_captions(h, u: Update) -> tuple[str, ...]:
     if h.steps > 1:
         last = f"{'Two steps' if two else 'One step'}, {len(u.first.batch)} points each: every weight moved"
     else:
-        last = f"{'Two steps' if two else 'One step'}, epoch 0 → {len(u.steps)}: every weight moved at once"
+        last = f"Two steps, epoch 0 → 2: every weight moved" if two else "One step, epoch 0 → 1: every weight moved at once"
     if not two:
         return first, last
     carried = "v carries μ of the last one" if c.optimizer == "momentum" else "m and v carry the last ones"
@@ -751,8 +748,9 @@ def update_lines(h, u: Update, k: int, chars: int = NOTE_CHARS) -> list[str]:
     every number is training's, and the last is the weight after the step. A line longer than
     ``chars`` goes on at its last " = " (split_line)."""
     c, step = h.config, u.steps[k]
-    W = lambda v: fmt_fixed(v, weight_places(step))
-    N = number_text
+    places = weight_places(step)
+    W = lambda v: fmt_fixed(v, places)
+    N = lambda v: fmt_fixed(v, places) if abs(v) >= 0.1 else number_text(v)  # as many decimals as w: the sums add up
     size = len(step.batch)
     if h.steps > 1:
         over = f"the next batch of {size}" if k else f"the batch's {size} points"
@@ -791,11 +789,10 @@ def update_lines(h, u: Update, k: int, chars: int = NOTE_CHARS) -> list[str]:
 
 def update_end_lines(h, u: Update) -> list[str]:
     """The update chapter's last notes: how far every weight and bias moved, and the loss."""
-    two = len(u.steps) > 1
-    over = " in these two steps" if two else ""
+    two = len(u.steps) > 1  # the caption over them says how many steps
     losses = " → ".join(fmt_loss(v) for v in (u.first.loss_before, *(step.loss_after for step in u.steps)))
     verb = "these steps" if two else "this step"
-    return [f"each weight moved by at most {fmt_fixed(u.largest_move)}{over}",
+    return [f"each weight moved by at most {fmt_fixed(u.largest_move)}",
             f"each bias by at most {fmt_fixed(u.largest_bias_move)}",
             f"loss {losses}" + (f": {verb} raised it" if u.raised else "")]
 
@@ -823,24 +820,21 @@ def update_words(h, u: Update) -> str:
         return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {u.name} moves from "
                 f"{fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty} {one} {change}")
     if c.optimizer == "momentum":
-        said = (f"Momentum keeps a velocity v for each weight: v ← {c.momentum:g}·v + g, and the weight steps by the "
+        said = (f"Momentum keeps a velocity v for each weight, v ← {c.momentum:g}·v + g, and steps it by the "
                 f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: {u.name} "
                 f"moves from {fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty}")
         if len(u.steps) > 1:
             second = u.steps[1]
-            said += (f" At the next step v carries {c.momentum:g} of the last one: v = {c.momentum:g} × "
-                     f"{paren(number_text(second.before['velocity']))} + {paren(number_text(second.gradient))} = "
+            said += (f" At the next step v carries {c.momentum:g} of the last one, v = "
                      f"{number_text(second.after['velocity'])}, and {u.name} moves on to {W(second)}.")
         return f"{said} {two if len(u.steps) > 1 else one} {change}"
-    about = (f", as large as the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
-    said = (f"Adam keeps two running means for each weight, m of its gradient and v of its square, and steps by the "
-            f"learning rate times m̂ / (√v̂ + ε), where m̂ and v̂ are m and v corrected for starting at 0. At the first "
-            f"step that correction makes m̂ = g and v̂ = g², so {u.name}'s step is {number_text(first.move)}{about}: "
-            f"it moves from {fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty}")
+    about = (f", the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
+    said = (f"Adam steps each weight by the learning rate times m̂ / (√v̂ + ε), m and v being running means of its "
+            f"gradient and its square, corrected for starting at 0. At the first step that makes m̂ = g and v̂ = g², so "
+            f"{u.name} steps by {number_text(first.move)}{about}: from {fmt_fixed(u.w, weight_places(first))} to "
+            f"{W(first)}.{penalty}")
     if len(u.steps) > 1:
-        second = u.steps[1]
-        said += (f" At the next step m = {number_text(second.after['m'])} and v = {number_text(second.after['v'])} "
-                 f"carry the first gradient with the new one, and {u.name} moves on to {W(second)}.")
+        said += f" Next, m and v carry that gradient with the new one: {u.name} moves on to {W(u.steps[1])}."
     return f"{said} {two if len(u.steps) > 1 else one} {change}"
 
 

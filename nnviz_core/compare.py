@@ -29,11 +29,17 @@ class Comparison:
 
     @property
     def labels(self) -> list[str]:
-        """ "lr = 0.1"; a batch size says what it makes of an epoch: "batch_size = 16 (7 steps/epoch)"."""
-        if self.field == "batch_size":
-            return [f"{self.field} = {v} ({'full batch' if h.steps == 1 else f'{h.steps} steps/epoch'})"
-                    for v, h in zip(self.values, self.histories)]
+        """ "lr = 0.1": each run's name in a legend."""
         return [f"{self.field} = {v}" for v in self.values]
+
+    @property
+    def headings(self) -> list[str]:
+        """Each run's column title: its label, and for a batch size what it makes of an epoch,
+        "batch_size = 16 (7 steps/epoch)"."""
+        if self.field == "batch_size":
+            return [f"{label} ({'full batch' if h.steps == 1 else f'{h.steps} steps/epoch'})"
+                    for label, h in zip(self.labels, self.histories)]
+        return self.labels
 
     def clock(self):
         """The run the shared clock follows: the longest that did not diverge (the others stop

@@ -47,7 +47,7 @@ class CompareRuns(LectureScene):
         width = (ROW[1] - ROW[0]) / len(c.histories)
         palette = Palette.shared(c.histories, self.theme)  # the runs share starting weights: one scale
         self.columns = [RunColumn(h, palette, name, colour, width=width)
-                        for h, name, colour in zip(c.histories, c.labels, colours)]
+                        for h, name, colour in zip(c.histories, c.headings, colours)]
         fit_in(Group(*self.columns).arrange(RIGHT, buff=0.3), *ROW)
         self.losses = fit_in(SharedLossPanel(c.histories, self.palette, c.labels, colours, width=11.5, height=1.3), *LOSSES)
         counter = self.counter = EpochCounter(self.history, self.palette, steps=shared_steps(c)).to_corner(UR, buff=0.3)

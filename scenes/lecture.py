@@ -52,6 +52,7 @@ PLANE_TOP_LEFT = np.array([0.05, 2.1, 0])  # its plot's top left corner: clear o
 NOTES_WIDTH = 5.4
 SUMMARY_WIDTH = 5.9  # the summary's notes run to the frame's right edge
 INDENT = 0.4  # a note line that goes on from the one above
+UPDATE_NOTES_GAP = 0.5  # between the network and the update chapter's wide notes (Adam's)
 MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, then it wraps
 FRAME_MARGIN = 0.25  # what stays clear at the frame's edges
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
@@ -732,13 +733,18 @@ class LectureSteps(LectureScene):
             lines = update_lines(h, u, k)  # few lines (sgd, momentum) are written larger than Adam's many
             size, buff, chars = ((LABEL_SIZE, 0.22, 36) if len(lines) <= 3 else (SMALL_SIZE + 2, 0.16, 40)
                                  if len(lines) <= 6 else (SMALL_SIZE, 0.12, 44))
+            room = dict(width=SUMMARY_WIDTH)
+            if len(lines) > 6:  # Adam's many lines: from the network's (and its legend's) right edge, fewer broken
+                x = max(net.get_right()[0], self.legend.get_right()[0]) + UPDATE_NOTES_GAP
+                room = dict(left=Dot([x, top, 0], radius=0), width=config.frame_width / 2 - FRAME_MARGIN - x)
+                chars = 52
             lines = update_lines(h, u, k, chars)  # the longer lines broken for that size
             # The weight, live: it moves from w to the new w while the step below runs.
             places = weight_places(step)
             live_w = LiveNumber(step.w, lambda v, places=places: fmt_fixed(v, places), size, color=self.theme.ink)
             now = VGroup(label(f"{u.name} ({e.start.label}→{e.end.label}) now:", self.theme, size,
                                color=self.theme.backward_flow), live_w).arrange(RIGHT, buff=0.2)
-            self.note(now, *lines, size=size, top=top, width=SUMMARY_WIDTH, buff=buff)
+            self.note(now, *lines, size=size, top=top, buff=buff, **room)
             if k == 0:
                 self.play(FadeIn(glow), FadeIn(self.counter), run_time=beats.glow)
                 self.wait(beats.look)

@@ -99,13 +99,14 @@ def test_the_update_chapter_works_trainings_own_steps(name):
         # ... and the notes say it, and the numbers of the rule
         lines = update_lines(h, u, k)
         places = weight_places(step)
+        shown = lambda v: fmt_fixed(v, places) if abs(v) >= 0.1 else number_text(v)  # w's decimals, or 3 digits
         assert lines[-1].endswith(f"= {fmt_fixed(truth, places)}") or lines[-1].startswith(f"new w = {fmt_fixed(truth, places)}")
         said = " ".join(lines)
-        assert f"∂L/∂w = {number_text(data)} (" in said
+        assert f"∂L/∂w = {shown(data)} (" in said
         for value in memory.values():
-            assert f"= {number_text(value)}" in said
+            assert f"= {shown(value)}" in said
         if c.l2:
-            assert f"= {number_text(2 * c.l2 * w)}" in said and f"= {number_text(g)}" in said
+            assert f"= {shown(2 * c.l2 * w)}" in said and f"= {shown(g)}" in said
         if c.l1:
             assert f"{c.lr:g} × {c.l1:g} = {c.lr * c.l1:g} towards 0" in said
         over = f"the batch's {len(rows)} points" if h.steps > 1 and k == 0 else None
@@ -254,7 +255,7 @@ def test_the_words_say_the_optimiser_the_batches_and_the_penalty():
                                                     ("summary", {})])}
     assert (f"by Adam (β₁ 0.9, β₂ 0.999) with learning rate {c.lr:g}, in batches of 8 (5 steps per epoch), for "
             f"{c.epochs} epochs.") in board["title"].narration
-    assert f"a batch of 8 of them, whose loss is {fmt_loss(h.batch_loss[0, 0])}" in board["loss-for-one-sample"].narration
+    assert f"The first step's batch of 8 has a loss of {fmt_loss(h.batch_loss[0, 0])}." in board["loss-for-one-sample"].narration
     assert f"Then {h.epochs} epochs of Adam in batches of 8 ({h.epochs * 5} steps)" in board["training-montage"].narration
     assert board["training-montage"].captions == (f"Training: {h.epochs} epochs of Adam, 5 steps each",)
     assert f"After {h.epochs} epochs ({h.epochs * 5} steps), the loss" in board["summary"].narration
@@ -295,7 +296,8 @@ def test_comparing_optimisers_and_batch_sizes_in_both_renderers(tmp_path):
 
     base = RunConfig().updated({**SMALL, "lr": 0.05})
     by_batch = compare(base, "batch_size", ["0", "8"])
-    assert by_batch.labels == ["batch_size = 0 (full batch)", "batch_size = 8 (5 steps/epoch)"]
+    assert by_batch.headings == ["batch_size = 0 (full batch)", "batch_size = 8 (5 steps/epoch)"]
+    assert by_batch.labels == ["batch_size = 0", "batch_size = 8"]  # the shared loss panel's keys
     words = storyboard(by_batch.clock(), [("comparison", {})], comparison=by_batch)[0].narration
     assert "differ only in batch_size: 0 (every point in one step) and 8 (5 steps per epoch)." in words
     by_optimizer = compare(base.updated({"batch_size": 8}), "optimizer", ["sgd", "momentum", "adam"])

@@ -124,7 +124,7 @@ class CompareDashboard:
             FigureCanvasAgg(self.fig)
             grid = GridSpec(2, len(runs), figure=self.fig, height_ratios=(3, 2))
             self.panels = [run_panel(self.fig.add_subplot(grid[0, k]), h, palette, name, colour)
-                           for k, (h, palette, name, colour) in enumerate(zip(runs, palettes, comparison.labels, colours))]
+                           for k, (h, palette, name, colour) in enumerate(zip(runs, palettes, comparison.headings, colours))]
             self.panels.append(SharedLossPanel(self.fig.add_subplot(grid[1, :]), comparison, self.palette, colours))
             first = runs[0].at_epoch(0)
             self.update(first)

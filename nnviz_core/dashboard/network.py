@@ -8,7 +8,7 @@ from matplotlib.patches import Ellipse
 
 from .. import palette as pal
 from .. import plane
-from ..chapters import training_words
+from ..chapters import batch_words, optimizer_words, penalty_words
 from ..events import summary_lines
 from ..layout import feature_text, network_layout, weight_label
 from ..numbers import fmt_fixed
@@ -169,10 +169,13 @@ class NetworkDiagram(DashboardPanel):
                  "- Neurons: {} (input), {} (hidden), {} (output)".format(*self.theme.neuron_names)]
         if self.two_d:
             lines.append("- Maps: each neuron's output over the input plane (x₁ across, x₂ up), its own fixed scale")
-        c = self.history.config
-        if (c.optimizer, self.history.steps, c.l1, c.l2) != ("sgd", 1, 0, 0):  # how it learns, when not the seed's way
-            frames = "; a frame shows an epoch before its steps" if self.history.steps > 1 else ""
-            lines.append(f"- Training: {training_words(self.history, lr=True)}{frames}")
+        c, h = self.history.config, self.history
+        if (c.optimizer, h.steps, c.l1, c.l2) != ("sgd", 1, 0, 0):  # how it learns, when not the seed's way
+            lines.append(f"- Training: {optimizer_words(c)}, learning rate {c.lr:g}")
+            if h.steps > 1:
+                lines.append(f"- {batch_words(h, short=True).capitalize()}; a frame shows an epoch before its steps")
+            if penalty_words(c):
+                lines.append(f"- Penalty: {penalty_words(c, short=True)} on the weights")
         happened = summary_lines(self.history) + ([sampling_note] if sampling_note else [])
         if happened:
             lines += ["What happened:"] + [f"- {line}" for line in happened]

@@ -9,12 +9,15 @@ from manim import DOWN, LEFT, RIGHT, UP, VGroup
 
 from nnviz_core.layout import steps_done
 
-from ..theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, LiveNumber, label, muted
+from ..theme import CAPTION_SIZE, SMALL_SIZE, LiveNumber, label, muted
 from .panel import Panel
 
 
 def sampling_text(stride: float, short: bool = False, unit: str = "epochs") -> str:
-    return f"{'' if short else 'fast-forward: '}1 frame per {round(stride)} {unit}"
+    """ "fast-forward: 1 frame per 8 epochs", or in a narrow place "1 frame / 8 epochs"."""
+    if short:
+        return f"1 frame / {round(stride)} {unit}"
+    return f"fast-forward: 1 frame per {round(stride)} {unit}"
 
 
 class EpochCounter(Panel):
@@ -25,7 +28,7 @@ class EpochCounter(Panel):
         counter.set_state(history.at(history.epochs))  # "Epoch 100 / 100"
         counter.set_stride(8)  # "fast-forward: 1 frame per 8 epochs" under it (or at sampling_corner)
 
-    A run of k > 1 steps an epoch gets "· step s / k" after it, a size smaller, on the same
+    A run of k > 1 steps an epoch gets "· step s / k" after it, smaller, on the same
     baseline: s of the epoch's steps done (a tween part through step s + 1 shows s, as the epoch
     does), left out at the last epoch, which takes no steps. ``steps`` False leaves it out
     (runs side by side with different steps share one counter).
@@ -48,12 +51,12 @@ class EpochCounter(Panel):
         self.step_part = VGroup()  # "· step 3 / 7": live, it leaves at the last epoch
         self.step_shown = False
         if self.steps > 1:
-            size = LABEL_SIZE
+            size = SMALL_SIZE + 2  # smaller than the epoch: the captions beside it keep their room
             self.step_number = LiveNumber(self.steps - 1, "{:.0f}", size, color=self.theme.ink,
                                           slots=len(str(self.steps)))
-            lead = label("· step", self.theme, size).next_to(total, RIGHT, buff=0.25)
-            self.step_number.next_to(lead, RIGHT, buff=0.15)
-            of = label(f"/ {self.steps}", self.theme, size).next_to(self.step_number, RIGHT, buff=0.15)
+            lead = label("· step", self.theme, size).next_to(total, RIGHT, buff=0.2)
+            self.step_number.next_to(lead, RIGHT, buff=0.12)
+            of = label(f"/ {self.steps}", self.theme, size).next_to(self.step_number, RIGHT, buff=0.12)
             for part, glyph in ((lead, 1), (of, -1)):  # "s" and the digit sit on the baseline
                 part.shift((baseline - part[glyph].get_bottom()[1]) * UP)
             self.step_number.shift((baseline - self.step_number.get_bottom()[1]) * UP)
