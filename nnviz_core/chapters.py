@@ -717,6 +717,17 @@ def update_captions(h, u: Update) -> tuple[str, ...]:
     return first, f"The next step: {carried}", last
 
 
+def update_rule(h) -> str | None:
+    """Plain gradient descent's rule, over its worked numbers (momentum's and Adam's are their
+    captions)."""
+    if h.config.optimizer != "sgd":
+        return None
+    then = ", then η·l1 towards 0" if h.config.l1 else ""
+    if h.config.l2:
+        return f"w ← w − η·g,  g = ∂L/∂w + 2·l2·w{then}"
+    return f"w ← w − η·∂L/∂w{then}" if then else "w ← w − η·∂L/∂w   (η = learning rate)"
+
+
 def paren(text: str) -> str:
     """A negative number in a product or a difference, in brackets: "(−0.524)"."""
     return f"({text})" if text.startswith("−") else text

@@ -25,7 +25,8 @@ from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, first_batch,
                                  forward_sample, point_gradients, point_text, sample_pull, storyboard, subtrahend, task,
-                                 title_task, training_words, update_end_lines, update_example, update_lines, weight_places)
+                                 title_task, training_words, update_end_lines, update_example, update_lines, update_rule,
+                                 weight_places)
 from nnviz_core.events import summary_lines
 from nnviz_core.layout import probability_text, subscript
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -744,7 +745,8 @@ class LectureSteps(LectureScene):
             live_w = LiveNumber(step.w, lambda v, places=places: fmt_fixed(v, places), size, color=self.theme.ink)
             now = VGroup(label(f"{u.name} ({e.start.label}→{e.end.label}) now:", self.theme, size,
                                color=self.theme.backward_flow), live_w).arrange(RIGHT, buff=0.2)
-            self.note(now, *lines, size=size, top=top, buff=buff, **room)
+            rule = [update_rule(h)] if update_rule(h) and k == 0 else []
+            self.note(*rule, now, *lines, size=size, top=top, buff=buff, **room)
             if k == 0:
                 self.play(FadeIn(glow), FadeIn(self.counter), run_time=beats.glow)
                 self.wait(beats.look)

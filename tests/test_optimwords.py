@@ -228,6 +228,7 @@ def test_a_drive_from_a_step_never_tweens_across_two_steps(seed):
                                       optimizer=["sgd", "momentum", "adam"][seed % 3], batch_size=int(rng.integers(4, 12)),
                                       lr=float(10 ** rng.uniform(-1.5, 0)), seed=seed))
     h = train(config, keep_diverged=True)
+    tweens = 0
     for e, s in [(0, 0), (0, 1), (1, h.steps - 1)]:
         a, b = h.at_step(e, s), after(h, e, s)
         start = e + s / h.steps
@@ -237,7 +238,10 @@ def test_a_drive_from_a_step_never_tweens_across_two_steps(seed):
             state = h.at(t)
             ee, ss, f = h.clock(t)
             assert (ee, ss) in ((e, s), (b.epoch_step if f == 0 else None))
-            if f > 0:
+            if f > 0:  # training's step, part done: its two ends' weights, f of the way
+                tweens += 1
+                for drawn, w0, w1 in zip(state.weights + state.biases, a.weights + a.biases, b.weights + b.biases):
+                    np.testing.assert_allclose(drawn, w0 + f * (w1 - w0), rtol=0, atol=1e-12)
                 slack = TWEEN_SLACK * abs(b.loss - a.loss) + 1e-12
                 assert min(a.loss, b.loss) - slack <= state.loss <= max(a.loss, b.loss) + slack
                 shown = shown_accuracy(h, state)
@@ -245,6 +249,7 @@ def test_a_drive_from_a_step_never_tweens_across_two_steps(seed):
             else:
                 real = a if (ee, ss) == (e, s) else b
                 assert state.loss == real.loss and shown_accuracy(h, state) == real.accuracy
+    assert tweens > 0  # these gentle steps are drawn part done: the checks above saw some
 
 
 # -- the words -----------------------------------------------------------------------------------------
