@@ -356,10 +356,11 @@ class LectureSteps(LectureScene):
         title = label(chapter.title, self.theme, TITLE_SIZE)
         learns = title_task(self.history)
         what = label(f"A {shape} network ({ACTIVATION_NAMES[c.activation]}) learns {learns}", self.theme, LABEL_SIZE + 4)
-        how = muted(f"{c.samples} training points · gradient descent · learning rate {c.lr:g} · "
+        points = f"{c.training_points} training points" + (f" ({c.held_out} held out)" if c.held_out else "")
+        how = muted(f"{points} · gradient descent · learning rate {c.lr:g} · "
                     f"{count(c.epochs, 'epoch')}", self.theme, LABEL_SIZE)
         if (c.optimizer, self.history.steps, c.l1, c.l2) != ("sgd", 1, 0, 0):  # how it learns, on a line of its own
-            how = VGroup(muted(f"{c.samples} training points · learning rate {c.lr:g} · {count(c.epochs, 'epoch')}",
+            how = VGroup(muted(f"{points} · learning rate {c.lr:g} · {count(c.epochs, 'epoch')}",
                                self.theme, LABEL_SIZE),
                          muted(training_words(self.history), self.theme, LABEL_SIZE)).arrange(DOWN, buff=0.2)
         card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
