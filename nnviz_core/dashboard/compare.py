@@ -106,7 +106,21 @@ class SharedLossPanel(DashboardPanel):
         self.marks.show(np.arange(most, dtype=float), rows)
 
 
-class CompareDashboard:
+class WholeFigure:
+    """A comparison's figure: a list of panels, each frame drawn whole (a few panels: no blitting
+    needed)."""
+
+    def update(self, state) -> None:
+        for panel in self.panels:
+            panel.set_state(state)
+
+    def render_rgb(self, state) -> np.ndarray:
+        self.update(state)
+        self.fig.canvas.draw()
+        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]
+
+
+class CompareDashboard(WholeFigure):
     """The comparison's figure, built once; ``render_rgb(state)`` draws the runs at state.epoch.
 
         d = CompareDashboard(comparison)
@@ -131,20 +145,12 @@ class CompareDashboard:
             self.fig.tight_layout()
             self.fig.canvas.draw()
 
-    def update(self, state) -> None:
-        for panel in self.panels:
-            panel.set_state(state)
-
-    def render_rgb(self, state) -> np.ndarray:
-        self.update(state)
-        self.fig.canvas.draw()  # a few panels: drawn whole, no blitting needed
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]
 
 
 LANDSCAPE_INCHES = (16.0, 9.5)  # the shared landscape beside the shared loss
 
 
-class LandscapeCompareDashboard:
+class LandscapeCompareDashboard(WholeFigure):
     """Every run's path on one shared plane (``landscape.shared_landscape``: refused, in one line,
     for runs of different networks or losses) beside every run's loss on one axis, at one epoch.
 
@@ -186,11 +192,3 @@ class LandscapeCompareDashboard:
             self.fig.subplots_adjust(bottom=min(bottom, 0.5))
             self.fig.canvas.draw()
 
-    def update(self, state) -> None:
-        for panel in self.panels:
-            panel.set_state(state)
-
-    def render_rgb(self, state) -> np.ndarray:
-        self.update(state)
-        self.fig.canvas.draw()
-        return np.asarray(self.fig.canvas.buffer_rgba())[..., :3]
