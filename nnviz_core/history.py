@@ -72,9 +72,7 @@ class State:
         zs, acts = self._train_pass
         grad_w, grad_b = backward(self.problem.X, self.problem.y, self.weights, zs, acts,
                                   self.problem.activation, self.problem.loss)
-        if self.problem.penalised:
-            grad_w = [g + p for g, p in zip(grad_w, self.problem.penalty_gradients(self.weights))]
-        return grad_w, grad_b
+        return self.problem.descent_gradients(grad_w, self.weights), grad_b
 
     @property
     def pre_activations(self) -> list:
@@ -197,8 +195,8 @@ class State:
 
     @property
     def grad_weights(self) -> list:
-        """∂(loss + penalty)/∂w for every layer, over the training points: the gradient a
-        full-batch step takes."""
+        """∂L/∂w for every layer over the training points, plus L2's 2·l2·w: the gradient a
+        full-batch step takes (L1 is no gradient: its step towards 0 comes after the update)."""
         return self._gradients[0]
 
     @property
@@ -252,8 +250,8 @@ class State:
 
     def sample_gradients(self, layer: int, i: int, j: int) -> np.ndarray:
         """(n,): each training point's gradient of its own loss (squared error or cross-entropy) with respect to
-        weights[layer][i, j]. Their mean is grad_weights[layer][i, j] (less the penalty's part,
-        problem.penalty_gradients, in a run with one)."""
+        weights[layer][i, j]. Their mean is grad_weights[layer][i, j] (less L2's 2·l2·w in a run
+        with L2)."""
         return self._inputs_to(layer)[:, i] * self._deltas[layer][:, j]
 
     def sample_bias_gradients(self, layer: int, j: int) -> np.ndarray:

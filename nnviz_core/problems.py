@@ -16,8 +16,10 @@ cross-entropies it is simply p − y. The mean loss's gradient is that over n.
 
 The penalty on the weights (never the biases) is l2·Σw² + l1·Σ|w|. Training minimises the data's
 loss plus the penalty; ``History.loss`` and ``State.loss`` are the data's loss alone, and
-``State.penalty`` / ``State.total_loss`` say the rest. Its gradient is 2·l2·w + l1·sign(w), with
-sign(0) = 0 (how the L1 part moves the weights: nnviz_core.optim).
+``State.penalty`` / ``State.total_loss`` say the rest. Only L2's part is a gradient training
+follows (2·l2·w, added to the data's: ``Problem.descent_gradients``); L1's is a step of its own
+after each update, which stops a weight at exactly 0 (nnviz_core.optim), so l1·sign(w) is in no
+gradient shown.
 """
 from __future__ import annotations
 
@@ -181,9 +183,13 @@ class Problem:
             return 0.0
         return float(sum(self.l2 * np.sum(w * w) + self.l1 * np.sum(np.abs(w)) for w in weights))
 
-    def penalty_gradients(self, weights) -> list:
-        """d(penalty)/dw for every layer's weights: 2·l2·w + l1·sign(w), with sign(0) = 0."""
-        return [2 * self.l2 * w + self.l1 * np.sign(w) for w in weights]
+    def descent_gradients(self, grad_w, weights) -> list:
+        """The weights' gradient training steps with, from the data's ``grad_w``: plus L2's 2·l2·w,
+        added as nnviz_core.optim.update adds it (bit for bit). Not L1's l1·sign(w): L1 is a
+        proximal step after the update, never part of the gradient. ``grad_w`` itself without L2."""
+        if not self.l2:
+            return grad_w
+        return [g + 2 * self.l2 * w for g, w in zip(grad_w, weights)]
 
 
 def label_of(y: np.ndarray) -> np.ndarray:

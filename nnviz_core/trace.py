@@ -23,7 +23,7 @@ def columns(config) -> dict[str, int]:
     classes = config.class_count
     out = {"prediction_range": 2,  # the lowest and highest output z on the training inputs
            "dead_counts": len(config.layers) - 2,  # dead units in each hidden layer
-           "largest": len(LARGEST),  # of the weights, the biases and the gradient (with its penalty)
+           "largest": len(LARGEST),  # of the weights, the biases and the gradient (with L2's part, never L1's)
            "penalty": 1}  # l2·Σw² + l1·Σ|w|: h.loss is the data's loss alone
     if classes:
         out |= {"accuracy": 1,  # the share of training points whose predicted class is theirs
@@ -52,7 +52,7 @@ def predicted_classes(z: np.ndarray, loss) -> np.ndarray:
 
 def record(trace: dict, epoch: int, acts, weights, biases, grad_w, problem) -> None:
     """Fill epoch ``epoch`` of ``trace`` from that epoch's activations, parameters and gradients
-    (with the penalty's) on the Problem's training points, and its held-out points if any."""
+    (with L2's part) on the Problem's training points, and its held-out points if any."""
     trace["prediction_range"][epoch] = acts[-1].min(), acts[-1].max()
     trace["dead_counts"][epoch] = [d.sum() for d in dead_units(acts[:-1], problem.activation)]
     trace["largest"][epoch] = [max(np.abs(a).max() for a in arrays) for arrays in (weights, biases, grad_w)]

@@ -115,8 +115,7 @@ def _run(config, problem, weights, biases, key, progress, keep_diverged) -> Hist
         losses[epoch] = loss
         finite = (epoch, weights, biases, memory)
         grad_w, grad_b = backward(X, y, weights, zs, acts, config.activation, problem.loss)
-        total_w = ([g + p for g, p in zip(grad_w, problem.penalty_gradients(weights))]
-                   if problem.penalised else grad_w)  # the gradient a State shows
+        total_w = problem.descent_gradients(grad_w, weights)  # the gradient a State shows: with L2's, not L1's
         per_epoch.record(trace, epoch, acts, weights, biases, total_w, problem)
         if epoch in keep:
             store(epoch, weights, biases, memory)
