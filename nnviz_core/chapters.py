@@ -19,7 +19,7 @@ import numpy as np
 from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, loss_path, misclassified,
                                summary_lines)
 from nnviz_core.layout import (accuracy_text, feature_text, network_layout, probability_text, subscript,
-                               weight_label)
+                               weight_label, weight_text)
 from nnviz_core.numbers import fmt_fixed, fmt_loss, fmt_value, power_of_ten, superscript
 from nnviz_core.problems import MSE, RAW
 from nnviz_core.worked import WorkedStep, batch_gradients, batch_indices, next_step, work_step
@@ -760,7 +760,7 @@ def update_lines(h, u: Update, k: int, chars: int = NOTE_CHARS) -> list[str]:
     ``chars`` goes on at its last " = " (split_line)."""
     c, step = h.config, u.steps[k]
     places = weight_places(step)
-    W = lambda v: fmt_fixed(v, places)
+    W = lambda v: weight_text(v, places)  # a weight L1 stopped at 0 reads "0"
     N = lambda v: fmt_fixed(v, places) if abs(v) >= 0.1 else number_text(v)  # as many decimals as w: the sums add up
     size = len(step.batch)
     if h.steps > 1:
@@ -810,7 +810,7 @@ def update_end_lines(h, u: Update) -> list[str]:
 
 def update_words(h, u: Update) -> str:
     c, first = h.config, u.first
-    W = lambda step: fmt_fixed(step.new_w, weight_places(step))
+    W = lambda step: weight_text(step.new_w, weight_places(step))
     n = h.config.training_points
     penalty = ""
     if c.l2:
@@ -829,11 +829,11 @@ def update_words(h, u: Update) -> str:
     if c.optimizer == "sgd":
         gradient = "its batch's gradient" if h.steps > 1 else "its gradient"
         return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {u.name} moves from "
-                f"{fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty} {one} {change}")
+                f"{weight_text(u.w, weight_places(first))} to {W(first)}.{penalty} {one} {change}")
     if c.optimizer == "momentum":
         said = (f"Momentum keeps a velocity v for each weight, v ← {c.momentum:g}·v + g, and steps it by the "
                 f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: {u.name} "
-                f"moves from {fmt_fixed(u.w, weight_places(first))} to {W(first)}.{penalty}")
+                f"moves from {weight_text(u.w, weight_places(first))} to {W(first)}.{penalty}")
         if len(u.steps) > 1:
             second = u.steps[1]
             said += (f" At the next step v carries {c.momentum:g} of the last one, v = "
@@ -842,7 +842,7 @@ def update_words(h, u: Update) -> str:
     about = (f", the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
     said = (f"Adam steps each weight by the learning rate times m̂ / (√v̂ + ε), m and v being running means of its "
             f"gradient and its square, corrected for starting at 0. At the first step that makes m̂ = g and v̂ = g², so "
-            f"{u.name} steps by {number_text(first.move)}{about}: from {fmt_fixed(u.w, weight_places(first))} to "
+            f"{u.name} steps by {number_text(first.move)}{about}: from {weight_text(u.w, weight_places(first))} to "
             f"{W(first)}.{penalty}")
     if len(u.steps) > 1:
         said += f" Next, m and v carry that gradient with the new one: {u.name} moves on to {W(u.steps[1])}."

@@ -307,9 +307,25 @@ def heatmap_transposed(layers, index: int) -> bool:
     return layers[index] < layers[index + 1]
 
 
+def weight_text(w: float, places: int = 2, plus: bool = False) -> str:
+    """A weight as every readout writes it: "0" for exactly 0 (L1's zeros: no sign, no
+    decimals), else ``places`` decimals ("0.00" is a weight that is not 0, only small)."""
+    return "0" if w == 0 else fmt_fixed(w, places, plus)
+
+
 def heatmap_cell_text(w: float) -> str:
-    """A cell's value, signed ("+0.42", "−0.42"), so its sign reads without its colour."""
-    return fmt_fixed(w, 2, plus=True)
+    """A cell's value, signed ("+0.42", "−0.42"), so its sign reads without its colour; "0" for
+    exactly 0."""
+    return weight_text(w, 2, plus=True)
+
+
+ZERO_WEIGHT_KEY = "w = 0"  # the legend's entry for the dotted grey edge (palette.ZERO_DASH)
+
+
+def zero_weight_key(history) -> str:
+    """The network legend's entry for a zero weight's edge: ZERO_WEIGHT_KEY on a run with any
+    weight exactly 0 at some step (History.has_zero_weights), else "" (no entry)."""
+    return ZERO_WEIGHT_KEY if history.has_zero_weights else ""
 
 
 def log_tick_text(value: float) -> str:

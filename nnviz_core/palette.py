@@ -53,6 +53,9 @@ class Theme:
     # map's colours are raised to it (``visible_rgb``). Coolwarm's pale middle keeps the seed's look.
     edge_contrast: float = 1.0
     data_alpha: float = 0.3  # the GIF's data points: the seed's 0.3 on white
+    # An edge whose weight is exactly 0 (L1 stops weights there): a neutral grey, dotted
+    # (``Palette.edge_styles``), at 3:1 on the background like every edge (a test computes it).
+    zero_edge: str = "#85858a"
     neuron_names: tuple = ("sky blue", "light green", "salmon")  # input, hidden, output, in words
     # The loss landscape (nnviz_core.landscape): the surface on a sequential map, the same on both
     # themes (the plot is its own background); a single run's path in this core (``path_strokes``).
@@ -77,6 +80,7 @@ THEMES = {
                   unit_colours=("#ff8a3d", "#3ccf9e", "#d08cff", "#ff6fb5", "#a6d854", "#e0b04a", "#4fc3d4",
                                 "#f0e442"), class_colours=("#e69f00", "#56b4e9", "#2fbf8f", "#e08fc0"),
                   accuracy="#6fd08c", test_loss="#ff9d4d", cmap="berlin", edge_contrast=3.0, data_alpha=0.6,
+                  zero_edge="#8e8e95",
                   neuron_names=("teal", "green", "rust")),
 }
 DEFAULT_THEME = "light"
@@ -195,8 +199,30 @@ def text_color_on(rgb) -> str:
 
 
 # Line widths in points, as the GIF draws them (each renderer scales them to its own unit):
-EDGE_WIDTH = (0.5, 6.0)  # an edge for w = 0 and for |w| >= the run's largest |w|
+EDGE_WIDTH = (0.5, 6.0)  # an edge for |w| near 0 (exactly 0: ZERO_EDGE_WIDTH) and for |w| >= the run's largest
 RING_WIDTH = (0.6, 4.5)  # the same for the ring a bias draws around its neuron
+
+
+# A weight of exactly 0 belongs to no sign: its edge is thin, dotted and in the theme's zero_edge
+# grey, in both renderers, never a hair of a sign's colour (which reads as "small", not "zero").
+# Only the exact 0 of the state drawn counts: a tween between a step at 0 and one away from it
+# holds the value in between, not 0.
+ZERO_EDGE_WIDTH = 1.2  # points
+ZERO_DASH = (2.5, 2.5)  # a dash and the gap after it, in points
+
+
+def zero_weights(values) -> np.ndarray:
+    """Where ``values`` are exactly 0 (either sign of zero): the edges drawn as zero."""
+    return np.asarray(values, float) == 0
+
+
+@dataclass(frozen=True)
+class EdgeStyles:
+    """How edges of some weights are drawn: rgb (n, 3) in [0, 1], width (n,) in points (each
+    renderer scales them to its own unit) and zero (n,) bool: dotted in the zero grey."""
+    rgb: np.ndarray
+    width: np.ndarray
+    zero: np.ndarray
 
 
 def edge_width(weight, norm: SymmetricNorm, thinnest: float, thickest: float):
@@ -241,6 +267,16 @@ class Palette:
     def edge_rgb(self, w, background: str | None = None):
         """An edge's colour: the weight map's, kept visible (``visible_rgb``)."""
         return visible_rgb(w, self.weights, self.theme, background)
+
+    def edge_styles(self, weights, background: str | None = None) -> EdgeStyles:
+        """Each edge's colour, width (points) and whether it is a zero's: the one decision both
+        renderers draw edges by. A nonzero weight has the map's colour, kept visible, and a width
+        growing with |w|; an exact 0 the theme's zero_edge grey, ZERO_EDGE_WIDTH, dotted."""
+        w = np.asarray(weights, float).reshape(-1)
+        zero = zero_weights(w)
+        rgb = np.where(zero[:, None], hex_rgb(self.theme.zero_edge), self.edge_rgb(w, background).reshape(-1, 3))
+        width = np.where(zero, ZERO_EDGE_WIDTH, edge_width(w, self.weights, *EDGE_WIDTH))
+        return EdgeStyles(rgb, width, zero)
 
     def ring_rgb(self, b):
         """A bias ring's colour: the map's on the bias norm, kept visible."""

@@ -2,9 +2,10 @@
 
     manim -qh scenes/dashboard.py DashboardLecture
 """
-from manim import RIGHT, UL, UP, UR, VGroup
+from manim import DOWN, RIGHT, UL, UP, UR, VGroup
 
 from scenes.lecture import LectureScene
+from scenes.mobjects.network import zero_key
 from scenes.mobjects.panel import fit_in
 from scenes.mobjects import (BiasBars, EpochCounter, GradientBars, LossPanel, NetworkDiagram, WeightHeatmap,
                              data_panel)
@@ -31,6 +32,9 @@ class DashboardLecture(LectureScene):
         fit = fit_in(data_panel(h, self.palette, width=4.4 if h.problem.is_2d else 3.6, height=2.9), *COLUMNS[0], *TOP_ROW)
         losses = fit_in(LossPanel(h, self.palette, width=3.6, height=1.5), *COLUMNS[0], *BOTTOM_ROW)
         net = fit_in(NetworkDiagram(h, self.palette, width=3.4, height=4.0), *COLUMNS[1], *TOP_ROW)
+        zero = zero_key(h, self.theme)  # "w = 0", on a run with zero weights
+        if len(zero):
+            zero.next_to(net, DOWN, buff=0.1)
         biases = fit_in(BiasBars(h, self.palette, width=4.1, height=1.4), *COLUMNS[1], *BOTTOM_ROW)
         maps = VGroup(*(WeightHeatmap(h, self.palette, layer, width=3.4 / count, height=3.4)
                         for layer in range(count)))
@@ -38,5 +42,5 @@ class DashboardLecture(LectureScene):
         grads = fit_in(GradientBars(h, self.palette, width=4.1, height=1.4), *COLUMNS[2], *BOTTOM_ROW)
         counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.35)
         title = label("Training dashboard", self.theme, CAPTION_SIZE).to_corner(UL, buff=0.35)
-        self.add(title)
+        self.add(title, zero)
         self.evolve([net, fit, losses, biases, *maps, grads, counter])

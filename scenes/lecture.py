@@ -28,7 +28,7 @@ from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, 
                                  title_task, training_words, update_end_lines, update_example, update_lines, update_rule,
                                  weight_places)
 from nnviz_core.events import summary_lines
-from nnviz_core.layout import probability_text, subscript
+from nnviz_core.layout import probability_text, subscript, weight_text
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.plane import class_colour, class_marker, explained_output, grid_span
@@ -37,7 +37,7 @@ from nnviz_core.worked import batch_gradients
 
 from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
 from .mobjects.logit import LINE_DIM, LogitPanel
-from .mobjects.network import EDGE_WIDTH
+from .mobjects.network import EDGE_WIDTH, zero_key
 from .mobjects.regions import marker
 from .run import load_history, load_theme_name
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
@@ -310,7 +310,7 @@ class LectureSteps(LectureScene):
             self.fit = data_panel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
             self.losses = LossPanel(h, self.palette, width=4.9, height=2.0).move_to(LOWER_RIGHT)
         self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
-        self.legend = weight_legend(self.palette).to_corner(DL, buff=0.3)
+        self.legend = weight_legend(self.palette, zero_key(h, self.theme)).to_corner(DL, buff=0.3)
         self.notes = VGroup()
         self.sample_marks = VGroup()  # the forward pass's marks on the data plot
         self.activation_values = VGroup()
@@ -743,7 +743,7 @@ class LectureSteps(LectureScene):
             lines = update_lines(h, u, k, chars)  # the longer lines broken for that size
             # The weight, live: it moves from w to the new w while the step below runs.
             places = weight_places(step)
-            live_w = LiveNumber(step.w, lambda v, places=places: fmt_fixed(v, places), size, color=self.theme.ink)
+            live_w = LiveNumber(step.w, lambda v, places=places: weight_text(v, places), size, color=self.theme.ink)
             now = VGroup(label(f"{u.name} ({e.start.label}→{e.end.label}) now:", self.theme, size,
                                color=self.theme.backward_flow), live_w).arrange(RIGHT, buff=0.2)
             rule = [update_rule(h)] if update_rule(h) and k == 0 else []
@@ -954,9 +954,9 @@ def wrapped(text: str, theme: Theme, size: int, color=None, width: float = NOTES
     return VGroup(*(label(line, theme, size, color=color) for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
 
 
-def weight_legend(palette: Palette) -> VGroup:
+def weight_legend(palette: Palette, zero: VGroup | None = None) -> VGroup:
     """Edge colour = sign of w, width = |w|, ring colour = sign of the bias: one line under the
-    network."""
+    network; then ``zero``, the dotted "w = 0" entry of a run with zero weights (zero_key)."""
     legend = Palette(palette.theme, UNIT_NORM, UNIT_NORM, UNIT_NORM)  # the edges' own colours, on a scale of 1
 
     def swatch(sign: float):
@@ -971,4 +971,5 @@ def weight_legend(palette: Palette) -> VGroup:
 
     rings = VGroup(ring(-0.8), ring(0.8)).arrange(RIGHT, buff=0.06)
     items = [(swatch(-1.0), "w < 0"), (swatch(1.0), "w > 0"), (VGroup(), "width = |w|"), (rings, "bias")]
-    return VGroup(*(VGroup(mark, muted(text, palette.theme)).arrange(RIGHT, buff=0.1) for mark, text in items)).arrange(RIGHT, buff=0.25)
+    entries = [VGroup(mark, muted(text, palette.theme)).arrange(RIGHT, buff=0.1) for mark, text in items]
+    return VGroup(*entries, *([zero] if zero is not None and len(zero) else [])).arrange(RIGHT, buff=0.25)

@@ -114,7 +114,8 @@ def ink_across(line, frame, theme=THEMES["light"]) -> int:
 def test_edge_colour_and_width_follow_the_weight(tiny, tmp_path):
     state = tiny.at(3.5)
     vmax = palette_for(tiny).weights.vmax
-    state = with_weights(state, {(0, 0, 0): vmax, (0, 0, 1): 0.0, (0, 0, 2): -0.6 * vmax})
+    # The weakest nonzero weight (an exact 0 is drawn dotted instead: tests/test_zero_weights.py)
+    state = with_weights(state, {(0, 0, 0): vmax, (0, 0, 1): 1e-12 * vmax, (0, 0, 2): -0.6 * vmax})
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path)}):
         net = NetworkDiagram(tiny, palette_for(tiny), width=6, height=6)
         net.set_state(state)

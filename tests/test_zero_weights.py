@@ -56,3 +56,109 @@ def test_the_trace_s_largest_gradient_is_the_one_stepped_with(l1_run):
     h = l1_run
     largest = max(max(float(np.abs(g).max()) for g in h.at_epoch(e).grad_weights) for e in range(h.epochs + 1))
     assert h.largest("grad_weights") == largest
+
+
+# -- 1. an exact 0 is drawn as a zero: dotted, grey, in both renderers -----------------------------
+from manim import ManimColor  # noqa: E402
+
+from drawn import palette_for  # noqa: E402
+from nnviz_core import palette as pal  # noqa: E402
+from nnviz_core.dashboard import Dashboard  # noqa: E402
+from scenes.mobjects import NetworkDiagram  # noqa: E402
+
+EPOCHS_SHOWN = (0, 6, 9, 10, 30, 40)  # none, one, two, one again (one left 0), and the end
+
+
+def colour_of(line) -> str:
+    return line.get_stroke_color().to_hex().lower()
+
+
+def test_the_video_draws_exactly_the_zero_weights_dotted_in_place(l1_run):
+    h = l1_run
+    for theme in ("light", "dark"):
+        palette = palette_for(h, theme)
+        net = NetworkDiagram(h, palette)
+        ends = [(line.get_start().copy(), line.get_end().copy()) for line in net.edges]
+        lines = list(net.edges)
+        for epoch in EPOCHS_SHOWN:
+            net.set_state(h.at_epoch(epoch))
+            zeros = zeros_at(h, epoch)
+            for k, (line, e) in enumerate(zip(net.edges, net.layout.edges)):
+                assert line is lines[k]  # the same mobject, restyled: nothing rebuilt
+                zero = (e.i, e.j) in zeros[e.layer]
+                dashes = len(line.get_subpaths())
+                assert (dashes > 3) == zero, (theme, epoch, e)
+                assert (colour_of(line) == palette.theme.zero_edge) == zero, (theme, epoch, e)
+                assert np.allclose(line.get_start(), ends[k][0]) and np.allclose(line.get_end(), ends[k][1])
+                if zero:  # every dash on the edge's own line
+                    start, end = ends[k]
+                    direction = (end - start) / np.linalg.norm(end - start)
+                    off = line.points - start
+                    assert np.abs(off - np.outer(off @ direction, direction)).max() < 1e-9
+
+
+def test_a_tween_from_a_zero_is_not_a_zero(l1_run):
+    """Between epoch 9 (w2[5] and w2[8] at 0) and 10 (only w2[8]): w2[5] holds the value in
+    between, drawn in its sign's colour; w2[8], 0 at both ends, stays a zero."""
+    h = l1_run
+    before, after = zeros_at(h, 9), zeros_at(h, 10)
+    left = before[1] - after[1]
+    assert left and after[1]  # the run has both cases
+    net = NetworkDiagram(h, palette_for(h))
+    for f in (0.25, 0.5, 0.75):
+        state = h.between(9, f)
+        net.set_state(state)
+        for line, e in zip(net.edges, net.layout.edges):
+            if e.layer != 1:
+                continue
+            w = state.weights[1][e.i, e.j]
+            if (e.i, e.j) in left:
+                assert w != 0 and len(line.get_subpaths()) == 1 and colour_of(line) != net.theme.zero_edge
+            if (e.i, e.j) in after[1]:
+                assert w == 0 and len(line.get_subpaths()) > 3
+
+
+def gif_network(h, theme):
+    d = Dashboard(h, panels=("network",), theme=pal.THEMES[theme])  # the GIF's own dpi: its lines as drawn
+    return d, d.panels["network"]
+
+
+def test_the_gif_draws_exactly_the_zero_weights_dotted_and_grey(l1_run):
+    h = l1_run
+    for theme in ("light", "dark"):
+        d, net = gif_network(h, theme)
+        zero_rgb = pal.hex_rgb(pal.THEMES[theme].zero_edge)
+        for epoch in (6, 9, 40):
+            frame = d.render_rgb(h.at_epoch(epoch)).astype(float)
+            zeros = zeros_at(h, epoch)
+            flows = {(e.layer, e.i, e.j): line for line, e in net.flows}
+            for line, e in net.edges:
+                zero = (e.i, e.j) in zeros[e.layer]
+                assert (line.get_linestyle() == "--") == zero, (theme, epoch, e)
+                assert np.allclose(line.get_color(), zero_rgb) == zero, (theme, epoch, e)
+                if (e.layer, e.i, e.j) in flows:  # no gradient flows back over a weight of 0
+                    assert flows[(e.layer, e.i, e.j)].get_visible() != zero
+                if zero:  # the pixels along it: dashes in the zero grey, and gaps
+                    along = pixels_along(net, line, frame)
+                    grey = np.abs(along - zero_rgb * 255).max(axis=1) <= 40
+                    background = np.abs(along - pal.hex_rgb(pal.THEMES[theme].figure) * 255).max(axis=1) <= 8
+                    assert grey.mean() > 0.2 and background.mean() > 0.2, (theme, epoch, e, grey.mean(), background.mean())
+
+
+def pixels_along(net, line, frame, shares=np.linspace(0.15, 0.45, 60)) -> np.ndarray:
+    """RGB of the frame along the middle of a GIF edge, clear of its labels and sign marker."""
+    (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
+    points = np.column_stack([x0 + shares * (x1 - x0), y0 + shares * (y1 - y0)])
+    xy = net.ax.transData.transform(points)
+    rows = np.round(frame.shape[0] - xy[:, 1]).astype(int)
+    cols = np.round(xy[:, 0]).astype(int)
+    return frame[rows, cols]
+
+
+def test_no_zero_no_dots_the_defaults_unchanged(plain_run):
+    h = plain_run
+    net = NetworkDiagram(h, palette_for(h)).set_state(h.at_epoch(h.epochs))
+    assert all(len(line.get_subpaths()) == 1 for line in net.edges)
+    _, gif = gif_network(h, "light")
+    assert all(line.get_linestyle() == "-" for line, _ in gif.edges)
+    assert all(line.get_visible() for line, _ in gif.flows)

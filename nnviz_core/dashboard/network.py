@@ -10,7 +10,7 @@ from .. import palette as pal
 from .. import plane
 from ..chapters import batch_words, optimizer_words, penalty_words
 from ..events import summary_lines
-from ..layout import feature_text, network_layout, weight_label
+from ..layout import feature_text, network_layout, weight_label, weight_text, zero_weight_key
 from ..numbers import fmt_fixed
 from .panel import TITLE_SIZE, DashboardPanel, epoch_text
 
@@ -23,8 +23,8 @@ NEURON_HEIGHT_2D = 0.64
 MAP_FILL = 0.92  # a neuron's map: this share of the largest square inside its ellipse
 
 
-def values_text(name: str, value: float) -> str:
-    return f"{name}={fmt_fixed(value, 2)}"
+def values_text(name: str, value: float, weight: bool = False) -> str:
+    return f"{name}={weight_text(value) if weight else fmt_fixed(value, 2)}"
 
 
 class NetworkDiagram(DashboardPanel):
@@ -108,6 +108,7 @@ class NetworkDiagram(DashboardPanel):
 
         # The last matrix, as in the seed: sign markers and the backward flow ∂h.
         self.signs, self.flow_texts = [], []
+        self.flows = []  # (line, edge): hidden while the edge's weight is 0, which carries no gradient back
         for e in layout.edges:
             if e.layer != last - 1:
                 continue
@@ -115,8 +116,8 @@ class NetworkDiagram(DashboardPanel):
             self.signs.append((ax.text(sx, sy, "", ha="center", va="center", fontsize=11, zorder=3,
                                        bbox=dict(alpha=SIGN_ALPHA, boxstyle="circle,pad=0.15")), e))
             (x0, y0), (x1, y1) = at(e.start), at(e.end)
-            ax.plot([x1 - rx, x0 + rx], [y1, y0], color=self.theme.backward_flow, linestyle=":", alpha=0.7,
-                    linewidth=1.5, zorder=1.5)
+            self.flows.append((ax.plot([x1 - rx, x0 + rx], [y1, y0], color=self.theme.backward_flow, linestyle=":",
+                                       alpha=0.7, linewidth=1.5, zorder=1.5)[0], e))
             if e.j == layout.neurons[-1][0].index and e.layer > 0:  # one per hidden source
                 fx, fy = self._along(e, FLOW_LABEL_AT)
                 self.flow_texts.append(ax.text(
@@ -165,6 +166,8 @@ class NetworkDiagram(DashboardPanel):
         lines = ["How to read it:",
                  "- Edges: blue (negative) to red (positive) weights, one fixed scale for the",
                  "  whole run; width grows with |w|; a neuron's ring: its bias, the same way",
+                 *([f"- Dotted grey edges: {zero_weight_key(self.history)} exactly (L1 stopped it; no ∂h flows back)"]
+                   if zero_weight_key(self.history) else []),
                  "- Backward flow: purple dotted lines (∂h: gradient reaching a hidden unit)",
                  "- Neurons: {} (input), {} (hidden), {} (output)".format(*self.theme.neuron_names)]
         if self.two_d:
@@ -237,7 +240,7 @@ class NetworkDiagram(DashboardPanel):
         if self.compact:
             return n.label
         if w_out is not None:  # its one outgoing weight, as the seed shows
-            return f"{n.label}\n{values_text(weight_label(self.layers, n.layer, n.index, 0), w_out)}\n{values_text('b', b)}"
+            return f"{n.label}\n{values_text(weight_label(self.layers, n.layer, n.index, 0), w_out, weight=True)}\n{values_text('b', b)}"
         return f"{n.label}\n{values_text('b', b)}"
 
     def changing_artists(self) -> list:
@@ -248,13 +251,16 @@ class NetworkDiagram(DashboardPanel):
     # -- a State ---------------------------------------------------------------------------------
     def set_state(self, state) -> None:
         self.title.set_text(f"Network Architecture (Epoch {epoch_text(state, self.history.epochs)})")
-        norm = self.palette.weights
-        for line, e in self.edges:
-            w = state.weights[e.layer][e.i, e.j]
-            line.set_color(self.palette.edge_rgb(w, self.theme.figure))
-            line.set_linewidth(pal.edge_width(w, norm, *pal.EDGE_WIDTH))  # points
+        styles = self.palette.edge_styles([state.weights[e.layer][e.i, e.j] for _, e in self.edges], self.theme.figure)
+        for (line, _), rgb, width, zero in zip(self.edges, styles.rgb, styles.width, styles.zero):
+            line.set_color(rgb)
+            line.set_linewidth(width)  # points
+            # matplotlib scales a dash pattern by the line's width: given in widths, it is ZERO_DASH in points
+            line.set_linestyle((0, tuple(d / width for d in pal.ZERO_DASH)) if zero else "-")
+        for line, e in self.flows:  # ∂h through a weight of 0 is 0: no flow over its dotted grey edge
+            line.set_visible(bool(state.weights[e.layer][e.i, e.j] != 0))
         for text, e in self.edge_labels:
-            text.set_text(fmt_fixed(state.weights[e.layer][e.i, e.j], 2))
+            text.set_text(weight_text(state.weights[e.layer][e.i, e.j]))
         for ellipse, n in self.rings:
             b = state.biases[n.layer - 1][0, n.index]
             ellipse.set_edgecolor(self.palette.ring_rgb(b))
@@ -270,7 +276,7 @@ class NetworkDiagram(DashboardPanel):
         for text, e in self.signs:
             w = state.weights[e.layer][e.i, e.j]
             rgb = self.palette.weight_rgb(w)
-            text.set_text("+" if w > 0 else "−")
+            text.set_text("+" if w > 0 else "−" if w < 0 else "0")
             text.get_bbox_patch().set_facecolor(rgb)
             shown = SIGN_ALPHA * rgb + (1 - SIGN_ALPHA) * pal.hex_rgb(self.theme.figure)  # as drawn over the axes
             text.set_color(pal.text_color_on(shown))

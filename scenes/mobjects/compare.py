@@ -12,7 +12,7 @@ from nnviz_core.palette import Palette
 
 from ..theme import SMALL_SIZE, LiveNumber, label, muted
 from .loss import CURVE_POINTS, envelope
-from .network import NetworkDiagram
+from .network import NetworkDiagram, zero_key
 from .panel import OffPlotMarks, Panel, PlotArea
 from .regions import data_panel
 
@@ -48,7 +48,10 @@ class RunColumn(Group):
             self.diverged.next_to(heading, DOWN, buff=0.06).set_opacity(0.0)
             self.net.next_to(self.diverged, DOWN, buff=0.15)
             self.fit.next_to(self.net, DOWN, buff=0.45)
-        self.static.add(heading, self.net.static, self.fit.static)
+        self.zero = zero_key(history, self.theme)  # "w = 0", in the gap under the diagram
+        if len(self.zero):
+            self.zero.next_to(self.net, DOWN, buff=0.1)
+        self.static.add(heading, self.net.static, self.fit.static, self.zero)
         self.live.add(self.net.live, self.fit.live, self.diverged)
 
     def set_state(self, state) -> "RunColumn":

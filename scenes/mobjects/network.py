@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, RIGHT, UP, Circle, Dot, Line, ManimColor, VGroup
+from manim import LEFT, RIGHT, UP, Circle, Dot, Line, ManimColor, VGroup, VMobject
 
-from nnviz_core.layout import contribution_styles, feature_text, network_layout
+from nnviz_core.layout import contribution_styles, feature_text, network_layout, weight_text, zero_weight_key
 from nnviz_core.numbers import fmt_fixed
 from nnviz_core import palette as pal
 from nnviz_core.palette import Palette, edge_width, neuron_fills
@@ -35,6 +35,38 @@ def label_position(layout, edge) -> float:
         return 0.38
     row = [n.index for n in layout.neurons[edge.layer]].index(edge.i)
     return 0.2 + 0.6 * (row + 0.5) / sources
+
+
+ZERO_DASH = tuple(STROKE_PER_POINT / 100 * d for d in pal.ZERO_DASH)  # scene units: stroke width 1 is 1/100
+
+
+def set_dotted(edge: VMobject, dotted: bool) -> VMobject:
+    """Redraw an edge's straight path in place between its two ends: as dashes (a zero weight's,
+    palette.ZERO_DASH) from end to end, or whole. Its ends stay its first and last points, so
+    pulses and labels placed by them are where they were."""
+    start, end = edge.get_start().copy(), edge.get_end().copy()
+    if not dotted:
+        return edge.set_points_as_corners([start, end])
+    on, off = ZERO_DASH
+    length = float(np.linalg.norm(end - start))
+    count = max(1, round((length + off) / (on + off)))  # whole dashes, stretched to end on its end
+    period = (length + off) / count if count > 1 else length + off
+    edge.clear_points()
+    for k in range(count):
+        a, b = k * period, min(k * period + period - off, length)
+        edge.start_new_path(start + (end - start) * a / length)
+        edge.add_line_to(start + (end - start) * b / length)
+    return edge
+
+
+def zero_key(history, theme, size: int = SMALL_SIZE) -> VGroup:
+    """The legend's entry for a zero weight's edge, a short dotted grey line and "w = 0", on a run
+    with a weight exactly 0 at some step (layout.zero_weight_key); else an empty group."""
+    text = zero_weight_key(history)
+    if not text:
+        return VGroup()
+    line = set_dotted(Line(0.16 * LEFT, 0.16 * RIGHT), True).set_stroke(theme.zero_edge, STROKE_PER_POINT * pal.ZERO_EDGE_WIDTH)
+    return VGroup(line, muted(text, theme, size)).arrange(RIGHT, buff=0.1)
 
 
 def rgb_colors(rgbs) -> list[ManimColor]:
@@ -100,6 +132,7 @@ class NetworkDiagram(Panel):
         self.circles = VGroup(*self.neurons.values()).set_z_index(Z_NEURON)
         self.labels = VGroup(*self.names.values()).set_z_index(Z_LABEL)
         self.edges = VGroup(*(self._line(e.start, e.end) for e in self.layout.edges)).set_z_index(Z_EDGE)
+        self.dotted = [False] * len(self.edges)  # which edges are drawn as a zero weight's (set_dotted)
         self.sizes = VGroup()  # "⋮" and the true width above the column, for wide layers
         for dots in self.layout.ellipses:
             mark = label("⋮", self.theme, 30).move_to(self._at(dots))
@@ -115,7 +148,7 @@ class NetworkDiagram(Panel):
         if weight_labels:
             for line, e in zip(self.edges, self.layout.edges):
                 where = label_position(self.layout, e)
-                number = LiveNumber(0, lambda v: fmt_fixed(v, 2, plus=True), SMALL_SIZE,
+                number = LiveNumber(0, lambda v: weight_text(v, 2, plus=True), SMALL_SIZE,
                                     color=self.theme.ink).add_halo(self.theme.background)
                 self.weight_labels.add(number.move_to(line.point_from_proportion(where)))
             self.weight_labels.set_z_index(Z_LABEL)
@@ -184,10 +217,13 @@ class NetworkDiagram(Panel):
 
     def set_weights(self, weights, biases) -> "NetworkDiagram":
         values = self.edge_values(weights)
-        norm = self.palette.weights
-        widths = edge_width(values, norm, *EDGE_WIDTH)
-        for edge, color, width in zip(self.edges, rgb_colors(self.palette.edge_rgb(values)), widths):
-            edge.set_stroke(color, width)
+        styles = self.palette.edge_styles(values)
+        for k, (edge, color, width, zero) in enumerate(zip(self.edges, rgb_colors(styles.rgb), styles.width,
+                                                            styles.zero)):
+            if zero != self.dotted[k]:  # its path changes only when it turns zero or leaves 0
+                set_dotted(edge, bool(zero))
+                self.dotted[k] = bool(zero)
+            edge.set_stroke(color, STROKE_PER_POINT * width)
         for number, value in zip(self.weight_labels, values):
             number.set_value(value)
         for key, b in self.bias_values(biases).items():
