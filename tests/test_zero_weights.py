@@ -162,3 +162,54 @@ def test_no_zero_no_dots_the_defaults_unchanged(plain_run):
     _, gif = gif_network(h, "light")
     assert all(line.get_linestyle() == "-" for line, _ in gif.edges)
     assert all(line.get_visible() for line, _ in gif.flows)
+
+
+# -- 2. an exact 0 is written "0" -----------------------------------------------------------------
+from nnviz_core.layout import heatmap_cell_text, weight_label, weight_text  # noqa: E402
+from scenes.mobjects import WeightHeatmap  # noqa: E402
+
+
+def test_a_zero_reads_0_and_a_small_weight_does_not():
+    for zero in (0.0, -0.0, np.float64(-0.0)):
+        assert weight_text(zero) == weight_text(zero, 4, plus=True) == heatmap_cell_text(zero) == "0"
+    for small in (1e-9, -1e-9, 0.004):
+        assert weight_text(small) != "0" and heatmap_cell_text(small) != "0"
+        assert "−0.00" not in weight_text(small)  # never a signed zero either
+
+
+def check_cell(text: str, w: float, where):
+    """A readout of training's weight w: "0" for exactly 0, else its value to its decimals."""
+    if w == 0:
+        assert text == "0", where
+    else:
+        assert text != "0" and abs(float(text.replace("−", "-")) - w) <= 0.005 + 1e-12, where
+
+
+def test_every_weight_readout_writes_a_zero_as_0(l1_run):
+    h = l1_run
+    epoch = 30
+    state = h.at_epoch(epoch)
+    w_out = state.weights[1][:, 0]  # (10,): training's hidden -> output weights
+    assert (w_out == 0).sum() >= 2
+    # The GIF: the hidden -> output heatmap (rows: hidden units), each unit's w2[j], the signs.
+    d = Dashboard(h, panels=("network", "weights_out"), dpi=60)
+    d.update(state)
+    for r, c, text in d.panels["weights_out"].cells:
+        check_cell(text.get_text(), w_out[r], ("gif heatmap", r))
+    net = d.panels["network"]
+    for text, n in net.neuron_texts:
+        if 0 < n.layer < 2:
+            name = weight_label(h.config.layers, 1, n.index, 0)
+            said = next(line for line in text.get_text().splitlines() if line.startswith(name + "="))
+            check_cell(said.split("=")[1], w_out[n.index], ("gif neuron", n.label))
+    for text, e in net.signs:
+        assert (text.get_text() == "0") == (w_out[e.i] == 0)
+    # The video: the heatmap's numbers and the weight labels on the edges.
+    palette = palette_for(h)
+    video = WeightHeatmap(h, palette, layer=1).set_state(state)
+    assert len(video.values) == 10
+    for r, number in enumerate(video.values):
+        check_cell(number.text, w_out[r], ("video heatmap", r))
+    net = NetworkDiagram(h, palette, weight_labels=True).set_state(state)
+    for number, e in zip(net.weight_labels, net.layout.edges):
+        check_cell(number.text, state.weights[e.layer][e.i, e.j], ("video edge", e.layer, e.i, e.j))
