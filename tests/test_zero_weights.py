@@ -118,8 +118,9 @@ def test_a_tween_from_a_zero_is_not_a_zero(l1_run):
                 assert w == 0 and len(line.get_subpaths()) > 3
 
 
-def gif_network(h, theme):
-    d = Dashboard(h, panels=("network",), theme=pal.THEMES[theme])  # the GIF's own dpi: its lines as drawn
+def gif_network(h, theme, dpi=None):
+    """The GIF's network panel alone, at the GIF's own dpi (its lines as drawn) unless given."""
+    d = Dashboard(h, panels=("network",), theme=pal.THEMES[theme], **({"dpi": dpi} if dpi else {}))
     return d, d.panels["network"]
 
 
@@ -213,3 +214,57 @@ def test_every_weight_readout_writes_a_zero_as_0(l1_run):
     net = NetworkDiagram(h, palette, weight_labels=True).set_state(state)
     for number, e in zip(net.weight_labels, net.layout.edges):
         check_cell(number.text, state.weights[e.layer][e.i, e.j], ("video edge", e.layer, e.i, e.j))
+
+
+# -- 3. "w = 0" in the legend, on a run with a zero at some step, and only then --------------------
+from manim import Text, tempconfig  # noqa: E402
+
+from drawn import frameless  # noqa: E402
+from nnviz_core.layout import ZERO_WEIGHT_KEY  # noqa: E402
+from scenes.lecture import LectureSteps  # noqa: E402
+from scenes.mobjects.compare import RunColumn  # noqa: E402
+
+
+def has_zero(h) -> bool:
+    """From training: any weight at exactly 0 before any step of the run."""
+    return any(any((w == 0).any() for w in h.at_step(e, s).weights)
+               for e in range(h.epochs + 1) for s in range(h.steps if e < h.epochs else 1))
+
+
+class Cast(LectureSteps):
+    plan = (("training-montage", {}),)
+
+
+def video_legend_texts(h, theme="light") -> list[str]:
+    with tempconfig({"dry_run": True, "quality": "low_quality", "progress_bar": "none"}):
+        scene = Cast(renderer=frameless())
+        scene.history, scene.theme_name = h, theme
+        scene.setup()
+        scene.cast()
+    return [m.original_text for m in scene.legend.get_family() if isinstance(m, Text)]
+
+
+@pytest.fixture(scope="module")
+def l1_without_zeros():
+    return train(L1_RUN.updated({"epochs": 4}))  # L1, but no weight reaches 0 before epoch 6
+
+
+def test_the_legend_names_w_0_only_on_runs_with_zero_weights(l1_run, plain_run, l1_without_zeros):
+    assert has_zero(l1_run) and not has_zero(plain_run) and not has_zero(l1_without_zeros)
+    for h in (l1_run, plain_run, l1_without_zeros):
+        zeros = has_zero(h)
+        assert h.has_zero_weights == zeros
+        _, gif = gif_network(h, "light", dpi=40)  # the GIF's note: words only
+        assert (ZERO_WEIGHT_KEY in gif.note.get_text()) == zeros
+    for h in (l1_run, l1_without_zeros):  # the lecture's legend under the network: L1 alone is not enough
+        assert (ZERO_WEIGHT_KEY in video_legend_texts(h)) == has_zero(h)
+    column = RunColumn(l1_run, palette_for(l1_run), "l1 = 0.05", "#d95f02")  # a comparison's column
+    assert [m.original_text for m in column.zero.get_family() if isinstance(m, Text)] == [ZERO_WEIGHT_KEY]
+
+
+def test_zeros_between_epochs_count_too():
+    """With minibatches a weight can be 0 at a step inside an epoch only: it counts."""
+    h = train(RunConfig(l1=0.05, epochs=8, snapshot_every=4, batch_size=32))
+    counts = [sum(int((w == 0).sum()) for w in h.at_step(e, s).weights)
+              for e in range(h.epochs + 1) for s in range(h.steps if e < h.epochs else 1)]
+    assert list(h.zero_weight_counts()) == counts and any(counts)
