@@ -8,7 +8,7 @@ from nnviz_core.frontends.cli import main
 
 TEXT = ("ink", "muted_ink")
 CURVES = ("backward_flow", "data_points", "prediction", "loss_curve", "loss_marker", "other_units",
-          "output_bias", "signal", "accuracy")
+          "output_bias", "signal", "accuracy", "zero_edge")
 
 
 @pytest.fixture(params=list(pal.THEMES))
