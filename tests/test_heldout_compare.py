@@ -94,3 +94,96 @@ def test_the_video_says_which_accuracy_curve_is_which(circle):
         assert abs(key.get_y() - value.get_y()) < 0.15  # in its readout's row, before it
         assert key.get_right()[0] < value.get_left()[0]
     assert dashed[0].get_y() > solid[0].get_y() + 0.2  # the test row over the training one
+
+
+# -- the comparison views ---------------------------------------------------------------------------
+from nnviz_core.compare import compare  # noqa: E402
+from nnviz_core.dashboard.compare import RunTitled, SharedLossPanel as GifShared, run_panel  # noqa: E402
+from nnviz_core.layout import accuracy_text  # noqa: E402
+from nnviz_core.numbers import fmt_loss  # noqa: E402
+from nnviz_core.palette import run_colours  # noqa: E402
+from scenes.mobjects.compare import RunColumn, SharedLossPanel  # noqa: E402
+
+from drawn import check_curve, manim_pieces, mpl_pieces  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def layers():
+    return compare(config(samples=24, test_fraction=0.5, epochs=12), "layers", ["1,4,1", "1,16,16,1"])
+
+
+@pytest.fixture(scope="module")
+def rates():
+    return compare(config(dataset="circle", samples=60, test_fraction=0.3, layers=(2, 4, 1)), "lr", ["0.3", "1"])
+
+
+def shared(c):
+    """Both renderers' shared loss panels of a comparison, and the GIF's axes."""
+    colours = run_colours(len(c.histories), palette_for(c.histories[0]).theme)
+    fig, ax = plt.subplots()
+    gif = GifShared(ax, c, palette_for(c.histories[0]), colours)
+    video = SharedLossPanel(c.histories, palette_for(c.histories[0]), c.labels, colours, width=11.5, height=1.3)
+    return fig, gif, video, colours
+
+
+def test_both_comparison_views_draw_each_runs_test_loss_dashed_in_its_colour(layers):
+    c = layers
+    fig, gif, video, colours = shared(c)
+    low, high = gif.axis.low, gif.axis.high
+    for h in c.histories:  # the axis holds every test loss: no dashed curve leaves it unmarked
+        assert low <= h.test_loss.min() and h.test_loss.max() <= high
+    dash = 2 * 0.1 / video.plot.x_axis.get_length() * c.clock().epochs
+    for e in (4, c.clock().epochs):
+        state = c.clock().at_epoch(e)
+        gif.set_state(state)
+        video.set_state(state)
+        assert len(gif.test_lines) == len(video.test_curves) == len(c.histories)
+        for h, line, curve, colour in zip(c.histories, gif.test_lines, video.test_curves, colours):
+            xs = np.arange(e + 1)
+            assert line.get_linestyle() == "--" and matplotlib.colors.same_color(line.get_color(), colour)
+            check_curve(mpl_pieces(line), xs, h.test_loss[:e + 1], low, high, gif.axis.log, f"gif test loss, epoch {e}")
+            assert matplotlib.colors.same_color(curve.get_stroke_color().to_hex(), colour)
+            pieces = manim_pieces(video.plot, curve)
+            assert len(pieces) > 3  # dashes
+            check_curve(pieces, xs, h.test_loss[:e + 1], low, high, video.axis.log, f"video test loss, epoch {e}", gap=dash)
+    assert [t.get_text() for t in gif.ax.get_legend().get_texts()][-2:] == ["train", "test"]
+    plt.close(fig)
+
+
+def test_without_held_out_points_the_comparison_draws_no_test_curve():
+    c = compare(config(samples=24), "lr", ["0.1", "0.3"])
+    fig, gif, video, _ = shared(c)
+    gif.set_state(c.clock().at_epoch(4))
+    video.set_state(c.clock().at_epoch(4))
+    assert not [l for l in gif.ax.get_lines() if l.get_linestyle() == "--"] and len(video.test_curves) == 0
+    assert "test" not in [t.get_text() for t in gif.ax.get_legend().get_texts()]
+    column = RunColumn(c.histories[0], palette_for(c.histories[0]), c.labels[0], "#000000")
+    assert column.readout is None
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("name", ["layers", "rates"])
+def test_each_runs_readouts_are_trainings_test_loss_and_accuracy(name, request):
+    c = request.getfixturevalue(name)
+    h, label_, colour = c.histories[-1], c.labels[-1], run_colours(2, palette_for(c.histories[0]).theme)[1]
+    # One run (its panels are the slow part); a column reads only its own history.
+    fig, ax = plt.subplots()
+    title = run_panel(ax, h, palette_for(h), label_, colour)
+    column = RunColumn(h, palette_for(h), label_, colour)
+    for e in (0, h.epochs):
+        state = h.at_epoch(e)
+        title.set_state(state)
+        column.set_state(state)
+        words = title.title.get_text()
+        assert f"Loss: {fmt_loss(h.loss[e])} (test {fmt_loss(h.test_loss[e])})" in words
+        assert column.loss_value.text == fmt_loss(h.loss[e]).replace("-", "−")
+        assert column.test_value.text == fmt_loss(h.test_loss[e]).replace("-", "−")
+        if h.is_classification:
+            assert f"Accuracy: {accuracy_text(h.accuracy[e])} (test {accuracy_text(h.test_accuracy[e])})" in words
+            assert column.accuracy_value.text + " %" == accuracy_text(h.accuracy[e])
+            assert column.test_accuracy_value.text + " %" == accuracy_text(h.test_accuracy[e])
+    # Between two epochs the readout lies between training's two test losses.
+    column.set_state(h.at(4.5))
+    lo, hi = sorted(h.test_loss[4:6])
+    assert lo - 1e-4 <= float(column.test_value.text.replace("−", "-")) <= hi + 1e-4
+    plt.close(fig)
