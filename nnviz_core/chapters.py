@@ -1063,8 +1063,24 @@ def joined(words) -> str:
 def comparison(h, comparison=None, **_) -> Chapter:
     c = comparison
     return Chapter("comparison", "Runs side by side", (f"Comparing {c.field}: {' · '.join(c.values)}",),
-                   f"{len(c.values)} runs that differ only in {c.field}: {joined(compared_values(c))}. Everything "
-                   "else is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
+                   f"{len(c.values)} runs that differ only in {c.field}: {joined(compared_values(c))}. "
+                   f"{start_words(c)}", Beats(caption=CAPTION, fade_in=1.0))
+
+
+def start_words(c) -> str:
+    """What the runs share at the start, as the runs themselves hold it (compare.shared_start):
+    other layers draw other weights, so such runs do not start alike."""
+    from nnviz_core.compare import shared_start
+
+    data, weights = shared_start(c.histories)
+    if data and weights == "same":
+        return "Everything else is the same, the data and the starting weights included."
+    if not data and weights == "own":
+        return "Each run has its own data and starts from its own random weights."
+    said = {"same": "the starting weights are the same",
+            "scaled": "the starting weights are the same draws, at each run's own scale",
+            "own": "each run starts from its own random weights"}[weights]
+    return f"{'The data are the same' if data else 'Each run has its own data'}; {said}."
 
 
 def compared_values(c) -> list[str]:

@@ -187,3 +187,34 @@ def test_each_runs_readouts_are_trainings_test_loss_and_accuracy(name, request):
     lo, hi = sorted(h.test_loss[4:6])
     assert lo - 1e-4 <= float(column.test_value.text.replace("−", "-")) <= hi + 1e-4
     plt.close(fig)
+
+
+# -- the words ----------------------------------------------------------------------------------------
+from nnviz_core.chapters import storyboard  # noqa: E402
+from scenes.compare import CompareRuns  # noqa: E402
+
+
+def words(c) -> list[str]:
+    return [chapter.narration for chapter in storyboard(c.clock(), CompareRuns.plan, comparison=c)]
+
+
+def same_start(c) -> bool:
+    """Whether training's runs start from the same weights (and biases)."""
+    starts = [h.at_epoch(0) for h in c.histories]
+    params = [[*s.weights, *s.biases] for s in starts]
+    return all(len(p) == len(params[0]) and all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(p, params[0]))
+               for p in params[1:])
+
+
+def test_the_opening_claims_a_common_start_only_where_training_had_one(layers):
+    wide = compare(config(samples=24, epochs=2), "layers", ["1,4,1", "1,32,32,1"])
+    for c in (wide, layers):
+        assert not same_start(c)
+        opening = words(c)[0]
+        assert "starting weights included" not in opening and "each run starts from its own random weights" in opening
+        assert "data are the same" in opening  # and the data are: one split, one noise
+        assert all(np.array_equal(h.X, c.histories[0].X) for h in c.histories)
+    rates = compare(config(samples=24, epochs=2), "lr", ["0.1", "0.3"])
+    assert same_start(rates) and "the data and the starting weights included" in words(rates)[0]
+    seeds = compare(config(samples=24, epochs=2), "seed", ["0", "1"])
+    assert not same_start(seeds) and "own data and starts from its own random weights" in words(seeds)[0]
