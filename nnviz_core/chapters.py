@@ -1118,12 +1118,25 @@ def runs_final_state(h, comparison=None, **_) -> Chapter:
     value, best = min(steady, key=lambda vr: vr[1].final_loss)
     lowest = f"The lowest final loss, {fmt_loss(best.final_loss)}"
     if not best.is_classification:
-        return Chapter("runs-final-state", "The end", (), f"{lowest}, came with {c.field} {value}.", Beats(hold=2.0))
-    top, most = max(steady, key=lambda vr: vr[1].accuracy[-1])
-    highest = f"the highest final accuracy, {accuracy_text(most.accuracy[-1])}"
-    said = (f"{lowest}, and {highest}, came with {c.field} {value}." if top == value else
-            f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {top}.")
-    return Chapter("runs-final-state", "The end", (), said, Beats(hold=2.0))
+        said = f"{lowest}, came with {c.field} {value}."
+    else:
+        top, most = max(steady, key=lambda vr: vr[1].accuracy[-1])
+        highest = f"the highest final accuracy, {accuracy_text(most.accuracy[-1])}"
+        said = (f"{lowest}, and {highest}, came with {c.field} {value}." if top == value else
+                f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {top}.")
+    return Chapter("runs-final-state", "The end", (), said + test_words(c, steady), Beats(hold=2.0))
+
+
+def test_words(c, steady) -> str:
+    """With held-out points, which run ended with the lowest test loss (h.test_loss[-1]), its
+    training loss beside it: the lowest training loss need not generalise best."""
+    tested = [(v, r) for v, r in steady if r.test_loss is not None]
+    if not tested:
+        return ""
+    value, best = min(tested, key=lambda vr: vr[1].test_loss[-1])
+    accuracy = (f", test accuracy {accuracy_text(best.test_accuracy[-1])}" if best.is_classification else "")
+    return (f" The lowest final test loss, {fmt_loss(best.test_loss[-1])}, came with {c.field} {value} "
+            f"(training loss {fmt_loss(best.final_loss)}{accuracy}).")
 
 
 # -- the loss landscape (nnviz_core.landscape) ------------------------------------------------------

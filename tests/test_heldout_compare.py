@@ -42,12 +42,16 @@ def on_polyline(pieces, epochs, values):
     return np.concatenate([x for x, _ in pieces])
 
 
-def test_both_loss_panels_draw_trainings_test_accuracy_dashed_beside_the_accuracy(circle):
+@pytest.fixture(scope="module")
+def video(circle):
+    return LossPanel(circle, palette_for(circle))
+
+
+def test_both_loss_panels_draw_trainings_test_accuracy_dashed_beside_the_accuracy(circle, video):
     h = circle
     assert np.ptp(h.test_accuracy) > 0  # a curve that moves: a wrong epoch would show
     fig, ax = plt.subplots()
     gif = GifLoss(ax, h, palette_for(h))
-    video = LossPanel(h, palette_for(h))
     theme = palette_for(h).theme
     for e in (2, 5, h.epochs):
         state = h.at_epoch(e)
@@ -78,10 +82,9 @@ def test_both_loss_panels_draw_trainings_test_accuracy_dashed_beside_the_accurac
     assert not hasattr(LossPanel(quiet, palette_for(quiet)), "test_accuracy_curve")
 
 
-def test_the_video_says_which_accuracy_curve_is_which(circle):
+def test_the_video_says_which_accuracy_curve_is_which(circle, video):
     """Each accuracy readout follows a key: solid for training's, dashed for the test's, both in
-    the accuracy's colour; the keys do not overlap the words."""
-    video = LossPanel(circle, palette_for(circle))
+    the accuracy's colour, in its readout's row."""
     green = lambda m: matplotlib.colors.same_color(m.get_stroke_color().to_hex(), palette_for(circle).theme.accuracy)
     family = video.static.get_family()
     dashed = [m for m in family if isinstance(m, manim.DashedLine) and green(m)]
@@ -109,7 +112,9 @@ from drawn import check_curve, manim_pieces, mpl_pieces  # noqa: E402
 
 @pytest.fixture(scope="module")
 def layers():
-    return compare(config(samples=24, test_fraction=0.5, epochs=12), "layers", ["1,4,1", "1,16,16,1"])
+    """The wider net ends with the lower training loss, the narrower with the lower test loss."""
+    return compare(config(samples=24, test_fraction=0.5, epochs=60, noise=0.3, seed=2, lr=0.05), "layers",
+                   ["1,4,1", "1,16,16,1"])
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +170,7 @@ def test_without_held_out_points_the_comparison_draws_no_test_curve():
 @pytest.mark.parametrize("name", ["layers", "rates"])
 def test_each_runs_readouts_are_trainings_test_loss_and_accuracy(name, request):
     c = request.getfixturevalue(name)
-    h, label_, colour = c.histories[-1], c.labels[-1], run_colours(2, palette_for(c.histories[0]).theme)[1]
+    h, label_, colour = c.histories[0], c.labels[0], run_colours(2, palette_for(c.histories[0]).theme)[0]
     # One run (its panels are the slow part); a column reads only its own history.
     fig, ax = plt.subplots()
     title = run_panel(ax, h, palette_for(h), label_, colour)
@@ -218,3 +223,20 @@ def test_the_opening_claims_a_common_start_only_where_training_had_one(layers):
     assert same_start(rates) and "the data and the starting weights included" in words(rates)[0]
     seeds = compare(config(samples=24, epochs=2), "seed", ["0", "1"])
     assert not same_start(seeds) and "own data and starts from its own random weights" in words(seeds)[0]
+
+
+@pytest.mark.parametrize("name", ["layers", "rates"])
+def test_the_end_names_the_run_with_the_lowest_final_test_loss(name, request):
+    c = request.getfixturevalue(name)
+    k = int(np.argmin([h.test_loss[-1] for h in c.histories]))
+    best = c.histories[k]
+    end = words(c)[-1]
+    said = f"lowest final test loss, {fmt_loss(best.test_loss[-1])}, came with {c.field} {c.values[k]} (training loss {fmt_loss(best.loss[-1])}"
+    assert said in end, end
+    if name == "layers":  # here the lowest training loss is another run's: both are said
+        lowest = int(np.argmin([h.loss[-1] for h in c.histories]))
+        assert lowest != k and f"lowest final loss, {fmt_loss(c.histories[lowest].loss[-1])}, came with {c.field} {c.values[lowest]}" in end
+    else:
+        assert f"test accuracy {accuracy_text(best.test_accuracy[-1])})" in end
+    plain = compare(config(samples=24, epochs=2), "lr", ["0.1", "0.3"])
+    assert "test" not in words(plain)[-1]
