@@ -13,6 +13,7 @@ from nnviz_core.dashboard.loss import LossPanel as GifLoss  # noqa: E402
 from nnviz_core.layout import ACCURACY_AXIS  # noqa: E402
 
 from drawn import manim_xy, palette_for  # noqa: E402
+from test_any_run import manim_text_boxes, overlapping  # noqa: E402
 
 manim = pytest.importorskip("manim")
 from scenes.mobjects import LossPanel  # noqa: E402
@@ -97,6 +98,14 @@ def test_the_video_says_which_accuracy_curve_is_which(circle, video):
         assert abs(key.get_y() - value.get_y()) < 0.15  # in its readout's row, before it
         assert key.get_right()[0] < value.get_left()[0]
     assert dashed[0].get_y() > solid[0].get_y() + 0.2  # the test row over the training one
+    assert not overlapping([box for _, box in manim_text_boxes(On(video))], 0.02)
+
+
+class On:
+    """What manim_text_boxes reads a scene as: the mobjects on screen."""
+
+    def __init__(self, *mobjects):
+        self.mobjects = list(mobjects)
 
 
 # -- the comparison views ---------------------------------------------------------------------------
@@ -152,7 +161,12 @@ def test_both_comparison_views_draw_each_runs_test_loss_dashed_in_its_colour(lay
             assert len(pieces) > 3  # dashes
             check_curve(pieces, xs, h.test_loss[:e + 1], low, high, video.axis.log, f"video test loss, epoch {e}", gap=dash)
     assert [t.get_text() for t in gif.ax.get_legend().get_texts()][-2:] == ["train", "test"]
+    assert {"train", "test"} <= set(texts(video.static))  # the video's key: solid and dashed
     plt.close(fig)
+
+
+def texts(mobject) -> list[str]:
+    return [m.text for m in mobject.get_family() if isinstance(m, manim.Text)]
 
 
 def test_without_held_out_points_the_comparison_draws_no_test_curve():
@@ -161,7 +175,7 @@ def test_without_held_out_points_the_comparison_draws_no_test_curve():
     gif.set_state(c.clock().at_epoch(4))
     video.set_state(c.clock().at_epoch(4))
     assert not [l for l in gif.ax.get_lines() if l.get_linestyle() == "--"] and len(video.test_curves) == 0
-    assert "test" not in [t.get_text() for t in gif.ax.get_legend().get_texts()]
+    assert "test" not in [t.get_text() for t in gif.ax.get_legend().get_texts()] and "test" not in texts(video.static)
     column = RunColumn(c.histories[0], palette_for(c.histories[0]), c.labels[0], "#000000")
     assert column.readout is None
     plt.close(fig)
@@ -187,6 +201,7 @@ def test_each_runs_readouts_are_trainings_test_loss_and_accuracy(name, request):
             assert f"Accuracy: {accuracy_text(h.accuracy[e])} (test {accuracy_text(h.test_accuracy[e])})" in words
             assert column.accuracy_value.text + " %" == accuracy_text(h.accuracy[e])
             assert column.test_accuracy_value.text + " %" == accuracy_text(h.test_accuracy[e])
+    assert not overlapping([box for _, box in manim_text_boxes(On(column))], 0.02)
     # Between two epochs the readout lies between training's two test losses.
     column.set_state(h.at(4.5))
     lo, hi = sorted(h.test_loss[4:6])

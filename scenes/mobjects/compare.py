@@ -141,14 +141,14 @@ class SharedLossPanel(Panel):
         keys = VGroup(*(VGroup(Line(0.2 * LEFT, 0.2 * RIGHT, stroke_color=c, stroke_width=5),
                                label(n, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.1) for n, c in zip(names, colours)))
         keys.arrange(RIGHT, buff=0.45)
-        title = "Training loss"
-        if self.tested:
-            title = "Loss"
-            styles = VGroup(*curve_key(self.theme.ink, LOSS_LEGEND[0], self.theme),
-                            *curve_key(self.theme.ink, LOSS_LEGEND[1], self.theme, dashed=True)).arrange(RIGHT, buff=0.1)
-            styles[2].shift(0.25 * RIGHT), styles[3].shift(0.25 * RIGHT)
-            keys.add(styles).arrange(RIGHT, buff=0.45)
-        header = VGroup(label(title, self.theme, SMALL_SIZE + 4), keys).arrange(RIGHT, buff=0.6)
+        styles = VGroup()
+        if self.tested:  # "— train  -- test" just over the plot's right end (the header's row is the runs')
+            styles.add(*curve_key(self.theme.ink, LOSS_LEGEND[0], self.theme),
+                       *curve_key(self.theme.ink, LOSS_LEGEND[1], self.theme, dashed=True)).arrange(RIGHT, buff=0.1)
+            styles[2:].shift(0.25 * RIGHT)
+            styles.next_to(self.plot.y_axis.get_end(), UP, buff=0.1).align_to(self.plot.x_axis, RIGHT)
+        header = VGroup(label("Loss" if self.tested else "Training loss", self.theme, SMALL_SIZE + 4), keys)
+        header.arrange(RIGHT, buff=0.6)
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # "✕ diverged at epoch N" after the keys, from that epoch on.
         self.diverged = VGroup(*(label(f"✕ {n}: diverged at epoch {h.diverged_at}", self.theme, SMALL_SIZE, color=c)
@@ -157,7 +157,7 @@ class SharedLossPanel(Panel):
             self.diverged.arrange(RIGHT, buff=0.4).next_to(header, RIGHT, buff=0.6).set_opacity(0.0)
         # One row of marks per curve: the runs' losses, then their test losses.
         self.marks = OffPlotMarks(self.plot, colours=[*colours, *(colours[k] for k in self.tested)])
-        self.static.add(self.plot.mobject, header)
+        self.static.add(self.plot.mobject, header, styles)
         self.live.add(self.curves, self.test_curves, self.markers, self.marks, self.diverged)
 
     def set_state(self, state) -> "SharedLossPanel":
