@@ -1063,8 +1063,24 @@ def joined(words) -> str:
 def comparison(h, comparison=None, **_) -> Chapter:
     c = comparison
     return Chapter("comparison", "Runs side by side", (f"Comparing {c.field}: {' · '.join(c.values)}",),
-                   f"{len(c.values)} runs that differ only in {c.field}: {joined(compared_values(c))}. Everything "
-                   "else is the same, the data and the starting weights included.", Beats(caption=CAPTION, fade_in=1.0))
+                   f"{len(c.values)} runs that differ only in {c.field}: {joined(compared_values(c))}. "
+                   f"{start_words(c)}", Beats(caption=CAPTION, fade_in=1.0))
+
+
+def start_words(c) -> str:
+    """What the runs share at the start, as the runs themselves hold it (compare.shared_start):
+    other layers draw other weights, so such runs do not start alike."""
+    from nnviz_core.compare import shared_start
+
+    data, weights = shared_start(c.histories)
+    if data and weights == "same":
+        return "Everything else is the same, the data and the starting weights included."
+    if not data and weights == "own":
+        return "Each run has its own data and starts from its own random weights."
+    said = {"same": "the starting weights are the same",
+            "scaled": "the starting weights are the same draws, at each run's own scale",
+            "own": "each run starts from its own random weights"}[weights]
+    return f"{'The data are the same' if data else 'Each run has its own data'}; {said}."
 
 
 def compared_values(c) -> list[str]:
@@ -1102,12 +1118,25 @@ def runs_final_state(h, comparison=None, **_) -> Chapter:
     value, best = min(steady, key=lambda vr: vr[1].final_loss)
     lowest = f"The lowest final loss, {fmt_loss(best.final_loss)}"
     if not best.is_classification:
-        return Chapter("runs-final-state", "The end", (), f"{lowest}, came with {c.field} {value}.", Beats(hold=2.0))
-    top, most = max(steady, key=lambda vr: vr[1].accuracy[-1])
-    highest = f"the highest final accuracy, {accuracy_text(most.accuracy[-1])}"
-    said = (f"{lowest}, and {highest}, came with {c.field} {value}." if top == value else
-            f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {top}.")
-    return Chapter("runs-final-state", "The end", (), said, Beats(hold=2.0))
+        said = f"{lowest}, came with {c.field} {value}."
+    else:
+        top, most = max(steady, key=lambda vr: vr[1].accuracy[-1])
+        highest = f"the highest final accuracy, {accuracy_text(most.accuracy[-1])}"
+        said = (f"{lowest}, and {highest}, came with {c.field} {value}." if top == value else
+                f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {top}.")
+    return Chapter("runs-final-state", "The end", (), said + test_words(c, steady), Beats(hold=2.0))
+
+
+def test_words(c, steady) -> str:
+    """With held-out points, which run ended with the lowest test loss (h.test_loss[-1]), its
+    training loss beside it: the lowest training loss need not generalise best."""
+    tested = [(v, r) for v, r in steady if r.test_loss is not None]
+    if not tested:
+        return ""
+    value, best = min(tested, key=lambda vr: vr[1].test_loss[-1])
+    accuracy = (f", test accuracy {accuracy_text(best.test_accuracy[-1])}" if best.is_classification else "")
+    return (f" The lowest final test loss, {fmt_loss(best.test_loss[-1])}, came with {c.field} {value} "
+            f"(training loss {fmt_loss(best.final_loss)}{accuracy}).")
 
 
 # -- the loss landscape (nnviz_core.landscape) ------------------------------------------------------

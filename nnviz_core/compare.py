@@ -5,7 +5,8 @@
     --compare "layers=1,4,1 | 1,16,1"     (values that hold commas: separate them with |)
 
 Every run starts from the same config, so they share the seed and the data unless the compared
-setting is one of them. A run that diverges is a result here, not an error: it is kept up to its
+setting is one of them; their starting weights are the same only where the setting changes
+neither the network's shape nor the draws before them (``shared_start`` says what is shared). A run that diverges is a result here, not an error: it is kept up to its
 last finite epoch (``History.diverged_at``).
 """
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+
+import numpy as np
 
 from .config import RunConfig, flag_for
 from .errors import ConfigError, NnvizError, TrainingDiverged
@@ -46,6 +49,29 @@ class Comparison:
         where they did)."""
         steady = [h for h in self.histories if h.diverged_at is None] or list(self.histories)
         return max(steady, key=lambda h: h.epochs)
+
+
+def shared_start(histories) -> tuple[bool, str]:
+    """What the runs share before training, read from the runs themselves: whether their data
+    (training and held-out points) are the same, and their starting weights: "same", "scaled"
+    (the same draws, each layer at its own scale: another activation's or init's) or "own"
+    (other shapes, as with other layers, or other draws)."""
+    first = histories[0]
+    same = lambda a, b: a.shape == b.shape and np.array_equal(a, b)
+    data = all(same(h.X, first.X) and same(h.y, first.y) and same(h.X_test, first.X_test) and same(h.y_test, first.y_test)
+               for h in histories[1:])
+    starts = [h.at_epoch(0) for h in histories]
+    pairs = [(a, b) for s in starts[1:] for a, b in zip([*starts[0].weights, *starts[0].biases], [*s.weights, *s.biases])]
+    if any(len(s.weights) != len(starts[0].weights) for s in starts) or any(a.shape != b.shape for a, b in pairs):
+        return data, "own"
+    if all(np.array_equal(a, b) for a, b in pairs):
+        return data, "same"
+
+    def scaled(a, b) -> bool:  # b == k a for one k > 0 (zero biases stay zero)
+        k = float(np.vdot(a, b) / np.vdot(a, a)) if np.any(a) else 1.0
+        return k > 0 and np.allclose(b, k * a, rtol=1e-9, atol=0)
+
+    return data, "scaled" if all(scaled(a, b) for a, b in pairs) else "own"
 
 
 def shown_at(history, epoch: float):

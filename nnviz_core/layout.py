@@ -252,9 +252,11 @@ def loss_axis(loss) -> LossAxis:
 
 def shared_loss_axis(histories) -> LossAxis:
     """One loss axis for runs side by side: set by the runs that did not diverge and ended no
-    worse than they began (the others leave it, marked); by the first losses when none did."""
-    steady = [h.loss for h in histories if h.diverged_at is None and h.final_loss <= h.loss[0]]
-    return loss_axis(np.concatenate(steady or [h.loss[:1] for h in histories]))
+    worse than they began, their test losses too (the others leave it, marked); by the first
+    losses when none did."""
+    steady = [h for h in histories if h.diverged_at is None and h.final_loss <= h.loss[0]]
+    losses = [loss for h in steady for loss in (h.loss, h.test_loss) if loss is not None]
+    return loss_axis(np.concatenate(losses or [h.loss[:1] for h in histories]))
 
 
 # A classification's accuracy: on the loss panel's right-hand axis, 0 to 100 %, in theme.accuracy.

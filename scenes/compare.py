@@ -45,7 +45,7 @@ class CompareRuns(LectureScene):
         beats = self.chapter("comparison").beats
         colours = run_colours(len(c.histories), self.theme)
         width = (ROW[1] - ROW[0]) / len(c.histories)
-        palette = Palette.shared(c.histories, self.theme)  # the runs share starting weights: one scale
+        palette = Palette.shared(c.histories, self.theme)  # one scale: the same weight looks the same in each run
         self.columns = [RunColumn(h, palette, name, colour, width=width)
                         for h, name, colour in zip(c.histories, c.headings, colours)]
         fit_in(Group(*self.columns).arrange(RIGHT, buff=0.3), *ROW)

@@ -143,7 +143,8 @@ def test_both_loss_panels_draw_trainings_test_loss_and_read_it_out(name, request
         assert words[1].startswith("test") and words[1].endswith(f": {fmt_loss(h.test_loss[e])}")
         assert video.test_value.text == fmt_loss(h.test_loss[e]).replace("-", "−")
         if h.is_classification:
-            assert words[2].endswith(f"{accuracy_text(h.accuracy[e])}, test {accuracy_text(h.test_accuracy[e])}")
+            assert words[2].startswith("train accuracy") and words[2].endswith(f": {accuracy_text(h.accuracy[e])}")
+            assert words[3].startswith("test accuracy") and words[3].endswith(f": {accuracy_text(h.test_accuracy[e])}")
             assert video.test_accuracy_value.text + " %" == accuracy_text(h.test_accuracy[e])
     # Between two epochs the readout is a value between theirs (training's, not the tween's own beyond them).
     state = h.at(2.5)

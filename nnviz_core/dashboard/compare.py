@@ -1,5 +1,6 @@
 """The comparison as a GIF: a fit (or, for 2-D data, the plane) per run, side by side, and every run's loss on one axis, all at
-the same epoch. A run that diverged stays at its last finite state, and says so."""
+the same epoch (with held-out points each run's test loss dashed beside its own, and read out in
+its title). A run that diverged stays at its last finite state, and says so."""
 from __future__ import annotations
 
 import matplotlib
@@ -7,11 +8,12 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.gridspec import GridSpec
+from matplotlib.lines import Line2D
 
 from .. import palette as pal
 from ..compare import shown_at
-from ..timeline import shown_accuracy
-from ..layout import accuracy_text, shared_loss_axis
+from ..timeline import shown_accuracy, shown_test_accuracy, shown_test_loss
+from ..layout import LOSS_LEGEND, accuracy_text, shared_loss_axis
 from ..numbers import fmt_loss
 from . import DPI, theme_rc
 from .fit import DataFitPanel, PlanePanel
@@ -42,8 +44,15 @@ class RunTitled:
             self.title.set_text(f"{self.name}: diverged at epoch {diverged}\n"
                                 f"(shown at epoch {own.epoch:.0f}, loss {fmt_loss(own.loss)})")
             return
-        accuracy = f"   Accuracy: {accuracy_text(shown_accuracy(self.history, own))}" if self.history.is_classification else ""
-        self.title.set_text(f"{self.name} (Epoch {epoch_text(own, self.history.epochs)})\nLoss: {fmt_loss(own.loss)}{accuracy}")
+        h = self.history
+        accuracy = f"   Accuracy: {accuracy_text(shown_accuracy(h, own))}" if h.is_classification else ""
+        if h.test_loss is not None:  # held-out points: each value beside its training one, from training
+            test = f" ({LOSS_LEGEND[1]} {fmt_loss(shown_test_loss(h, own))})"
+            accuracy = (f"   Accuracy: {accuracy_text(shown_accuracy(h, own))} ({LOSS_LEGEND[1]} "
+                        f"{accuracy_text(shown_test_accuracy(h, own))})" if h.is_classification else "")
+            self.title.set_text(f"{self.name} (Epoch {epoch_text(own, h.epochs)})\nLoss: {fmt_loss(own.loss)}{test}{accuracy}")
+            return
+        self.title.set_text(f"{self.name} (Epoch {epoch_text(own, h.epochs)})\nLoss: {fmt_loss(own.loss)}{accuracy}")
 
 
 class RunFitPanel(RunTitled, DataFitPanel):
@@ -72,12 +81,16 @@ class SharedLossPanel(DashboardPanel):
         ax.set_xlim(0, max(h.config.epochs for h in self.runs))
         ax.set_xlabel("Epoch")
         ax.grid(True)
-        ax.set_title("Training Loss" + (" (log scale)" if self.axis.log else ""), fontsize=TITLE_SIZE)
+        self.tested = [k for k, h in enumerate(self.runs) if h.test_loss is not None]
+        title = "Training and Test Loss" if self.tested else "Training Loss"
+        ax.set_title(title + (" (log scale)" if self.axis.log else ""), fontsize=TITLE_SIZE)
         self.lines, self.markers, self.notes = [], [], []
         for name, colour in zip(comparison.labels, colours):
             (line,) = ax.plot([], [], "-", color=colour, linewidth=2, label=name)
             (marker,) = ax.plot([], [], "o", color=colour, markersize=7, clip_on=False)
             self.lines.append(line), self.markers.append(marker)
+        # With held-out points, each such run's test loss dashed in its colour; the legend says which is which.
+        self.test_lines = [ax.plot([], [], "--", color=colours[k], linewidth=1.6)[0] for k in self.tested]
         # "✕ diverged at epoch N", under the legend, from that epoch on.
         for k, (h, name, colour) in enumerate(zip(self.runs, comparison.labels, colours)):
             note = ax.text(0.99, 0.62 - 0.1 * len(self.notes), f"✕ {name}: diverged at epoch {h.diverged_at}",
@@ -87,8 +100,12 @@ class SharedLossPanel(DashboardPanel):
             self.notes.append(note if h.diverged_at is not None else None)
             if h.diverged_at is None:
                 note.remove()
-        self.marks = OffPlotMarks(ax, self.axis.low, self.axis.high, self.theme, colours=list(colours))
-        ax.legend(loc="upper right")
+        # One row of marks per curve: the runs' losses, then their test losses.
+        self.marks = OffPlotMarks(ax, self.axis.low, self.axis.high, self.theme,
+                                  colours=[*colours, *(colours[k] for k in self.tested)])
+        styles = [] if not self.tested else [Line2D([], [], color=self.theme.ink, linestyle=style, label=name)
+                                             for style, name in zip(("-", "--"), LOSS_LEGEND)]
+        ax.legend(handles=[*self.lines, *styles], loc="upper right")
 
     def set_state(self, state) -> None:
         low, high = self.axis.low, self.axis.high
@@ -101,6 +118,12 @@ class SharedLossPanel(DashboardPanel):
             drawn.append(ys)
             if note is not None:
                 note.set_visible(state.epoch >= h.diverged_at)
+        for k, line in zip(self.tested, self.test_lines):
+            h = self.runs[k]
+            epoch = min(int(state.epoch), h.epochs)  # whole epochs, as the training curves here
+            xs, ys = np.arange(epoch + 1, dtype=float), h.test_loss[:epoch + 1]
+            set_curve(line, xs, ys, low, high, self.axis.log)
+            drawn.append(ys)
         most = max(len(ys) for ys in drawn)  # one row per run, padded with NaN (no value, no mark)
         rows = np.array([np.r_[ys, np.full(most - len(ys), np.nan)] for ys in drawn])
         self.marks.show(np.arange(most, dtype=float), rows)

@@ -1,6 +1,7 @@
 """LossPanel: the loss of every epoch up to the one shown, on a log axis when it spans decades;
 for a classification, the accuracy too, on a right-hand axis from 0 to 100 %. With held-out
-points the test loss (and accuracy) as a second, dashed curve, and both readouts."""
+points the test loss and the test accuracy as second, dashed curves (each in its training
+curve's colour for the accuracy), and their readouts in the legend."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,7 +35,8 @@ class LossPanel(DashboardPanel):
         ax.set_xlim(0, max(len(self.loss) - 1, 1))
         ax.set_ylim(self.axis.low, self.axis.high)
         self.accuracy = history.accuracy
-        self.accuracy_curve = None
+        self.test_accuracy = history.test_accuracy
+        self.accuracy_curve = self.test_accuracy_curve = None
         if history.problem.is_2d:  # 1-D runs are the seed's MSE regressions, drawn as they were
             ax.set_ylabel(history.problem.loss.name.capitalize())
         if self.test_loss is not None:
@@ -61,9 +63,13 @@ class LossPanel(DashboardPanel):
         # Over the curves, so redrawn with them each frame.
         handles = [self.curve, self.accuracy_curve]
         if self.test_curve is not None:
+            # The test accuracy dashed in the accuracy's colour, as the test loss is dashed beside the loss.
+            (self.test_accuracy_curve,) = right.plot([], [], "--", color=theme.accuracy, linewidth=1.6, clip_on=False,
+                                                     label=f"{LOSS_LEGEND[1]} accuracy")
             self.curve.set_label(f"{LOSS_LEGEND[0]} loss ({self.history.problem.loss.name})")
             self.test_curve.set_label(f"{LOSS_LEGEND[1]} loss")
-            handles.insert(1, self.test_curve)
+            self.accuracy_curve.set_label(f"{LOSS_LEGEND[0]} accuracy")
+            handles = [self.curve, self.test_curve, self.accuracy_curve, self.test_accuracy_curve]
         self.legend = right.legend(handles=handles, loc="center right", fontsize=9, framealpha=0.85)
         self.names = [h.get_label() for h in handles]
         ax.set_title(ax.get_title().replace(" Loss", " Loss and Accuracy"), fontsize=TITLE_SIZE)
@@ -72,7 +78,8 @@ class LossPanel(DashboardPanel):
         test = [] if self.test_curve is None else [self.test_curve, self.legend]
         if self.accuracy_curve is None:
             return [self.curve, self.marker, *test]
-        return [self.curve, self.accuracy_curve, self.marker, self.accuracy_marker, *test, self.legend]
+        test_accuracy = [] if self.test_accuracy_curve is None else [self.test_accuracy_curve]
+        return [self.curve, self.accuracy_curve, *test_accuracy, self.marker, self.accuracy_marker, *test, self.legend]
 
     def set_state(self, state) -> None:
         shown = int(np.floor(state.epoch + 1e-9)) + 1
@@ -87,8 +94,12 @@ class LossPanel(DashboardPanel):
             # The legend is the readout: each curve's name and its value at the frame, from training.
             values = [fmt_loss(state.loss), fmt_loss(test)]
             if self.accuracy is not None:
-                values.append(f"{accuracy_text(shown_accuracy(self.history, state))}, test "
-                              f"{accuracy_text(shown_test_accuracy(self.history, state))}")
+                test_accuracy = shown_test_accuracy(self.history, state)
+                values += [accuracy_text(shown_accuracy(self.history, state)), accuracy_text(test_accuracy)]
+                # Training's test accuracy of every epoch shown, ending at the frame's (as the accuracy's curve).
+                between = [] if float(state.epoch).is_integer() else [test_accuracy]
+                self.test_accuracy_curve.set_data(np.r_[self.epochs[:shown], [state.epoch] * len(between)],
+                                                  np.r_[self.test_accuracy[:shown], between])
             for text, name, value in zip(self.legend.get_texts(), self.names, values):
                 text.set_text(f"{name}: {value}")
         if self.accuracy_curve is not None:

@@ -1,6 +1,6 @@
 """LossPanel: the loss curve up to the epoch shown, on a log axis when it spans decades; for a
-classification the accuracy too, on a right-hand axis; with held-out points the test loss as a
-second, dashed curve, and its readout."""
+classification the accuracy too, on a right-hand axis; with held-out points the test loss (and
+the test accuracy, in the accuracy's colour) as second, dashed curves, and their readouts."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,10 +12,10 @@ from nnviz_core.palette import Palette
 from nnviz_core.timeline import shown_accuracy, shown_test_accuracy, shown_test_loss
 
 from ..theme import LiveNumber, SMALL_SIZE, label
-from .panel import Panel, PlotArea
+from .panel import Panel, PlotArea, dashes
 
 CURVE_POINTS = 400  # at most this many points: each frame stays cheap
-TEST_DASH = 0.1  # the test loss's dashes, scene units
+TEST_DASH = 0.1  # the test curves' dashes, scene units
 
 
 def envelope(loss, most: int) -> tuple[np.ndarray, np.ndarray]:
@@ -101,10 +101,17 @@ class LossPanel(Panel):
         percent.next_to([0, row, 0], UP, buff=0).align_to(axis, RIGHT)
         self.accuracy_value.next_to(percent, LEFT, buff=0.1).align_to(percent, DOWN)
         named.next_to(self.accuracy_value, LEFT, buff=0.15).align_to(percent, DOWN)
+        keys = VGroup()
+        if self.test_loss is not None:  # solid keys: this row's curves are the solid ones (the test row's dashed)
+            keys.add(curve_key(colour, "", self.theme)[0].next_to(named, LEFT, buff=0.12))
         # The loss's value joins the row, right-aligned, "loss" before it.
-        self.value.next_to(named, LEFT, buff=0.45).align_to(percent, DOWN)
+        self.value.next_to(keys if len(keys) else named, LEFT, buff=0.45).align_to(percent, DOWN)
         loss_named = label("loss", self.theme, SMALL_SIZE).next_to(self.value, LEFT, buff=0.15).align_to(percent, DOWN)
+        if self.test_loss is not None:
+            keys.add(curve_key(self.theme.loss_curve, "", self.theme)[0].next_to(loss_named, LEFT, buff=0.12))
+            keys.set_y(self.accuracy_value.get_y())  # level with the digits, as the test row's dashed keys are
         self.loss_named = loss_named
+        self.static.add(keys)
         header.next_to([0, max(m.get_top()[1] for m in (percent, named)), 0], UP, buff=0.15, coor_mask=UP)
         self.percent_sign = percent
         self.static.add(axis, percent, named, loss_named)
@@ -128,8 +135,9 @@ class LossPanel(Panel):
 
     def add_test_readout(self, header) -> None:
         """The dashed test-loss curve and, in a row over the training values, "test loss 0.1234"
-        (and the test accuracy for a classification), right-aligned with them; each row starts
-        with its curve's key (solid: train, dashed: test); the header goes over them."""
+        (and for a classification the test accuracy, its curve dashed in the accuracy's colour),
+        right-aligned with them; each value follows its curve's key (solid: train, dashed: test);
+        the header goes over them."""
         colour = self.theme.test_loss
         self.test_xs, self.test_ys = envelope(self.test_loss, CURVE_POINTS)
         self.test_curve = VMobject(stroke_color=colour, stroke_width=3)
@@ -139,12 +147,16 @@ class LossPanel(Panel):
         row = VGroup(*curve_key(colour, named, self.theme, dashed=True), self.test_value)
         self.test_accuracy = self.history.test_accuracy
         if self.accuracy is not None:
+            accuracy = self.theme.accuracy
+            self.test_accuracy_xs, self.test_accuracy_ys = envelope(self.test_accuracy, CURVE_POINTS)
+            self.test_accuracy_curve = VMobject(stroke_color=accuracy, stroke_width=3)
             self.test_accuracy_value = LiveNumber(0.955, lambda v: accuracy_text(v).removesuffix(" %"), SMALL_SIZE + 4,
-                                                  color=colour, slots=max(len(accuracy_text(v)) for v in (0.955, 1.0)))
-            row.add(label("accuracy", self.theme, SMALL_SIZE, color=colour), self.test_accuracy_value,
-                    label("%", self.theme, SMALL_SIZE + 4, color=colour))
+                                                  color=accuracy, slots=max(len(accuracy_text(v)) for v in (0.955, 1.0)))
+            row.add(*curve_key(accuracy, "accuracy", self.theme, dashed=True), self.test_accuracy_value,
+                    label("%", self.theme, SMALL_SIZE + 4, color=accuracy))
         row.arrange(RIGHT, buff=0.15)
         if self.accuracy is not None:  # a row over the training one ("loss … accuracy … %"), the header over both
+            VGroup(*row[3:]).shift(0.25 * RIGHT)  # a wider gap before the accuracy's key, where the loss's value ends
             row.next_to(self.value, UP, buff=0.12).align_to(self.percent_sign, RIGHT)
             header.next_to(row, UP, buff=0.12, coor_mask=UP)
             self.loss_named.set_color(self.theme.loss_curve)  # "loss" in the solid curve's colour is its key
@@ -158,7 +170,7 @@ class LossPanel(Panel):
         self.static.add(*(m for m in row if m is not self.test_value and m is not getattr(self, "test_accuracy_value", None)))
         self.live.add(self.test_curve, self.test_value)
         if self.accuracy is not None:
-            self.live.add(self.test_accuracy_value)
+            self.live.add(self.test_accuracy_curve, self.test_accuracy_value)
 
     def accuracy_points(self, epochs, shares) -> np.ndarray:
         """Scene points of (epoch, accuracy) on the right-hand axis."""
@@ -181,6 +193,13 @@ class LossPanel(Panel):
         before = self.test_xs < epoch
         self.plot.set_curve(self.test_curve, np.r_[self.test_xs[before], epoch], np.r_[self.test_ys[before], loss],
                             dash=TEST_DASH)
+        if accuracy is not None:  # training's test accuracy of every epoch before, ending at the frame's
+            before = self.test_accuracy_xs < epoch
+            at = self.accuracy_points(np.r_[self.test_accuracy_xs[before], epoch], np.r_[self.test_accuracy_ys[before], accuracy])
+            self.test_accuracy_curve.clear_points()
+            for part in dashes(at, TEST_DASH):
+                self.test_accuracy_curve.start_new_path(part[0])
+                self.test_accuracy_curve.add_points_as_corners(part[1:])
         for number, value in ((self.test_value, loss), (getattr(self, "test_accuracy_value", None), accuracy)):
             if number is not None and value is not None:
                 right = number.get_right()
