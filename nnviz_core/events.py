@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layout import accuracy_text
+from .layout import accuracy_text, points_text
 from .model import CAN_DIE
 from .numbers import fmt_loss, fmt_value, superscript
 
@@ -166,10 +166,10 @@ def accuracy_ending(history) -> str | None:
     """ "accuracy 97 % at the end; 3 of 200 points still misclassified" (None for a regression)."""
     if not history.is_classification:
         return None
-    wrong, n = misclassified(history), len(history.problem.y)
+    wrong, n = misclassified(history), points_text(history.config, len(history.problem.y))
     if wrong == 0:
-        return f"accuracy {accuracy_text(history.accuracy[-1])} at the end: every one of the {n} points in its class"
-    return (f"accuracy {accuracy_text(history.accuracy[-1])} at the end; {wrong} of {n} points "
+        return f"accuracy {accuracy_text(history.accuracy[-1])} at the end: every one of the {n} in its class"
+    return (f"accuracy {accuracy_text(history.accuracy[-1])} at the end; {wrong} of {n} "
             f"{'is' if wrong == 1 else 'are'} still misclassified")
 
 
