@@ -383,7 +383,8 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     """Up to ``most`` sentences for a summary slide or a dashboard note, the gravest first
     (divergence; then a classification's accuracy at the end, kind "accuracy"; deaths, a loss
     that ended above its lowest), joined where one event explains another (a spike that killed
-    units); none of the kinds in ``leave_out`` (what a sentence around them says already)."""
+    units); none of the kinds in ``leave_out`` (what a sentence around them says already). An
+    overfitting run always says so: that sentence keeps a slot."""
     by_kind = {}
     for e in history.events():
         if e.kind not in leave_out:
@@ -419,7 +420,10 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     lines += [_sentence(e.text) for kind in ("majority", "unpredicted") for e in by_kind.get(kind, [])]
     if dead:
         lines.append(_sentence(dead.text))
-    return lines[:most]
+    # Overfitting is what held-out points are for: it is always said, in the last slot if graver
+    # sentences fill the others.
+    overfit = [line for line in (_sentence(e.text) for e in by_kind.get("overfit", [])) if line not in lines[:most]]
+    return lines[:max(most - len(overfit), 0)] + overfit[:most]
 
 
 def oscillation_lines(found, cause: str = STABLE_LIMIT) -> list[str]:
