@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, loss_path, misclassified,
+from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, diverged_words, loss_path, misclassified,
                                summary_lines)
 from nnviz_core.layout import (accuracy_text, feature_text, network_layout, points_noun, points_text, probability_text,
                                subscript,
@@ -494,8 +494,14 @@ def title(h, **_) -> Chapter:
     shape = "-".join(map(str, c.layers))
     return Chapter("title", "How a neural network learns", (),
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
-                   f"{task(h)}, {how_it_learns(h)} for {count(c.epochs, 'epoch')}.",
+                   f"{task(h)}, {how_it_learns(h)} for {count(c.epochs, 'epoch')}.{diverged_sentence(h)}",
                    Beats("hold", write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
+
+
+def diverged_sentence(h, short: bool = False) -> str:
+    """ " Training diverged at epoch 4 (loss 3.72×10⁵ → 3.01×10⁷, ...)." after a sentence, or ""."""
+    said = diverged_words(h, short)
+    return f" {said[0].upper()}{said[1:]}." if said else ""
 
 
 def network_sentence(h) -> str:
@@ -860,12 +866,16 @@ def with_accuracy(h) -> str:
 
 
 def training_montage(h, **_) -> Chapter:
+    """A diverged run's montage ends on a second caption: where and how it diverged."""
     steps = f", {h.steps} steps each" if h.steps > 1 else ""
-    return Chapter("training-montage", "Training",
-                   (f"Training: {count(h.config.epochs, 'epoch')} of {METHODS[h.config.optimizer]}{steps}",),
+    captions = (f"Training: {count(h.config.epochs, 'epoch')} of {METHODS[h.config.optimizer]}{steps}",)
+    if h.diverged_at is not None:
+        captions += (diverged_sentence(h, short=True).strip().rstrip("."),)
+    return Chapter("training-montage", "Training", captions,
                    f"Then {count(h.epochs, 'epoch')} of {method_of(h)}{steps_in_all(h)}, every weight stepping at once: "
                    f"the loss {loss_path(h).phrase()}." + with_accuracy(h) + with_deaths(h),
-                   Beats("training", caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
+                   Beats("training", caption=Beat(CAPTION, len(captions)), clear=CLEAR, fade_in=1.0,
+                         training=MONTAGE_SECONDS))
 
 
 REPLAY_SECONDS = 7.0
@@ -949,8 +959,11 @@ def plane_contributions_beats(h) -> Beats:
 
 def summary(h, **_) -> Chapter:
     happened = summary_lines(h)
-    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse", "accuracy")))  # the path says them
+    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse", "accuracy",
+                                                                        "diverged")))  # the path says them
     caption = f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}"
+    if h.diverged_at is not None:
+        caption += f", diverged at epoch {h.diverged_at}"
     accuracy = ""
     if classes_of(h):
         caption += f", accuracy {accuracy_text(h.accuracy[0])} → {accuracy_text(h.accuracy[-1])}"

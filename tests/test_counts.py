@@ -89,7 +89,8 @@ def test_every_count_on_screen_is_the_training_points_and_says_so(played):
     u = update_example(h)
     update = [line for k in range(len(u.steps)) for line in update_lines(h, u, k)]  # the update chapter's notes
     check_counts(h, lines + update + summary_lines(h, most=4))  # the summary's notes
-    assert f"mean over all {h.config.training_points} training points: L = {fmt_loss(h.loss[0])}" in lines
+    mean = lines.index(f"mean over all {h.config.training_points} training points:")  # the loss chapter's note
+    assert lines[mean + 1] == f"  L = {fmt_loss(h.loss[0])}"
     assert update[0].endswith(f"(all {h.config.training_points} training points)"), update[0]
     drawn = " ".join(seen)  # a long line wraps
     assert f"mean over all {h.config.training_points} training points: L = {fmt_loss(h.loss[0])}" in drawn
