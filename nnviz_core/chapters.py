@@ -662,7 +662,8 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
         captions = (f"Where ∂L/∂{u.name} comes from: the batch's {size} points",
                     f"The batch's mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
     else:
-        captions = (f"Where ∂L/∂{u.name} comes from: every {'training point' if h.config.held_out else 'point'}", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
+        every = "every training point" if h.config.held_out else "every point"
+        captions = (f"Where ∂L/∂{u.name} comes from: {every}", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
     beats = Beats("hold" if is_2d(h) else None, caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2,
                   ring=0.6, hold=2.0, gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)  # 2-D: the point's note held longer
     start = (f"The loss is a mean over the {points_text(h.config)}, so each weight's gradient is the "

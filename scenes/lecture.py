@@ -24,9 +24,9 @@ from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, diverged_sentence, error_words,
-                                 first_batch, forward_sample, point_gradients, point_text, sample_pull, storyboard, subtrahend, task,
-                                 title_task, training_words, update_end_lines, update_example, update_lines, update_rule,
-                                 weight_places)
+                                 first_batch, forward_sample, point_gradients, point_text, sample_pull, storyboard,
+                                 subtrahend, task, title_task, training_words, update_end_lines, update_example,
+                                 update_lines, update_rule, weight_places)
 from nnviz_core.events import summary_lines
 from nnviz_core.layout import points_noun, points_text, probability_text, subscript
 from nnviz_core.numbers import fmt_fixed, fmt_loss
@@ -365,7 +365,8 @@ class LectureSteps(LectureScene):
                          muted(training_words(self.history), self.theme, LABEL_SIZE)).arrange(DOWN, buff=0.2)
         lines = [title, what, how]
         if self.history.diverged_at is not None:  # a saved diverged run: said from the start
-            lines.append(label(diverged_sentence(self.history).strip(), self.theme, LABEL_SIZE, color=self.theme.prediction))
+            lines.append(label(diverged_sentence(self.history).strip(), self.theme, LABEL_SIZE,
+                               color=self.theme.prediction))
         card = VGroup(*lines).arrange(DOWN, buff=0.45)
         if card.width > 13:
             card.scale_to_fit_width(13)
@@ -674,8 +675,9 @@ class LectureSteps(LectureScene):
                   run_time=beats.marks)
         self.sample_marks.remove(*said)
         self.notes = VGroup()
-        faded = ([label(f"faded: not in the first batch ({len(points.batch)} of {points_text(h.config, len(per_point))})",
-                        self.theme, SMALL_SIZE, color=self.theme.muted_ink)] if batched else [])
+        of = points_text(h.config, len(per_point))
+        faded = ([label(f"faded: not in the first batch ({len(points.batch)} of {of})", self.theme, SMALL_SIZE,
+                        color=self.theme.muted_ink)] if batched else [])
         self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("< 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   label("size: how hard the point pulls", self.theme, SMALL_SIZE, color=self.theme.muted_ink), *faded)
