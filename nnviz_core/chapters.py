@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, loss_path, misclassified,
+from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, diverged_words, loss_path, misclassified,
                                summary_lines)
-from nnviz_core.layout import (accuracy_text, feature_text, network_layout, probability_text, subscript,
-                               weight_label, weight_text)
+from nnviz_core.layout import (accuracy_text, feature_text, network_layout, points_noun, points_text, probability_text,
+                               subscript, weight_label, weight_text)
 from nnviz_core.numbers import fmt_fixed, fmt_loss, fmt_value, power_of_ten, superscript
 from nnviz_core.problems import MSE, RAW
 from nnviz_core.worked import WorkedStep, batch_gradients, batch_indices, next_step, work_step
@@ -369,11 +369,11 @@ def task(h) -> str:
     c, d = h.config, h.config.data
     if d.file:
         if classes_of(h):
-            return f"to sort the {c.samples} points of {d.file} into {classes_of(h)} classes"
-        return f"{own_target(h)} from the {c.samples} points of {d.file}"
+            return f"to sort the {points_text(c)} of {d.file} into {classes_of(h)} classes"
+        return f"{own_target(h)} from the {points_text(c)} of {d.file}"
     if classes_of(h):
-        return f"to sort {c.samples} points into {classes_of(h)} classes ({d.description})"
-    return f"{d.description} from {c.samples} points"
+        return f"to sort {points_text(c)} into {classes_of(h)} classes ({d.description})"
+    return f"{d.description} from {points_text(c)}"
 
 
 def own_target(h) -> str:
@@ -493,8 +493,14 @@ def title(h, **_) -> Chapter:
     shape = "-".join(map(str, c.layers))
     return Chapter("title", "How a neural network learns", (),
                    f"How a neural network learns. A {shape} network with {ACTIVATION_NAMES[c.activation]} units learns "
-                   f"{task(h)}, {how_it_learns(h)} for {count(c.epochs, 'epoch')}.",
+                   f"{task(h)}, {how_it_learns(h)} for {count(c.epochs, 'epoch')}.{diverged_sentence(h)}",
                    Beats("hold", write_title=1.5, card=1.0, hold=1.5, fade_out=1.0))
+
+
+def diverged_sentence(h, short: bool = False) -> str:
+    """ " Training diverged at epoch 4 (loss 3.72×10⁵ → 3.01×10⁷, ...)." after a sentence, or ""."""
+    said = diverged_words(h, short)
+    return f" {said[0].upper()}{said[1:]}." if said else ""
 
 
 def network_sentence(h) -> str:
@@ -514,19 +520,19 @@ def build_the_network(h, **_) -> Chapter:
     # 2-D words say more (features, classes, probabilities): the network is looked at longer
     beats = Beats("look" if is_2d(h) else None, caption=Beat(CAPTION, 2), neurons=Beat(0.8 * pace, len(layers)),
                   edges=Beat(1.0 * pace, len(layers) - 1), sizes=0.8, look=1.0, fit=1.0, hold=1.5)
-    n, k = h.config.samples, classes_of(h)
+    n, k = points_text(h.config), classes_of(h)  # "100 points", or "42 training points"
     colours = ("Each edge's colour is the sign of its weight, blue for negative and red for positive, and its "
                "width is the weight's size.")
     if not is_2d(h):
         return Chapter("build-the-network", "The network",
-                       (f"The network: {shape}", f"Its task: fit these {n} points"),
-                       f"The network has {shape}. {colours} Its task is to fit these {n} points.", beats)
+                       (f"The network: {shape}", f"Its task: fit these {n}"),
+                       f"The network has {shape}. {colours} Its task is to fit these {n}.", beats)
     inputs = f" Its inputs are the features {features_said(h)} of each point." if reads_features(h) else ""
     if k:
-        its_task = (f"Its task: sort these {n} points into {k} classes",
-                    f"Its task is to sort these {n} points into {k} classes: {output_sentence(h)}.")
+        its_task = (f"Its task: sort these {n} into {k} classes",
+                    f"Its task is to sort these {n} into {k} classes: {output_sentence(h)}.")
     else:
-        its_task = (f"Its task: fit these {n} points", f"Its task is to fit these {n} points, a value at each point "
+        its_task = (f"Its task: fit these {n}", f"Its task is to fit these {n}, a value at each point "
                                                        "of the plane.")
     return Chapter("build-the-network", "The network", (f"The network: {shape}", its_task[0]),
                    f"The network has {shape}.{inputs} {colours} {its_task[1]}", beats)
@@ -582,11 +588,11 @@ def forward_beats(h) -> Beats:
 
 def loss_for_one_sample(h, **_) -> Chapter:
     s = forward_sample(h)
-    n = h.config.samples
+    n = points_text(h.config)  # the loss is the training points' mean
     if not classes_of(h):
         error = (s.y_hat - s.y) ** 2
         words = (f"The target is y = {fmt_fixed(s.y)}, so this {'point' if is_2d(h) else 'sample'}'s squared error is "
-                 f"{fmt_loss(error)}. Averaged over all {n} points, the loss is "
+                 f"{fmt_loss(error)}. Averaged over all {n}, the loss is "
                  f"{fmt_loss(h.loss[0])}.{batch_loss_words(h)}")
         beats = (Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5) if not is_2d(h)
                  else Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
@@ -596,7 +602,7 @@ def loss_for_one_sample(h, **_) -> Chapter:
     return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss: −log p",),
                    f"Its class is {s.label}, so its loss is −log p(class {s.label}) = −log {probability_text(s.p)} = "
                    f"{fmt_loss(s.loss)}: the less probable its own class, the larger the loss. Averaged over all "
-                   f"{n} points, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.{batch_loss_words(h)}",
+                   f"{n}, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.{batch_loss_words(h)}",
                    Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
 
 
@@ -655,10 +661,11 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
         captions = (f"Where ∂L/∂{u.name} comes from: the batch's {size} points",
                     f"The batch's mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
     else:
-        captions = (f"Where ∂L/∂{u.name} comes from: every point", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
+        every = "every training point" if h.config.held_out else "every point"
+        captions = (f"Where ∂L/∂{u.name} comes from: {every}", f"Their mean is ∂L/∂{u.name} = {fmt_fixed(u.gradient)}")
     beats = Beats("hold" if is_2d(h) else None, caption=Beat(CAPTION, 2), note=Beat(NOTE, 3), marks=1.5, look=1.2,
                   ring=0.6, hold=2.0, gather=1.2, mean=0.4, to_edge=1.2, fade_out=0.4)  # 2-D: the point's note held longer
-    start = (f"The loss is a mean over the {h.config.samples} points, so each weight's gradient is the "
+    start = (f"The loss is a mean over the {points_text(h.config)}, so each weight's gradient is the "
              f"mean of one gradient per point.")
     together = "All of them together average to"
     if h.steps > 1:
@@ -766,7 +773,7 @@ def update_lines(h, u: Update, k: int, chars: int = NOTE_CHARS) -> list[str]:
     if h.steps > 1:
         over = f"the next batch of {size}" if k else f"the batch's {size} points"
     else:
-        over = f"all points, epoch {step.epoch}" if k else f"all {size} points"
+        over = f"all {points_noun(c)}, epoch {step.epoch}" if k else f"all {points_text(c, size)}"
     lines = [f"∂L/∂w = {N(step.data_gradient)} ({over})"]  # short: it is not split
     g = N(step.data_gradient)
     if c.l2:
@@ -811,7 +818,7 @@ def update_end_lines(h, u: Update) -> list[str]:
 def update_words(h, u: Update) -> str:
     c, first = h.config, u.first
     W = lambda step: weight_text(step.new_w, weight_places(step))
-    n = h.config.training_points
+    n = points_text(h.config)
     penalty = ""
     if c.l2:
         penalty = (f" Its gradient includes L2's 2·l2·w = {number_text(first.penalty_gradient)} "
@@ -820,9 +827,9 @@ def update_words(h, u: Update) -> str:
         penalty += (" Then L1 stops it at zero." if first.stopped_at_zero else
                     f" Then L1 moves it {first.shrink:g} towards zero.")
     if h.steps > 1:
-        one = f"This one step, on {len(first.batch)} of the {n} points,"
+        one = f"This one step, on {len(first.batch)} of the {n},"
         two = f"These two steps, on {len(first.batch)} points each,"
-        loss = f"the loss on all {n} points"
+        loss = f"the loss on all {n}"
     else:
         one, two, loss = "This one step", "These two steps", "the loss"
     change = f"{'raised' if u.raised else 'lowered'} {loss} from {fmt_loss(u.loss_before)} to {fmt_loss(u.loss_after)}."
@@ -859,12 +866,16 @@ def with_accuracy(h) -> str:
 
 
 def training_montage(h, **_) -> Chapter:
+    """A diverged run's montage ends on a second caption: where and how it diverged."""
     steps = f", {h.steps} steps each" if h.steps > 1 else ""
-    return Chapter("training-montage", "Training",
-                   (f"Training: {count(h.config.epochs, 'epoch')} of {METHODS[h.config.optimizer]}{steps}",),
+    captions = (f"Training: {count(h.config.epochs, 'epoch')} of {METHODS[h.config.optimizer]}{steps}",)
+    if h.diverged_at is not None:
+        captions += (diverged_sentence(h, short=True).strip().rstrip("."),)
+    return Chapter("training-montage", "Training", captions,
                    f"Then {count(h.epochs, 'epoch')} of {method_of(h)}{steps_in_all(h)}, every weight stepping at once: "
                    f"the loss {loss_path(h).phrase()}." + with_accuracy(h) + with_deaths(h),
-                   Beats("training", caption=CAPTION, clear=CLEAR, fade_in=1.0, training=MONTAGE_SECONDS))
+                   Beats("training", caption=Beat(CAPTION, len(captions)), clear=CLEAR, fade_in=1.0,
+                         training=MONTAGE_SECONDS))
 
 
 REPLAY_SECONDS = 7.0
@@ -948,8 +959,11 @@ def plane_contributions_beats(h) -> Beats:
 
 def summary(h, **_) -> Chapter:
     happened = summary_lines(h)
-    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse", "accuracy")))  # the path says them
+    said = " ".join(line + "." for line in summary_lines(h, leave_out=("climb", "rebound", "worse", "accuracy",
+                                                                        "diverged")))  # the path says them
     caption = f"After {count(h.epochs, 'epoch')}: loss {fmt_loss(h.loss[0])} → {fmt_loss(h.final_loss)}"
+    if h.diverged_at is not None:
+        caption += f", diverged at epoch {h.diverged_at}"
     accuracy = ""
     if classes_of(h):
         caption += f", accuracy {accuracy_text(h.accuracy[0])} → {accuracy_text(h.accuracy[-1])}"
@@ -998,7 +1012,7 @@ def still_wrong(h) -> str:
     wrong = misclassified(h)
     if not wrong:
         return "every point is in its own class"
-    return f"{wrong} of {h.config.samples} points {'is' if wrong == 1 else 'are'} still misclassified"
+    return f"{wrong} of {points_text(h.config)} {'is' if wrong == 1 else 'are'} still misclassified"
 
 
 # The chapters of the clips and the dashboard: a still start, the run, its end.
@@ -1009,10 +1023,13 @@ def at_the_start(name: str, title_: str, sentence):
 
 
 def first_guess(h) -> str:
+    c = h.config
+    points = f"The {points_text(c)}" + (f" (and {c.held_out} held out)" if c.held_out else "")
     if not classes_of(h):
-        return f"The {h.config.samples} points and the untrained network's first guess; the loss is {fmt_loss(h.loss[0])}."
-    return (f"The {h.config.samples} points and the untrained network's first guess: it puts "
-            f"{accuracy_text(h.accuracy[0])} of them in their own class; the loss is {fmt_loss(h.loss[0])}.")
+        return f"{points} and the untrained network's first guess; the loss is {fmt_loss(h.loss[0])}."
+    them = "the training points" if c.held_out else "them"  # the accuracy is theirs
+    return (f"{points} and the untrained network's first guess: it puts "
+            f"{accuracy_text(h.accuracy[0])} of {them} in their own class; the loss is {fmt_loss(h.loss[0])}.")
 
 
 def start_loss(h) -> str:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .layout import accuracy_text
+from .layout import accuracy_text, points_text
 from .model import CAN_DIE
 from .numbers import fmt_loss, fmt_value, superscript
 
@@ -76,6 +76,7 @@ class LossPath:
     peak_epoch: int = 0
     dip: float = 0.0  # the lowest loss before that peak (it may have fallen first)
     dip_epoch: int = 0
+    diverged_loss: float | None = None  # the loss at diverged_at (History.diverged_loss)
 
     @property
     def climbed(self) -> bool:
@@ -105,13 +106,14 @@ class LossPath:
                      f"{fmt_loss(self.peak)} at epoch {self.peak_epoch}, then " if self.dipped_first else
                      f"first rose from {a} to {fmt_loss(self.peak)} at epoch {self.peak_epoch}, then ")
             return climb + (f"fell to {b}" if self.kind == "fell" else f"{lowest} rose to {b}")
+        grew = "" if self.diverged_loss is None else f" (loss {b} → {fmt_loss(self.diverged_loss)})"
         return {"fell": f"fell from {a} to {b}",
                 "rebounded": f"{lowest} rose to {b}",
                 "rose": f"rose from {a} to {b}",
                 "flat": f"stayed at about {a}, ending at {b}",
                 "diverged": (f"{lowest} grew without bound" if self.lowest < self.start / (1 + REBOUND)
                              else f"grew without bound from {a}")
-                            + f": training diverged at epoch {self.diverged_at}"}[self.kind]
+                            + f": training diverged at epoch {self.diverged_at}{grew}"}[self.kind]
 
 
 def loss_path(history) -> LossPath:
@@ -120,7 +122,8 @@ def loss_path(history) -> LossPath:
     j = int(np.argmax(loss[:k])) if k > 0 else 0  # the highest before the lowest
     i = int(np.argmin(loss[:j + 1]))  # the lowest before that
     return LossPath(float(loss[0]), float(loss[-1]), float(loss[k]), k, len(loss) - 1, history.diverged_at,
-                    float(loss[j]), j, float(loss[i]), i)
+                    float(loss[j]), j, float(loss[i]), i,
+                    None if history.diverged_at is None else history.diverged_loss)
 
 
 @dataclass(frozen=True)
@@ -166,10 +169,10 @@ def accuracy_ending(history) -> str | None:
     """ "accuracy 97 % at the end; 3 of 200 points still misclassified" (None for a regression)."""
     if not history.is_classification:
         return None
-    wrong, n = misclassified(history), len(history.problem.y)
+    wrong, n = misclassified(history), points_text(history.config, len(history.problem.y))
     if wrong == 0:
-        return f"accuracy {accuracy_text(history.accuracy[-1])} at the end: every one of the {n} points in its class"
-    return (f"accuracy {accuracy_text(history.accuracy[-1])} at the end; {wrong} of {n} points "
+        return f"accuracy {accuracy_text(history.accuracy[-1])} at the end: every one of the {n} in its class"
+    return (f"accuracy {accuracy_text(history.accuracy[-1])} at the end; {wrong} of {n} "
             f"{'is' if wrong == 1 else 'are'} still misclassified")
 
 
@@ -320,12 +323,24 @@ def overfitting(history) -> list[Event]:
                    "train_then": train_then, "train_end": train_end})]
 
 
+def diverged_words(history, short: bool = False) -> str | None:
+    """ "training diverged at epoch 4 (loss 3.72×10⁵ → 8.41×10⁸, past 10⁶ times its start
+    0.5625)": the last finite epoch's loss, then the one that stopped training (History.diverged_loss);
+    ``short``: without what the rule is. None for a run that did not diverge."""
+    if history.diverged_at is None:
+        return None
+    last, grew = history.final_loss, history.diverged_loss
+    why = (f", past {DIVERGENCE_WORDS} times its start {fmt_loss(history.loss[0])}" if np.isfinite(grew)
+           else ": it overflowed")
+    return (f"training diverged at epoch {history.diverged_at} (loss {fmt_loss(last)} → {fmt_loss(grew)}"
+            f"{'' if short else why})")
+
+
 def diverged(history) -> list[Event]:
     if history.diverged_at is None:
         return []
-    e = history.diverged_at
-    return [Event("diverged", e, e, f"training diverged at epoch {e}: the loss grew without bound "
-                                    f"(past {DIVERGENCE_WORDS} times its start, or overflowed)", {})]
+    e, grew = history.diverged_at, history.diverged_loss
+    return [Event("diverged", e, e, diverged_words(history), {"last": history.final_loss, "loss": grew})]
 
 
 def majority_share(history) -> tuple[int, float]:
@@ -383,7 +398,8 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     """Up to ``most`` sentences for a summary slide or a dashboard note, the gravest first
     (divergence; then a classification's accuracy at the end, kind "accuracy"; deaths, a loss
     that ended above its lowest), joined where one event explains another (a spike that killed
-    units); none of the kinds in ``leave_out`` (what a sentence around them says already)."""
+    units); none of the kinds in ``leave_out`` (what a sentence around them says already). An
+    overfitting run always says so: that sentence keeps a slot."""
     by_kind = {}
     for e in history.events():
         if e.kind not in leave_out:
@@ -419,7 +435,10 @@ def summary_lines(history, most: int = 3, leave_out: tuple = ()) -> list[str]:
     lines += [_sentence(e.text) for kind in ("majority", "unpredicted") for e in by_kind.get(kind, [])]
     if dead:
         lines.append(_sentence(dead.text))
-    return lines[:most]
+    # Overfitting is what held-out points are for: it is always said, in the last slot if graver
+    # sentences fill the others.
+    overfit = [line for line in (_sentence(e.text) for e in by_kind.get("overfit", [])) if line not in lines[:most]]
+    return lines[:max(most - len(overfit), 0)] + overfit[:most]
 
 
 def oscillation_lines(found, cause: str = STABLE_LIMIT) -> list[str]:

@@ -317,6 +317,17 @@ class History:
     def final_loss(self) -> float:
         return float(self.loss[-1])
 
+    @cached_property
+    def diverged_loss(self) -> float | None:
+        """The loss at epoch diverged_at, the one that stopped training (``loss`` ends before it):
+        the last epoch's update replayed, bit for bit training's; None for a run that did not
+        diverge. It may be inf or NaN."""
+        if self.diverged_at is None:
+            return None
+        weights, biases, _ = self._params(self.diverged_at, 0)
+        with np.errstate(all="ignore"):  # it overflows, as training's did
+            return float(State(self.diverged_at, weights, biases, self.problem, (self.diverged_at, 0), self.steps).loss)
+
     @property
     def penalty(self) -> np.ndarray:
         """(epochs + 1,): l2·Σw² + l1·Σ|w| at every epoch (zeros without a penalty); training

@@ -271,6 +271,17 @@ def accuracy_text(share: float) -> str:
     return f"{percent:.1f} %" if 90 < percent < 100 else f"{percent:.0f} %"
 
 
+def points_noun(config) -> str:
+    """ "points", or "training points" when some are held out (the loss is their mean alone)."""
+    return "training points" if config.held_out else "points"
+
+
+def points_text(config, n: int | None = None) -> str:
+    """ "100 points", or with points held out "42 training points"; ``n``: how many (default
+    every training point, config.training_points)."""
+    return f"{config.training_points if n is None else n} {points_noun(config)}"
+
+
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 

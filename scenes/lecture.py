@@ -23,12 +23,12 @@ from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine
 from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
-from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, error_words, first_batch,
-                                 forward_sample, point_gradients, point_text, sample_pull, storyboard, subtrahend, task,
-                                 title_task, training_words, update_end_lines, update_example, update_lines, update_rule,
-                                 weight_places)
+from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, diverged_sentence, error_words,
+                                 first_batch, forward_sample, point_gradients, point_text, sample_pull, storyboard,
+                                 subtrahend, task, title_task, training_words, update_end_lines, update_example,
+                                 update_lines, update_rule, weight_places)
 from nnviz_core.events import summary_lines
-from nnviz_core.layout import probability_text, subscript, weight_text
+from nnviz_core.layout import points_noun, points_text, probability_text, subscript, weight_text
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.plane import class_colour, class_marker, explained_output, grid_span
@@ -363,11 +363,15 @@ class LectureSteps(LectureScene):
             how = VGroup(muted(f"{points} · learning rate {c.lr:g} · {count(c.epochs, 'epoch')}",
                                self.theme, LABEL_SIZE),
                          muted(training_words(self.history), self.theme, LABEL_SIZE)).arrange(DOWN, buff=0.2)
-        card = VGroup(title, what, how).arrange(DOWN, buff=0.45)
+        lines = [title, what, how]
+        if self.history.diverged_at is not None:  # a saved diverged run: said from the start
+            lines.append(label(diverged_sentence(self.history).strip(), self.theme, LABEL_SIZE,
+                               color=self.theme.prediction))
+        card = VGroup(*lines).arrange(DOWN, buff=0.45)
         if card.width > 13:
             card.scale_to_fit_width(13)
         self.play(Write(title), run_time=beats.write_title)
-        self.play(FadeIn(what, shift=0.2 * UP), FadeIn(how, shift=0.2 * UP), run_time=beats.card)
+        self.play(*(FadeIn(line, shift=0.2 * UP) for line in lines[1:]), run_time=beats.card)
         self.wait(beats.hold)
         self.play(FadeOut(card), run_time=beats.fade_out)
 
@@ -565,7 +569,7 @@ class LectureSteps(LectureScene):
         self.play(Create(gap), run_time=beats.gap)
         self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
                   f"this sample's loss (ŷ − y)² = {fmt_loss((s.y_hat - s.y) ** 2)}",
-                  f"mean over all {self.history.config.samples} points: L = {fmt_loss(state.loss)}", *self.batch_loss_line())
+                  *self.mean_lines(state.loss), *self.batch_loss_line())
         self.sample_marks.add(gap)
         self.wait(beats.hold)
 
@@ -576,17 +580,24 @@ class LectureSteps(LectureScene):
         self.say()
         mark = self._point_mark(self.fit.point(s.x1, s.x2), 1)
         self.play(FadeIn(mark, scale=2), run_time=beats.mark)
-        n = h.config.samples
-        mean = f"mean over all {n} points: L = {fmt_loss(h.loss[0])}"  # the Sample's epoch: 0
+        mean = self.mean_lines(h.loss[0])  # the Sample's epoch: 0
         if h.problem.classes:
             p = probability_text(s.p)
             self.note(f"its class is {s.label}: p(class {s.label}) = {p}", f"its loss −log p = −log {p} = {fmt_loss(s.loss)}",
-                      mean, *self.batch_loss_line())
+                      *mean, *self.batch_loss_line())
         else:
             self.note(f"prediction ŷ = {fmt_fixed(s.y_hat)},  target y = {fmt_fixed(s.y)}",
-                      f"this point's loss (ŷ − y)² = {fmt_loss(s.loss)}", mean, *self.batch_loss_line())
+                      f"this point's loss (ŷ − y)² = {fmt_loss(s.loss)}", *mean, *self.batch_loss_line())
         self.sample_marks.add(mark)
         self.wait(beats.hold)
+
+    def mean_lines(self, loss: float) -> list[str]:
+        """ "mean over all 100 points: L = 0.5625"; with points held out the longer count on a
+        line of its own, L under it, rather than broken where the width ends."""
+        c = self.history.config
+        if not c.held_out:
+            return [f"mean over all {points_text(c)}: L = {fmt_loss(loss)}"]
+        return [f"mean over all {points_text(c)}:", f"  L = {fmt_loss(loss)}"]
 
     def batch_loss_line(self) -> list[str]:
         """With minibatches, the first step's batch loss (History.batch_loss), under the mean."""
@@ -612,7 +623,8 @@ class LectureSteps(LectureScene):
                   VGroup(self.swatch(1.0), label("∂L/∂w > 0: lower w", self.theme, LABEL_SIZE)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("∂L/∂w < 0: raise w", self.theme, LABEL_SIZE)).arrange(RIGHT),
                   label("size: |∂L/∂w|, averaged over " + (f"the batch's {len(first_batch(self.history))} points"
-                        if self.history.steps > 1 else "all points"), self.theme, SMALL_SIZE, color=self.theme.muted_ink))
+                        if self.history.steps > 1 else f"all {points_noun(self.history.config)}"), self.theme,
+                        SMALL_SIZE, color=self.theme.muted_ink))
         # the gradient the first step takes: its batch's, with L2's part (L1 is a move of its own)
         step = self.history.clock(self.clock.get_value())
         grads = net.edge_values(batch_gradients(self.history, step[0], step[1])[0])
@@ -663,8 +675,9 @@ class LectureSteps(LectureScene):
                   run_time=beats.marks)
         self.sample_marks.remove(*said)
         self.notes = VGroup()
-        faded = ([label(f"faded: not in the first batch ({len(points.batch)} of {len(per_point)} points)", self.theme,
-                        SMALL_SIZE, color=self.theme.muted_ink)] if batched else [])
+        of = points_text(h.config, len(per_point))
+        faded = ([label(f"faded: not in the first batch ({len(points.batch)} of {of})", self.theme, SMALL_SIZE,
+                        color=self.theme.muted_ink)] if batched else [])
         self.note(VGroup(self.swatch(1.0), label(f"this point's ∂loss/∂{u.name} > 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   VGroup(self.swatch(-1.0), label("< 0", self.theme, SMALL_SIZE + 2)).arrange(RIGHT),
                   label("size: how hard the point pulls", self.theme, SMALL_SIZE, color=self.theme.muted_ink), *faded)
@@ -690,7 +703,7 @@ class LectureSteps(LectureScene):
         self.play(FadeOut(ring), *(m.animate.move_to(mean).set_opacity(0.2) if kept else FadeOut(m)
                                    for m, kept in zip(marks, in_batch)), run_time=beats.gather)
         self.play(*(FadeOut(m) for m, kept in zip(marks, in_batch) if kept), FadeIn(mean), run_time=beats.mean)
-        mean_of = f"batch mean ({len(points.batch)} points)" if batched else f"mean of {h.config.samples} points"
+        mean_of = f"batch mean ({len(points.batch)} points)" if batched else f"mean of {points_text(h.config)}"
         self.note(f"{mean_of}: ∂L/∂{u.name} = {fmt_fixed(u.gradient)}", size=SMALL_SIZE + 2, width=SUMMARY_WIDTH)
         line = net.edge_line(u.edge.layer, u.edge.i, u.edge.j)
         self.play(mean.animate.move_to(line.get_center()), run_time=beats.to_edge)
@@ -788,6 +801,8 @@ class LectureSteps(LectureScene):
             self.counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
         self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, beats.training)
         self.counter.sampling_corner = None
+        if h.diverged_at is not None:  # where the run stopped, and why
+            self.say()
 
     # -- 9. what each neuron computes ----------------------------------------------------------
     def neuron_contributions(self) -> None:

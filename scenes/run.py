@@ -7,6 +7,7 @@ and keeps that ConfigParser on ``config._parser``; reading our section from it m
 from __future__ import annotations
 
 import configparser
+import os
 import sys
 from pathlib import Path
 
@@ -17,6 +18,16 @@ from nnviz_core.config import CFG_SECTION
 from nnviz_core.runs import comparison_for_section, history_for_section, presentation
 
 _cache: dict = {}
+
+
+def media_dirs() -> set[str]:
+    """Every directory under the media dir (and it) that exists now."""
+    return {dirpath for dirpath, _, _ in os.walk(config.media_dir)}
+
+
+# manim makes its media tree when a scene is made, before setup() reads the cfg's run: what was
+# there before (this module is imported first) stays when a bad setting ends the render.
+MEDIA_BEFORE = media_dirs()
 
 
 def cfg_file() -> Path:
@@ -50,7 +61,19 @@ def from_section(make, parser: configparser.ConfigParser | None = None, path: Pa
 
 def said_and_exit(exc: NnvizError):
     print(f"nnviz: {exc}", file=sys.stderr)
+    remove_new_empty_dirs()
     raise SystemExit(2) from None
+
+
+def remove_new_empty_dirs() -> None:
+    """Remove the directories under the media dir made since this module was imported that
+    are empty (a refused render leaves nothing new); any other stays."""
+    for dirpath, _, _ in os.walk(config.media_dir, topdown=False):  # children first
+        if dirpath not in MEDIA_BEFORE:
+            try:
+                os.rmdir(dirpath)
+            except OSError:  # not empty (or not ours to remove): it stays
+                pass
 
 
 def load_history(parser: configparser.ConfigParser | None = None, path: Path | None = None) -> History:

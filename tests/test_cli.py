@@ -131,3 +131,33 @@ def test_ctrl_c_exits_130_as_a_shell_expects(tmp_path, signum, words):
     assert result.returncode == 128 + signum, result.stderr
     assert result.stderr == words + "\n" and result.stdout == ""
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.cfg"]
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_manim_with_a_bad_nnviz_setting_exits_2_in_one_line_and_leaves_no_media(tmp_path):
+    """manim makes its media tree before the scene reads the cfg's run: a refused render takes
+    back the empty directories it made, and only those."""
+    import os
+
+    cfg = (REPO / "manim.cfg").read_text()
+    assert "\nlr = 0.1\n" in cfg
+    (tmp_path / "manim.cfg").write_text(cfg.replace("\nlr = 0.1\n", "\nlr = fast\n"))
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    render = [sys.executable, "-m", "manim", "-ql", str(REPO / "scenes" / "training.py"), "TrainingLecture"]
+
+    def refused():
+        result = subprocess.run(render, capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr + result.stdout
+        assert "manim.cfg" in result.stderr and "lr" in result.stderr and "fast" in result.stderr
+
+    refused()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manim.cfg"]  # no media/
+    # What was there before stays, empty or not: only what the render made goes.
+    (tmp_path / "media" / "videos" / "mine").mkdir(parents=True)
+    (tmp_path / "media" / "notes.txt").write_text("keep")
+    before = sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*"))
+    refused()
+    assert sorted(p.relative_to(tmp_path) for p in (tmp_path / "media").rglob("*")) == before

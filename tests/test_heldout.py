@@ -214,3 +214,30 @@ def test_overfitting_and_the_final_test_loss_are_said_in_the_summary_info_and_sc
     assert "test loss" not in capsys.readouterr().out
     default = storyboard(train(config()), SUMMARY)[0]
     assert "test loss" not in default.narration
+
+
+# An overfitting run with graver things to say first: a climb, dead units, spikes, oscillations.
+CROWDED = OVERFITS.updated({"activation": "relu", "lr": 0.05})
+
+
+def test_a_run_that_overfits_says_so_however_much_else_happened():
+    from nnviz_core.events import summary_lines
+
+    h = train(CROWDED)
+    overfit = [e for e in h.events() if e.kind == "overfit"]
+    assert len(overfit) == 1 and len({e.kind for e in h.events()}) >= 4  # it overfits, among much else
+    sentence = overfit[0].text[0].upper() + overfit[0].text[1:]
+    every = summary_lines(h, most=100)
+    assert every.index(sentence) >= 4  # graver sentences come first: without a slot kept it is cut at 3 and 4
+    for most in (1, 2, 3, 4):
+        kept = summary_lines(h, most=most)
+        assert len(kept) == most and kept[-1] == sentence and kept[:-1] == every[:most - 1], most
+    assert summary_lines(h, most=5) == every[:4] + [sentence]
+    assert sentence not in summary_lines(h, leave_out=("overfit",))
+    chapter = storyboard(h, SUMMARY)[0]
+    assert sentence in chapter.narration and f"test loss ended at {fmt_loss(h.test_loss[-1])}" in chapter.narration
+    from nnviz_core.dashboard.network import NetworkDiagram
+
+    fig, ax = plt.subplots()  # the GIF's "What happened" note
+    assert f"- {sentence}" in NetworkDiagram(ax, h, palette_for(h)).note_text(None).splitlines()
+    plt.close(fig)
