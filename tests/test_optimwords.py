@@ -20,7 +20,7 @@ from manim import tempconfig
 from nnviz_core import RunConfig, train
 from nnviz_core.chapters import (number_text, point_gradients, storyboard, update_end_lines, update_example,
                                  update_lines, weight_places)
-from nnviz_core.layout import clock_text
+from nnviz_core.layout import clock_text, weight_text
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.optim import batch_order
 
@@ -100,7 +100,7 @@ def test_the_update_chapter_works_trainings_own_steps(name):
         lines = update_lines(h, u, k)
         places = weight_places(step)
         shown = lambda v: fmt_fixed(v, places) if abs(v) >= 0.1 else number_text(v)  # w's decimals, or 3 digits
-        assert lines[-1].endswith(f"= {fmt_fixed(truth, places)}") or lines[-1].startswith(f"new w = {fmt_fixed(truth, places)}")
+        assert lines[-1].endswith(f"= {weight_text(truth, places)}") or lines[-1].startswith(f"new w = {weight_text(truth, places)}")
         said = " ".join(lines)
         assert f"∂L/∂w = {shown(data)} (" in said
         for value in memory.values():
@@ -120,7 +120,7 @@ def test_the_update_chapter_works_trainings_own_steps(name):
     losses = [first.loss] + [after(h, st.epoch, st.step).loss for st in u.steps]
     assert ends[2].startswith("loss " + " → ".join(fmt_loss(v) for v in losses))
     words = storyboard(h, [("weight-update", {})])[0].narration
-    assert f"to {fmt_fixed(u.steps[-1].new_w, weight_places(u.steps[-1]))}" in words
+    assert f"to {weight_text(u.steps[-1].new_w, weight_places(u.steps[-1]))}" in words
     assert f"from {fmt_loss(losses[0])} to {fmt_loss(losses[-1])}" in words
 
 

@@ -224,6 +224,23 @@ def test_every_weight_readout_writes_a_zero_as_0(l1_run):
         check_cell(number.text, state.weights[e.layer][e.i, e.j], ("video edge", e.layer, e.i, e.j))
 
 
+def test_the_update_chapter_says_a_weight_l1_stopped_is_0():
+    from nnviz_core.chapters import Update, update_lines, update_words
+    from nnviz_core.layout import network_layout
+    from nnviz_core.worked import work_step
+
+    h = train(RunConfig(layers=(1, 6, 1), samples=40, epochs=3, l1=0.5))  # a shrink of 0.05 a step
+    before, after = h.at_epoch(0), h.at_epoch(1)
+    stopped = [e for e in network_layout(h.config.layers).edges
+               if before.weights[e.layer][e.i, e.j] != 0 == after.weights[e.layer][e.i, e.j]]
+    assert stopped
+    e = stopped[0]
+    step = work_step(h, e.layer, e.i, e.j)
+    u = Update(e, weight_label(h.config.layers, e.layer, e.i, e.j), (step,), 1.0, 1.0)
+    assert update_lines(h, u, 0)[-1] == "new w = 0: L1 stops it at 0"
+    assert f"to 0. Then L1 stops it at zero." in update_words(h, u)
+
+
 # -- 3. "w = 0" in the legend, on a run with a zero at some step, and only then --------------------
 from manim import Text, tempconfig  # noqa: E402
 

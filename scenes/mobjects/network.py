@@ -75,7 +75,8 @@ def rgb_colors(rgbs) -> list[ManimColor]:
 
 class NetworkDiagram(Panel):
     """The network: neurons labelled x, h1..hn (h1.3 in deeper nets), ŷ; edges coloured by
-    weight sign and sized by |w| (capped); each bias as the colour and width of its neuron's ring.
+    weight sign and sized by |w| (capped), an exact 0 thin, dotted and grey (Palette.edge_styles);
+    each bias as the colour and width of its neuron's ring.
     A layer wider than ``max_shown`` shows its first units, "⋮", its last unit, and its true size
     above it.
 
