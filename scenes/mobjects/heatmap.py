@@ -83,6 +83,7 @@ class WeightHeatmap(Panel):
         rgbs = self.palette.weight_rgb(values)
         for cell, color in zip(self.cells, rgb_colors(rgbs)):
             cell.set_fill(color)
-        for number, value, rgb in zip(self.values, values, rgbs):
-            number.set_value(value).set_color(text_color_on(rgb))
+        for number, value, rgb, cell in zip(self.values, values, rgbs, self.cells):
+            # Centred again: "0" (an exact zero) is narrower than "+0.42"
+            number.set_value(value).set_color(text_color_on(rgb)).move_to(cell)
         return self

@@ -62,6 +62,9 @@ class LossPanel(Panel):
         header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
         # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
         self.value.move_to(header, coor_mask=UP).align_to(self.plot.x_axis, RIGHT)
+        widest = self.value.copy().set_value(max(self.loss, key=lambda v: len(fmt_loss(v)))).width
+        if header.get_right()[0] + 0.2 > self.value.get_right()[0] - widest:  # a narrow panel: the header over the value's row
+            header.shift((self.value.height + 0.15) * UP)
         self.curve = VMobject(stroke_color=self.theme.loss_curve, stroke_width=4)
         self.marker = Dot(radius=0.08, color=self.theme.loss_marker)
         self.static.add(self.plot.mobject, header)
