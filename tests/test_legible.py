@@ -230,3 +230,24 @@ def test_the_gif_network_crosses_out_dead_units_from_the_epoch_they_die(spiking,
     plt.close(fig)
     assert spiking.at_epoch(0).dead_units()[0].sum() < spiking.at_epoch(spiking.epochs).dead_units()[0].sum()
     assert changed  # some drawn unit died during the run
+
+
+@pytest.mark.parametrize("width", [3.6, 5.5])
+def test_a_narrow_loss_panel_keeps_its_value_clear_of_its_header(width):
+    """DashboardLecture's loss panel is 3.6 wide: "Training loss  MSE" and the loss value (at
+    its widest text over the run) must not share a row's space."""
+    from manim import Text
+    from drawn import boxes_overlap, palette_for
+    from nnviz_core.numbers import fmt_loss
+    from scenes.mobjects.loss import LossPanel
+
+    h = train(RunConfig(epochs=30, lr=1.2), keep_diverged=True)  # a loss growing to wide numbers ("6.39×10⁵")
+    panel = LossPanel(h, palette_for(h), width=width, height=1.5)
+    box = lambda m: (*m.get_corner([-1, -1, 0])[:2], *m.get_corner([1, 1, 0])[:2])
+    texts = [m for m in panel.static.get_family() if isinstance(m, Text)]
+    assert any(t.text == "Trainingloss" or t.text.replace(" ", "") == "Trainingloss" for t in texts)
+    for epoch in range(h.epochs + 1):
+        panel.set_epoch(epoch, float(h.loss[epoch]))
+        assert panel.value.text == fmt_loss(h.loss[epoch])
+        for t in texts:
+            assert not boxes_overlap(box(panel.value), box(t)), (epoch, panel.value.text, t.text)

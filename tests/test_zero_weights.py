@@ -296,3 +296,18 @@ def test_zeros_between_epochs_count_too():
     counts = [sum(int((w == 0).sum()) for w in h.at_step(e, s).weights)
               for e in range(h.epochs + 1) for s in range(h.steps if e < h.epochs else 1)]
     assert list(h.zero_weight_counts()) == counts and any(counts)
+
+
+def test_the_video_heatmap_s_values_stay_inside_their_cells(l1_run):
+    """A "0" is narrower than "+0.42": every value is centred on its own cell at every state
+    (a value laid out for a "0" ran past its cell's right edge, its last digit white on white)."""
+    h = l1_run
+    video = WeightHeatmap(h, palette_for(h), layer=1)
+    for epoch in (0, 30, h.epochs):  # no zeros yet, some zeros, the end
+        video.set_state(h.at_epoch(epoch))
+        texts = {number.text for number in video.values}
+        assert epoch == 0 or "0" in texts
+        for number, cell in zip(video.values, video.cells):
+            assert cell.get_left()[0] < number.get_left()[0] and number.get_right()[0] < cell.get_right()[0], \
+                (epoch, number.text)
+            assert abs(number.get_center()[0] - cell.get_center()[0]) < 1e-6, (epoch, number.text)
