@@ -18,7 +18,8 @@ import numpy as np
 
 from nnviz_core.events import (accuracy_ending, accuracy_path, deaths_sentence, diverged_words, loss_path, misclassified,
                                summary_lines)
-from nnviz_core.layout import (accuracy_text, feature_text, network_layout, points_noun, points_text, probability_text,
+from nnviz_core.layout import (accuracy_text, feature_text, network_layout, neuron_label, points_noun, points_text,
+                               probability_text,
                                subscript, weight_label, weight_text)
 from nnviz_core.numbers import fmt_fixed, fmt_loss, fmt_value, power_of_ten, superscript
 from nnviz_core.problems import MSE, RAW
@@ -676,13 +677,29 @@ def where_the_gradient_comes_from(h, **_) -> Chapter:
         return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
                        f"{start} For {u.name}, the sample at x = {fmt_fixed(s.x, 2)} "
                        f"pulls with {fmt_fixed(per_point[s.index])}, from its error factor 2(ŷ − y) = "
-                       f"{fmt_fixed(2 * (s.y_hat - s.y))}. {together} "
+                       f"{fmt_fixed(2 * (s.y_hat - s.y))}{no_pull_words(h, u, s, per_point[s.index])}. {together} "
                        f"{fmt_fixed(u.gradient)}.", beats)
     pull = sample_pull(h)
     return Chapter("where-the-gradient-comes-from", "Where a gradient comes from", captions,
                    f"{start} For {u.name}, the point at {point_text(s)} pulls with "
                    f"{fmt_fixed(pull.gradient)}, {pull_words(h, pull, s)}. {together} "
                    f"{fmt_fixed(u.gradient)}.", beats)
+
+
+def no_pull_words(h, u: Update, s: Sample, pull: float) -> str:
+    """Why a sample pulls with exactly 0 on the update's weight (after its error factor): the
+    unit the weight leaves is 0 there, or the unit it enters is off there (a ReLU's flat side), so
+    nothing flows back to the weight; "" when it pulls."""
+    if pull != 0:
+        return ""
+    state, layers, e = h.at_epoch(0), h.config.layers, u.edge
+    if e.layer > 0 and state.activations[e.layer - 1][s.index, e.i] == 0:
+        unit = neuron_label(layers, e.layer, e.i)
+        return f", times {unit} = 0 here: {unit} is off at this point, so the point cannot move {u.name}"
+    if e.layer + 1 < len(layers) - 1 and h.config.activation == "relu" and state.pre_activations[e.layer][s.index, e.j] <= 0:
+        unit = neuron_label(layers, e.layer + 1, e.j)
+        return f", but {unit} is off at this point, so nothing flows back through it to {u.name}"
+    return ""
 
 
 def pull_words(h, pull: Pull, s: Sample) -> str:

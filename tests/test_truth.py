@@ -269,3 +269,27 @@ def test_a_climb_after_a_fall_is_not_called_a_first_rise():
     assert climb(fell_then_spiked)[0].text.startswith("the loss climbed from 0.0600 at epoch 2 to 3.9600 at epoch 3")
     rose_at_once = SimpleNamespace(loss=np.array([0.65, 1.2, 2.0, 0.4, 0.1]), diverged_at=None)
     assert loss_path(rose_at_once).phrase() == "first rose from 0.6500 to 2.0000 at epoch 2, then fell to 0.1000"
+
+
+@pytest.mark.parametrize("settings, off", [(dict(l1=0.1, layers=(1, 12, 1)), True),
+                                           (dict(seed=5, layers=(1, 8, 8, 1)), True), ({}, False)])
+def test_a_sample_that_cannot_pull_says_which_unit_is_off(settings, off):
+    """The gradient chapter's sample pulls on the worked weight with a_i·δ_j; where its a_i is 0
+    the words name that unit, read here from our own forward pass at epoch 0."""
+    import re
+
+    from nnviz_core.chapters import forward_sample, update_example, where_the_gradient_comes_from
+    from nnviz_core.layout import neuron_label
+    from nnviz_core.model import forward
+
+    h = train(RunConfig(epochs=3).updated(settings))
+    s, e = forward_sample(h), update_example(h).edge
+    state = h.at_epoch(0)
+    acts = forward(h.problem.X, state.weights, state.biases, h.config.activation)[1]
+    a_i = (h.problem.X if e.layer == 0 else acts[e.layer - 1])[s.index, e.i]
+    assert (a_i == 0) == off  # the runs are chosen for it
+    words = where_the_gradient_comes_from(h).narration
+    said = re.search(r"pulls with 0\.000, .*, times (\S+) = 0 here: \1 is off at this point", words)
+    assert bool(said) == off, words
+    if off:
+        assert said.group(1) == neuron_label(h.config.layers, e.layer, e.i)
