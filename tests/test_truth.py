@@ -293,3 +293,20 @@ def test_a_sample_that_cannot_pull_says_which_unit_is_off(settings, off):
     assert bool(said) == off, words
     if off:
         assert said.group(1) == neuron_label(h.config.layers, e.layer, e.i)
+
+
+def test_a_sample_behind_an_off_unit_says_nothing_flows_back():
+    """seed 1: the worked weight is w1[8], x -> h8, and h8's z is below 0 at the sample (ReLU
+    off), from our own forward pass: its pull is 0 because nothing flows back through h8."""
+    from nnviz_core.chapters import forward_sample, update_example, where_the_gradient_comes_from
+    from nnviz_core.layout import neuron_label
+    from nnviz_core.model import forward
+
+    h = train(RunConfig(epochs=3, seed=1))
+    s, e = forward_sample(h), update_example(h).edge
+    state = h.at_epoch(0)
+    zs = forward(h.problem.X, state.weights, state.biases, h.config.activation)[0]
+    assert e.layer == 0 and zs[0][s.index, e.j] <= 0
+    unit = neuron_label(h.config.layers, 1, e.j)
+    assert f"pulls with 0.000, from its error factor" in where_the_gradient_comes_from(h).narration
+    assert f"but {unit} is off at this point, so nothing flows back" in where_the_gradient_comes_from(h).narration
