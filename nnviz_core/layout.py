@@ -69,6 +69,12 @@ def neuron_label(layers, layer: int, index: int) -> str:
     return f"h{index + 1}" if last == 2 else f"h{layer}.{index + 1}"
 
 
+def gradient_name(config, of: str = "w") -> str:
+    """What a gradient bar measures: ∂L/∂w, or with L2 ∂(L + L2)/∂w, the gradient training steps
+    with (L1 is a move of its own, never in it)."""
+    return f"∂(L + L2)/∂{of}" if config.l2 else f"∂L/∂{of}"
+
+
 def weight_label(layers, layer: int, i: int, j: int) -> str:
     """w1[3] for a weight of a matrix with one row or column (x -> h3, h3 -> ŷ); w2[3,1] (row,
     column: from unit 3 to unit 1) between two wider layers."""

@@ -311,3 +311,22 @@ def test_the_video_heatmap_s_values_stay_inside_their_cells(l1_run):
             assert cell.get_left()[0] < number.get_left()[0] and number.get_right()[0] < cell.get_right()[0], \
                 (epoch, number.text)
             assert abs(number.get_center()[0] - cell.get_center()[0]) < 1e-6, (epoch, number.text)
+
+
+def test_the_gradient_bars_name_the_gradient_training_steps_with(l1_run, plain_run):
+    """With L2 the bars hold ∂(L + L2)/∂w (grad_weights, checked above against training), and
+    their titles say so in both renderers; without a penalty they say ∂L/∂w."""
+    from nnviz_core.dashboard.bars import GradientBars as GifBars
+    from scenes.mobjects.bars import GradientBars
+
+    import matplotlib.pyplot as plt
+
+    for h, name in ((l1_run, "∂(L + L2)/∂w"), (plain_run, "∂L/∂w")):
+        video = GradientBars(h, palette_for(h))
+        assert name.replace(" ", "") in "".join(t.text for t in video.get_family() if hasattr(t, "text") and
+                                                 isinstance(t.text, str)).replace(" ", "")
+        fig, ax = plt.subplots()
+        gif = GifBars(ax, h, palette_for(h))
+        gif.set_state(h.at_epoch(3))
+        assert f"{name} of each weight" in gif.title.get_text()
+        plt.close(fig)

@@ -5,7 +5,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 from .. import palette as pal
-from ..layout import bias_bars, gradient_bars, gradient_values, network_layout
+from ..layout import bias_bars, gradient_bars, gradient_name, gradient_values, network_layout
 from ..numbers import axis_places, axis_scale, fmt_fixed, fmt_value, superscript
 from .panel import TITLE_SIZE, DashboardPanel, sign_colours, thinned
 
@@ -97,8 +97,9 @@ class GradientBars(DashboardPanel):
         top = float(np.abs(values).max()) or 1.0  # all zero (every unit dead): nothing to scale
         p = axis_scale(top)
         unit = f" (×10{superscript(p)})" if p else ""
-        what = "norm of each matrix's ∂L/∂W" if self.per_matrix else "∂L/∂w of each weight"
-        largest = "largest ‖∂L/∂W‖" if self.per_matrix else "largest |∂L/∂w|"
+        name = gradient_name(self.history.config, "W" if self.per_matrix else "w")
+        what = f"norm of each matrix's {name}" if self.per_matrix else f"{name} of each weight"
+        largest = f"largest ‖{name}‖" if self.per_matrix else f"largest |{name}|"
         self.title.set_text(f"Weight Gradients: {what}{unit}\n(bars to scale; {largest} = {fmt_value(top)})")
         shares = values / top
         if self.per_matrix:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from manim import LEFT, RIGHT, Line, VGroup, VMobject
 
-from nnviz_core.layout import bias_bars, gradient_bars, gradient_values, network_layout
+from nnviz_core.layout import bias_bars, gradient_bars, gradient_name, gradient_values, network_layout
 from nnviz_core.numbers import fmt_value
 from nnviz_core.palette import Palette, SymmetricNorm
 
@@ -112,7 +112,7 @@ class GradientBars(BarPanel):
     def __init__(self, history, palette: Palette, width: float = 5.0, height: float = 2.4):
         self.bars = gradient_bars(history.config.layers)
         self.per_matrix = self.bars[0].i is None
-        title = "Gradient norm per matrix" if self.per_matrix else "Gradients ∂L/∂w"
+        title = "Gradient norm per matrix" if self.per_matrix else f"Gradients {gradient_name(history.config)}"
         super().__init__(palette, [b.label for b in self.bars], history.largest("grad_weights"), title,
                          width, height, rescale=True)
 
