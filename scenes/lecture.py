@@ -56,6 +56,7 @@ INDENT = 0.4  # a note line that goes on from the one above
 UPDATE_NOTES_GAP = 0.5  # between the network and the update chapter's wide notes (Adam's)
 MAX_SHRINK = 0.82  # a note line shrinks to fit down to this share of its size, then it wraps
 FRAME_MARGIN = 0.25  # what stays clear at the frame's edges
+PANEL_GAP = 0.15  # between the texts of panels side by side
 CAPTION_WIDTH = 8.6  # the top row's left part; the epoch counter owns the right
 ACTIVATION_SIZE = 18  # activations written in neurons: digits ~25 px tall at 1080p
 MIN_ACTIVATION_SIZE = 12  # smaller than this to fit inside, and the number goes beside the neuron
@@ -305,12 +306,16 @@ class LectureSteps(LectureScene):
         self.net = NetworkDiagram(h, self.palette, width=5.2, height=5.6).move_to(NETWORK_CENTER)
         if h.problem.is_2d:  # a square plot, taller: the loss plot (with its accuracy rows) gives way
             self.fit = data_panel(h, self.palette, width=4.9, height=2.3).move_to(FIT_CENTER_2D)
-            self.losses = LossPanel(h, self.palette, width=4.9, height=1.5).move_to(LOWER_RIGHT)
+            height = 1.5
         else:
             self.fit = data_panel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
-            self.losses = LossPanel(h, self.palette, width=4.9, height=2.0).move_to(LOWER_RIGHT)
+            height = 2.0
+        self.losses = LossPanel(h, self.palette, width=4.9, height=height).move_to(LOWER_RIGHT)
         self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
         self.legend = weight_legend(self.palette, zero_key(h, self.theme)).to_corner(DL, buff=0.3)
+        room = self.losses.get_left()[0] - PANEL_GAP - self.legend.get_left()[0]
+        if self.legend.width > room:  # with "w = 0" it reaches under the loss panel's ticks
+            self.legend.scale(room / self.legend.width, about_edge=DL)
         self.notes = VGroup()
         self.sample_marks = VGroup()  # the forward pass's marks on the data plot
         self.activation_values = VGroup()

@@ -16,6 +16,7 @@ from .panel import Panel, PlotArea, dashes
 
 CURVE_POINTS = 400  # at most this many points: each frame stays cheap
 TEST_DASH = 0.1  # the test curves' dashes, scene units
+ROW_GAP = 0.12  # between rows of readouts
 
 
 def envelope(loss, most: int) -> tuple[np.ndarray, np.ndarray]:
@@ -169,6 +170,10 @@ class LossPanel(Panel):
             key.next_to(self.value, LEFT, buff=0.15)
             row.next_to(self.plot.y_axis.get_end(), UP, buff=0.12).align_to(self.plot.x_axis, RIGHT)
             key.align_to(self.value, DOWN)
+            # The header's row clears the test row (a linear axis sets the header lower: no "log scale" there).
+            lift = row.get_top()[1] + ROW_GAP - min(m.get_bottom()[1] for m in (header, key, self.value))
+            if lift > 0:
+                VGroup(header, key, self.value).shift(lift * UP)
         self.static.add(key)
         self.static.add(*(m for m in row if m is not self.test_value and m is not getattr(self, "test_accuracy_value", None)))
         self.live.add(self.test_curve, self.test_value)
