@@ -311,6 +311,13 @@ class LectureSteps(LectureScene):
             self.fit = data_panel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
             height = 2.0
         self.losses = LossPanel(h, self.palette, width=4.9, height=height).move_to(LOWER_RIGHT)
+        # Its rows (a note under the ticks, held-out readouts over the plot) make it taller: the
+        # plot gives way, so its header stays clear of the data plot's ticks; its bottom stays.
+        excess = self.losses.get_top()[1] - (self.fit.get_bottom()[1] - PANEL_GAP)
+        if excess > 0:
+            bottom = self.losses.get_bottom()
+            self.losses = LossPanel(h, self.palette, width=4.9, height=height - excess)
+            self.losses.shift(bottom - self.losses.get_bottom())
         self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
         self.legend = weight_legend(self.palette, zero_key(h, self.theme)).to_corner(DL, buff=0.3)
         room = self.losses.get_left()[0] - PANEL_GAP - self.legend.get_left()[0]

@@ -76,3 +76,17 @@ def test_train_and_test_readouts_stay_apart_on_a_linear_loss_axis(run, squares, 
     scene, problems = play(h, ["training-montage"], ["training_montage"], tmp_path, watch=watch)
     assert shown and shown[-1][1] == scene.losses.test_value.text  # both readouts were on screen
     assert not problems, "\n".join(problems[:6])
+
+
+# -- 2. the loss panel's header under the data plot's ticks ----------------------------------------
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_loss_header_stays_clear_of_the_data_plots_ticks(theme, tmp_path):
+    """An L1 run's loss panel has a note under its ticks ("data loss, no penalty"): taller, its
+    header rose onto the data plot's "−1 0 1"."""
+    h = train(RunConfig().updated({"l1": "0.1", "lr": "0.1", "layers": "1,12,1", "epochs": "150"}))
+    scene, problems = play(h, ["training-montage"], ["training_montage"], tmp_path, theme=theme)
+    assert scene.on_screen(scene.losses) and scene.on_screen(scene.fit)
+    assert hasattr(scene.losses, "note")  # the row that makes the panel taller
+    assert not problems, "\n".join(problems[:6])
+    header = min(t.get_bottom()[1] for t in scene.fit.get_family() if hasattr(t, "text"))
+    assert max(t.get_top()[1] for t in scene.losses.get_family() if hasattr(t, "text")) < header - CLEAR

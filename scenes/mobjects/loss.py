@@ -60,7 +60,8 @@ class LossPanel(Panel):
         title = "Training loss" if self.test_loss is None else "Loss"
         header = VGroup(label(title, self.theme, SMALL_SIZE + 4), label(name, self.theme, SMALL_SIZE)).arrange(RIGHT, buff=0.25)
         self.accuracy = history.accuracy  # None for a regression
-        header.next_to(self.plot.y_axis, UP, buff=0.55 if self.axis.log else 0.3).align_to(self.plot.y_axis, LEFT)
+        over = VGroup(self.plot.y_axis, *([self.plot.y_label] if self.plot.y_label else []))  # "log scale"
+        header.next_to(over, UP, buff=0.16 if self.plot.y_label else 0.3).align_to(self.plot.y_axis, LEFT)
         # The value is right-aligned to the plot's right edge, so a long one grows leftwards.
         self.value.move_to(header, coor_mask=UP).align_to(self.plot.x_axis, RIGHT)
         widest = self.value.copy().set_value(max(self.loss, key=lambda v: len(fmt_loss(v)))).width

@@ -76,8 +76,13 @@ class PlotArea:
         # Clear of a marker sitting at the axis end (the loss at the last epoch).
         self.x_label = label(x_name, theme, SMALL_SIZE).next_to(self.x_axis, RIGHT, buff=0.28)
         self.labels.add(self.x_label)
-        if y_name:
-            self.labels.add(label(y_name, theme, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12))
+        self.y_label = None
+        if y_name:  # over the axis, and clear of a tick at its top (a log axis's top decade)
+            self.y_label = label(y_name, theme, SMALL_SIZE).next_to(self.y_axis, UP, buff=0.12)
+            if len(y_ticks):
+                top = max(m.get_top()[1] for m in self.labels[-len(y_ticks) - 1:-1]) + 0.08
+                self.y_label.shift(max(top - self.y_label.get_bottom()[1], 0) * UP)
+            self.labels.add(self.y_label)
         self.mobject = VGroup(grid, self.x_axis, self.y_axis, self.labels)
 
     def _y(self, ys) -> np.ndarray:
