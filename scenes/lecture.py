@@ -38,7 +38,7 @@ from nnviz_core.worked import batch_gradients
 from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
 from .mobjects.logit import LINE_DIM, LogitPanel
 from .mobjects.network import EDGE_WIDTH, zero_key
-from .mobjects.regions import marker
+from .mobjects.regions import marker, marker_size
 from .run import load_history, load_theme_name
 from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
 
@@ -82,6 +82,34 @@ def gradient_pulse(gradient: float, largest: float, theme: Theme) -> Dot:
 
 PULSE_RADIUS = (0.05, 0.15)  # a zero gradient's pulse, the largest's
 FADED = 0.2  # the gradient chapter's marks of points outside the first step's batch
+
+POINT_MARK_SIDES = ((0, 1), (0, -1), (1, 0), (-1, 0))  # over, under, right, left: the first of equals wins
+
+
+def point_mark_place(at, size, corner, far, points, radius: float, taken=None) -> np.ndarray:
+    """The centre of a (w, h) box of words beside the ring at ``at``: over, under, right or left
+    of it (POINT_MARK_SIDES), moved inside the plot (``corner`` to ``far``), on the side whose box
+    holds the fewest of ``points`` (the data markers, ``radius`` each). A box moved onto the ring,
+    or onto the ``taken`` box (low, high) of the words already there, is taken only when every
+    other is; with a taken box, the places just over and under it come last."""
+    reach = POINT_MARK_RING + POINT_MARK_GAP
+    centres = [at + np.array(side) * (reach + size / 2) for side in POINT_MARK_SIDES]
+    if taken is not None:
+        middle = (taken[0] + taken[1]) / 2
+        centres += [np.array([middle[0], taken[0][1] - POINT_MARK_GAP - size[1] / 2]),
+                    np.array([middle[0], taken[1][1] + POINT_MARK_GAP + size[1] / 2])]
+    best = None
+    for rank, centre in enumerate(centres):
+        centre = np.clip(centre, corner + size / 2, far - size / 2)
+        low, high = centre - size / 2, centre + size / 2
+        covered = int(np.all((points > low - radius) & (points < high + radius), axis=1).sum())
+        on_ring = np.linalg.norm(np.clip(at, low, high) - at) < POINT_MARK_RING
+        clash = taken is not None and bool(np.all(np.minimum(high, taken[1]) - np.maximum(low, taken[0]) > -POINT_MARK_GAP))
+        key = (clash, on_ring, covered, rank)
+        if best is None or key < best[0]:
+            best = (key, centre)
+    return best[1]
+
 
 class LectureScene(Scene):
     """A Scene on the light canvas that knows its run (a History) and its chapters.
@@ -539,10 +567,11 @@ class LectureSteps(LectureScene):
         self.activation_values.add(new)
 
     def _point_mark(self, at, row: int) -> VMobject:
-        """2-D data: over or under the forward pass's point at ``at`` on the data panel, on a
-        halo, inside the plot: row 0 what the network says (the class it puts the point in, or
-        ŷ), over the point where there is room; row 1 what its loss measures that against (the
-        probability of its own class, or y), under it where there is room."""
+        """2-D data: beside the forward pass's point at ``at`` on the data panel, on a halo,
+        inside the plot: row 0 what the network says (the class it puts the point in, or ŷ), row
+        1 what its loss measures that against (the probability of its own class, or y); each on
+        the side of the point where it covers the fewest data markers (point_mark_place), row 1
+        clear of row 0."""
         s, theme = self.sample, self.theme
         if self.history.problem.classes:
             k = s.predicted if row == 0 else s.label
@@ -553,20 +582,15 @@ class LectureSteps(LectureScene):
             mark = VGroup(label(f"ŷ = {fmt_fixed(s.y_hat)}" if row == 0 else f"y = {fmt_fixed(s.y)}", theme, SMALL_SIZE))
         for part in mark:
             part.set_stroke(theme.background, 6, background=True)
-        plot = self.fit.plot
-        left, bottom = plot.x_axis.get_start()[:2]
-        right, top = plot.x_axis.get_end()[0], plot.y_axis.get_end()[1]
-        step = mark.height + POINT_MARK_GAP
-        over = at[1] + POINT_MARK_RING + POINT_MARK_GAP + mark.height / 2  # row 0's centre, over the ring
-        under = at[1] - POINT_MARK_RING - POINT_MARK_GAP - mark.height / 2  # row 1's, under it
-        if over + mark.height / 2 > top:  # no room over: both under, row 0 first
-            y = under - row * step
-        elif under - mark.height / 2 < bottom:  # no room under: both over, row 1 on top
-            y = over + row * step
-        else:
-            y = under if row else over
-        x = np.clip(at[0], left + mark.width / 2, right - mark.width / 2)
-        return mark.move_to([x, y, 0]).set_z_index(Z_NUMBER)
+        plot, problem = self.fit.plot, self.history.problem
+        corner, far = plot.x_axis.get_start()[:2], np.array([plot.x_axis.get_end()[0], plot.y_axis.get_end()[1]])
+        inputs = problem.raw_inputs if problem.test_inputs is None else np.r_[problem.raw_inputs, problem.test_inputs]
+        first = [m for m in self.sample_marks if getattr(m, "point_row", None) == 0] if row else []
+        taken = (first[0].get_corner(DL)[:2], first[0].get_corner(UR)[:2]) if first else None
+        centre = point_mark_place(np.asarray(at, float)[:2], np.array([mark.width, mark.height]), corner, far,
+                                  plot.points(*inputs.T)[:, :2], marker_size(plot), taken)
+        mark.point_row = row
+        return mark.move_to([*centre, 0]).set_z_index(Z_NUMBER)
 
     # -- 4. the loss for that sample -----------------------------------------------------------
     def sample_loss(self) -> None:

@@ -90,3 +90,64 @@ def test_the_loss_header_stays_clear_of_the_data_plots_ticks(theme, tmp_path):
     assert not problems, "\n".join(problems[:6])
     header = min(t.get_bottom()[1] for t in scene.fit.get_family() if hasattr(t, "text"))
     assert max(t.get_top()[1] for t in scene.losses.get_family() if hasattr(t, "text")) < header - CLEAR
+
+
+# -- 3. the forward pass's words at its point on 2-D data -----------------------------------------
+def drawn_box(m):
+    return np.r_[m.get_corner([-1, -1, 0])[:2]], np.r_[m.get_corner([1, 1, 0])[:2]]
+
+
+def markers_in(box, centres, radius) -> int:
+    low, high = box
+    return int(np.all((centres > low - radius) & (centres < high + radius), axis=1).sum())
+
+
+def side_boxes(ring, size, corner, far, taken=None):
+    """Where words of ``size`` could go beside the ring: over, under, right, left (and for the
+    second row just over and under the first), each moved inside the plot."""
+    from scenes.lecture import POINT_MARK_GAP, POINT_MARK_RING
+
+    reach = POINT_MARK_RING + POINT_MARK_GAP + size / 2
+    centres = [ring + np.array(d) * reach for d in ((0, 1), (0, -1), (1, 0), (-1, 0))]
+    if taken is not None:
+        mid = (taken[0] + taken[1]) / 2
+        centres += [np.array([mid[0], taken[0][1] - POINT_MARK_GAP - size[1] / 2]),
+                    np.array([mid[0], taken[1][1] + POINT_MARK_GAP + size[1] / 2])]
+    boxes = []
+    for c in centres:
+        c = np.clip(c, corner + size / 2, far - size / 2)
+        low, high = c - size / 2, c + size / 2
+        if np.linalg.norm(np.clip(ring, low, high) - ring) < POINT_MARK_RING:
+            continue  # onto the point's ring
+        if taken is not None and np.all(np.minimum(high, taken[1]) - np.maximum(low, taken[0]) > -POINT_MARK_GAP):
+            continue  # onto the first row, or touching it
+        boxes.append((low, high))
+    return boxes
+
+
+@pytest.mark.parametrize("run", ["moons", "points.csv"])
+def test_the_points_words_sit_where_they_cover_the_fewest_markers(run, tmp_path):
+    settings = (dict(dataset="moons", optimizer="adam", batch_size=8, lr=0.02, test_fraction=0.3, layers="2,8,1",
+                     activation="tanh", epochs=60) if run == "moons" else dict(dataset="examples/points.csv"))
+    h = train(RunConfig().updated({k: str(v) for k, v in settings.items()}))
+    scene, problems = play(h, ["title", "build-the-network", "forward-pass", "loss-for-one-sample"],
+                           ["show_title", "build_network", "forward_pass", "sample_loss"], tmp_path)
+    assert not problems, "\n".join(problems[:6])
+    ring = scene.sample_marks[0].get_center()[:2]
+    rows = list(scene.sample_marks[1:])  # what the network says, then what its loss measures it against
+    assert len(rows) == 2
+    plot = scene.fit.plot
+    corner, far = plot.x_axis.get_start()[:2], np.array([plot.x_axis.get_end()[0], plot.y_axis.get_end()[1]])
+    dots = [*scene.fit.dots, *scene.fit.test_dots]
+    centres, radius = np.array([d.get_center()[:2] for d in dots]), dots[0].width / 2
+    taken = None
+    for mark in rows:
+        box = drawn_box(mark)
+        size = box[1] - box[0]
+        here = markers_in(box, centres, radius)
+        others = [markers_in(b, centres, radius) for b in side_boxes(ring, size, corner, far, taken)]
+        assert others and here <= min(others), (here, others)
+        assert np.linalg.norm(np.clip(ring, *box) - ring) >= 0.12 - 1e-6  # clear of the ring
+        taken = box
+    first, second = drawn_box(rows[0]), drawn_box(rows[1])
+    assert not np.all(np.minimum(first[1], second[1]) - np.maximum(first[0], second[0]) > 0)
