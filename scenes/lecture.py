@@ -36,6 +36,7 @@ from nnviz_core.timeline import Timeline
 from nnviz_core.worked import batch_gradients
 
 from .mobjects import ContributionsPanel, EpochCounter, LossPanel, NetworkDiagram, data_panel
+from .mobjects.counter import sampling_text
 from .mobjects.logit import LINE_DIM, LogitPanel
 from .mobjects.network import EDGE_WIDTH, zero_key
 from .mobjects.regions import marker, marker_size
@@ -592,6 +593,20 @@ class LectureSteps(LectureScene):
         mark.point_row = row
         return mark.move_to([*centre, 0]).set_z_index(Z_NUMBER)
 
+    def free_plot_corner(self, plot, gap: float = 0.1):
+        """The loss plot's top right corner, inside it, for "1 frame / 12 epochs" (its lower right
+        point), when neither loss curve passes under the note at any epoch; else None."""
+        h = self.history
+        note = muted(sampling_text(h.epochs, short=True, unit="epochs" if h.steps == 1 else "steps"), self.theme, SMALL_SIZE)
+        right, top = plot.x_axis.get_end()[0] - gap, plot.y_axis.get_end()[1] - gap
+        left, bottom = right - note.width - gap, top - note.height - gap
+        epochs = np.linspace(0, h.epochs, 8 * h.epochs + 1)  # each segment sampled, not only its ends
+        for loss in (h.loss, h.test_loss):
+            at = plot.points(epochs, np.interp(epochs, np.arange(len(loss)), loss))
+            if np.any((at[:, 0] > left) & (at[:, 1] > bottom)):
+                return None
+        return [right, top - note.height, 0]
+
     # -- 4. the loss for that sample -----------------------------------------------------------
     def sample_loss(self) -> None:
         beats = self.chapter("loss-for-one-sample").beats
@@ -833,6 +848,8 @@ class LectureSteps(LectureScene):
         plot = self.losses.plot
         if h.problem.is_2d:
             self.counter.sampling_corner = [self.counter.get_right()[0], self.counter.get_bottom()[1] - 0.45, 0]
+        elif h.test_loss is not None and self.free_plot_corner(plot) is not None:  # the test row is over the plot
+            self.counter.sampling_corner = self.free_plot_corner(plot)
         else:
             self.counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
         self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, beats.training)

@@ -151,3 +151,26 @@ def test_the_points_words_sit_where_they_cover_the_fewest_markers(run, tmp_path)
         taken = box
     first, second = drawn_box(rows[0]), drawn_box(rows[1])
     assert not np.all(np.minimum(first[1], second[1]) - np.maximum(first[0], second[0]) > 0)
+
+
+def test_the_sampling_note_clears_the_test_row(tmp_path):
+    """400 epochs at -ql: the montage says "1 frame / N epochs"; with held-out points the test
+    readout's row is over the plot's right end, so the note goes where no text is (and where
+    neither loss curve passes, read from h.loss and h.test_loss)."""
+    h = train(RunConfig(dataset="sine", test_fraction=0.3, epochs=400))
+    notes = []
+
+    def watch(scene):
+        notes.extend(m for m in scene.counter.sampling if scene.on_screen(scene.counter))
+
+    scene, problems = play(h, ["training-montage"], ["training_montage"], tmp_path, watch=watch)
+    assert notes and all("frame" in n.text.replace(" ", "") for n in notes)  # the note was on screen
+    assert not problems, "\n".join(problems[:6])
+    plot = scene.losses.plot
+    xs = np.linspace(0, h.epochs, 8 * h.epochs + 1)
+    for note in notes:
+        if note.get_top()[1] < plot.y_axis.get_end()[1]:  # inside the plot: no curve under it
+            for loss in (h.loss, h.test_loss):
+                at = plot.points(xs, np.interp(xs, np.arange(len(loss)), loss))
+                under = (at[:, 0] > note.get_left()[0]) & (at[:, 1] > note.get_bottom()[1])
+                assert not under.any(), "a curve passes under the note"
