@@ -174,3 +174,21 @@ def test_the_sampling_note_clears_the_test_row(tmp_path):
                 at = plot.points(xs, np.interp(xs, np.arange(len(loss)), loss))
                 under = (at[:, 0] > note.get_left()[0]) & (at[:, 1] > note.get_bottom()[1])
                 assert not under.any(), "a curve passes under the note"
+
+
+@pytest.mark.parametrize("epochs", [60, 7, 1000])
+def test_the_accuracy_axis_s_0_clears_the_last_epoch_tick(epochs):
+    """The right-hand axis's "0 %" and the epoch axis's last tick label meet at the plot's lower
+    right corner: they must not touch (boxes grown by CLEAR / 2)."""
+    from drawn import boxes_overlap, palette_for
+    from scenes.mobjects.loss import LossPanel
+
+    h = train(RunConfig().updated(dict(dataset="circle", layers="2,8,1", activation="tanh", epochs=str(epochs), lr="0.5")))
+    panel = LossPanel(h, palette_for(h), width=5.5, height=2.5)
+    box = lambda m: (m.get_left()[0] - CLEAR / 2, m.get_bottom()[1] - CLEAR / 2,
+                     m.get_right()[0] + CLEAR / 2, m.get_top()[1] + CLEAR / 2)
+    zero = next(m for m in panel.static.get_family() if getattr(m, "text", None) == "0%")
+    last = max((m for m in panel.plot.labels if m.get_top()[1] < panel.plot.x_axis.get_y() and m is not panel.plot.x_label),
+               key=lambda m: m.get_right()[0])
+    assert last.text.isdigit()  # an epoch tick
+    assert not boxes_overlap(box(zero), box(last)), (zero.get_left(), last.get_right())

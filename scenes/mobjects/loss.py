@@ -91,9 +91,16 @@ class LossPanel(Panel):
         self.accuracy_xs, self.accuracy_ys = envelope(self.accuracy, CURVE_POINTS)
         bottom = self.plot.x_axis.get_end()
         axis = VGroup(Line(bottom, bottom + self.plot.y_axis.get_vector(), color=colour, stroke_width=2))
+        ticks = VGroup()
         for share in ACCURACY_TICKS:
             at = self.accuracy_points([len(self.loss) - 1], [share])[0]
-            axis.add(label(accuracy_text(share), self.theme, SMALL_SIZE, color=colour).next_to(at, RIGHT, buff=0.12))
+            ticks.add(label(accuracy_text(share), self.theme, SMALL_SIZE, color=colour).next_to(at, RIGHT, buff=0.12))
+        # "0 %" sits by the last epoch's tick label, under the axis end: clear of it, all ticks move right
+        last = max(self.plot.labels[:-1], key=lambda m: m.get_right()[0] if m.get_top()[1] < bottom[1] else -np.inf)
+        lowest = min(ticks, key=lambda m: m.get_y())
+        if lowest.get_bottom()[1] < last.get_top()[1] + 0.06:
+            ticks.shift(max(last.get_right()[0] + 0.08 - lowest.get_left()[0], 0) * RIGHT)
+        axis.add(*ticks)
         self.plot.x_label.next_to(self.plot.labels[0], DOWN, buff=0.12).align_to(self.plot.x_axis, RIGHT)
         self.accuracy_curve = VMobject(stroke_color=colour, stroke_width=3)
         self.accuracy_marker = Dot(radius=0.07, color=colour)
