@@ -969,13 +969,16 @@ def summary(h, **_) -> Chapter:
         caption += f", accuracy {accuracy_text(h.accuracy[0])} → {accuracy_text(h.accuracy[-1])}"
         accuracy = f" The accuracy {accuracy_path(h).phrase()}; {still_wrong(h)}."
     test = test_sentence(h)
-    if test:
+    if test:  # the caption breaks here when it is too long for one line
         caption += f"; test loss {fmt_loss(h.test_loss[0])} → {fmt_loss(h.test_loss[-1])}"
+        if h.test_accuracy is not None:
+            caption += f", test accuracy {accuracy_text(h.test_accuracy[-1])}"
+    noted = happened or penalty_lines(h)  # the summary screen's notes, in the loss panel's place
     return Chapter("summary", "Summary", (caption,),
                    f"After {count(h.epochs, 'epoch')}{steps_in_all(h)}, the loss {loss_path(h).phrase()}." + accuracy + test
                    + penalty_summary(h) + (f" {said}" if said else ""),
-                   Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}),
-                         glow=1.5, hold=4.5 if happened else 3.0))
+                   Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if noted else {}),
+                         glow=1.5, hold=4.5 if noted else 3.0))
 
 
 def test_sentence(h) -> str:
@@ -992,26 +995,38 @@ def test_sentence(h) -> str:
 
 
 def penalty_summary(h) -> str:
-    """ " With the penalty, what training minimised ended at 0.0312: the loss 0.0150 plus 0.0162.
-    L1 left 7 of the 20 weights at exactly 0." ("" without a penalty)."""
+    """ " With the penalty, what training minimised ended at 0.0312: the loss 0.0150 plus a
+    penalty of 0.0162. L1 left 7 of the 20 weights at exactly 0." ("" without a penalty)."""
+    return "".join(f" {line}." for line in penalty_lines(h))
+
+
+def penalty_lines(h) -> list[str]:
+    """What the penalty did, for the summary's words and its screen: what training minimised at
+    the end (the data loss plus the penalty), and with L1 how many weights it left at exactly 0;
+    all of them, and the network's output is a constant. [] without a penalty."""
     if not h.problem.penalised:
-        return ""
-    penalty = float(h.penalty[-1])
-    said = (f" With the penalty, what training minimised ended at {fmt_loss(h.final_loss + penalty)}: the loss "
-            f"{fmt_loss(h.final_loss)} plus {fmt_loss(penalty)}.")
+        return []
+    loss, penalty = float(h.loss[-1]), float(h.penalty[-1])
+    minimised = f"With the penalty, what training minimised ended at {fmt_loss(loss + penalty)}: the loss {fmt_loss(loss)}"
+    zeros = total = 0
     if h.config.l1:
         weights = h.at_epoch(h.epochs).weights
         zeros, total = sum(int((w == 0).sum()) for w in weights), sum(w.size for w in weights)
-        if zeros:
-            said += f" L1 left {zeros} of the {total} weights at exactly 0."
-    return said
+    if h.config.l1 and penalty == 0 and zeros == total:  # only L1 gets there: every weight at exactly 0
+        return [f"{minimised} plus a penalty of 0: L1 left every weight at 0 (all {total}), so the network's output "
+                f"is a constant, whatever the input"]
+    lines = [f"{minimised} plus a penalty of {fmt_loss(penalty)}"]
+    if zeros:
+        lines.append(f"L1 left {zeros} of the {total} weights at exactly 0")
+    return lines
 
 
 def still_wrong(h) -> str:
-    """ "17 of 100 points are still misclassified", or "every point is in its own class". """
+    """ "17 of 100 points are still misclassified", or "every point is in its own class" ("every
+    training point" when points are held out: the test accuracy is said apart)."""
     wrong = misclassified(h)
     if not wrong:
-        return "every point is in its own class"
+        return f"every {'training ' if h.config.held_out else ''}point is in its own class"
     return f"{wrong} of {points_text(h.config)} {'is' if wrong == 1 else 'are'} still misclassified"
 
 

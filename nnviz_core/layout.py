@@ -445,6 +445,9 @@ def contribution_styles(history, layout: NetworkLayout, theme):
 LOSS_LEGEND = ("train", "test")  # the training curve (solid) and the held-out points' (dashed)
 
 
+PENALTY_NOTE = "data loss, no penalty"  # History.loss of a run with l1/l2: the penalty is apart
+
+
 def loss_note(history) -> str:
     """What the plotted loss is, when it could be mistaken: History.loss is the data's loss on
     the training points over the full set, once per epoch. With l1/l2 the penalty is not in it;
@@ -452,7 +455,7 @@ def loss_note(history) -> str:
     joined by "; "."""
     words = []
     if history.problem.penalised:
-        words.append("data loss, no penalty")
+        words.append(PENALTY_NOTE)
     if history.steps > 1:
         words.append("full training loss per epoch")
     return "; ".join(words)
