@@ -593,7 +593,7 @@ def loss_for_one_sample(h, **_) -> Chapter:
         error = (s.y_hat - s.y) ** 2
         words = (f"The target is y = {fmt_fixed(s.y)}, so this {'point' if is_2d(h) else 'sample'}'s squared error is "
                  f"{fmt_loss(error)}. Averaged over all {n}, the loss is "
-                 f"{fmt_loss(h.loss[0])}.{batch_loss_words(h)}")
+                 f"{fmt_loss(h.loss[0])}{data_loss_words(h)}.{batch_loss_words(h)}")
         beats = (Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5) if not is_2d(h)
                  else Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
         return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",), words, beats)
@@ -602,8 +602,13 @@ def loss_for_one_sample(h, **_) -> Chapter:
     return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss: −log p",),
                    f"Its class is {s.label}, so its loss is −log p(class {s.label}) = −log {probability_text(s.p)} = "
                    f"{fmt_loss(s.loss)}: the less probable its own class, the larger the loss. Averaged over all "
-                   f"{n}, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.{batch_loss_words(h)}",
+                   f"{n}, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}{data_loss_words(h)}.{batch_loss_words(h)}",
                    Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
+
+
+def data_loss_words(h) -> str:
+    """ ", the data's loss without the penalty" with l1/l2 (History.loss, as the screen says); "" without."""
+    return ", the data's loss without the penalty" if h.problem.penalised else ""
 
 
 def batch_loss_words(h) -> str:

@@ -632,9 +632,10 @@ class LectureSteps(LectureScene):
         """ "mean over all 100 points: L = 0.5625"; with points held out the longer count on a
         line of its own, L under it, rather than broken where the width ends."""
         c = self.history.config
+        data = [f"  ({PENALTY_NOTE})"] if self.history.problem.penalised else []  # as the loss panel says
         if not c.held_out:
-            return [f"mean over all {points_text(c)}: L = {fmt_loss(loss)}"]
-        return [f"mean over all {points_text(c)}:", f"  L = {fmt_loss(loss)}"]
+            return [f"mean over all {points_text(c)}: L = {fmt_loss(loss)}", *data]
+        return [f"mean over all {points_text(c)}:", f"  L = {fmt_loss(loss)}", *data]
 
     def batch_loss_line(self) -> list[str]:
         """With minibatches, the first step's batch loss (History.batch_loss), under the mean."""
