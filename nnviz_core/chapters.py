@@ -828,9 +828,16 @@ def update_words(h, u: Update) -> str:
     if c.l2:
         penalty = (f" Its gradient includes L2's 2·l2·w = {number_text(first.penalty_gradient)} "
                    f"({penalty_share(first)}).")
-    if c.l1:
-        penalty += (" Then L1 stops it at zero." if first.stopped_at_zero else
-                    f" Then L1 moves it {first.shrink:g} towards zero.")
+
+    def moved(step) -> str:
+        """ "0.780 to 0.662"; with L1 in its order: the step, then L1's shrink towards 0."""
+        start = f"{weight_text(step.w, weight_places(step))} to "
+        if not c.l1:
+            return start + W(step)
+        after_l1 = ("then L1 stops it at 0" if step.stopped_at_zero else
+                    f"then L1 moves it {step.shrink:g} towards zero, to {W(step)}")
+        return f"{start}{weight_text(step.stepped, weight_places(step))}; {after_l1}"
+
     if h.steps > 1:
         one = f"This one step, on {len(first.batch)} of the {n},"
         two = f"These two steps, on {len(first.batch)} points each,"
@@ -840,12 +847,14 @@ def update_words(h, u: Update) -> str:
     change = f"{'raised' if u.raised else 'lowered'} {loss} from {fmt_loss(u.loss_before)} to {fmt_loss(u.loss_after)}."
     if c.optimizer == "sgd":
         gradient = "its batch's gradient" if h.steps > 1 else "its gradient"
-        return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {u.name} moves from "
-                f"{weight_text(u.w, weight_places(first))} to {W(first)}.{penalty} {one} {change}")
+        step = "the gradient step takes" if c.l1 else "moves"  # with L1: its step, then L1's
+        said = f"{step} {u.name} from {moved(first)}" if c.l1 else f"{u.name} moves from {moved(first)}"
+        return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {said}.{penalty} "
+                f"{one} {change}")
     if c.optimizer == "momentum":
         said = (f"Momentum keeps a velocity v for each weight, v ← {c.momentum:g}·v + g, and steps it by the "
-                f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: {u.name} "
-                f"moves from {weight_text(u.w, weight_places(first))} to {W(first)}.{penalty}")
+                f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: "
+                f"{'it takes ' + u.name if c.l1 else u.name + ' moves'} from {moved(first)}.{penalty}")
         if len(u.steps) > 1:
             second = u.steps[1]
             said += (f" At the next step v carries {c.momentum:g} of the last one, v = "
@@ -854,8 +863,7 @@ def update_words(h, u: Update) -> str:
     about = (f", the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
     said = (f"Adam steps each weight by the learning rate times m̂ / (√v̂ + ε), m and v being running means of its "
             f"gradient and its square, corrected for starting at 0. At the first step that makes m̂ = g and v̂ = g², so "
-            f"{u.name} steps by {number_text(first.move)}{about}: from {weight_text(u.w, weight_places(first))} to "
-            f"{W(first)}.{penalty}")
+            f"{u.name} steps by {number_text(first.move)}{about}: from {moved(first)}.{penalty}")
     if len(u.steps) > 1:
         said += f" Next, m and v carry that gradient with the new one: {u.name} moves on to {W(u.steps[1])}."
     return f"{said} {two if len(u.steps) > 1 else one} {change}"
