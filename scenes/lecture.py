@@ -29,7 +29,8 @@ from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, 
                                  subtrahend, task, title_task, training_words, update_end_lines, update_example,
                                  update_lines, update_rule, weight_places)
 from nnviz_core.events import summary_lines
-from nnviz_core.layout import PENALTY_NOTE, points_noun, points_text, probability_text, subscript, weight_text
+from nnviz_core.layout import (PENALTY_NOTE, points_noun, points_text, probability_text, subscript, switch_text,
+                               weight_text)
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.plane import class_colour, class_marker, explained_output, grid_span
@@ -886,7 +887,7 @@ class LectureSteps(LectureScene):
         self.add(parts)
         dead = int(state.dead_units()[-1].sum())
         width = h.config.layers[-2]
-        self.note("the red sum is the prediction, exactly", "▲ where each unit switches on",
+        self.note("the red sum is the prediction, exactly", f"▲ {switch_text(h.config.activation)}",
                   *([f"{dead} of {width} units dead (faded)"] if dead else []), top=below, size=SMALL_SIZE + 2,
                   width=SUMMARY_WIDTH)
         self.wait(beats.look)
