@@ -377,3 +377,24 @@ def test_the_update_chapter_says_l1_after_the_gradient_step_with_trainings_numbe
     words = storyboard(h, [("weight-update", {})])[0].narration
     assert (f"the gradient step takes {u.name} from {weight_text(w, places)} to {weight_text(stepped, places)}; "
             f"then L1 moves it {shrink:g} towards zero, to {weight_text(new, places)}.") in words
+
+
+def test_the_update_works_the_largest_gradient_among_the_drawn_edges_as_the_readme_says():
+    """A 1-64-1 net draws 10 of its 64 units: its largest |∂L/∂w| (training's, epoch 0) is on a unit
+    left out, and the chapter works the largest of the drawn ones; the README says so."""
+    from pathlib import Path
+
+    from nnviz_core.chapters import MAX_SHOWN
+    from nnviz_core.layout import network_layout
+
+    h = train(RunConfig().updated({"layers": (1, 64, 1), "epochs": 2}))
+    g = h.at_epoch(0).grad_weights
+    drawn = network_layout(h.config.layers, MAX_SHOWN).edges
+    every = max(((abs(g[l][i, j]), (l, i, j)) for l in range(len(g)) for i in range(g[l].shape[0])
+                 for j in range(g[l].shape[1])))
+    assert every[1] not in {(e.layer, e.i, e.j) for e in drawn}  # the largest of all is not drawn
+    largest_drawn = max(drawn, key=lambda e: abs(g[e.layer][e.i, e.j]))
+    u = update_example(h)
+    assert (u.edge.layer, u.edge.i, u.edge.j) == (largest_drawn.layer, largest_drawn.i, largest_drawn.j)
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    assert "for the weight with the largest gradient among the edges drawn" in readme
