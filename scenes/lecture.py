@@ -336,6 +336,12 @@ class LectureSteps(LectureScene):
         else:
             self.fit = data_panel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
             self.losses = LossPanel(h, self.palette, width=4.9, height=2.0).move_to(LOWER_RIGHT)
+        below = FRAME_MARGIN - config.frame_height / 2 - self.losses.get_bottom()[1]
+        if below > 0:  # a note of two lines under its ticks: the plot gives way, the note stays on the frame
+            top = self.losses.get_top()[1]
+            self.losses = LossPanel(h, self.palette, width=4.9, height=(1.5 if h.problem.is_2d else 2.0) - below)
+            self.losses.move_to(LOWER_RIGHT)
+            self.losses.shift((top - self.losses.get_top()[1]) * UP)
         self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
         self.legend = weight_legend(self.palette, zero_key(h, self.theme)).to_corner(DL, buff=0.3)
         self.notes = VGroup()
@@ -1009,11 +1015,11 @@ class LectureSteps(LectureScene):
 def wrapped(text: str, theme: Theme, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:
     """``text`` as Text lines no wider than ``width``, broken between words (a hanging indent
     after a leading bullet)."""
-    whole = natural_width(text, size)
+    made = label(text, theme, size, color=color)
     least = max(MAX_SHRINK, SMALL_SIZE / size)  # never below the smallest size
-    if whole * least <= width:  # a little too wide: the note shrinks, the line stays whole
-        return label(text, theme, size, color=color)
-    per_line = max(int(len(text) * width / whole) - 1, 10)
+    if made.width * least <= width:  # a little too wide: the note shrinks, the line stays whole
+        return made
+    per_line = max(int(len(text) * width / made.width) - 1, 10)
     indent = "  " if text.startswith("• ") else ""
     while True:  # the character count only estimates the width: narrower until every line fits
         lines = textwrap.wrap(text, per_line, subsequent_indent=indent)

@@ -68,7 +68,11 @@ def summary_screen(h, tmp_path) -> list[Text]:
             scene.history = h
             scene.render()
         _screens[id(h)] = [m for top in scene.mobjects for m in top.get_family() if isinstance(m, Text)]
+        _losses[id(h)] = scene.losses
     return _screens[id(h)]
+
+
+_losses = {}
 
 
 def joined(texts) -> str:
@@ -94,6 +98,9 @@ def too_small(texts) -> list[tuple[str, float]]:
 def test_no_text_on_the_summary_screen_is_smaller_than_the_smallest_size(name, tmp_path):
     h = run(name)
     assert too_small(summary_screen(h, tmp_path)) == []
+    losses = _losses[id(h)]  # the montage's loss panel, its note under the ticks on one line or two
+    assert too_small([m for m in losses.static.get_family() if isinstance(m, Text)]) == []
+    assert losses.get_bottom()[1] >= -manim.config.frame_height / 2 and losses.get_right()[0] <= manim.config.frame_width / 2
     if h.problem.penalised and h.steps > 1:  # the longest note under the loss plot: the montage's
         panel = LossPanel(h, palette_for(h), width=4.9, height=1.5)  # as the 2-D lecture draws it
         assert too_small([m for m in panel.static.get_family() if isinstance(m, Text)]) == []
