@@ -292,7 +292,13 @@ class LectureScene(Scene):
         SMALL_SIZE; else in two smaller lines in the same band (never below SMALL_SIZE), then
         clear of the data panel's heading too."""
         size, room = self.caption_size(text)
-        return fitted(text, self.theme, size, room).to_corner(UL, buff=0.4)
+        new = fitted(text, self.theme, size, room).to_corner(UL, buff=0.4)
+        net = getattr(self, "net", None)
+        if size != CAPTION_SIZE and net is not None and any(overlap(new, m) for m in net.sizes):
+            # Two lines would meet a wide layer's "12 units" over the network: one line, as small as it takes.
+            new = label(text, self.theme, CAPTION_SIZE)
+            new.scale_to_fit_width(self.caption_room()).to_corner(UL, buff=0.4)
+        return new
 
     def caption_size(self, text: str) -> tuple[int, float]:
         """The caption's size and width: CAPTION_SIZE where it fits one line (shrunk at most to
@@ -1010,6 +1016,12 @@ class LectureSteps(LectureScene):
         self.play(self.fit.curve.animate.set_stroke(width=8), rate_func=lambda t: smooth(1 - abs(2 * t - 1)),
                   run_time=beats.glow)
         self.wait(beats.hold)
+
+
+def overlap(a, b) -> bool:
+    """Whether the bounding boxes of two mobjects meet."""
+    return (a.get_left()[0] < b.get_right()[0] and b.get_left()[0] < a.get_right()[0]
+            and a.get_bottom()[1] < b.get_top()[1] and b.get_bottom()[1] < a.get_top()[1])
 
 
 def wrapped(text: str, theme: Theme, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:

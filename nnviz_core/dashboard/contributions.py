@@ -72,4 +72,4 @@ class ContributionsPanel(DashboardPanel):
         n_dead = int(dead.sum())
         dead_text = f"; {n_dead} dead unit{'s' if n_dead != 1 else ''} (faded)" if n_dead else ""
         self.title.set_text(f"What each unit adds (Epoch {epoch_text(state, self.history.epochs)})\n"
-                            f"ŷ = output bias + Σ units; ▲ {switch_text(self.history.config.activation, 'a unit')}{dead_text}")
+                            f"ŷ = output bias + Σ units; ▲ {switch_text(self.history.config.activation, 'a unit', short=True)}{dead_text}")
