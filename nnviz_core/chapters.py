@@ -594,7 +594,7 @@ def loss_for_one_sample(h, **_) -> Chapter:
         error = (s.y_hat - s.y) ** 2
         words = (f"The target is y = {fmt_fixed(s.y)}, so this {'point' if is_2d(h) else 'sample'}'s squared error is "
                  f"{fmt_loss(error)}. Averaged over all {n}, the loss is "
-                 f"{fmt_loss(h.loss[0])}.{batch_loss_words(h)}")
+                 f"{fmt_loss(h.loss[0])}{data_loss_words(h)}.{batch_loss_words(h)}")
         beats = (Beats(caption=CAPTION, gap=0.6, note=NOTE, hold=2.5) if not is_2d(h)
                  else Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
         return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss",), words, beats)
@@ -603,8 +603,13 @@ def loss_for_one_sample(h, **_) -> Chapter:
     return Chapter("loss-for-one-sample", "The loss", ("How wrong is it? The loss: −log p",),
                    f"Its class is {s.label}, so its loss is −log p(class {s.label}) = −log {probability_text(s.p)} = "
                    f"{fmt_loss(s.loss)}: the less probable its own class, the larger the loss. Averaged over all "
-                   f"{n}, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}.{batch_loss_words(h)}",
+                   f"{n}, the loss ({loss_name(h)}) is {fmt_loss(h.loss[0])}{data_loss_words(h)}.{batch_loss_words(h)}",
                    Beats("hold", caption=CAPTION, mark=0.6, note=NOTE, hold=2.5))
+
+
+def data_loss_words(h) -> str:
+    """ ", the data's loss without the penalty" with l1/l2 (History.loss, as the screen says); "" without."""
+    return ", the data's loss without the penalty" if h.problem.penalised else ""
 
 
 def batch_loss_words(h) -> str:
@@ -840,9 +845,16 @@ def update_words(h, u: Update) -> str:
     if c.l2:
         penalty = (f" Its gradient includes L2's 2·l2·w = {number_text(first.penalty_gradient)} "
                    f"({penalty_share(first)}).")
-    if c.l1:
-        penalty += (" Then L1 stops it at zero." if first.stopped_at_zero else
-                    f" Then L1 moves it {first.shrink:g} towards zero.")
+
+    def moved(step) -> str:
+        """ "0.780 to 0.662"; with L1 in its order: the step, then L1's shrink towards 0."""
+        start = f"{weight_text(step.w, weight_places(step))} to "
+        if not c.l1:
+            return start + W(step)
+        after_l1 = ("then L1 stops it at 0" if step.stopped_at_zero else
+                    f"then L1 moves it {step.shrink:g} towards zero, to {W(step)}")
+        return f"{start}{weight_text(step.stepped, weight_places(step))}; {after_l1}"
+
     if h.steps > 1:
         one = f"This one step, on {len(first.batch)} of the {n},"
         two = f"These two steps, on {len(first.batch)} points each,"
@@ -852,12 +864,14 @@ def update_words(h, u: Update) -> str:
     change = f"{'raised' if u.raised else 'lowered'} {loss} from {fmt_loss(u.loss_before)} to {fmt_loss(u.loss_after)}."
     if c.optimizer == "sgd":
         gradient = "its batch's gradient" if h.steps > 1 else "its gradient"
-        return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {u.name} moves from "
-                f"{weight_text(u.w, weight_places(first))} to {W(first)}.{penalty} {one} {change}")
+        step = "the gradient step takes" if c.l1 else "moves"  # with L1: its step, then L1's
+        said = f"{step} {u.name} from {moved(first)}" if c.l1 else f"{u.name} moves from {moved(first)}"
+        return (f"Each weight steps against {gradient}, scaled by the learning rate {c.lr:g}: {said}.{penalty} "
+                f"{one} {change}")
     if c.optimizer == "momentum":
         said = (f"Momentum keeps a velocity v for each weight, v ← {c.momentum:g}·v + g, and steps it by the "
-                f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: {u.name} "
-                f"moves from {weight_text(u.w, weight_places(first))} to {W(first)}.{penalty}")
+                f"learning rate {c.lr:g} times v. v starts at 0, so the first step is plain gradient descent: "
+                f"{'it takes ' + u.name if c.l1 else u.name + ' moves'} from {moved(first)}.{penalty}")
         if len(u.steps) > 1:
             second = u.steps[1]
             said += (f" At the next step v carries {c.momentum:g} of the last one, v = "
@@ -866,8 +880,7 @@ def update_words(h, u: Update) -> str:
     about = (f", the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
     said = (f"Adam steps each weight by the learning rate times m̂ / (√v̂ + ε), m and v being running means of its "
             f"gradient and its square, corrected for starting at 0. At the first step that makes m̂ = g and v̂ = g², so "
-            f"{u.name} steps by {number_text(first.move)}{about}: from {weight_text(u.w, weight_places(first))} to "
-            f"{W(first)}.{penalty}")
+            f"{u.name} steps by {number_text(first.move)}{about}: from {moved(first)}.{penalty}")
     if len(u.steps) > 1:
         said += f" Next, m and v carry that gradient with the new one: {u.name} moves on to {W(u.steps[1])}."
     return f"{said} {two if len(u.steps) > 1 else one} {change}"
@@ -986,13 +999,16 @@ def summary(h, **_) -> Chapter:
         caption += f", accuracy {accuracy_text(h.accuracy[0])} → {accuracy_text(h.accuracy[-1])}"
         accuracy = f" The accuracy {accuracy_path(h).phrase()}; {still_wrong(h)}."
     test = test_sentence(h)
-    if test:
+    if test:  # the caption breaks here when it is too long for one line
         caption += f"; test loss {fmt_loss(h.test_loss[0])} → {fmt_loss(h.test_loss[-1])}"
+        if h.test_accuracy is not None:
+            caption += f", test accuracy {accuracy_text(h.test_accuracy[-1])}"
+    noted = happened or penalty_lines(h)  # the summary screen's notes, in the loss panel's place
     return Chapter("summary", "Summary", (caption,),
                    f"After {count(h.epochs, 'epoch')}{steps_in_all(h)}, the loss {loss_path(h).phrase()}." + accuracy + test
                    + penalty_summary(h) + (f" {said}" if said else ""),
-                   Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if happened else {}),
-                         glow=1.5, hold=4.5 if happened else 3.0))
+                   Beats("hold", caption=CAPTION, **(dict(losses_out=0.5, note=NOTE) if noted else {}),
+                         glow=1.5, hold=4.5 if noted else 3.0))
 
 
 def test_sentence(h) -> str:
@@ -1009,26 +1025,38 @@ def test_sentence(h) -> str:
 
 
 def penalty_summary(h) -> str:
-    """ " With the penalty, what training minimised ended at 0.0312: the loss 0.0150 plus 0.0162.
-    L1 left 7 of the 20 weights at exactly 0." ("" without a penalty)."""
+    """ " With the penalty, what training minimised ended at 0.0312: the loss 0.0150 plus a
+    penalty of 0.0162. L1 left 7 of the 20 weights at exactly 0." ("" without a penalty)."""
+    return "".join(f" {line}." for line in penalty_lines(h))
+
+
+def penalty_lines(h) -> list[str]:
+    """What the penalty did, for the summary's words and its screen: what training minimised at
+    the end (the data loss plus the penalty), and with L1 how many weights it left at exactly 0;
+    all of them, and the network's output is a constant. [] without a penalty."""
     if not h.problem.penalised:
-        return ""
-    penalty = float(h.penalty[-1])
-    said = (f" With the penalty, what training minimised ended at {fmt_loss(h.final_loss + penalty)}: the loss "
-            f"{fmt_loss(h.final_loss)} plus {fmt_loss(penalty)}.")
+        return []
+    loss, penalty = float(h.loss[-1]), float(h.penalty[-1])
+    minimised = f"With the penalty, what training minimised ended at {fmt_loss(loss + penalty)}: the loss {fmt_loss(loss)}"
+    zeros = total = 0
     if h.config.l1:
         weights = h.at_epoch(h.epochs).weights
         zeros, total = sum(int((w == 0).sum()) for w in weights), sum(w.size for w in weights)
-        if zeros:
-            said += f" L1 left {zeros} of the {total} weights at exactly 0."
-    return said
+    if h.config.l1 and penalty == 0 and zeros == total:  # only L1 gets there: every weight at exactly 0
+        return [f"{minimised} plus a penalty of 0: L1 left every weight at 0 (all {total}), so the network's output "
+                f"is a constant, whatever the input"]
+    lines = [f"{minimised} plus a penalty of {fmt_loss(penalty)}"]
+    if zeros:
+        lines.append(f"L1 left {zeros} of the {total} weights at exactly 0")
+    return lines
 
 
 def still_wrong(h) -> str:
-    """ "17 of 100 points are still misclassified", or "every point is in its own class". """
+    """ "17 of 100 points are still misclassified", or "every point is in its own class" ("every
+    training point" when points are held out: the test accuracy is said apart)."""
     wrong = misclassified(h)
     if not wrong:
-        return "every point is in its own class"
+        return f"every {'training ' if h.config.held_out else ''}point is in its own class"
     return f"{wrong} of {points_text(h.config)} {'is' if wrong == 1 else 'are'} still misclassified"
 
 

@@ -451,6 +451,19 @@ def contribution_styles(history, layout: NetworkLayout, theme):
 LOSS_LEGEND = ("train", "test")  # the training curve (solid) and the held-out points' (dashed)
 
 
+def switch_text(activation: str, unit: str = "each unit", short: bool = False) -> str:
+    """What the contributions' ▲ marks are, for the activation: where the unit's z = 0
+    (History.switch_points), which a ReLU switches on at but a tanh or a sigmoid only crosses
+    its centre: "where each unit switches on", "each unit's centre (z = 0)"; ``short`` (the GIF's
+    title line): "where a unit switches", "a unit's centre"."""
+    on, zero = ("", "") if short else (" on", " (z = 0)")
+    return {"relu": f"where {unit} switches{on}", "leaky_relu": f"where {unit} bends{zero}",
+            "tanh": f"{unit}'s centre{zero}", "sigmoid": f"{unit}'s middle{zero}"}[activation]
+
+
+PENALTY_NOTE = "data loss, no penalty"  # History.loss of a run with l1/l2: the penalty is apart
+
+
 def loss_note(history) -> str:
     """What the plotted loss is, when it could be mistaken: History.loss is the data's loss on
     the training points over the full set, once per epoch. With l1/l2 the penalty is not in it;
@@ -458,7 +471,7 @@ def loss_note(history) -> str:
     joined by "; "."""
     words = []
     if history.problem.penalised:
-        words.append("data loss, no penalty")
+        words.append(PENALTY_NOTE)
     if history.steps > 1:
         words.append("full training loss per epoch")
     return "; ".join(words)

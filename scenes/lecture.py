@@ -17,18 +17,20 @@ from datetime import timedelta
 import numpy as np
 import srt
 from manim import (DL, DOWN, LEFT, RIGHT, UL, UP, UR, Circle, Create, DashedLine, Dot, FadeIn,
-                   FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, Transform, Triangle,
+                   FadeOut, GrowFromCenter, LaggedStart, Line, ManimColor, Scene, Text, Transform, Triangle,
                    ValueTracker, VGroup, VMobject, Write, config, linear, logger, smooth)
 
 from manim.utils.exceptions import EndSceneEarlyException
 from manim.utils.file_ops import write_to_movie
 
 from nnviz_core.chapters import (ACTIVATION_NAMES, Beats, Chapter, count, cues, diverged_sentence, error_words,
-                                 first_batch, forward_sample, point_gradients, point_text, sample_pull, storyboard,
+                                 first_batch, forward_sample, penalty_lines, point_gradients, point_text, sample_pull,
+                                 storyboard,
                                  subtrahend, task, title_task, training_words, update_end_lines, update_example,
                                  update_lines, update_rule, weight_places)
 from nnviz_core.events import summary_lines
-from nnviz_core.layout import points_noun, points_text, probability_text, subscript, weight_text
+from nnviz_core.layout import (PENALTY_NOTE, points_noun, points_text, probability_text, subscript, switch_text,
+                               weight_text)
 from nnviz_core.numbers import fmt_fixed, fmt_loss
 from nnviz_core.palette import THEMES, UNIT_NORM, Palette, SymmetricNorm, Theme, diverging_rgb, edge_width, to_hex
 from nnviz_core.plane import class_colour, class_marker, explained_output, grid_span
@@ -41,7 +43,8 @@ from .mobjects.logit import LINE_DIM, LogitPanel
 from .mobjects.network import EDGE_WIDTH, zero_key
 from .mobjects.regions import marker, marker_size
 from .run import load_history, load_theme_name
-from .theme import CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, label, muted
+from .theme import (CAPTION_SIZE, LABEL_SIZE, SMALL_SIZE, TITLE_SIZE, Z_NUMBER, Z_PULSE, LiveNumber, fitted, fitted_lines,
+                    label, muted, natural_width)
 
 # Where things sit on the 14.2 x 8 frame: network on the left, plots on the right.
 NETWORK_CENTER = np.array([-3.75, -0.2, 0])
@@ -298,19 +301,49 @@ class LectureScene(Scene):
         """Replace the caption at the top left: ``text``, or the chapter's next caption, in the
         chapter's ``caption`` beat."""
         run_time = self.beats.caption if run_time is None else run_time
-        new = label(text if text is not None else self.captions.pop(0), self.theme, CAPTION_SIZE)
+        text = text if text is not None else self.captions.pop(0)
+        new = self.caption_text(text)
+        self.play(FadeOut(self.caption), run_time=run_time / 2)  # one after the other: never overlapping
+        self.play(FadeIn(new), run_time=run_time / 2)
+        self.caption = new
+
+    def caption_room(self) -> float:
+        """How wide a caption may be: clear of the epoch counter."""
         room = CAPTION_WIDTH
         counter = getattr(self, "counter", None)
         # "· step 3 / 7" makes the counter wider (these chapters fade it in under their first caption)
         coming = self.chapters and self.chapters[-1] in ("weight-update", "comparison")
         if counter is not None and counter.steps > 1 and (self.on_screen(counter) or coming):
             room = min(room, counter.static.get_left()[0] - 0.35 - (0.4 - config.frame_width / 2))
-        if new.width > room:  # keep clear of the epoch counter
-            new.scale_to_fit_width(room)
-        new.to_corner(UL, buff=0.4)
-        self.play(FadeOut(self.caption), run_time=run_time / 2)  # one after the other: never overlapping
-        self.play(FadeIn(new), run_time=run_time / 2)
-        self.caption = new
+        return room
+
+    def caption_text(self, text: str) -> VMobject:
+        """``text`` at the top left, clear of the epoch counter: on one line, shrunk at most to
+        SMALL_SIZE; else in two smaller lines in the same band (never below SMALL_SIZE), then
+        clear of the data panel's heading too."""
+        size, room = self.caption_size(text)
+        new = fitted(text, self.theme, size, room).to_corner(UL, buff=0.4)
+        net = getattr(self, "net", None)
+        if size != CAPTION_SIZE and net is not None and any(overlap(new, m) for m in net.sizes):
+            # Two lines would meet a wide layer's "12 units" over the network: one line, as small as it takes.
+            new = label(text, self.theme, CAPTION_SIZE)
+            new.scale_to_fit_width(self.caption_room()).to_corner(UL, buff=0.4)
+        return new
+
+    def caption_size(self, text: str) -> tuple[int, float]:
+        """The caption's size and width: CAPTION_SIZE where it fits one line (shrunk at most to
+        SMALL_SIZE), else LABEL_SIZE in lines that keep clear of the data panel's heading."""
+        room = self.caption_room()
+        if natural_width(text, CAPTION_SIZE) * SMALL_SIZE / CAPTION_SIZE <= room:
+            return CAPTION_SIZE, room
+        fit = getattr(self, "fit", None)
+        if fit is not None:  # a second line reaches the band of the data panel's heading
+            room = min(room, fit.get_left()[0] - 0.3 - (0.4 - config.frame_width / 2))
+        return LABEL_SIZE, room
+
+    def caption_lines(self, text: str) -> int:
+        """How many lines caption_text writes ``text`` in."""
+        return len(fitted_lines(text, *self.caption_size(text)))
 
     def on_screen(self, mobject) -> bool:
         """drive() swaps a panel for its static and live parts: either counts."""
@@ -339,14 +372,15 @@ class LectureSteps(LectureScene):
         else:
             self.fit = data_panel(h, self.palette, width=4.9, height=2.4).move_to(FIT_CENTER)
             height = 2.0
-        self.losses = LossPanel(h, self.palette, width=4.9, height=height).move_to(LOWER_RIGHT)
+        self.losses = LossPanel(h, self.palette, width=4.9, height=height)
         # Its rows (a note under the ticks, held-out readouts over the plot) make it taller: the
-        # plot gives way, so its header stays clear of the data plot's ticks; its bottom stays.
-        excess = self.losses.get_top()[1] - (self.fit.get_bottom()[1] - PANEL_GAP)
+        # plot gives way, so its header stays clear of the data plot's ticks and its note on the frame.
+        ceiling, floor = self.fit.get_bottom()[1] - PANEL_GAP, FRAME_MARGIN - config.frame_height / 2
+        excess = self.losses.height - (ceiling - floor)
         if excess > 0:
-            bottom = self.losses.get_bottom()
             self.losses = LossPanel(h, self.palette, width=4.9, height=height - excess)
-            self.losses.shift(bottom - self.losses.get_bottom())
+        self.losses.move_to(LOWER_RIGHT)
+        self.losses.shift(max(floor - self.losses.get_bottom()[1], 0) * UP + max(self.losses.get_top()[1] - ceiling, 0) * DOWN)
         self.counter = EpochCounter(h, self.palette).to_corner(UR, buff=0.4)
         self.legend = weight_legend(self.palette, zero_key(h, self.theme)).to_corner(DL, buff=0.3)
         room = self.losses.get_left()[0] - PANEL_GAP - self.legend.get_left()[0]
@@ -364,25 +398,36 @@ class LectureSteps(LectureScene):
         instead of shrinking. ``left``: what their left edge lines up with (the data plot's)."""
         run_time = self.beats.note if run_time is None else run_time
         left = self.fit.plot.y_axis if left is None else left
+        new = self.note_lines(lines, color, size, width, left, buff)
+        new.move_to(LOWER_RIGHT if at is None else at).align_to(left, LEFT)
+        if top is not None:
+            room = top - (FRAME_MARGIN - config.frame_height / 2)  # down to the frame's bottom margin
+            if new.height > room:  # a long summary shrinks rather than leave the frame (summary() keeps clear of it)
+                new.scale_to_fit_height(room).align_to(left, LEFT)
+            new.shift((top - new.get_top()[1]) * UP)
+        self.play(FadeOut(self.notes), run_time=run_time / 2)
+        self.play(FadeIn(new), run_time=run_time / 2)
+        self.notes = new
+
+    def note_lines(self, lines, color=None, size: int = LABEL_SIZE, width: float = NOTES_WIDTH, left=None,
+                   buff: float = 0.22, made: dict | None = None) -> VGroup:
+        """The notes note() shows, laid out but not placed; ``made``: the lines built so far, by
+        their text (a caller that tries several sets of lines builds each once)."""
+        left = self.fit.plot.y_axis if left is None else left
         if self.history.problem.is_2d:  # the square plot starts further right: the notes stop at the frame's margin
             width = min(width, config.frame_width / 2 - FRAME_MARGIN - left.get_left()[0])
-        new = VGroup(*(wrapped(line.lstrip(), self.theme, size, color, width) if isinstance(line, str) else line
-                       for line in lines))
+        made = {} if made is None else made
+        for line in lines:
+            if isinstance(line, str) and line not in made:
+                made[line] = wrapped(line.lstrip(), self.theme, size, color, width)
+        new = VGroup(*(made[line] if isinstance(line, str) else line for line in lines))
         new.arrange(DOWN, aligned_edge=LEFT, buff=buff)
         for line, made in zip(lines, new):  # a line that goes on from the one above: indented
             if isinstance(line, str) and line.startswith("  "):
                 made.shift(INDENT * RIGHT)
         if new.width > width:
             new.scale_to_fit_width(width)
-        new.move_to(LOWER_RIGHT if at is None else at).align_to(left, LEFT)
-        if top is not None:
-            room = top - (FRAME_MARGIN - config.frame_height / 2)  # down to the frame's bottom margin
-            if new.height > room:  # a long summary shrinks rather than leave the frame
-                new.scale_to_fit_height(room).align_to(left, LEFT)
-            new.shift((top - new.get_top()[1]) * UP)
-        self.play(FadeOut(self.notes), run_time=run_time / 2)
-        self.play(FadeIn(new), run_time=run_time / 2)
-        self.notes = new
+        return new
 
     def clear_notes(self) -> None:
         self.play(FadeOut(self.notes), run_time=self.beats.clear)
@@ -646,9 +691,10 @@ class LectureSteps(LectureScene):
         """ "mean over all 100 points: L = 0.5625"; with points held out the longer count on a
         line of its own, L under it, rather than broken where the width ends."""
         c = self.history.config
+        data = [f"  ({PENALTY_NOTE})"] if self.history.problem.penalised else []  # as the loss panel says
         if not c.held_out:
-            return [f"mean over all {points_text(c)}: L = {fmt_loss(loss)}"]
-        return [f"mean over all {points_text(c)}:", f"  L = {fmt_loss(loss)}"]
+            return [f"mean over all {points_text(c)}: L = {fmt_loss(loss)}", *data]
+        return [f"mean over all {points_text(c)}:", f"  L = {fmt_loss(loss)}", *data]
 
     def batch_loss_line(self) -> list[str]:
         """With minibatches, the first step's batch loss (History.batch_loss), under the mean."""
@@ -901,7 +947,7 @@ class LectureSteps(LectureScene):
         self.add(parts)
         dead = int(state.dead_units()[-1].sum())
         width = h.config.layers[-2]
-        self.note("the red sum is the prediction, exactly", "▲ where each unit switches on",
+        self.note("the red sum is the prediction, exactly", f"▲ {switch_text(h.config.activation)}",
                   *([f"{dead} of {width} units dead (faded)"] if dead else []), top=below, size=SMALL_SIZE + 2,
                   width=SUMMARY_WIDTH)
         self.wait(beats.look)
@@ -998,28 +1044,48 @@ class LectureSteps(LectureScene):
     def summary(self) -> None:
         beats = self.chapter("summary").beats
         h = self.history
-        self.say()
+        caption = self.captions.pop(0)
+        if self.caption_lines(caption) > 2:  # "After 150 epochs: " goes: the epoch counter beside it says so
+            caption = caption.split(": ", 1)[1]
+        self.say(caption)
+        penalty = penalty_lines(h)  # what training minimised, and L1's zeros: a penalised run's story
         happened = summary_lines(h, most=4)  # what the narration says, and the rebound it says in words
-        if happened:  # in the loss panel's place: the caption already gives both losses
+        if penalty or happened:  # in the loss panel's place: the caption already gives both losses
             self.play(FadeOut(self.losses), run_time=beats.losses_out)
             below_fit = self.fit.plot.labels.get_bottom()[1] - 0.35
-            self.note("What happened:", *(f"• {line}" for line in happened), size=SMALL_SIZE, top=below_fit,
-                      width=SUMMARY_WIDTH)
+            room = below_fit - (FRAME_MARGIN - config.frame_height / 2)
+            made = {}
+            for most in range(max(4 - len(penalty), 0), -1, -1):  # as many as fit at this size, never smaller
+                lines = ["What happened:", *(f"• {line}" for line in penalty + summary_lines(h, most=most))]
+                shown = self.note_lines(lines, size=SMALL_SIZE, width=SUMMARY_WIDTH, made=made)
+                if shown.height <= room:
+                    break
+            self.note(shown, top=below_fit, width=SUMMARY_WIDTH)
         self.play(self.fit.curve.animate.set_stroke(width=8), rate_func=lambda t: smooth(1 - abs(2 * t - 1)),
                   run_time=beats.glow)
         self.wait(beats.hold)
 
 
+def overlap(a, b) -> bool:
+    """Whether the bounding boxes of two mobjects meet."""
+    return (a.get_left()[0] < b.get_right()[0] and b.get_left()[0] < a.get_right()[0]
+            and a.get_bottom()[1] < b.get_top()[1] and b.get_bottom()[1] < a.get_top()[1])
+
+
 def wrapped(text: str, theme: Theme, size: int, color=None, width: float = NOTES_WIDTH) -> VGroup:
     """``text`` as Text lines no wider than ``width``, broken between words (a hanging indent
     after a leading bullet)."""
-    whole = label(text, theme, size, color=color)
-    if whole.width <= width / MAX_SHRINK:  # a little too wide: the note shrinks, the line stays whole
-        return whole
-    per_line = max(int(len(text) * width / whole.width) - 1, 10)
+    made = label(text, theme, size, color=color)
+    least = max(MAX_SHRINK, SMALL_SIZE / size)  # never below the smallest size
+    if made.width * least <= width:  # a little too wide: the note shrinks, the line stays whole
+        return made
+    per_line = max(int(len(text) * width / made.width) - 1, 10)
     indent = "  " if text.startswith("• ") else ""
-    lines = textwrap.wrap(text, per_line, subsequent_indent=indent)
-    return VGroup(*(label(line, theme, size, color=color) for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+    while True:  # the character count only estimates the width: narrower until every line fits
+        lines = textwrap.wrap(text, per_line, subsequent_indent=indent)
+        if per_line <= 10 or max(natural_width(line, size) for line in lines) * least <= width:
+            return VGroup(*(label(line, theme, size, color=color) for line in lines)).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        per_line -= 2
 
 
 def weight_legend(palette: Palette, zero: VGroup | None = None) -> VGroup:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from manim import Text, VGroup, VMobject
+from manim import DOWN, LEFT, Text, VGroup, VMobject
 
 from nnviz_core.palette import Theme
 
@@ -123,3 +123,50 @@ class LiveNumber(VGroup):
     def get_critical_point(self, direction):
         shown = [s for s in self._slots if s.has_points()]
         return VGroup(*shown).get_critical_point(direction) if shown else self._anchor.points[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_width(word: str) -> float:
+    return Text(word, font_size=LABEL_SIZE, font=FONT).width
+
+
+def natural_width(text: str, size: int) -> float:
+    """About the width of ``text`` as label() writes it at ``size``, unscaled, a little over
+    rather than under: its words' widths (each measured once) and the spaces between them
+    (building a long Text only to measure it takes about a third of a second)."""
+    words = text.split()
+    space = _word_width("x x") - 2 * _word_width("x")
+    return (sum(map(_word_width, words)) + space * (len(words) - 1)) * size / LABEL_SIZE * 1.04
+
+
+def fitted_lines(text: str, size: int, width: float, joiner: str = "; ") -> list[tuple[str, float]]:
+    """The lines fitted() writes, as (text, scale): on one line, shrunk down to SMALL_SIZE at
+    most; else broken in two (at the "; " nearest its middle, else between words), each part
+    fitted the same way; two single lines take the same scale, the smaller."""
+    whole = natural_width(text.replace("; ", joiner), size)
+    clauses = [k for k in range(len(text)) if text.startswith("; ", k)]
+    words = [k for k, c in enumerate(text) if c == " "]
+    if whole <= width:
+        return [(text.replace("; ", joiner), 1.0)]
+    if whole * SMALL_SIZE / size <= width or not words:  # (a single word can only shrink)
+        return [(text.replace("; ", joiner), width / whole)]
+    breaks, gap = (clauses, 2) if clauses else (words, 1)
+    k = min(breaks, key=lambda b: abs(2 * b - len(text)))  # the break nearest the middle
+    parts = [fitted_lines(part, size, width, joiner) for part in (text[:k], text[k + gap:])]
+    if all(len(part) == 1 for part in parts):
+        least = min(scale for (_, scale), in parts)
+        return [(line, least) for (line, _), in parts]
+    return parts[0] + parts[1]
+
+
+def fitted(text: str, theme: Theme, size: int, width: float, color: str | None = None,
+           joiner: str = "; ") -> VMobject:
+    """``text`` no wider than ``width`` and never smaller than SMALL_SIZE (fitted_lines): one
+    Text, or its lines left-aligned. A line's "; " is written ``joiner``."""
+    lines = [label(line, theme, size, color=color).scale(scale) for line, scale in fitted_lines(text, size, width, joiner)]
+    for line in lines:  # natural_width only estimates
+        if line.width > width:
+            line.scale_to_fit_width(width)
+    if len(lines) == 1:
+        return lines[0]
+    return VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.12 * size / LABEL_SIZE)

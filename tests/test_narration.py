@@ -247,3 +247,49 @@ def test_a_chapters_slack_goes_to_its_stretch_beat_not_a_blank_frame(seed_histor
     assert need > plays  # the case this test is about
     assert title.beats.hold == pytest.approx(1.5 + need - plays)
     assert title.beats.total == pytest.approx(title.seconds) == pytest.approx(need)
+
+
+# -- the contributions' ▲ marks, named for the activation -----------------------------------------------
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_the_marks_where_z_is_0_are_named_for_the_activation_in_both_renderers(activation, tmp_path):
+    """The ▲ sits where a unit's z = 0 (from training's weights here): a ReLU switches on there,
+    a tanh is at its centre (0), a sigmoid at its middle (0.5); the words say which."""
+    from manim import Text, tempconfig
+
+    from nnviz_core.dashboard import Dashboard
+    from scenes.clips import NeuronContributions
+
+    from drawn import frameless
+
+    h = train(RunConfig(layers=(1, 4, 1), activation=activation, epochs=3, snapshot_every=1))
+    state = h.at_epoch(h.epochs)
+    at = state.switch_points()[-1]
+    shown = np.isfinite(at)
+    assert shown.any()
+    z = state.weights[0][0, shown] * at[shown] + state.biases[0][0, shown]  # training's first layer at the marks
+    np.testing.assert_allclose(z, 0, atol=1e-9)
+    a = {"relu": np.maximum(z, 0), "tanh": np.tanh(z), "sigmoid": 1 / (1 + np.exp(-z))}[activation]
+    np.testing.assert_allclose(a, {"relu": 0.0, "tanh": 0.0, "sigmoid": 0.5}[activation], atol=1e-9)
+    expected = {"relu": "switches on", "tanh": "centre (z = 0)", "sigmoid": "middle (z = 0)"}[activation]
+
+    d = Dashboard(h, panels=("fit", "contributions"), dpi=40)
+    d.update(state)
+    title = d.panels["contributions"].title.get_text()
+    short = {"relu": "where a unit switches", "tanh": "a unit's centre", "sigmoid": "a unit's middle"}[activation]
+    assert f"▲ {short}" in title
+    assert (activation == "relu") == ("switch" in title)
+
+    notes = []
+
+    class Watched(NeuronContributions):
+        def note(self, *lines, **kwargs):
+            super().note(*lines, **kwargs)
+            notes.append(" ".join(" ".join(m.original_text for m in self.notes.get_family() if isinstance(m, Text)).split()))
+
+    with tempconfig({"dry_run": True, "quality": "low_quality", "media_dir": str(tmp_path), "progress_bar": "none"}):
+        scene = Watched(renderer=frameless())
+        scene.history = h
+        scene.render()
+    said = " ".join(notes)
+    assert f"▲ {'where each unit' if activation == 'relu' else 'each unit' + chr(39) + 's'} {expected}" in said
+    assert (activation == "relu") == ("switch" in said)

@@ -225,7 +225,8 @@ def test_every_weight_readout_writes_a_zero_as_0(l1_run):
 
 
 def test_the_update_chapter_says_a_weight_l1_stopped_is_0():
-    from nnviz_core.chapters import Update, update_lines, update_words
+    from nnviz_core.chapters import Update, update_lines, update_words, weight_places
+    from nnviz_core.layout import weight_text
     from nnviz_core.layout import network_layout
     from nnviz_core.worked import work_step
 
@@ -238,7 +239,9 @@ def test_the_update_chapter_says_a_weight_l1_stopped_is_0():
     step = work_step(h, e.layer, e.i, e.j)
     u = Update(e, weight_label(h.config.layers, e.layer, e.i, e.j), (step,), 1.0, 1.0)
     assert update_lines(h, u, 0)[-1] == "new w = 0: L1 stops it at 0"
-    assert f"to 0. Then L1 stops it at zero." in update_words(h, u)
+    stepped = before.weights[e.layer][e.i, e.j] - h.config.lr * before.grad_weights[e.layer][e.i, e.j]  # training's step
+    assert stepped != 0 and abs(stepped) <= h.config.lr * h.config.l1  # L1's shrink takes it to 0
+    assert f"to {weight_text(stepped, weight_places(step))}; then L1 stops it at 0." in update_words(h, u)
 
 
 # -- 3. "w = 0" in the legend, on a run with a zero at some step, and only then --------------------

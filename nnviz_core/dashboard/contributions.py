@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import palette as pal
-from ..layout import contribution_curves, contribution_styles, contributions_range, network_layout, padded
+from ..layout import contribution_curves, contribution_styles, contributions_range, network_layout, padded, switch_text
 from .panel import TITLE_SIZE, DashboardPanel, OffPlotMarks, epoch_text, set_curve
 
 MINOR_LINE = "-."
@@ -72,4 +72,4 @@ class ContributionsPanel(DashboardPanel):
         n_dead = int(dead.sum())
         dead_text = f"; {n_dead} dead unit{'s' if n_dead != 1 else ''} (faded)" if n_dead else ""
         self.title.set_text(f"What each unit adds (Epoch {epoch_text(state, self.history.epochs)})\n"
-                            f"ŷ = output bias + Σ units; ▲ where a unit switches{dead_text}")
+                            f"ŷ = output bias + Σ units; ▲ {switch_text(self.history.config.activation, 'a unit', short=True)}{dead_text}")

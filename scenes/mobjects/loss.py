@@ -4,14 +4,14 @@ the test accuracy, in the accuracy's colour) as second, dashed curves, and their
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Dot, Line, VGroup, VMobject
+from manim import DOWN, LEFT, RIGHT, UP, DashedLine, Dot, Line, Text, VGroup, VMobject
 
 from nnviz_core.layout import ACCURACY_AXIS, ACCURACY_TICKS, LOSS_LEGEND, accuracy_text, loss_axis, loss_note
 from nnviz_core.numbers import fmt_loss
 from nnviz_core.palette import Palette
 from nnviz_core.timeline import shown_accuracy, shown_test_accuracy, shown_test_loss
 
-from ..theme import LiveNumber, SMALL_SIZE, label
+from ..theme import LiveNumber, SMALL_SIZE, fitted, label
 from .panel import Panel, PlotArea, dashes
 
 CURVE_POINTS = 400  # at most this many points: each frame stays cheap
@@ -134,13 +134,12 @@ class LossPanel(Panel):
         note = loss_note(history)
         if not note:
             return
-        self.note = label(note.replace("; ", " · "), self.theme, SMALL_SIZE)
         room = self.plot.x_axis.get_length() - (self.plot.x_label.width + 0.3 if self.accuracy is not None else 0)
-        if self.note.width > room:
-            self.note.scale_to_fit_width(room)
+        self.note = fitted(note, self.theme, SMALL_SIZE, room, joiner=" · ")  # too long: two lines, never smaller
         self.note.next_to(self.plot.labels, DOWN, buff=0.08)
-        if self.accuracy is not None:  # in the row of "epoch", which is under the ticks here
-            self.note.align_to(self.plot.x_axis, LEFT).align_to(self.plot.x_label, DOWN)
+        if self.accuracy is not None:  # from the row of "epoch", which is under the ticks here
+            lines = len(self.note) if not isinstance(self.note, Text) else 1  # two lines go on down from that row
+            self.note.align_to(self.plot.x_axis, LEFT).align_to(self.plot.x_label, UP if lines > 1 else DOWN)
         else:
             self.note.align_to(self.plot.x_axis, RIGHT)
         self.static.add(self.note)
