@@ -880,7 +880,7 @@ def update_words(h, u: Update) -> str:
     about = (f", the learning rate" if abs(abs(first.move) - c.lr) < 0.01 * c.lr else "")
     said = (f"Adam steps each weight by the learning rate times m̂ / (√v̂ + ε), m and v being running means of its "
             f"gradient and its square, corrected for starting at 0. At the first step that makes m̂ = g and v̂ = g², so "
-            f"{u.name} steps by {number_text(first.move)}{about}: from {moved(first)}.{penalty}")
+            f"{u.name} moves by {number_text(-first.move)}{about}: from {moved(first)}.{penalty}")
     if len(u.steps) > 1:
         said += f" Next, m and v carry that gradient with the new one: {u.name} moves on to {W(u.steps[1])}."
     return f"{said} {two if len(u.steps) > 1 else one} {change}"

@@ -398,3 +398,20 @@ def test_the_update_works_the_largest_gradient_among_the_drawn_edges_as_the_read
     assert (u.edge.layer, u.edge.i, u.edge.j) == (largest_drawn.layer, largest_drawn.i, largest_drawn.j)
     readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
     assert "for the weight with the largest gradient among the edges drawn" in readme
+
+
+def test_adam_s_first_move_is_said_with_the_sign_of_the_weight_s_change():
+    """Adam's first step moves each weight by ∓η (m̂ / √v̂ = ±1): the words give the change in w,
+    new − old, as training made it (h.at_step), so a weight that rose is not said to step by −η."""
+    import re
+
+    from nnviz_core.chapters import update_example, update_words
+
+    h = train(RunConfig(optimizer="adam", batch_size=16, lr=0.01, epochs=2))
+    u = update_example(h)
+    e = u.edge
+    before, after = (h.at_step(0, k).weights[e.layer][e.i, e.j] for k in (0, 1))
+    said = re.search(rf"{re.escape(u.name)} moves by (−?[0-9.]+)", update_words(h, u))
+    assert said, update_words(h, u)
+    value = float(said.group(1).replace("−", "-"))
+    assert np.sign(value) == np.sign(after - before) and abs(value - (after - before)) < 1e-4
