@@ -107,9 +107,11 @@ NAMED = [("named", RunConfig(lr=0.8)), ("named", RunConfig(lr=0.01, epochs=400, 
          # a loss that climbs for 7 epochs (4x) before it falls: no spike, no oscillation
          ("named", RunConfig(layers=(1, 2, 1), activation="sigmoid", dataset="sine", lr=0.8, epochs=150))]
 RUNS = random_configs(EXAMPLES) + NAMED  # 2-D runs: tests/test_any_run_2d.py, the same tests (a file to a process)
-# The lecture, the slowest check, plays every kind but "any" (the others' mix) and the runs named
-# for the lecture's failures; NNVIZ_EXAMPLES raises its share too.
-LECTURE_RUNS = [run for run in RUNS[:EXAMPLES] if run[0] != "any"] + NAMED[:2]
+# The lecture, the slowest check, plays every kind but "any" (the others' mix) and "tiny" (the
+# dashboards and tests/test_scenes.py's tiny runs cover it), and the 400-epoch named run (more
+# epochs than frames); NNVIZ_EXAMPLES raises its share, and NNVIZ_EXAMPLES > 6 plays them all.
+LECTURE_RUNS = ([run for run in RUNS[:EXAMPLES] if run[0] not in ("any", "tiny")] + NAMED[1:2] if EXAMPLES <= 6 else
+                [run for run in RUNS[:EXAMPLES] if run[0] != "any"] + NAMED[:2])
 
 
 def run_id(run) -> str:

@@ -203,7 +203,8 @@ def test_a_rendered_lecture_has_subtitles_timed_to_its_chapters(tmp_path):
 
     (tmp_path / "manim.cfg").write_text((REPO / "manim.cfg").read_text().split("[nnviz]")[0]
                                         + "[nnviz]\nlayers = 1,3,1\nepochs = 12\nsnapshot_every = 4\nsamples = 24\n")
-    done = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "--save_sections", "--progress_bar", "none",
+    # A small frame: the timing is the point here, not the pixels (15 fps, as -ql).
+    done = subprocess.run([sys.executable, "-m", "manim", "render", "-ql", "-r", "320,180", "--save_sections", "--progress_bar", "none",
                            str(REPO / "scenes/training.py"), "TrainingLecture"],
                           capture_output=True, text=True, cwd=tmp_path, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
