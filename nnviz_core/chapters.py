@@ -1182,10 +1182,12 @@ def runs_final_state(h, comparison=None, **_) -> Chapter:
     if not best.is_classification:
         said = f"{lowest}, came with {c.field} {value}."
     else:
-        top, most = max(steady, key=lambda vr: vr[1].accuracy[-1])
-        highest = f"the highest final accuracy, {accuracy_text(most.accuracy[-1])}"
-        said = (f"{lowest}, and {highest}, came with {c.field} {value}." if top == value else
-                f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {top}.")
+        most = max(r.accuracy[-1] for _, r in steady)
+        tops = [v for v, r in steady if r.accuracy[-1] == most]  # a tie names every run in it
+        highest = f"the highest final accuracy, {accuracy_text(most)}"
+        tie = " (a tie)" if len(tops) > 1 else ""
+        said = (f"{lowest}, and {highest}, came with {c.field} {value}." if tops == [value] else
+                f"{lowest}, came with {c.field} {value}; {highest}, with {c.field} {joined(map(str, tops))}{tie}.")
     return Chapter("runs-final-state", "The end", (), said + test_words(c, steady), Beats(hold=2.0))
 
 

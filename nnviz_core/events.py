@@ -274,6 +274,12 @@ def worse(history) -> list[Event]:
     start, end = float(history.loss[0]), history.final_loss
     if end <= start:
         return []
+    total = history.loss + history.penalty  # what training minimised
+    if total[-1] < total[0]:  # the penalty traded the data's fit for smaller weights: not the lr
+        return [Event("worse", history.epochs, history.epochs,
+                      f"the data loss ended above its start ({fmt_value(start)} → {fmt_value(end)}), while what "
+                      f"training minimised, with the penalty, fell ({fmt_value(total[0])} → {fmt_value(total[-1])}): "
+                      "the penalty shrank the weights at the fit's cost", {"start": start, "end": end})]
     return [Event("worse", history.epochs, history.epochs,
                   f"training made the loss worse ({fmt_value(start)} → {fmt_value(end)}): the "
                   "learning rate is too large", {"start": start, "end": end})]

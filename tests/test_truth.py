@@ -310,3 +310,52 @@ def test_a_sample_behind_an_off_unit_says_nothing_flows_back():
     unit = neuron_label(h.config.layers, 1, e.j)
     assert f"pulls with 0.000, from its error factor" in where_the_gradient_comes_from(h).narration
     assert f"but {unit} is off at this point, so nothing flows back" in where_the_gradient_comes_from(h).narration
+
+
+def test_a_penalty_s_trade_is_not_called_a_too_large_learning_rate():
+    """L1 0.1 at lr 0.1: the data loss ends above its start while loss + penalty falls (read from
+    h.loss and h.penalty): the words say the penalty's trade, never that the lr is too large."""
+    from nnviz_core.events import worse
+
+    h = train(RunConfig().updated(dict(l1="0.1", layers="1,16,1", test_fraction="0.3")))
+    total = h.loss + h.penalty
+    assert h.loss[-1] > h.loss[0] and total[-1] < total[0]  # the run is chosen for it
+    [event] = worse(h)
+    assert "learning rate" not in event.text
+    assert f"({fmt_value(total[0])} → {fmt_value(total[-1])})" in event.text
+    assert f"({fmt_value(h.loss[0])} → {fmt_value(h.loss[-1])})" in event.text
+    plain = train(RunConfig(lr=2.0, epochs=6), keep_diverged=True)  # no penalty: the lr is the cause
+    assert all("learning rate is too large" in e.text for e in worse(plain))
+
+
+def test_all_zero_gradients_are_titled_0_not_1():
+    """lr 2 kills every unit: training's gradient is 0 everywhere; the GIF's bars say 0."""
+    import matplotlib.pyplot as plt
+
+    from drawn import palette_for
+    from nnviz_core.dashboard.bars import GradientBars
+
+    h = train(RunConfig(lr=2.0), keep_diverged=True)
+    state = h.at_epoch(h.epochs)
+    assert max(float(np.abs(g).max()) for g in state.grad_weights) == 0.0
+    fig, ax = plt.subplots()
+    bars = GradientBars(ax, h, palette_for(h))
+    bars.set_state(state)
+    assert "| = 0)" in bars.title.get_text(), bars.title.get_text()
+    plt.close(fig)
+
+
+def test_a_tie_for_the_highest_accuracy_names_every_run_in_it():
+    """moons, three optimisers: momentum and adam end at the same training accuracy (h.accuracy)."""
+    from nnviz_core.chapters import runs_final_state
+    from nnviz_core.compare import compare
+    from nnviz_core.layout import accuracy_text
+
+    c = compare(RunConfig().updated(dict(dataset="moons", test_fraction="0.3", batch_size="16", epochs="40",
+                                         lr="0.05")), "optimizer", ["sgd", "momentum", "adam"])
+    final = {v: r.accuracy[-1] for v, r in zip(c.values, c.histories)}
+    best = max(final.values())
+    tied = [v for v, a in final.items() if a == best]
+    assert len(tied) == 2  # the run is chosen for it
+    said = runs_final_state(c.histories[0], comparison=c).narration
+    assert f"the highest final accuracy, {accuracy_text(best)}, with optimizer {tied[0]} and {tied[1]} (a tie)" in said, said

@@ -94,13 +94,14 @@ class GradientBars(DashboardPanel):
 
     def set_state(self, state) -> None:
         values = self.values(state)
-        top = float(np.abs(values).max()) or 1.0  # all zero (every unit dead): nothing to scale
+        largest_value = float(np.abs(values).max())
+        top = largest_value or 1.0  # all zero (every unit dead): nothing to scale, and the title says 0
         p = axis_scale(top)
         unit = f" (×10{superscript(p)})" if p else ""
         name = gradient_name(self.history.config, "W" if self.per_matrix else "w")
         what = f"norm of each matrix's {name}" if self.per_matrix else f"{name} of each weight"
         largest = f"largest ‖{name}‖" if self.per_matrix else f"largest |{name}|"
-        self.title.set_text(f"Weight Gradients: {what}{unit}\n(bars to scale; {largest} = {fmt_value(top)})")
+        self.title.set_text(f"Weight Gradients: {what}{unit}\n(bars to scale; {largest} = {fmt_value(largest_value)})")
         shares = values / top
         if self.per_matrix:
             for rect, v in zip(self.rects, shares):
