@@ -371,30 +371,29 @@ class History:
             self._events = detect(self)
         return self._events
 
+    @cached_property
     def zero_weight_counts(self) -> np.ndarray:
         """(epochs · steps + 1,): how many weights are exactly 0 before each step of the run, in
         order (epoch e's step s at e·steps + s, the last epoch's start last), as training had
         them. Only L1 stops weights at 0 (nnviz_core.optim), so a run without it is read at its
         checkpoints alone, an update landing on exactly 0.0 by chance between them being not
         looked for; a run with it is replayed once, step by step, and kept."""
-        if getattr(self, "_zero_counts", None) is None:
-            count = lambda weights: sum(int(np.count_nonzero(w == 0)) for w in weights)
-            counts = np.zeros(self.epochs * self.steps + 1, int)
-            if self.config.l1:
-                for e in range(self.epochs + 1):
-                    for s in range(self.steps if e < self.epochs else 1):
-                        counts[e * self.steps + s] = count(self._params(e, s)[0])
-            else:
-                for k, e in enumerate(self.checkpoint_epochs):
-                    counts[int(e) * self.steps] = count([w[k] for w in self.checkpoint_weights])
-            self._zero_counts = counts
-        return self._zero_counts
+        count = lambda weights: sum(int(np.count_nonzero(w == 0)) for w in weights)
+        counts = np.zeros(self.epochs * self.steps + 1, int)
+        if self.config.l1:  # in order: each step resumes from the last (_params' cache)
+            for e in range(self.epochs + 1):
+                for s in range(self.steps if e < self.epochs else 1):
+                    counts[e * self.steps + s] = count(self._params(e, s)[0])
+        else:
+            for k, e in enumerate(self.checkpoint_epochs):
+                counts[int(e) * self.steps] = count([w[k] for w in self.checkpoint_weights])
+        return counts
 
     @property
     def has_zero_weights(self) -> bool:
         """Whether any weight is exactly 0 at any step of the run (zero_weight_counts): then
         every network diagram names the zero edge ("w = 0")."""
-        return bool(self.zero_weight_counts().any())
+        return bool(self.zero_weight_counts.any())
 
     # -- the network at any moment ------------------------------------------------------------
     def at_epoch(self, epoch: int) -> State:

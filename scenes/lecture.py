@@ -894,10 +894,9 @@ class LectureSteps(LectureScene):
         plot = self.losses.plot
         if h.problem.is_2d:
             self.counter.sampling_corner = [self.counter.get_right()[0], self.counter.get_bottom()[1] - 0.45, 0]
-        elif h.test_loss is not None and self.free_plot_corner(plot) is not None:  # the test row is over the plot
-            self.counter.sampling_corner = self.free_plot_corner(plot)
-        else:
-            self.counter.sampling_corner = [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
+        else:  # with held-out points the test row is over the plot: inside it, where it is free
+            inside = self.free_plot_corner(plot) if h.test_loss is not None else None
+            self.counter.sampling_corner = inside or [plot.x_axis.get_end()[0], plot.y_axis.get_end()[1] + 0.15, 0]
         self.drive([self.net, self.fit, self.losses, self.counter], h.epochs, beats.training)
         self.counter.sampling_corner = None
         if h.diverged_at is not None:  # where the run stopped, and why

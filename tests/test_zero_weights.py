@@ -298,7 +298,7 @@ def test_zeros_between_epochs_count_too():
     h = train(RunConfig(l1=0.05, epochs=8, snapshot_every=4, batch_size=32))
     counts = [sum(int((w == 0).sum()) for w in h.at_step(e, s).weights)
               for e in range(h.epochs + 1) for s in range(h.steps if e < h.epochs else 1)]
-    assert list(h.zero_weight_counts()) == counts and any(counts)
+    assert list(h.zero_weight_counts) == counts and any(counts)
 
 
 def test_the_video_heatmap_s_values_stay_inside_their_cells(l1_run):
