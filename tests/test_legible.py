@@ -251,3 +251,21 @@ def test_a_narrow_loss_panel_keeps_its_value_clear_of_its_header(width):
         assert panel.value.text == fmt_loss(h.loss[epoch])
         for t in texts:
             assert not boxes_overlap(box(panel.value), box(t)), (epoch, panel.value.text, t.text)
+
+
+@pytest.mark.parametrize("settings", [dict(l2=0.05, layers=(1, 6, 1)), dict(layers=(1, 16, 1))])
+def test_a_narrow_bar_panel_keeps_its_title_clear_of_its_scale(settings):
+    """DashboardLecture's gradient bars are narrow: "Gradients ∂(L + L2)/∂w" or "Gradient norm
+    per matrix" must not meet the "±0.181" scale at any epoch (its text follows the gradients)."""
+    from manim import Text
+    from drawn import boxes_overlap, palette_for
+    from scenes.mobjects.bars import GradientBars
+
+    h = train(RunConfig(epochs=20).updated(settings))
+    bars = GradientBars(h, palette_for(h), width=4.1, height=1.4)  # as DashboardLecture builds them
+    box = lambda m: (*m.get_corner([-1, -1, 0])[:2], *m.get_corner([1, 1, 0])[:2])
+    titles = [m for m in bars.static.get_family() if isinstance(m, Text) and "radient" in m.text]
+    assert len(titles) == 1
+    for epoch in range(h.epochs + 1):
+        bars.set_state(h.at_epoch(epoch))
+        assert not boxes_overlap(box(bars.scale_number), box(titles[0])), (epoch, bars.scale_number.text)

@@ -9,7 +9,7 @@ value says what that is, in units of 10ⁿ where it is tiny, never as 1e-05).
 from __future__ import annotations
 
 import numpy as np
-from manim import LEFT, RIGHT, Line, VGroup, VMobject
+from manim import LEFT, RIGHT, UP, Line, VGroup, VMobject
 
 from nnviz_core.layout import bias_bars, gradient_bars, gradient_name, gradient_values, network_layout
 from nnviz_core.numbers import fmt_value
@@ -44,6 +44,9 @@ class BarPanel(Panel):
             ticks = VGroup(muted(f"{names[0]} … {names[-1]}  ({count} bars)", self.theme).move_to(below))
         heading = label(title, self.theme, SMALL_SIZE + 4).move_to([-width / 2, self.half_height + 0.35, 0], aligned_edge=LEFT)
         corner = [width / 2, self.half_height + 0.35, 0]
+        widest = muted("±8.88×10⁻⁸" if rescale else f"±{fmt_value(vmax, 2)}", self.theme).width
+        if heading.get_right()[0] + 0.2 > corner[0] - widest:  # a narrow panel: the title over the scale's row
+            heading.shift((heading.height + 0.12) * UP)
         if rescale:
             self.scale_number = LiveNumber(vmax, self.scale_text, SMALL_SIZE, color=self.theme.muted_ink, slots=12)
             self.scale_number.move_to(corner, aligned_edge=RIGHT)
